@@ -1,0 +1,611 @@
+//! `work_order` — 12345 热线工单.
+//!
+//! 登记 → 派单 to a unit → 签收, or 退回 with a reason (back to the intake desk) → 办理 →
+//! 申请延期 / 批准延期 or 驳回延期 → 办结 (the reply to the caller) → 回访 (满意 / 基本满意 /
+//! 不满意 / 联系不上); 不满意 reopens it for 重办 at the same unit with a new clock → 归档.
+//!
+//! The handling limit is counted in working days from 受理 (registration) by urgency class; the
+//! classes and their limits are configuration ([`crate::settings::WorkOrderSettings`]) because
+//! Guangzhou's own limits under 广州市人民政府令第191号 could not be confirmed (rules.md §8).
+//! What the hotline accepts — 咨询、求助、投诉、举报、意见建议 — is rules.md §8 (广州实施细则 第二条).
+
+#[cfg(test)]
+mod tests;
+
+use crate::case::{CaseRecord, Clock, ClockClass, Phase};
+use crate::deadline::{DeadlineRule, Period, TimeUnit};
+use crate::kinds::KindDef;
+use crate::metric::{CaseSet, Cond, Measure, MetricDef, MetricUnit};
+use crate::role::Role;
+use crate::settings::Settings;
+use crate::unit::UnitKind;
+use crate::workflow::{
+    ActCtx, ActionDef, Effect, FieldDef, FieldKind, Refusal, StateDef, Target, Values, Waiting,
+    Workflow,
+};
+
+pub const SLUG: &str = "work_order";
+
+/// The handling clock.
+pub const HANDLE: &str = "handle";
+
+/// Data keys the metrics read.
+pub mod facts {
+    /// "yes" while every 办结 of the case met its deadline, "no" once one did not.
+    pub const ON_TIME: &str = "on_time";
+    /// The latest callback or public rating: satisfied, basic, unsatisfied, unreachable.
+    pub const SATISFACTION: &str = "satisfaction";
+    /// How many times an unsatisfied caller reopened it (重办).
+    pub const REOPENS: &str = "reopens";
+    /// The unit that registered it: 退回 sends it back there.
+    pub const INTAKE_UNIT: &str = "intake_unit_id";
+}
+
+fn choices(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(c, l)| ((*c).to_string(), (*l).to_string()))
+        .collect()
+}
+
+/// 咨询、求助、投诉、举报、建议 (rules.md §8).
+pub const CATEGORIES: [(&str, &str); 5] = [
+    ("consult", "咨询"),
+    ("help", "求助"),
+    ("complaint", "投诉"),
+    ("report", "举报"),
+    ("suggestion", "建议"),
+];
+
+const CALLBACK_RESULTS: [(&str, &str); 4] = [
+    ("satisfied", "满意"),
+    ("basic", "基本满意"),
+    ("unsatisfied", "不满意"),
+    ("unreachable", "联系不上"),
+];
+const RATINGS: [(&str, &str); 3] = [
+    ("satisfied", "满意"),
+    ("basic", "基本满意"),
+    ("unsatisfied", "不满意"),
+];
+const REPLY_METHODS: [(&str, &str); 4] = [
+    ("phone", "电话"),
+    ("sms", "短信"),
+    ("written", "书面"),
+    ("in_person", "当面"),
+];
+
+/// The limit for the case's urgency class, from configuration.
+fn urgency_rule(case: &CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<DeadlineRule, Refusal> {
+    let code = case.urgency.as_deref().unwrap_or("");
+    let class = ctx
+        .settings
+        .work_order
+        .urgency
+        .iter()
+        .find(|u| u.code == code)
+        .ok_or_else(|| Refusal::new(format!("未配置紧急程度“{code}”的办理时限")))?;
+    Ok(DeadlineRule {
+        period: Period::new(class.working_days, TimeUnit::WorkingDay),
+        trigger: "受理".into(),
+        source: format!(
+            "12345热线办理时限（{}件，本地配置 work_order.urgency）",
+            class.label
+        ),
+    })
+}
+
+fn remember_intake_unit(case: &mut CaseRecord, _: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    case.data
+        .insert(facts::INTAKE_UNIT.into(), case.unit_id.to_string().into());
+    case.data.insert(facts::REOPENS.into(), 0.into());
+    Ok(())
+}
+
+fn keep(case: &mut CaseRecord, values: &Values, keys: &[&str]) {
+    for k in keys {
+        if let Some(v) = values.get(k) {
+            case.data.insert((*k).to_string(), v.to_json());
+        }
+    }
+}
+
+fn record_return(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    keep(case, values, &["return_reason"]);
+    Ok(())
+}
+
+fn record_extension_request(
+    case: &mut CaseRecord,
+    values: &Values,
+    _: &ActCtx<'_>,
+) -> Result<(), Refusal> {
+    keep(case, values, &["extension_days", "extension_reason"]);
+    Ok(())
+}
+
+fn extension_within_limit(
+    _: &CaseRecord,
+    values: &Values,
+    ctx: &ActCtx<'_>,
+) -> Result<(), Refusal> {
+    let max = i64::from(ctx.settings.work_order.max_extension_working_days);
+    match values.int("extension_days") {
+        Some(d) if d > max => Err(Refusal::new(format!("单次延期不能超过{max}个工作日"))),
+        _ => Ok(()),
+    }
+}
+
+fn requested_extension(case: &CaseRecord, _: &Values, _: &ActCtx<'_>) -> Result<Period, Refusal> {
+    let days = case
+        .data_i64("extension_days")
+        .filter(|d| *d > 0)
+        .ok_or_else(|| Refusal::new("没有待审批的延期申请"))?;
+    Ok(Period::new(
+        u32::try_from(days).unwrap_or(1),
+        TimeUnit::WorkingDay,
+    ))
+}
+
+fn clear_extension_request(
+    case: &mut CaseRecord,
+    _: &Values,
+    _: &ActCtx<'_>,
+) -> Result<(), Refusal> {
+    case.data.remove("extension_days");
+    case.data.remove("extension_reason");
+    Ok(())
+}
+
+fn record_reply(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    keep(case, values, &["reply", "reply_method"]);
+    let met = case.clocks.get(HANDLE).and_then(|c| c.met).unwrap_or(false);
+    let was_on_time = case.data_str(facts::ON_TIME) != Some("no");
+    case.data.insert(
+        facts::ON_TIME.into(),
+        if was_on_time && met { "yes" } else { "no" }.into(),
+    );
+    Ok(())
+}
+
+/// 回访 and 群众评价: keep the latest result; 不满意 reopens the order with a new handling clock.
+fn record_callback(
+    case: &mut CaseRecord,
+    values: &Values,
+    ctx: &ActCtx<'_>,
+) -> Result<(), Refusal> {
+    let result = values.str("result").unwrap_or("");
+    case.data.insert(facts::SATISFACTION.into(), result.into());
+    if result == "unsatisfied" {
+        let n = case.data_i64(facts::REOPENS).unwrap_or(0) + 1;
+        case.data.insert(facts::REOPENS.into(), n.into());
+        let rule = urgency_rule(case, values, ctx)?;
+        let mut rule = rule;
+        rule.trigger = format!("第{n}次重办");
+        case.clocks.put(Clock::start(
+            HANDLE,
+            "办理期限",
+            ClockClass::Target,
+            rule,
+            ctx.today(),
+            ctx.calendar,
+        ));
+    }
+    Ok(())
+}
+
+/// The workflow table of `work_order`.
+pub fn workflow(settings: &Settings) -> Workflow {
+    use Phase::*;
+    use Waiting as W;
+    let limits = &settings.limits;
+    let urgency: Vec<(String, String)> = settings
+        .work_order
+        .urgency
+        .iter()
+        .map(|u| {
+            (
+                u.code.clone(),
+                format!("{}（{}个工作日）", u.label, u.working_days),
+            )
+        })
+        .collect();
+    let state = |code, label, phase, waiting| StateDef {
+        code,
+        label,
+        phase,
+        waiting,
+    };
+    let to = |s: &'static str| Target::State { state: s };
+    let long = |max| FieldKind::LongText { max };
+    let text = |max| FieldKind::Text { max };
+    let handled_by = [
+        UnitKind::Department,
+        UnitKind::Village,
+        UnitKind::Community,
+        UnitKind::Grid,
+    ];
+    let callback_target = |field| Target::ByChoice {
+        field,
+        map: vec![("unsatisfied", "handling")],
+        otherwise: "visited",
+    };
+
+    Workflow {
+        states: vec![
+            state("registered", "待派单", Open, W::Intake),
+            state("dispatched", "待签收", Open, W::Unit),
+            state("returned", "已退回", Open, W::Intake),
+            state("handling", "办理中", Open, W::Unit),
+            state("extension_requested", "延期待审批", Open, W::Intake),
+            state("replied", "已办结待回访", Closed, W::Intake),
+            state("visited", "已回访", Closed, W::Intake),
+            state("archived", "已归档", Archived, W::Nobody),
+        ],
+        open: ActionDef::new("open", "登记", &[], to("registered"))
+            .roles(&[Role::IntakeClerk])
+            .fields(vec![
+                FieldDef::new("title", "标题", text(limits.title)).required(),
+                FieldDef::new("content", "诉求内容", long(limits.long_text)).required(),
+                FieldDef::new(
+                    "category",
+                    "诉求类别",
+                    FieldKind::Choice {
+                        options: choices(&CATEGORIES),
+                    },
+                )
+                .required(),
+                FieldDef::new(
+                    "urgency",
+                    "紧急程度",
+                    FieldKind::Choice { options: urgency },
+                )
+                .required(),
+                FieldDef::new("caller_name", "来电人姓名", text(limits.short_text)).required(),
+                FieldDef::new("caller_phone", "联系电话", FieldKind::Phone)
+                    .required()
+                    .help("手机或带区号的固定电话"),
+                FieldDef::new("caller_idcard", "来电人身份证号码", FieldKind::IdCard)
+                    .help("选填；加密保存，页面只显示前4位和后4位"),
+                FieldDef::new("location", "事发地址", text(limits.short_text)),
+                FieldDef::new("hotline_no", "12345平台工单编号", text(40)),
+            ])
+            .effects(vec![
+                Effect::Record,
+                Effect::Custom {
+                    apply: remember_intake_unit,
+                },
+                Effect::StartClock {
+                    code: HANDLE,
+                    label: "办理期限",
+                    class: ClockClass::Target,
+                    rule: urgency_rule,
+                },
+            ]),
+        actions: vec![
+            ActionDef::new(
+                "dispatch",
+                "派单",
+                &["registered", "returned"],
+                to("dispatched"),
+            )
+            .roles(&[Role::IntakeClerk])
+            .fields(vec![
+                FieldDef::new(
+                    "unit",
+                    "承办单位",
+                    FieldKind::Unit {
+                        kinds: handled_by.to_vec(),
+                    },
+                )
+                .required(),
+                FieldDef::new("note", "派单意见", long(limits.long_text)),
+            ])
+            .effects(vec![Effect::AssignUnit { field: "unit" }]),
+            ActionDef::new("sign", "签收", &["dispatched"], to("handling"))
+                .roles(&[Role::Handler])
+                .fields(vec![FieldDef::new(
+                    "note",
+                    "签收意见",
+                    long(limits.long_text),
+                )]),
+            ActionDef::new("return", "退回", &["dispatched"], to("returned"))
+                .roles(&[Role::Handler])
+                .fields(vec![
+                    FieldDef::new("return_reason", "退回原因", long(limits.long_text))
+                        .required()
+                        .help("说明不属于本单位职责的理由或应派往的单位"),
+                ])
+                .effects(vec![
+                    Effect::Custom {
+                        apply: record_return,
+                    },
+                    Effect::AssignUnitFromData {
+                        key: facts::INTAKE_UNIT,
+                    },
+                ]),
+            ActionDef::new("progress", "办理记录", &["handling"], Target::Stay)
+                .roles(&[Role::Handler])
+                .fields(vec![
+                    FieldDef::new("note", "办理情况", long(limits.long_text)).required(),
+                ]),
+            ActionDef::new(
+                "request_extension",
+                "申请延期",
+                &["handling"],
+                to("extension_requested"),
+            )
+            .roles(&[Role::Handler])
+            .fields(vec![
+                FieldDef::new(
+                    "extension_days",
+                    "延期工作日数",
+                    FieldKind::Integer {
+                        min: 1,
+                        max: i64::from(settings.work_order.max_extension_working_days.max(1)),
+                    },
+                )
+                .required(),
+                FieldDef::new("extension_reason", "延期理由", long(limits.long_text)).required(),
+            ])
+            .guard(extension_within_limit)
+            .effects(vec![Effect::Custom {
+                apply: record_extension_request,
+            }]),
+            ActionDef::new(
+                "approve_extension",
+                "批准延期",
+                &["extension_requested"],
+                to("handling"),
+            )
+            .roles(&[Role::IntakeClerk, Role::Leader])
+            .fields(vec![FieldDef::new(
+                "note",
+                "审批意见",
+                long(limits.long_text),
+            )])
+            .effects(vec![
+                Effect::ExtendClock {
+                    code: HANDLE,
+                    source: "12345热线延期审批",
+                    reason_field: "extension_reason",
+                    period: requested_extension,
+                },
+                Effect::Custom {
+                    apply: clear_extension_request,
+                },
+            ]),
+            ActionDef::new(
+                "reject_extension",
+                "驳回延期",
+                &["extension_requested"],
+                to("handling"),
+            )
+            .roles(&[Role::IntakeClerk, Role::Leader])
+            .fields(vec![
+                FieldDef::new("note", "驳回理由", long(limits.long_text)).required(),
+            ])
+            .effects(vec![Effect::Custom {
+                apply: clear_extension_request,
+            }]),
+            ActionDef::new("reply", "办结", &["handling"], to("replied"))
+                .roles(&[Role::Handler])
+                .fields(vec![
+                    FieldDef::new("reply", "答复内容", long(limits.long_text))
+                        .required()
+                        .help("向来电人答复的办理结果，公开查询页会显示"),
+                    FieldDef::new(
+                        "reply_method",
+                        "答复方式",
+                        FieldKind::Choice {
+                            options: choices(&REPLY_METHODS),
+                        },
+                    )
+                    .required(),
+                ])
+                .effects(vec![
+                    Effect::StopClock { code: HANDLE },
+                    Effect::Custom {
+                        apply: record_reply,
+                    },
+                ])
+                .confirm("办结后将以此答复来电人并转入回访，确认办结？"),
+            ActionDef::new("callback", "回访", &["replied"], callback_target("result"))
+                .roles(&[Role::IntakeClerk])
+                .fields(vec![
+                    FieldDef::new(
+                        "result",
+                        "回访结果",
+                        FieldKind::Choice {
+                            options: choices(&CALLBACK_RESULTS),
+                        },
+                    )
+                    .required()
+                    .help("选择“不满意”将退回原承办单位重办"),
+                    FieldDef::new("note", "回访记录", long(limits.long_text)),
+                ])
+                .effects(vec![Effect::Custom {
+                    apply: record_callback,
+                }]),
+            ActionDef::new("rate", "群众评价", &["replied"], callback_target("result"))
+                .public()
+                .fields(vec![
+                    FieldDef::new(
+                        "result",
+                        "评价",
+                        FieldKind::Choice {
+                            options: choices(&RATINGS),
+                        },
+                    )
+                    .required(),
+                    FieldDef::new("note", "意见", long(500)),
+                ])
+                .effects(vec![Effect::Custom {
+                    apply: record_callback,
+                }]),
+            ActionDef::new(
+                "supervise",
+                "督办",
+                &[
+                    "registered",
+                    "dispatched",
+                    "returned",
+                    "handling",
+                    "extension_requested",
+                ],
+                Target::Stay,
+            )
+            .roles(&[Role::Leader])
+            .fields(vec![
+                FieldDef::new("note", "督办意见", long(limits.long_text)).required(),
+            ]),
+            ActionDef::new("archive", "归档", &["visited"], to("archived"))
+                .roles(&[Role::IntakeClerk])
+                .confirm("归档后工单不能再办理，确认归档？"),
+        ],
+    }
+}
+
+/// The kind.
+pub fn kind(settings: &Settings) -> KindDef {
+    KindDef {
+        slug: SLUG,
+        label: "12345工单",
+        receipt_code: "GD",
+        workflow: workflow(settings),
+        search_fields: vec!["content", "caller_name", "reply", "hotline_no"],
+    }
+}
+
+/// The figures of work orders.
+pub fn metrics(settings: &Settings) -> Vec<MetricDef> {
+    let set = |conds: Vec<Cond>| CaseSet { kind: SLUG, conds };
+    let count = |conds| Measure::Count { set: set(conds) };
+    let satisfied: Vec<String> = if settings.work_order.satisfied_includes_basic {
+        vec!["satisfied".into(), "basic".into()]
+    } else {
+        vec!["satisfied".into()]
+    };
+    let satisfied_words = if settings.work_order.satisfied_includes_basic {
+        "满意与基本满意"
+    } else {
+        "满意"
+    };
+    let m = |code, name, unit, formula: &str, measure| MetricDef {
+        code,
+        name,
+        unit,
+        formula: formula.to_string(),
+        measure,
+    };
+    use Cond::*;
+    vec![
+        m(
+            "work_order.accepted",
+            "受理数",
+            MetricUnit::Cases,
+            "期间内受理（登记）的工单数",
+            count(vec![OpenedIn]),
+        ),
+        m(
+            "work_order.closed",
+            "办结数",
+            MetricUnit::Cases,
+            "期间内受理、至期末已办结的工单数",
+            count(vec![OpenedIn, ClosedByEnd]),
+        ),
+        m(
+            "work_order.close_rate",
+            "办结率",
+            MetricUnit::Rate,
+            "办结数 ÷ 受理数",
+            Measure::Ratio {
+                num: "work_order.closed",
+                den: "work_order.accepted",
+            },
+        ),
+        m(
+            "work_order.on_time",
+            "按时办结数",
+            MetricUnit::Cases,
+            "办结工单中每次办结均未超过办理期限（含批准延期）的工单数",
+            count(vec![
+                OpenedIn,
+                ClosedByEnd,
+                DataEq {
+                    key: facts::ON_TIME,
+                    value: "yes".into(),
+                },
+            ]),
+        ),
+        m(
+            "work_order.on_time_rate",
+            "按时办结率",
+            MetricUnit::Rate,
+            "按时办结数 ÷ 办结数",
+            Measure::Ratio {
+                num: "work_order.on_time",
+                den: "work_order.closed",
+            },
+        ),
+        m(
+            "work_order.callbacks",
+            "回访数",
+            MetricUnit::Cases,
+            "期间内受理、已回访或已评价并取得满意度结果的工单数（联系不上的不计入）",
+            count(vec![
+                OpenedIn,
+                DataIn {
+                    key: facts::SATISFACTION,
+                    values: vec!["satisfied".into(), "basic".into(), "unsatisfied".into()],
+                },
+            ]),
+        ),
+        m(
+            "work_order.satisfied",
+            "满意数",
+            MetricUnit::Cases,
+            &format!("最近一次回访结果为{satisfied_words}的工单数"),
+            count(vec![
+                OpenedIn,
+                DataIn {
+                    key: facts::SATISFACTION,
+                    values: satisfied,
+                },
+            ]),
+        ),
+        m(
+            "work_order.satisfaction_rate",
+            "满意率",
+            MetricUnit::Rate,
+            "满意数 ÷ 回访数",
+            Measure::Ratio {
+                num: "work_order.satisfied",
+                den: "work_order.callbacks",
+            },
+        ),
+        m(
+            "work_order.reopened",
+            "重办数",
+            MetricUnit::Cases,
+            "期间内受理、因回访不满意而重办过的工单数（重办多次只计一次）",
+            count(vec![
+                OpenedIn,
+                DataAtLeast {
+                    key: facts::REOPENS,
+                    min: 1,
+                },
+            ]),
+        ),
+        m(
+            "work_order.reopen_rate",
+            "重办率",
+            MetricUnit::Rate,
+            "重办数 ÷ 受理数",
+            Measure::Ratio {
+                num: "work_order.reopened",
+                den: "work_order.accepted",
+            },
+        ),
+    ]
+}

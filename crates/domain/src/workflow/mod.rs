@@ -1,0 +1,329 @@
+//! The workflow engine. A case kind is a table: its states, and its actions — who may take each
+//! (roles), from which states, to which state, the fields it takes, the guard that must hold, and
+//! its effects (assign a unit, start/stop/extend/suspend a clock, record fields). The engine
+//! applies any kind's table to a case and produces the updated case and the event; it knows no
+//! kind by name. The UI shows exactly [`Workflow::available`]; the API refuses everything else.
+
+mod engine;
+mod field;
+#[cfg(test)]
+mod tests;
+
+pub use engine::{ActCtx, ActionError, NewCase, NewEvent, Outcome};
+pub use field::{FieldDef, FieldKind, ParseCtx, SealedValue, Sealer, Value, Values};
+
+use serde::Serialize;
+
+use crate::case::{Actor, ActorKind, CaseRecord, ClockClass, Phase};
+use crate::deadline::{DeadlineRule, Period};
+use crate::role::Role;
+
+/// A refusal by a guard or an effect: the rule that was not met, in Chinese (HTTP 422).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refusal(pub String);
+
+impl Refusal {
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self(reason.into())
+    }
+}
+
+/// Whose move it is in a state, for the workbench ("waiting on my unit").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Waiting {
+    /// The intake desk (dispatch, callback, approval).
+    Intake,
+    /// The unit the case is with.
+    Unit,
+    /// A leader (approval).
+    Leader,
+    /// Nobody: finished, or waiting on the public.
+    Nobody,
+}
+
+/// One state of a kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StateDef {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub phase: Phase,
+    pub waiting: Waiting,
+}
+
+/// Where an action leads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Target {
+    /// The state does not change (a note, a 督办).
+    Stay,
+    State {
+        state: &'static str,
+    },
+    /// Depends on a choice field: `map` gives the state for some codes, `otherwise` for the rest
+    /// (回访: 不满意 → 办理中, otherwise → 已回访).
+    ByChoice {
+        field: &'static str,
+        map: Vec<(&'static str, &'static str)>,
+        otherwise: &'static str,
+    },
+}
+
+impl Target {
+    /// Every state this target can lead to.
+    pub fn states(&self) -> Vec<&'static str> {
+        match self {
+            Self::Stay => vec![],
+            Self::State { state } => vec![state],
+            Self::ByChoice { map, otherwise, .. } => {
+                map.iter().map(|(_, s)| *s).chain([*otherwise]).collect()
+            }
+        }
+    }
+}
+
+/// Computes a deadline rule from the case and the action's values (12345 urgency limits).
+pub type RuleFn = fn(&CaseRecord, &Values, &ActCtx<'_>) -> Result<DeadlineRule, Refusal>;
+/// Computes a period (an extension's length).
+pub type PeriodFn = fn(&CaseRecord, &Values, &ActCtx<'_>) -> Result<Period, Refusal>;
+/// A kind-specific check or change.
+pub type CaseFn = fn(&mut CaseRecord, &Values, &ActCtx<'_>) -> Result<(), Refusal>;
+/// A guard: must hold for the action to be taken.
+pub type Guard = fn(&CaseRecord, &Values, &ActCtx<'_>) -> Result<(), Refusal>;
+
+/// What an action does besides changing the state. Applied in order.
+#[derive(Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Effect {
+    /// Copies the action's values into the case: `title`, `category`, `urgency` and `location` to
+    /// the header, everything else into `data` under the field's name.
+    Record,
+    /// Moves the case to the unit chosen in a field.
+    AssignUnit { field: &'static str },
+    /// Moves the case to the unit whose id is kept in a data key (back to the intake desk).
+    AssignUnitFromData { key: &'static str },
+    /// Starts (or restarts) a clock today.
+    StartClock {
+        code: &'static str,
+        label: &'static str,
+        class: ClockClass,
+        #[serde(skip)]
+        rule: RuleFn,
+    },
+    /// Stops a clock today, recording whether it was met.
+    StopClock { code: &'static str },
+    /// Suspends a clock from today.
+    SuspendClock { code: &'static str },
+    /// Resumes a suspended clock today; the suspension is not counted.
+    ResumeClock {
+        code: &'static str,
+        reason: &'static str,
+    },
+    /// Extends a clock by a period. The reason is taken from `reason_field` in the action's values,
+    /// or from the case's data (an extension requested earlier and approved now).
+    ExtendClock {
+        code: &'static str,
+        source: &'static str,
+        reason_field: &'static str,
+        #[serde(skip)]
+        period: PeriodFn,
+    },
+    /// A change specific to the kind.
+    Custom {
+        #[serde(skip)]
+        apply: CaseFn,
+    },
+}
+
+impl std::fmt::Debug for Effect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&serde_json::to_string(self).unwrap_or_default())
+    }
+}
+
+/// One action of a kind.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionDef {
+    pub code: &'static str,
+    /// The verb on the button (派单, 签收, 退回 …).
+    pub label: &'static str,
+    pub from: Vec<&'static str>,
+    pub to: Target,
+    /// Staff roles that may take it (any one suffices).
+    pub roles: Vec<Role>,
+    /// Whether a member of the public may take it (through the tracking page).
+    pub public: bool,
+    pub fields: Vec<FieldDef>,
+    #[serde(skip)]
+    pub guard: Option<Guard>,
+    pub effects: Vec<Effect>,
+    /// Asked before an irreversible action ("办结后将答复来电人，确认办结？").
+    pub confirm: Option<&'static str>,
+}
+
+impl ActionDef {
+    /// An action with no fields, roles or effects yet.
+    pub fn new(code: &'static str, label: &'static str, from: &[&'static str], to: Target) -> Self {
+        Self {
+            code,
+            label,
+            from: from.to_vec(),
+            to,
+            roles: vec![],
+            public: false,
+            fields: vec![],
+            guard: None,
+            effects: vec![],
+            confirm: None,
+        }
+    }
+
+    pub fn roles(mut self, roles: &[Role]) -> Self {
+        self.roles = roles.to_vec();
+        self
+    }
+
+    pub fn public(mut self) -> Self {
+        self.public = true;
+        self
+    }
+
+    pub fn fields(mut self, fields: Vec<FieldDef>) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    pub fn guard(mut self, guard: Guard) -> Self {
+        self.guard = Some(guard);
+        self
+    }
+
+    pub fn effects(mut self, effects: Vec<Effect>) -> Self {
+        self.effects = effects;
+        self
+    }
+
+    pub fn confirm(mut self, text: &'static str) -> Self {
+        self.confirm = Some(text);
+        self
+    }
+
+    /// Whether this actor's roles allow the action (scope is checked where the case is read).
+    pub fn permits(&self, actor: &Actor) -> bool {
+        match actor.kind {
+            ActorKind::Staff => self.roles.iter().any(|r| actor.has_role(*r)),
+            ActorKind::Public => self.public,
+            ActorKind::System => false,
+        }
+    }
+
+    pub fn field(&self, name: &str) -> Option<&FieldDef> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+/// A kind's whole procedure.
+#[derive(Debug, Clone, Serialize)]
+pub struct Workflow {
+    pub states: Vec<StateDef>,
+    /// Registering a new case: `from` is empty; `to` is the first state.
+    pub open: ActionDef,
+    pub actions: Vec<ActionDef>,
+}
+
+/// A defect in a workflow table, found by [`Workflow::check`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TableError(pub String);
+
+impl Workflow {
+    pub fn state(&self, code: &str) -> Option<&StateDef> {
+        self.states.iter().find(|s| s.code == code)
+    }
+
+    pub fn action(&self, code: &str) -> Option<&ActionDef> {
+        self.actions.iter().find(|a| a.code == code)
+    }
+
+    /// The label of a state, or the code itself for an unknown one.
+    pub fn state_label<'a>(&'a self, code: &'a str) -> &'a str {
+        self.state(code).map_or(code, |s| s.label)
+    }
+
+    /// The actions this actor may take on this case now, in table order.
+    pub fn available<'a>(&'a self, case: &CaseRecord, actor: &Actor) -> Vec<&'a ActionDef> {
+        self.actions
+            .iter()
+            .filter(|a| a.from.contains(&case.state.as_str()) && a.permits(actor))
+            .collect()
+    }
+
+    /// Checks the table: unique codes, every state named exists, every choice-based target's field
+    /// is a choice of the action, open leads to a state. Run by each kind's tests.
+    ///
+    /// # Errors
+    /// The first defect found.
+    pub fn check(&self) -> Result<(), TableError> {
+        let err = |m: String| Err(TableError(m));
+        for (i, s) in self.states.iter().enumerate() {
+            if self.states[..i].iter().any(|o| o.code == s.code) {
+                return err(format!("duplicate state {}", s.code));
+            }
+        }
+        if !self.open.from.is_empty() {
+            return err("open must not have from-states".into());
+        }
+        for (i, a) in std::iter::once(&self.open).chain(&self.actions).enumerate() {
+            if i > 0 && self.actions[..i - 1].iter().any(|o| o.code == a.code) {
+                return err(format!("duplicate action {}", a.code));
+            }
+            if a.code == self.open.code && i > 0 {
+                return err(format!("action {} reuses the open code", a.code));
+            }
+            for s in a.from.iter().copied().chain(a.to.states()) {
+                if self.state(s).is_none() {
+                    return err(format!("action {} names unknown state {s}", a.code));
+                }
+            }
+            if let Target::ByChoice { field, map, .. } = &a.to {
+                match a.field(field).map(|f| &f.kind) {
+                    Some(FieldKind::Choice { options }) => {
+                        for (code, _) in map {
+                            if !options.iter().any(|(c, _)| c == code) {
+                                return err(format!(
+                                    "action {} maps unknown choice {code}",
+                                    a.code
+                                ));
+                            }
+                        }
+                    }
+                    _ => {
+                        return err(format!(
+                            "action {} chooses by {field}, which is not a choice field",
+                            a.code
+                        ));
+                    }
+                }
+            }
+            if matches!(a.to, Target::Stay) && i == 0 {
+                return err("open must lead to a state".into());
+            }
+            if a.roles.is_empty() && !a.public {
+                return err(format!("action {} can be taken by nobody", a.code));
+            }
+            for (j, f) in a.fields.iter().enumerate() {
+                if a.fields[..j].iter().any(|o| o.name == f.name) {
+                    return err(format!("action {} has duplicate field {}", a.code, f.name));
+                }
+                if matches!(f.name, "version" | "attachments") {
+                    return err(format!(
+                        "action {} uses reserved field name {}",
+                        a.code, f.name
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
