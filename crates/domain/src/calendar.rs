@@ -68,24 +68,14 @@ pub enum CalendarError {
     Empty(i32),
     #[error("第{index}条：日期“{date}”无效，应为 YYYY-MM-DD")]
     BadDate { index: usize, date: String },
-    #[error(
-        "第{index}条：日期 {date} 不属于 {year} 年的安排（只允许该年及相邻年份的元旦前后日期）"
-    )]
-    WrongYear {
-        index: usize,
-        date: String,
-        year: i32,
-    },
+    #[error("第{index}条：日期 {date} 不属于 {year} 年的安排（只允许该年及相邻年份的元旦前后日期）")]
+    WrongYear { index: usize, date: String, year: i32 },
     #[error("第{index}条：日期 {date} 重复出现")]
     Duplicate { index: usize, date: String },
     #[error("第{index}条：节假日名称不能为空")]
     NoName { index: usize },
     #[error("第{index}条：{date} 标记为调休上班，但该日本来就是工作日（{weekday}）")]
-    MakeUpOnWeekday {
-        index: usize,
-        date: String,
-        weekday: &'static str,
-    },
+    MakeUpOnWeekday { index: usize, date: String, weekday: &'static str },
 }
 
 /// What kind of day a date is, and why.
@@ -132,8 +122,7 @@ impl YearCalendar {
     /// # Errors
     /// [`CalendarError`], saying which entry is wrong and why.
     pub fn parse_json(text: &str) -> Result<Self, CalendarError> {
-        let file: YearFile =
-            serde_json::from_str(text).map_err(|e| CalendarError::Malformed(e.to_string()))?;
+        let file: YearFile = serde_json::from_str(text).map_err(|e| CalendarError::Malformed(e.to_string()))?;
         if !(2000..=2100).contains(&file.year) {
             return Err(CalendarError::YearOutOfRange(file.year));
         }
@@ -147,27 +136,17 @@ impl YearCalendar {
             let date = crate::time_util::parse_date(&d.date)
                 .ok()
                 .filter(|_| d.date.len() == 10)
-                .ok_or_else(|| CalendarError::BadDate {
-                    index,
-                    date: d.date.clone(),
-                })?;
+                .ok_or_else(|| CalendarError::BadDate { index, date: d.date.clone() })?;
             // holiday-cn files a year by the notice's title, so a notice may hold the adjoining
             // December or January days (rules.md §12, caveat 1).
             if (date.year() - file.year).abs() > 1 {
-                return Err(CalendarError::WrongYear {
-                    index,
-                    date: d.date.clone(),
-                    year: file.year,
-                });
+                return Err(CalendarError::WrongYear { index, date: d.date.clone(), year: file.year });
             }
             if d.name.trim().is_empty() {
                 return Err(CalendarError::NoName { index });
             }
             if off.contains_key(&date) || work.contains_key(&date) {
-                return Err(CalendarError::Duplicate {
-                    index,
-                    date: d.date.clone(),
-                });
+                return Err(CalendarError::Duplicate { index, date: d.date.clone() });
             }
             if d.is_off_day {
                 off.insert(date, d.name.trim().to_string());
@@ -182,12 +161,7 @@ impl YearCalendar {
                 work.insert(date, d.name.trim().to_string());
             }
         }
-        Ok(Self {
-            year: file.year,
-            papers: file.papers,
-            off,
-            work,
-        })
+        Ok(Self { year: file.year, papers: file.papers, off, work })
     }
 
     /// The year back in the holiday-cn schema (what `calendar import` stores and exports).
@@ -195,26 +169,12 @@ impl YearCalendar {
         let mut days: Vec<(Date, DayEntry)> = self
             .off
             .iter()
-            .map(|(d, n)| {
-                (
-                    *d,
-                    DayEntry {
-                        name: n.clone(),
-                        date: fmt_date(*d),
-                        is_off_day: true,
-                    },
-                )
-            })
-            .chain(self.work.iter().map(|(d, n)| {
-                (
-                    *d,
-                    DayEntry {
-                        name: n.clone(),
-                        date: fmt_date(*d),
-                        is_off_day: false,
-                    },
-                )
-            }))
+            .map(|(d, n)| (*d, DayEntry { name: n.clone(), date: fmt_date(*d), is_off_day: true }))
+            .chain(
+                self.work
+                    .iter()
+                    .map(|(d, n)| (*d, DayEntry { name: n.clone(), date: fmt_date(*d), is_off_day: false })),
+            )
             .collect();
         days.sort_by_key(|(d, _)| *d);
         let file = YearFile {
@@ -273,31 +233,15 @@ impl Calendar {
         for y in [date.year(), date.year() + 1, date.year() - 1] {
             if let Some(cal) = self.years.get(&y) {
                 if let Some(name) = cal.off.get(&date) {
-                    return DayInfo {
-                        date,
-                        kind: DayKind::Holiday(name.clone()),
-                        provisional,
-                    };
+                    return DayInfo { date, kind: DayKind::Holiday(name.clone()), provisional };
                 }
                 if let Some(name) = cal.work.get(&date) {
-                    return DayInfo {
-                        date,
-                        kind: DayKind::MakeUp(name.clone()),
-                        provisional,
-                    };
+                    return DayInfo { date, kind: DayKind::MakeUp(name.clone()), provisional };
                 }
             }
         }
-        let kind = if is_weekend(date) {
-            DayKind::Weekend
-        } else {
-            DayKind::Weekday
-        };
-        DayInfo {
-            date,
-            kind,
-            provisional,
-        }
+        let kind = if is_weekend(date) { DayKind::Weekend } else { DayKind::Weekday };
+        DayInfo { date, kind, provisional }
     }
 
     /// Whether `date` is a working day for 国家机关.
@@ -334,14 +278,8 @@ mod tests {
     #[test]
     fn holidays_weekends_and_make_up_days_are_told_apart() {
         let cal = Calendar::builtin();
-        assert_eq!(
-            cal.day(date!(2024 - 10 - 01)).kind,
-            DayKind::Holiday("国庆节".into())
-        );
-        assert_eq!(
-            cal.day(date!(2024 - 09 - 29)).kind,
-            DayKind::MakeUp("国庆节".into())
-        );
+        assert_eq!(cal.day(date!(2024 - 10 - 01)).kind, DayKind::Holiday("国庆节".into()));
+        assert_eq!(cal.day(date!(2024 - 09 - 29)).kind, DayKind::MakeUp("国庆节".into()));
         assert_eq!(cal.day(date!(2024 - 09 - 28)).kind, DayKind::Weekend);
         assert_eq!(cal.day(date!(2024 - 09 - 27)).kind, DayKind::Weekday);
         // 2023's 元旦 began on 2022-12-31, listed in the 2023 file.
@@ -370,13 +308,9 @@ mod tests {
         let e = |s: &str| YearCalendar::parse_json(s).unwrap_err();
         assert!(matches!(e("{"), CalendarError::Malformed(_)));
         assert!(matches!(e(r#"{"year":2027}"#), CalendarError::Malformed(_)));
+        assert_eq!(e(r#"{"year":2027,"papers":[],"days":[]}"#), CalendarError::Empty(2027));
         assert_eq!(
-            e(r#"{"year":2027,"papers":[],"days":[]}"#),
-            CalendarError::Empty(2027)
-        );
-        assert_eq!(
-            e(r#"{"year":2027,"days":[{"name":"元旦","date":"2027-13-01","isOffDay":true}]}"#)
-                .to_string(),
+            e(r#"{"year":2027,"days":[{"name":"元旦","date":"2027-13-01","isOffDay":true}]}"#).to_string(),
             "第1条：日期“2027-13-01”无效，应为 YYYY-MM-DD"
         );
         assert!(matches!(
@@ -391,8 +325,7 @@ mod tests {
         ));
         // 2027-02-03 is a Wednesday: it cannot be a make-up working day.
         assert_eq!(
-            e(r#"{"year":2027,"days":[{"name":"春节","date":"2027-02-03","isOffDay":false}]}"#)
-                .to_string(),
+            e(r#"{"year":2027,"days":[{"name":"春节","date":"2027-02-03","isOffDay":false}]}"#).to_string(),
             "第1条：2027-02-03 标记为调休上班，但该日本来就是工作日（星期三）"
         );
         assert!(matches!(

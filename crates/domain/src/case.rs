@@ -83,14 +83,7 @@ pub struct Clock {
 
 impl Clock {
     /// Starts a clock on `on` and computes its date.
-    pub fn start(
-        code: &str,
-        label: &str,
-        class: ClockClass,
-        rule: DeadlineRule,
-        on: Date,
-        cal: &Calendar,
-    ) -> Self {
+    pub fn start(code: &str, label: &str, class: ClockClass, rule: DeadlineRule, on: Date, cal: &Calendar) -> Self {
         let computed = deadline::compute(cal, &rule, on, &[], &[]);
         Self {
             code: code.to_string(),
@@ -109,13 +102,7 @@ impl Clock {
 
     /// Recomputes the date (after an extension, a resumption, or a new calendar year).
     pub fn recompute(&mut self, cal: &Calendar) {
-        self.computed = deadline::compute(
-            cal,
-            &self.rule,
-            self.started_on,
-            &self.suspensions,
-            &self.extensions,
-        );
+        self.computed = deadline::compute(cal, &self.rule, self.started_on, &self.suspensions, &self.extensions);
     }
 
     pub fn is_running(&self) -> bool {
@@ -140,11 +127,7 @@ impl Clock {
             steps.push(format!("自 {} 起中止计算，恢复后重新推算", fmt_date(since)));
         }
         if let (Some(on), Some(met)) = (self.stopped_on, self.met) {
-            steps.push(format!(
-                "已于 {} 停止计时（{}）",
-                fmt_date(on),
-                if met { "按期" } else { "超期" }
-            ));
+            steps.push(format!("已于 {} 停止计时（{}）", fmt_date(on), if met { "按期" } else { "超期" }));
         }
         steps
     }
@@ -179,18 +162,12 @@ impl Clocks {
 
     /// The earliest statutory date of a running clock.
     pub fn statutory_due_on(&self) -> Option<Date> {
-        self.0
-            .iter()
-            .filter(|c| c.class == ClockClass::Statutory)
-            .filter_map(Clock::due)
-            .min()
+        self.0.iter().filter(|c| c.class == ClockClass::Statutory).filter_map(Clock::due).min()
     }
 
     /// A running clock's date rests on a year without calendar data.
     pub fn provisional(&self) -> bool {
-        self.0
-            .iter()
-            .any(|c| c.is_running() && c.computed.provisional)
+        self.0.iter().any(|c| c.is_running() && c.computed.provisional)
     }
 
     /// Recomputes every running clock (a calendar year was loaded). Returns whether any date moved.

@@ -56,12 +56,7 @@ impl Period {
         let s = raw.trim().replace(' ', "");
         let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
         let rest = &s[digits.len()..];
-        let bad = || {
-            Invalid::new(format!(
-                "“{}”不是有效期限，应写作 5工作日、15日 或 3个月",
-                raw.trim()
-            ))
-        };
+        let bad = || Invalid::new(format!("“{}”不是有效期限，应写作 5工作日、15日 或 3个月", raw.trim()));
         let amount: u32 = digits.parse().map_err(|_| bad())?;
         if amount == 0 || amount > 3650 {
             return Err(Invalid::new("期限应在1至3650之间"));
@@ -145,12 +140,9 @@ fn add_period(
                 note_year(d, provisional);
                 let info = cal.day(d);
                 match &info.kind {
-                    DayKind::MakeUp(name) => makeups.push(format!(
-                        "{}（{}，{}调休上班）",
-                        fmt_date(d),
-                        weekday_zh(d),
-                        name
-                    )),
+                    DayKind::MakeUp(name) => {
+                        makeups.push(format!("{}（{}，{}调休上班）", fmt_date(d), weekday_zh(d), name))
+                    }
                     DayKind::Holiday(name) => match holidays.last_mut() {
                         Some((_, to, n)) if n == name && to.next_day() == Some(d) => *to = d,
                         _ => holidays.push((d, d, name.clone())),
@@ -196,19 +188,13 @@ fn add_period(
 pub fn add_months(start: Date, months: u32) -> Date {
     let total = i64::from(start.month() as u8) - 1 + i64::from(months);
     let year = start.year() + i32::try_from(total / 12).unwrap_or(0);
-    let month =
-        Month::try_from(u8::try_from(total % 12 + 1).unwrap_or(1)).unwrap_or(Month::January);
+    let month = Month::try_from(u8::try_from(total % 12 + 1).unwrap_or(1)).unwrap_or(Month::January);
     let last = time::util::days_in_month(month, year);
     Date::from_calendar_date(year, month, start.day().min(last)).unwrap_or(start)
 }
 
 /// Moves a last day that falls on a rest day to the next working day (民事诉讼法 第八十五条).
-fn roll_to_working_day(
-    cal: &Calendar,
-    due: Date,
-    steps: &mut Vec<String>,
-    provisional: &mut Vec<i32>,
-) -> Date {
+fn roll_to_working_day(cal: &Calendar, due: Date, steps: &mut Vec<String>, provisional: &mut Vec<i32>) -> Date {
     let first = cal.day(due);
     if first.is_working() {
         return due;
@@ -248,26 +234,15 @@ pub fn compute(
     let mut steps = Vec::new();
     let mut provisional = Vec::new();
     let p = rule.period;
-    steps.push(format!(
-        "依据：{}，期限 {}，自{}之日（{}）起算",
-        rule.source,
-        p.label(),
-        rule.trigger,
-        fmt_date(start)
-    ));
+    steps.push(format!("依据：{}，期限 {}，自{}之日（{}）起算", rule.source, p.label(), rule.trigger, fmt_date(start)));
     steps.push(match p.unit {
         TimeUnit::WorkingDay => {
-            "起算当日不计入，自次日起逐日计算工作日（周一至周五，除去法定节假日，另计调休上班日）"
-                .to_string()
+            "起算当日不计入，自次日起逐日计算工作日（周一至周五，除去法定节假日，另计调休上班日）".to_string()
         }
         _ => "依《民事诉讼法》第八十五条，期间开始之日不计算在内".to_string(),
     });
     let mut due = add_period(cal, start, p, &mut steps, &mut provisional);
-    steps.push(format!(
-        "按期限推算至 {}（{}）",
-        fmt_date(due),
-        weekday_zh(due)
-    ));
+    steps.push(format!("按期限推算至 {}（{}）", fmt_date(due), weekday_zh(due)));
 
     for s in suspensions {
         let (days, what) = match p.unit {
@@ -282,10 +257,7 @@ pub fn compute(
                 }
                 (n, "个工作日")
             }
-            _ => (
-                u32::try_from((s.to - s.from).whole_days().max(0)).unwrap_or(0),
-                "日",
-            ),
+            _ => (u32::try_from((s.to - s.from).whole_days().max(0)).unwrap_or(0), "日"),
         };
         if days > 0 {
             due = add_period(
@@ -293,11 +265,7 @@ pub fn compute(
                 due,
                 Period::new(
                     days,
-                    if p.unit == TimeUnit::WorkingDay {
-                        TimeUnit::WorkingDay
-                    } else {
-                        TimeUnit::CalendarDay
-                    },
+                    if p.unit == TimeUnit::WorkingDay { TimeUnit::WorkingDay } else { TimeUnit::CalendarDay },
                 ),
                 &mut Vec::new(),
                 &mut provisional,
@@ -329,16 +297,10 @@ pub fn compute(
     }
     provisional.sort_unstable();
     for y in &provisional {
-        steps.push(format!(
-            "⚠ {y}年节假日安排尚未导入，该年按周一至周五推算，结果为暂定；导入后自动重算"
-        ));
+        steps.push(format!("⚠ {y}年节假日安排尚未导入，该年按周一至周五推算，结果为暂定；导入后自动重算"));
     }
     steps.push(format!("届满日：{}（{}）", fmt_date(due), weekday_zh(due)));
-    Computed {
-        due,
-        provisional: !provisional.is_empty(),
-        steps,
-    }
+    Computed { due, provisional: !provisional.is_empty(), steps }
 }
 
 #[cfg(test)]
@@ -347,11 +309,7 @@ mod tests {
     use time::macros::date;
 
     fn rule(amount: u32, unit: TimeUnit) -> DeadlineRule {
-        DeadlineRule {
-            period: Period::new(amount, unit),
-            trigger: "受理".into(),
-            source: "测试".into(),
-        }
+        DeadlineRule { period: Period::new(amount, unit), trigger: "受理".into(), source: "测试".into() }
     }
 
     fn due(start: Date, amount: u32, unit: TimeUnit) -> Date {
@@ -360,104 +318,47 @@ mod tests {
 
     #[test]
     fn eight_working_days_from_2024_09_27_count_both_make_up_days_and_skip_national_day() {
-        let c = compute(
-            &Calendar::builtin(),
-            &rule(8, TimeUnit::WorkingDay),
-            date!(2024 - 09 - 27),
-            &[],
-            &[],
-        );
+        let c = compute(&Calendar::builtin(), &rule(8, TimeUnit::WorkingDay), date!(2024 - 09 - 27), &[], &[]);
         // 09-29 (make-up) 1, 09-30 2, [10-01..10-07 off], 10-08 3, 10-09 4, 10-10 5, 10-11 6,
         // 10-12 (make-up) 7, [10-13 Sunday], 10-14 8.
         assert_eq!(c.due, date!(2024 - 10 - 14));
         assert!(!c.provisional);
         let text = c.steps.join("\n");
-        assert!(
-            text.contains("2024-09-29（星期日，国庆节调休上班）"),
-            "{text}"
-        );
-        assert!(
-            text.contains("2024-10-12（星期六，国庆节调休上班）"),
-            "{text}"
-        );
-        assert!(
-            text.contains("跳过法定节假日：2024-10-01至2024-10-07（国庆节）"),
-            "{text}"
-        );
+        assert!(text.contains("2024-09-29（星期日，国庆节调休上班）"), "{text}");
+        assert!(text.contains("2024-10-12（星期六，国庆节调休上班）"), "{text}");
+        assert!(text.contains("跳过法定节假日：2024-10-01至2024-10-07（国庆节）"), "{text}");
         assert!(text.ends_with("届满日：2024-10-14（星期一）"), "{text}");
     }
 
     #[test]
     fn five_working_days_from_2024_09_27() {
-        assert_eq!(
-            due(date!(2024 - 09 - 27), 5, TimeUnit::WorkingDay),
-            date!(2024 - 10 - 10)
-        );
+        assert_eq!(due(date!(2024 - 09 - 27), 5, TimeUnit::WorkingDay), date!(2024 - 10 - 10));
     }
 
     #[test]
     fn working_days_across_each_years_spring_festival() {
         // 2023: off 01-21..01-27, make-up 01-28 (Sat), 01-29 (Sun).
-        assert_eq!(
-            due(date!(2023 - 01 - 20), 1, TimeUnit::WorkingDay),
-            date!(2023 - 01 - 28)
-        );
-        assert_eq!(
-            due(date!(2023 - 01 - 20), 3, TimeUnit::WorkingDay),
-            date!(2023 - 01 - 30)
-        );
+        assert_eq!(due(date!(2023 - 01 - 20), 1, TimeUnit::WorkingDay), date!(2023 - 01 - 28));
+        assert_eq!(due(date!(2023 - 01 - 20), 3, TimeUnit::WorkingDay), date!(2023 - 01 - 30));
         // 2024: make-up 02-04 (Sun); off 02-10..02-17; make-up 02-18 (Sun).
-        assert_eq!(
-            due(date!(2024 - 02 - 02), 1, TimeUnit::WorkingDay),
-            date!(2024 - 02 - 04)
-        );
-        assert_eq!(
-            due(date!(2024 - 02 - 09), 1, TimeUnit::WorkingDay),
-            date!(2024 - 02 - 18)
-        );
+        assert_eq!(due(date!(2024 - 02 - 02), 1, TimeUnit::WorkingDay), date!(2024 - 02 - 04));
+        assert_eq!(due(date!(2024 - 02 - 09), 1, TimeUnit::WorkingDay), date!(2024 - 02 - 18));
         // 2025: make-up 01-26 (Sun); off 01-28..02-04; make-up 02-08 (Sat).
-        assert_eq!(
-            due(date!(2025 - 01 - 24), 2, TimeUnit::WorkingDay),
-            date!(2025 - 01 - 27)
-        );
-        assert_eq!(
-            due(date!(2025 - 01 - 27), 1, TimeUnit::WorkingDay),
-            date!(2025 - 02 - 05)
-        );
-        assert_eq!(
-            due(date!(2025 - 02 - 07), 1, TimeUnit::WorkingDay),
-            date!(2025 - 02 - 08)
-        );
+        assert_eq!(due(date!(2025 - 01 - 24), 2, TimeUnit::WorkingDay), date!(2025 - 01 - 27));
+        assert_eq!(due(date!(2025 - 01 - 27), 1, TimeUnit::WorkingDay), date!(2025 - 02 - 05));
+        assert_eq!(due(date!(2025 - 02 - 07), 1, TimeUnit::WorkingDay), date!(2025 - 02 - 08));
         // 2026: make-up 02-14 (Sat); off 02-15..02-23; make-up 02-28 (Sat).
-        assert_eq!(
-            due(date!(2026 - 02 - 13), 1, TimeUnit::WorkingDay),
-            date!(2026 - 02 - 14)
-        );
-        assert_eq!(
-            due(date!(2026 - 02 - 14), 1, TimeUnit::WorkingDay),
-            date!(2026 - 02 - 24)
-        );
-        assert_eq!(
-            due(date!(2026 - 02 - 27), 1, TimeUnit::WorkingDay),
-            date!(2026 - 02 - 28)
-        );
+        assert_eq!(due(date!(2026 - 02 - 13), 1, TimeUnit::WorkingDay), date!(2026 - 02 - 14));
+        assert_eq!(due(date!(2026 - 02 - 14), 1, TimeUnit::WorkingDay), date!(2026 - 02 - 24));
+        assert_eq!(due(date!(2026 - 02 - 27), 1, TimeUnit::WorkingDay), date!(2026 - 02 - 28));
     }
 
     #[test]
     fn working_days_across_the_year_end() {
         // 2025-12-31 (Wed) + 1 wd: 2026-01-01..03 off, 01-04 (Sun) make-up.
-        assert_eq!(
-            due(date!(2025 - 12 - 31), 1, TimeUnit::WorkingDay),
-            date!(2026 - 01 - 04)
-        );
+        assert_eq!(due(date!(2025 - 12 - 31), 1, TimeUnit::WorkingDay), date!(2026 - 01 - 04));
         // 2022-12-30 (Fri) + 1 wd: 12-31..2023-01-02 off → 2023-01-03, but 2022 is not loaded.
-        let c = compute(
-            &Calendar::builtin(),
-            &rule(1, TimeUnit::WorkingDay),
-            date!(2022 - 12 - 29),
-            &[],
-            &[],
-        );
+        let c = compute(&Calendar::builtin(), &rule(1, TimeUnit::WorkingDay), date!(2022 - 12 - 29), &[], &[]);
         assert_eq!(c.due, date!(2022 - 12 - 30));
         assert!(c.provisional, "a 2022 day was counted without 2022's data");
     }
@@ -465,31 +366,13 @@ mod tests {
     #[test]
     fn calendar_days_do_not_count_the_start_day_and_roll_off_a_holiday() {
         // 15 days from 2024-09-16 → 10-01, a holiday → the first working day after: 10-08.
-        let c = compute(
-            &Calendar::builtin(),
-            &rule(15, TimeUnit::CalendarDay),
-            date!(2024 - 09 - 16),
-            &[],
-            &[],
-        );
+        let c = compute(&Calendar::builtin(), &rule(15, TimeUnit::CalendarDay), date!(2024 - 09 - 16), &[], &[]);
         assert_eq!(c.due, date!(2024 - 10 - 08));
-        assert!(
-            c.steps
-                .iter()
-                .any(|s| s.contains("2024-10-01 为法定节假日（国庆节）")),
-            "{:?}",
-            c.steps
-        );
+        assert!(c.steps.iter().any(|s| s.contains("2024-10-01 为法定节假日（国庆节）")), "{:?}", c.steps);
         // Ending on a plain Saturday also rolls to Monday.
-        assert_eq!(
-            due(date!(2024 - 03 - 01), 15, TimeUnit::CalendarDay),
-            date!(2024 - 03 - 18)
-        );
+        assert_eq!(due(date!(2024 - 03 - 01), 15, TimeUnit::CalendarDay), date!(2024 - 03 - 18));
         // Ending on a make-up Sunday does not roll: it is a working day.
-        assert_eq!(
-            due(date!(2024 - 09 - 14), 15, TimeUnit::CalendarDay),
-            date!(2024 - 09 - 29)
-        );
+        assert_eq!(due(date!(2024 - 09 - 14), 15, TimeUnit::CalendarDay), date!(2024 - 09 - 29));
     }
 
     #[test]
@@ -498,44 +381,23 @@ mod tests {
         assert_eq!(add_months(date!(2023 - 01 - 31), 1), date!(2023 - 02 - 28));
         assert_eq!(add_months(date!(2023 - 11 - 15), 3), date!(2024 - 02 - 15));
         // 3 months from 2024-07-01 is 10-01, a holiday: rolls to 10-08.
-        assert_eq!(
-            due(date!(2024 - 07 - 01), 3, TimeUnit::Month),
-            date!(2024 - 10 - 08)
-        );
+        assert_eq!(due(date!(2024 - 07 - 01), 3, TimeUnit::Month), date!(2024 - 10 - 08));
     }
 
     #[test]
     fn suspension_is_not_counted() {
         let cal = Calendar::builtin();
-        let s = Suspension {
-            from: date!(2024 - 03 - 05),
-            to: date!(2024 - 03 - 10),
-            reason: "听证".into(),
-        };
+        let s = Suspension { from: date!(2024 - 03 - 05), to: date!(2024 - 03 - 10), reason: "听证".into() };
         // 60 days from 2024-03-01 → 04-30 (Tue); + 5 suspended days → 05-05, a holiday → 05-06.
-        let c = compute(
-            &cal,
-            &rule(60, TimeUnit::CalendarDay),
-            date!(2024 - 03 - 01),
-            std::slice::from_ref(&s),
-            &[],
-        );
+        let c = compute(&cal, &rule(60, TimeUnit::CalendarDay), date!(2024 - 03 - 01), std::slice::from_ref(&s), &[]);
         assert_eq!(c.due, date!(2024 - 05 - 06));
         assert!(
-            c.steps
-                .iter()
-                .any(|x| x.contains("中止（听证）：2024-03-05 至 2024-03-09 不计入期限，共 5日")),
+            c.steps.iter().any(|x| x.contains("中止（听证）：2024-03-05 至 2024-03-09 不计入期限，共 5日")),
             "{:?}",
             c.steps
         );
         // In working days, only the working days of the suspension are added (03-05..03-08: 4).
-        let c = compute(
-            &cal,
-            &rule(5, TimeUnit::WorkingDay),
-            date!(2024 - 03 - 01),
-            &[s],
-            &[],
-        );
+        let c = compute(&cal, &rule(5, TimeUnit::WorkingDay), date!(2024 - 03 - 01), &[s], &[]);
         assert_eq!(c.due, date!(2024 - 03 - 14));
     }
 
@@ -549,61 +411,25 @@ mod tests {
             approved_on: date!(2024 - 04 - 20),
         };
         // 60 days from 2024-03-01 → 04-30; + 30 → 05-30 (Thu).
-        let c = compute(
-            &cal,
-            &rule(60, TimeUnit::CalendarDay),
-            date!(2024 - 03 - 01),
-            &[],
-            &[e],
-        );
+        let c = compute(&cal, &rule(60, TimeUnit::CalendarDay), date!(2024 - 03 - 01), &[], &[e]);
         assert_eq!(c.due, date!(2024 - 05 - 30));
-        assert!(
-            c.steps
-                .iter()
-                .any(|s| s.starts_with("延期：2024-04-20 批准延长 30日"))
-        );
+        assert!(c.steps.iter().any(|s| s.starts_with("延期：2024-04-20 批准延长 30日")));
     }
 
     #[test]
     fn a_year_without_data_gives_a_provisional_date_with_a_warning() {
-        let c = compute(
-            &Calendar::builtin(),
-            &rule(5, TimeUnit::WorkingDay),
-            date!(2026 - 12 - 30),
-            &[],
-            &[],
-        );
+        let c = compute(&Calendar::builtin(), &rule(5, TimeUnit::WorkingDay), date!(2026 - 12 - 30), &[], &[]);
         assert!(c.provisional);
-        assert_eq!(
-            c.due,
-            date!(2027 - 01 - 06),
-            "plain weekdays: 12-31, 01-01, 01-04, 01-05, 01-06"
-        );
-        assert!(
-            c.steps
-                .iter()
-                .any(|s| s.contains("2027年节假日安排尚未导入"))
-        );
+        assert_eq!(c.due, date!(2027 - 01 - 06), "plain weekdays: 12-31, 01-01, 01-04, 01-05, 01-06");
+        assert!(c.steps.iter().any(|s| s.contains("2027年节假日安排尚未导入")));
     }
 
     #[test]
     fn periods_parse_as_people_write_them() {
-        assert_eq!(
-            Period::parse("5工作日"),
-            Ok(Period::new(5, TimeUnit::WorkingDay))
-        );
-        assert_eq!(
-            Period::parse("5个工作日"),
-            Ok(Period::new(5, TimeUnit::WorkingDay))
-        );
-        assert_eq!(
-            Period::parse("60日"),
-            Ok(Period::new(60, TimeUnit::CalendarDay))
-        );
-        assert_eq!(
-            Period::parse("15天"),
-            Ok(Period::new(15, TimeUnit::CalendarDay))
-        );
+        assert_eq!(Period::parse("5工作日"), Ok(Period::new(5, TimeUnit::WorkingDay)));
+        assert_eq!(Period::parse("5个工作日"), Ok(Period::new(5, TimeUnit::WorkingDay)));
+        assert_eq!(Period::parse("60日"), Ok(Period::new(60, TimeUnit::CalendarDay)));
+        assert_eq!(Period::parse("15天"), Ok(Period::new(15, TimeUnit::CalendarDay)));
         assert_eq!(Period::parse("3个月"), Ok(Period::new(3, TimeUnit::Month)));
         assert!(Period::parse("五天").is_err());
         assert!(Period::parse("0日").is_err());

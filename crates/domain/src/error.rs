@@ -34,16 +34,8 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(
-        field: impl Into<String>,
-        label: impl Into<String>,
-        reason: impl Into<String>,
-    ) -> Self {
-        Self {
-            field: field.into(),
-            label: label.into(),
-            reason: reason.into(),
-        }
+    pub fn new(field: impl Into<String>, label: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self { field: field.into(), label: label.into(), reason: reason.into() }
     }
 
     /// The full message, field label first.

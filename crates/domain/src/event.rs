@@ -145,62 +145,100 @@ pub struct ChainBreak {
     pub case: String,
 }
 
-/// Walks a tenant's events in `seq` order and returns how many verified, or the first broken link.
-/// `head` is the recorded chain head `(seq, hash)`; `find` tells whether a hash belongs to any
-/// event of the tenant and at which seq (used only once a link is broken, to tell a reorder from a
-/// deletion).
-///
-/// # Errors
-/// The first [`ChainBreak`].
-pub fn verify<I, F>(events: I, head: Option<(i64, String)>, mut find: F) -> Result<u64, ChainBreak>
-where
-    I: IntoIterator<Item = Event>,
-    F: FnMut(&str) -> Option<i64>,
-{
-    // The previous event's (seq, hash, id, case) and the hash before it.
-    let mut prev: Option<(i64, String, EventId, Option<CaseId>)> = None;
-    let mut before_prev: Option<String> = None;
-    let mut count = 0u64;
-    let brk = |kind, seq: i64, id: EventId, case_id: Option<CaseId>| ChainBreak {
+/// A broken link that may need one look-up to tell a reorder from a deletion: the event links to
+/// a hash that is not its predecessor's; if that hash belongs to some event of the chain the
+/// events were reordered, otherwise one was deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    Break(ChainBreak),
+    /// Call [`Unresolved::resolve`] with whether `hash` belongs to any event of the tenant.
+    Unresolved(Unresolved),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unresolved {
+    pub hash: String,
+    at: ChainBreak,
+}
+
+impl Unresolved {
+    pub fn resolve(self, hash_exists: bool) -> ChainBreak {
+        ChainBreak { kind: if hash_exists { BreakKind::Reordered } else { BreakKind::Deleted }, ..self.at }
+    }
+}
+
+/// Checks a tenant's events fed in `seq` order, one at a time, keeping only the last two links:
+/// memory stays flat however long the chain.
+#[derive(Debug, Default)]
+pub struct Verifier {
+    /// The previous event's (seq, hash, id, case).
+    prev: Option<(i64, String, EventId, Option<CaseId>)>,
+    before_prev: Option<String>,
+    count: u64,
+}
+
+fn brk(kind: BreakKind, seq: i64, id: EventId, case_id: Option<CaseId>) -> ChainBreak {
+    ChainBreak {
         kind,
         seq,
         event_id: id.to_string(),
         case_id: case_id.map(|c| c.to_string()),
         case: case_id.map_or_else(|| "—".to_string(), |c| c.to_string()),
-    };
-    for e in events {
+    }
+}
+
+impl Verifier {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Events verified so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Checks the next event.
+    ///
+    /// # Errors
+    /// The first broken link, possibly needing one look-up to classify.
+    pub fn feed(&mut self, e: Event) -> Result<(), Found> {
         if e.compute_hash() != e.hash {
-            return Err(brk(BreakKind::Edited, e.seq, e.id, e.case_id));
+            return Err(Found::Break(brk(BreakKind::Edited, e.seq, e.id, e.case_id)));
         }
-        let (expected_seq, expected_prev) = match &prev {
-            None => (1, GENESIS.to_string()),
-            Some((s, h, _, _)) => (s + 1, h.clone()),
+        let (expected_seq, expected_prev) = match &self.prev {
+            None => (1, GENESIS),
+            Some((s, h, _, _)) => (s + 1, h.as_str()),
         };
         if e.prev_hash != expected_prev {
-            if before_prev.as_deref() == Some(e.prev_hash.as_str())
-                && let Some((s, _, id, case_id)) = prev
+            if self.before_prev.as_deref() == Some(e.prev_hash.as_str())
+                && let Some((s, _, id, case_id)) = self.prev.take()
             {
                 // This event links over the one before it: that one was put in.
-                return Err(brk(BreakKind::Inserted, s, id, case_id));
+                return Err(Found::Break(brk(BreakKind::Inserted, s, id, case_id)));
             }
-            let kind = if e.seq > expected_seq {
-                BreakKind::Deleted
-            } else {
-                match find(&e.prev_hash) {
-                    Some(_) => BreakKind::Reordered,
-                    None => BreakKind::Deleted,
-                }
-            };
-            return Err(brk(kind, e.seq, e.id, e.case_id));
+            if e.seq > expected_seq {
+                return Err(Found::Break(brk(BreakKind::Deleted, e.seq, e.id, e.case_id)));
+            }
+            return Err(Found::Unresolved(Unresolved {
+                hash: e.prev_hash.clone(),
+                at: brk(BreakKind::Deleted, e.seq, e.id, e.case_id),
+            }));
         }
-        before_prev = prev.as_ref().map(|(_, h, _, _)| h.clone());
-        prev = Some((e.seq, e.hash, e.id, e.case_id));
-        count += 1;
+        self.before_prev = self.prev.as_ref().map(|(_, h, _, _)| h.clone());
+        self.prev = Some((e.seq, e.hash, e.id, e.case_id));
+        self.count += 1;
+        Ok(())
     }
-    if let Some((head_seq, head_hash)) = head {
-        match &prev {
-            Some((_, h, _, _)) if *h == head_hash => {}
-            _ => {
+
+    /// Checks the end of the chain against its recorded head `(seq, hash)`.
+    ///
+    /// # Errors
+    /// The chain ends before its head.
+    pub fn finish(self, head: Option<(i64, String)>) -> Result<u64, ChainBreak> {
+        if let Some((head_seq, head_hash)) = head {
+            let ends_at_head = matches!(&self.prev, Some((_, h, _, _)) if *h == head_hash)
+                || (self.prev.is_none() && head_seq == 0);
+            if !ends_at_head {
                 return Err(ChainBreak {
                     kind: BreakKind::Truncated,
                     seq: head_seq,
@@ -210,8 +248,32 @@ where
                 });
             }
         }
+        Ok(self.count)
     }
-    Ok(count)
+}
+
+/// Walks a whole chain in memory (tests, small chains). `find` tells whether a hash belongs to
+/// any event of the tenant.
+///
+/// # Errors
+/// The first [`ChainBreak`].
+pub fn verify<I, F>(events: I, head: Option<(i64, String)>, mut find: F) -> Result<u64, ChainBreak>
+where
+    I: IntoIterator<Item = Event>,
+    F: FnMut(&str) -> Option<i64>,
+{
+    let mut v = Verifier::new();
+    for e in events {
+        match v.feed(e) {
+            Ok(()) => {}
+            Err(Found::Break(b)) => return Err(b),
+            Err(Found::Unresolved(u)) => {
+                let exists = find(&u.hash).is_some();
+                return Err(u.resolve(exists));
+            }
+        }
+    }
+    v.finish(head)
 }
 
 #[cfg(test)]
@@ -224,9 +286,7 @@ mod tests {
         let case = CaseId::new();
         let mut out: Vec<Event> = Vec::new();
         for i in 0..n {
-            let (seq, hash) = out
-                .last()
-                .map_or((0, GENESIS.to_string()), |e| (e.seq, e.hash.clone()));
+            let (seq, hash) = out.last().map_or((0, GENESIS.to_string()), |e| (e.seq, e.hash.clone()));
             let e = Event {
                 id: EventId::new(),
                 tenant_id: tenant,
@@ -266,10 +326,7 @@ mod tests {
 
     #[test]
     fn canonical_json_sorts_keys_at_every_depth() {
-        assert_eq!(
-            canonical_json(&json!({"b": {"d": 1, "c": 2}, "a": "中"})),
-            r#"{"a":"中","b":{"c":2,"d":1}}"#
-        );
+        assert_eq!(canonical_json(&json!({"b": {"d": 1, "c": 2}, "a": "中"})), r#"{"a":"中","b":{"c":2,"d":1}}"#);
     }
 
     #[test]
@@ -310,11 +367,7 @@ mod tests {
             e.seq = i as i64 + 1;
         }
         let e = verify(t.clone(), head(&c), finder(&t)).unwrap_err();
-        assert_eq!(
-            (e.kind, e.seq),
-            (BreakKind::Inserted, 3),
-            "the forged event is named"
-        );
+        assert_eq!((e.kind, e.seq), (BreakKind::Inserted, 3), "the forged event is named");
     }
 
     #[test]

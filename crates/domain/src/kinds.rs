@@ -27,14 +27,8 @@ impl KindDef {
     ///
     /// # Errors
     /// [`ActionError`]; nothing is created.
-    pub fn open_case(
-        &self,
-        new: NewCase,
-        input: &Map<String, Json>,
-        ctx: &ActCtx<'_>,
-    ) -> Result<Outcome, ActionError> {
-        self.workflow
-            .open_case(self.slug, &self.search_fields, new, input, ctx)
+    pub fn open_case(&self, new: NewCase, input: &Map<String, Json>, ctx: &ActCtx<'_>) -> Result<Outcome, ActionError> {
+        self.workflow.open_case(self.slug, &self.search_fields, new, input, ctx)
     }
 
     /// Applies an action to a case of this kind.
@@ -48,8 +42,7 @@ impl KindDef {
         input: &Map<String, Json>,
         ctx: &ActCtx<'_>,
     ) -> Result<Outcome, ActionError> {
-        self.workflow
-            .act(&self.search_fields, case, action, input, ctx)
+        self.workflow.act(&self.search_fields, case, action, input, ctx)
     }
 
     /// The choices of a field of the registration form (categories, urgency classes), for list
@@ -63,10 +56,7 @@ impl KindDef {
 
     /// The label of a registration-form choice.
     pub fn choice_label(&self, field: &str, code: &str) -> Option<String> {
-        self.open_choices(field)
-            .into_iter()
-            .find(|(c, _)| c == code)
-            .map(|(_, l)| l)
+        self.open_choices(field).into_iter().find(|(c, _)| c == code).map(|(_, l)| l)
     }
 }
 
@@ -79,9 +69,7 @@ pub struct Kinds {
 impl Kinds {
     /// The kinds fazhi ships, built with the local settings (urgency classes …).
     pub fn standard(settings: &Settings) -> Self {
-        Self {
-            kinds: vec![crate::work_order::kind(settings)],
-        }
+        Self { kinds: vec![crate::work_order::kind(settings)] }
     }
 
     /// A registry of the given kinds (tests define their own).

@@ -21,10 +21,7 @@ pub enum Cond {
     /// A data field equals a text value.
     DataEq { key: &'static str, value: String },
     /// A data field is one of several text values.
-    DataIn {
-        key: &'static str,
-        values: Vec<String>,
-    },
+    DataIn { key: &'static str, values: Vec<String> },
     /// A numeric data field is at least this.
     DataAtLeast { key: &'static str, min: i64 },
 }
@@ -45,10 +42,7 @@ pub enum Measure {
     /// The sum of a money data field (fen) over the cases.
     SumMoney { set: CaseSet, key: &'static str },
     /// One count metric over another.
-    Ratio {
-        num: &'static str,
-        den: &'static str,
-    },
+    Ratio { num: &'static str, den: &'static str },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -151,10 +145,7 @@ impl Catalogue {
     pub fn standard(settings: &Settings) -> Self {
         let mut metrics = Vec::new();
         metrics.extend(crate::work_order::metrics(settings));
-        Self {
-            metrics,
-            rounding: settings.rates.rounding,
-        }
+        Self { metrics, rounding: settings.rates.rounding }
     }
 
     pub fn get(&self, code: &str) -> Option<&MetricDef> {
@@ -172,9 +163,7 @@ impl Catalogue {
     /// # Errors
     /// An unknown code.
     pub fn traced_set(&self, code: &str) -> Result<&CaseSet, MetricError> {
-        let m = self
-            .get(code)
-            .ok_or_else(|| MetricError::Unknown(code.to_string()))?;
+        let m = self.get(code).ok_or_else(|| MetricError::Unknown(code.to_string()))?;
         match &m.measure {
             Measure::Count { set } | Measure::SumMoney { set, .. } => Ok(set),
             Measure::Ratio { num, .. } => self.traced_set(num),
@@ -190,9 +179,7 @@ impl Catalogue {
     where
         F: FnMut(&MetricDef) -> i64,
     {
-        let m = self
-            .get(code)
-            .ok_or_else(|| MetricError::Unknown(code.to_string()))?;
+        let m = self.get(code).ok_or_else(|| MetricError::Unknown(code.to_string()))?;
         Ok(match &m.measure {
             Measure::Count { .. } => Figure::Count(u64::try_from(raw(m)).unwrap_or(0)),
             Measure::SumMoney { .. } => Figure::Money(Money::from_fen(raw(m))),

@@ -53,22 +53,10 @@ mod tests {
 
     #[test]
     fn the_seed_rates_print_as_the_seed_prints_them() {
-        assert_eq!(
-            Rate::new(450, 456, Rounding::Truncate).to_string(),
-            "98.68%"
-        );
-        assert_eq!(
-            Rate::new(4326, 4326, Rounding::Truncate).to_string(),
-            "100.00%"
-        );
-        assert_eq!(
-            Rate::new(2477, 3136, Rounding::Truncate).to_string(),
-            "78.98%"
-        );
-        assert_eq!(
-            Rate::new(2477, 3136, Rounding::HalfUp).to_string(),
-            "78.99%"
-        );
+        assert_eq!(Rate::new(450, 456, Rounding::Truncate).to_string(), "98.68%");
+        assert_eq!(Rate::new(4326, 4326, Rounding::Truncate).to_string(), "100.00%");
+        assert_eq!(Rate::new(2477, 3136, Rounding::Truncate).to_string(), "78.98%");
+        assert_eq!(Rate::new(2477, 3136, Rounding::HalfUp).to_string(), "78.99%");
     }
 
     #[test]
@@ -79,14 +67,8 @@ mod tests {
 
     #[test]
     fn truncation_never_shows_a_full_rate_for_an_unfinished_count() {
-        assert_eq!(
-            Rate::new(99_999, 100_000, Rounding::Truncate).to_string(),
-            "99.99%"
-        );
-        assert_eq!(
-            Rate::new(99_999, 100_000, Rounding::HalfUp).to_string(),
-            "100.00%"
-        );
+        assert_eq!(Rate::new(99_999, 100_000, Rounding::Truncate).to_string(), "99.99%");
+        assert_eq!(Rate::new(99_999, 100_000, Rounding::HalfUp).to_string(), "100.00%");
     }
 
     proptest! {

@@ -119,14 +119,10 @@ impl Role {
     /// staff work for the whole town; handlers, grid workers, mediators and officers for their unit.
     pub fn reach(self) -> Reach {
         match self {
-            Self::Handler | Self::GridWorker | Self::EnforcementOfficer | Self::Mediator => {
-                Reach::Subtree
+            Self::Handler | Self::GridWorker | Self::EnforcementOfficer | Self::Mediator => Reach::Subtree,
+            Self::IntakeClerk | Self::LegalReviewer | Self::LegalAdvisor | Self::JudicialOffice | Self::Leader => {
+                Reach::Tenant
             }
-            Self::IntakeClerk
-            | Self::LegalReviewer
-            | Self::LegalAdvisor
-            | Self::JudicialOffice
-            | Self::Leader => Reach::Tenant,
             Self::District => Reach::District,
             Self::SysAdmin | Self::SecurityAdmin | Self::AuditAdmin => Reach::None,
         }
@@ -134,10 +130,7 @@ impl Role {
 
     /// One of the three administrators.
     pub fn is_admin(self) -> bool {
-        matches!(
-            self,
-            Self::SysAdmin | Self::SecurityAdmin | Self::AuditAdmin
-        )
+        matches!(self, Self::SysAdmin | Self::SecurityAdmin | Self::AuditAdmin)
     }
 
     /// Checks a set of roles held by one user: an administrator role stands alone (三员分立).
@@ -151,10 +144,7 @@ impl Role {
         if let Some(admin) = roles.iter().find(|r| r.is_admin())
             && roles.len() > 1
         {
-            return Err(Invalid::new(format!(
-                "{}不能与其他角色兼任（三员分立）",
-                admin.label()
-            )));
+            return Err(Invalid::new(format!("{}不能与其他角色兼任（三员分立）", admin.label())));
         }
         Ok(())
     }
@@ -185,9 +175,7 @@ mod tests {
             assert!(Role::check_combination(&[r, Role::Leader]).is_err());
         }
         assert_eq!(
-            Role::check_combination(&[Role::SysAdmin, Role::AuditAdmin])
-                .unwrap_err()
-                .0,
+            Role::check_combination(&[Role::SysAdmin, Role::AuditAdmin]).unwrap_err().0,
             "系统管理员不能与其他角色兼任（三员分立）"
         );
     }

@@ -17,11 +17,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self {
-            work_order: WorkOrderSettings::default(),
-            rates: RateSettings::default(),
-            limits: Limits::default(),
-        }
+        Self { work_order: WorkOrderSettings::default(), rates: RateSettings::default(), limits: Limits::default() }
     }
 }
 
@@ -41,21 +37,9 @@ impl Default for WorkOrderSettings {
     fn default() -> Self {
         Self {
             urgency: vec![
-                UrgencyClass {
-                    code: "urgent".into(),
-                    label: "紧急".into(),
-                    working_days: 1,
-                },
-                UrgencyClass {
-                    code: "normal".into(),
-                    label: "一般".into(),
-                    working_days: 5,
-                },
-                UrgencyClass {
-                    code: "complex".into(),
-                    label: "复杂".into(),
-                    working_days: 15,
-                },
+                UrgencyClass { code: "urgent".into(), label: "紧急".into(), working_days: 1 },
+                UrgencyClass { code: "normal".into(), label: "一般".into(), working_days: 5 },
+                UrgencyClass { code: "complex".into(), label: "复杂".into(), working_days: 15 },
             ],
             satisfied_includes_basic: true,
             max_extension_working_days: 15,
@@ -81,9 +65,7 @@ pub struct RateSettings {
 
 impl Default for RateSettings {
     fn default() -> Self {
-        Self {
-            rounding: Rounding::Truncate,
-        }
+        Self { rounding: Rounding::Truncate }
     }
 }
 
@@ -110,11 +92,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self {
-            title: 100,
-            short_text: 200,
-            long_text: 5000,
-        }
+        Self { title: 100, short_text: 200, long_text: 5000 }
     }
 }
 
@@ -130,20 +108,13 @@ impl Settings {
         }
         for (i, c) in u.iter().enumerate() {
             if c.code.trim().is_empty() || c.label.trim().is_empty() {
-                return Err(Invalid::new(format!(
-                    "work_order.urgency[{i}]：代码和名称不能为空"
-                )));
+                return Err(Invalid::new(format!("work_order.urgency[{i}]：代码和名称不能为空")));
             }
             if c.working_days == 0 || c.working_days > 365 {
-                return Err(Invalid::new(format!(
-                    "work_order.urgency[{i}]：办理时限应为1至365个工作日"
-                )));
+                return Err(Invalid::new(format!("work_order.urgency[{i}]：办理时限应为1至365个工作日")));
             }
             if u[..i].iter().any(|o| o.code == c.code) {
-                return Err(Invalid::new(format!(
-                    "work_order.urgency[{i}]：代码“{}”重复",
-                    c.code
-                )));
+                return Err(Invalid::new(format!("work_order.urgency[{i}]：代码“{}”重复", c.code)));
             }
         }
         if self.limits.title == 0 || self.limits.short_text == 0 || self.limits.long_text == 0 {

@@ -9,8 +9,7 @@ use time::{Date, OffsetDateTime, UtcOffset};
 pub const CST: UtcOffset = offset!(+8);
 
 const DATE_FMT: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
-const MINUTE_FMT: &[BorrowedFormatItem<'static>] =
-    format_description!("[year]-[month]-[day] [hour]:[minute]");
+const MINUTE_FMT: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day] [hour]:[minute]");
 
 /// Milliseconds since the Unix epoch.
 pub fn to_ms(t: OffsetDateTime) -> i64 {
@@ -19,8 +18,7 @@ pub fn to_ms(t: OffsetDateTime) -> i64 {
 
 /// The instant of a millisecond timestamp.
 pub fn from_ms(ms: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// The date in China of an instant.
@@ -59,11 +57,7 @@ pub fn fmt_minute_ms(ms: i64) -> String {
 /// A Chinese reason.
 pub fn parse_date(raw: &str) -> Result<Date, crate::Invalid> {
     let t = raw.trim();
-    let norm: String = t
-        .replace('年', "-")
-        .replace('月', "-")
-        .replace('日', "")
-        .replace('/', "-");
+    let norm: String = t.replace('年', "-").replace('月', "-").replace('日', "").replace('/', "-");
     let parts: Vec<&str> = norm.split('-').collect();
     let bad = || crate::Invalid::new(format!("“{t}”不是有效日期，请按 2024-09-27 的格式填写"));
     if parts.len() != 3 {
@@ -109,10 +103,7 @@ mod tests {
     fn milliseconds_round_trip() {
         let t = datetime!(2024-09-27 08:30:00.123 UTC);
         assert_eq!(from_ms(to_ms(t)), t);
-        assert_eq!(
-            day_start_ms(date!(2024 - 01 - 01)),
-            to_ms(datetime!(2023-12-31 16:00 UTC))
-        );
+        assert_eq!(day_start_ms(date!(2024 - 01 - 01)), to_ms(datetime!(2023-12-31 16:00 UTC)));
     }
 
     #[test]

@@ -28,14 +28,8 @@ pub enum UnitKind {
 }
 
 impl UnitKind {
-    pub const ALL: [UnitKind; 6] = [
-        Self::District,
-        Self::Town,
-        Self::Department,
-        Self::Village,
-        Self::Community,
-        Self::Grid,
-    ];
+    pub const ALL: [UnitKind; 6] =
+        [Self::District, Self::Town, Self::Department, Self::Village, Self::Community, Self::Grid];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -62,10 +56,7 @@ impl UnitKind {
     /// # Errors
     /// An unknown code.
     pub fn parse(code: &str) -> Result<Self, Invalid> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.code() == code)
-            .ok_or_else(|| Invalid::new(format!("未知的单位类型“{code}”")))
+        Self::ALL.into_iter().find(|k| k.code() == code).ok_or_else(|| Invalid::new(format!("未知的单位类型“{code}”")))
     }
 
     /// Which kinds may sit directly under this one.
@@ -95,10 +86,7 @@ impl UnitCode {
         if s.is_empty() || s.len() > 32 {
             return Err(Invalid::new("单位代码应为1至32个字符"));
         }
-        if !s
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        {
+        if !s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
             return Err(Invalid::new("单位代码只能使用小写字母、数字和连字符"));
         }
         Ok(Self(s.to_string()))
@@ -211,10 +199,7 @@ mod tests {
         assert!(town.contains(&grid));
         assert!(village.contains(&grid));
         assert!(village.contains(&village));
-        assert!(
-            !village.contains(&other),
-            "a sibling whose code starts the same is not inside"
-        );
+        assert!(!village.contains(&other), "a sibling whose code starts the same is not inside");
         assert!(!grid.contains(&village));
         assert_eq!(grid.depth(), 3);
     }
@@ -223,17 +208,8 @@ mod tests {
     fn the_subtree_range_brackets_exactly_the_subtree() {
         let village = UnitPath::root(&code("aotou")).child(&code("longtan"));
         let (lo, hi) = village.subtree_range();
-        let inside = [
-            "/aotou/longtan/",
-            "/aotou/longtan/g1/",
-            "/aotou/longtan/zz-9/",
-        ];
-        let outside = [
-            "/aotou/longtan2/",
-            "/aotou/longta/",
-            "/aotou/longtan-x/",
-            "/aotou/",
-        ];
+        let inside = ["/aotou/longtan/", "/aotou/longtan/g1/", "/aotou/longtan/zz-9/"];
+        let outside = ["/aotou/longtan2/", "/aotou/longta/", "/aotou/longtan-x/", "/aotou/"];
         for p in inside {
             assert!(p >= lo.as_str() && p < hi.as_str(), "{p}");
         }

@@ -1,1 +1,214 @@
-//! placeholder
+//! # fazhi-store — persistence
+//!
+//! One API over SQLite (the default, embedded) and PostgreSQL (for a city), chosen by the
+//! database URL. Every method is a unit of work: applying an action writes the case row, its
+//! event in the tenant's hash chain and the outbox row in one transaction, or nothing. Every read
+//! of cases takes a [`Scope`] that becomes part of the SQL, so a user can never load a case outside
+//! their tenant and unit subtree.
+//!
+//! Each query is written once, with `$n` placeholders that both backends accept, and compiled for
+//! both pools by the [`on_reader!`]/[`on_writer!`] macros (see `docs/decisions/0001-store-access-layer.md`).
+//! The two migration folders hold the same file names in the same order.
+//!
+//! Only this crate touches SQL. It must not depend on axum.
+
+/// Runs `$body` with `$pool` bound to the pool for reads, compiled once per backend.
+macro_rules! on_reader {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite { reader: $pool, .. } => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$pool` bound to the pool for writes, compiled once per backend.
+macro_rules! on_writer {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite { writer: $pool, .. } => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+
+
+mod calendar;
+mod cases;
+mod events;
+mod model;
+mod sql;
+mod tenants;
+mod users;
+
+pub use events::{AuditFilter, ChainReport};
+pub use users::FailedLogin;
+pub use cases::receipt_prefix;
+
+pub use cases::{CaseWrite, ImportCase, ImportEvent};
+pub use model::*;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The case changed since the caller read it (optimistic concurrency).
+    #[error("the case was changed meanwhile (now at version {current})")]
+    Stale { current: i64 },
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken (username taken, unit code reused).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("invalid database URL: {0}")]
+    BadUrl(String),
+    /// A stored row could not be read back (a damaged or tampered database).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Db(sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            return Self::Conflict(db.message().to_string());
+        }
+        Self::Db(e)
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone)]
+enum Backend {
+    /// One writer connection (SQLite serialises writers anyway; one connection avoids busy
+    /// retries) and a pool of readers (WAL lets them read while the writer writes).
+    Sqlite { writer: SqlitePool, reader: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// The store. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+
+
+/// Options for opening a store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// PostgreSQL pool size; SQLite readers.
+    pub max_connections: u32,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { max_connections: 8 }
+    }
+}
+
+impl Store {
+    /// Opens the database at `url`: `sqlite:PATH` (created if missing) or `postgres://…`.
+    ///
+    /// SQLite runs in WAL mode with `synchronous=FULL` (an acknowledged write survives power
+    /// loss), foreign keys on, and a busy timeout.
+    ///
+    /// # Errors
+    /// A malformed URL, or a database that cannot be reached.
+    pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            return Ok(Self { backend: Backend::Postgres(pool) });
+        }
+        if !url.starts_with("sqlite:") {
+            return Err(StoreError::BadUrl(format!("{url}: expected sqlite:PATH or postgres://…")));
+        }
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::BadUrl(e.to_string()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("cache_size", "-32000");
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts.clone())
+            .await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .connect_with(opts.read_only(true))
+            .await?;
+        Ok(Self { backend: Backend::Sqlite { writer, reader } })
+    }
+
+    /// Applies the pending migrations of this backend.
+    ///
+    /// # Errors
+    /// A migration failed (the database is left at the last applied one).
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => sqlx::migrate!("./migrations/sqlite").run(writer).await?,
+            Backend::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// "sqlite" or "postgres".
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite { .. } => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    pub(crate) fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
+    }
+
+    /// Whether the database answers (readiness).
+    ///
+    /// # Errors
+    /// The database does not answer.
+    pub async fn ping(&self) -> Result<()> {
+        on_reader!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Closes the pools, waiting for connections in use.
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite { writer, reader } => {
+                reader.close().await;
+                writer.close().await;
+            }
+            Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// Runs a statement as-is, for tests that play an attacker with database access.
+    ///
+    /// # Errors
+    /// The statement failed.
+    #[doc(hidden)]
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64> {
+        Ok(on_writer!(self, pool => sqlx::raw_sql(sql::safe(sql)).execute(pool).await.map(|r| r.rows_affected()))?)
+    }
+}

@@ -7,9 +7,7 @@ use crate::error::Invalid;
 /// The 31 characters of the code: digits and upper-case letters except I, O, S, V, Z.
 const CHARSET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// Weights 3^(i−1) mod 31.
-const WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /// An 18-character unified social credit code with a valid check character. Unknown registering
 /// authority and category codes are accepted (rules.md §11.2: do not reject them).
@@ -33,18 +31,12 @@ impl CreditCode {
             return Err(Invalid::new(format!("应为18位（现为{}位）", chars.len())));
         }
         if let Some(bad) = chars.iter().find(|c| value(**c).is_none()) {
-            return Err(Invalid::new(format!(
-                "含有不允许的字符“{bad}”（不使用I、O、S、V、Z）"
-            )));
+            return Err(Invalid::new(format!("含有不允许的字符“{bad}”（不使用I、O、S、V、Z）")));
         }
         if !chars[2..8].iter().all(char::is_ascii_digit) {
             return Err(Invalid::new("第3至8位应为行政区划码（数字）"));
         }
-        let sum: u32 = chars[..17]
-            .iter()
-            .zip(WEIGHTS)
-            .map(|(c, w)| value(*c).unwrap_or(0) * w)
-            .sum();
+        let sum: u32 = chars[..17].iter().zip(WEIGHTS).map(|(c, w)| value(*c).unwrap_or(0) * w).sum();
         let check = (31 - sum % 31) % 31;
         let expected = CHARSET.chars().nth(check as usize).unwrap_or('0');
         if chars[17] != expected {
@@ -76,22 +68,13 @@ mod tests {
 
     #[test]
     fn bad_codes_say_why() {
-        assert_eq!(
-            CreditCode::parse("91110000600037341A").unwrap_err().0,
-            "校验位不正确，请核对最后一位"
-        );
-        assert_eq!(
-            CreditCode::parse("9111000060003734").unwrap_err().0,
-            "应为18位（现为16位）"
-        );
+        assert_eq!(CreditCode::parse("91110000600037341A").unwrap_err().0, "校验位不正确，请核对最后一位");
+        assert_eq!(CreditCode::parse("9111000060003734").unwrap_err().0, "应为18位（现为16位）");
         assert_eq!(
             CreditCode::parse("9111000060003734IL").unwrap_err().0,
             "含有不允许的字符“I”（不使用I、O、S、V、Z）"
         );
-        assert_eq!(
-            CreditCode::parse("91AB0000600037341L").unwrap_err().0,
-            "第3至8位应为行政区划码（数字）"
-        );
+        assert_eq!(CreditCode::parse("91AB0000600037341L").unwrap_err().0, "第3至8位应为行政区划码（数字）");
     }
 
     #[test]
@@ -100,11 +83,7 @@ mod tests {
         for n in 0..10_000u32 {
             let body = format!("9144010{n:04}000000");
             let body = &body[..17];
-            let sum: u32 = body
-                .chars()
-                .zip(WEIGHTS)
-                .map(|(c, w)| value(c).unwrap() * w)
-                .sum();
+            let sum: u32 = body.chars().zip(WEIGHTS).map(|(c, w)| value(c).unwrap() * w).sum();
             if sum % 31 == 0 {
                 assert!(CreditCode::parse(&format!("{body}0")).is_ok());
                 return;

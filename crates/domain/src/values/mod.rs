@@ -22,19 +22,13 @@ use crate::error::Invalid;
 pub fn text(raw: &str, max: usize, required: bool) -> Result<Option<String>, Invalid> {
     let t = raw.trim();
     if t.is_empty() {
-        return if required {
-            Err(Invalid::new("不能为空"))
-        } else {
-            Ok(None)
-        };
+        return if required { Err(Invalid::new("不能为空")) } else { Ok(None) };
     }
     let n = t.chars().count();
     if n > max {
         return Err(Invalid::new(format!("不能超过{max}个字（现为{n}个）")));
     }
-    if t.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
+    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
         return Err(Invalid::new("含有不可见的控制字符，请删除后重新输入"));
     }
     Ok(Some(t.to_string()))
@@ -47,10 +41,7 @@ mod tests {
     #[test]
     fn text_length_counts_characters_not_bytes() {
         assert_eq!(text("劳资纠纷", 4, true), Ok(Some("劳资纠纷".into())));
-        assert_eq!(
-            text("劳资纠纷案", 4, true).unwrap_err().0,
-            "不能超过4个字（现为5个）"
-        );
+        assert_eq!(text("劳资纠纷案", 4, true).unwrap_err().0, "不能超过4个字（现为5个）");
     }
 
     #[test]

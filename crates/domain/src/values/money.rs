@@ -8,9 +8,7 @@ use crate::error::Invalid;
 
 /// An amount of money in fen. Non-negative: fazhi records amounts in dispute, losses recovered,
 /// fines — none of them negative.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Money(i64);
 
@@ -44,10 +42,7 @@ impl Money {
             return Err(Invalid::new("金额不能为负数"));
         }
         let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-        if int.is_empty()
-            || !int.chars().all(|c| c.is_ascii_digit())
-            || !frac.chars().all(|c| c.is_ascii_digit())
-        {
+        if int.is_empty() || !int.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
             return Err(Invalid::new("请输入金额数字，如 2256.03"));
         }
         if frac.len() > 2 {
@@ -58,10 +53,7 @@ impl Money {
         }
         let yuan: i64 = int.parse().map_err(|_| Invalid::new("金额过大"))?;
         let fen: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
-        let total = yuan
-            .checked_mul(100)
-            .and_then(|v| v.checked_add(fen))
-            .filter(|v| *v <= MAX_FEN);
+        let total = yuan.checked_mul(100).and_then(|v| v.checked_add(fen)).filter(|v| *v <= MAX_FEN);
         total.map(Self).ok_or_else(|| Invalid::new("金额过大"))
     }
 
@@ -105,18 +97,9 @@ mod tests {
     #[test]
     fn bad_amounts_say_why() {
         assert_eq!(Money::parse_yuan("-3").unwrap_err().0, "金额不能为负数");
-        assert_eq!(
-            Money::parse_yuan("1.234").unwrap_err().0,
-            "金额最多保留两位小数（到分）"
-        );
-        assert_eq!(
-            Money::parse_yuan("abc").unwrap_err().0,
-            "请输入金额数字，如 2256.03"
-        );
-        assert_eq!(
-            Money::parse_yuan("99999999999999").unwrap_err().0,
-            "金额过大"
-        );
+        assert_eq!(Money::parse_yuan("1.234").unwrap_err().0, "金额最多保留两位小数（到分）");
+        assert_eq!(Money::parse_yuan("abc").unwrap_err().0, "请输入金额数字，如 2256.03");
+        assert_eq!(Money::parse_yuan("99999999999999").unwrap_err().0, "金额过大");
     }
 
     #[test]

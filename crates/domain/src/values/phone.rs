@@ -16,23 +16,13 @@ impl Phone {
     /// # Errors
     /// A Chinese reason.
     pub fn parse_mobile(raw: &str) -> Result<Self, Invalid> {
-        let s: String = raw
-            .trim()
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-'))
-            .collect();
-        let s = s
-            .strip_prefix("+86")
-            .or_else(|| s.strip_prefix("86").filter(|r| r.len() == 11))
-            .unwrap_or(&s);
+        let s: String = raw.trim().chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+        let s = s.strip_prefix("+86").or_else(|| s.strip_prefix("86").filter(|r| r.len() == 11)).unwrap_or(&s);
         if !s.chars().all(|c| c.is_ascii_digit()) {
             return Err(Invalid::new("手机号码只能包含数字"));
         }
         if s.len() != 11 {
-            return Err(Invalid::new(format!(
-                "手机号码应为11位（现为{}位）",
-                s.len()
-            )));
+            return Err(Invalid::new(format!("手机号码应为11位（现为{}位）", s.len())));
         }
         let b = s.as_bytes();
         if b[0] != b'1' || !(b'3'..=b'9').contains(&b[1]) {
@@ -49,18 +39,12 @@ impl Phone {
         let t = raw.trim();
         if t.starts_with('0') {
             let digits: String = t.chars().filter(char::is_ascii_digit).collect();
-            let only_digits_and_dash = t
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '-' || c == ' ');
+            let only_digits_and_dash = t.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ' ');
             if !only_digits_and_dash || !(10..=12).contains(&digits.len()) {
                 return Err(Invalid::new("固定电话应为区号加7至8位号码，如020-87654321"));
             }
             // Area codes are 3 digits for 010 and 02x, otherwise 4 digits.
-            let area_len = if digits.starts_with("01") || digits.starts_with("02") {
-                3
-            } else {
-                4
-            };
+            let area_len = if digits.starts_with("01") || digits.starts_with("02") { 3 } else { 4 };
             let local = &digits[area_len..];
             if !(7..=8).contains(&local.len()) {
                 return Err(Invalid::new("固定电话应为区号加7至8位号码，如020-87654321"));
@@ -95,58 +79,28 @@ mod tests {
 
     #[test]
     fn mobile_numbers_are_normalised() {
-        assert_eq!(
-            Phone::parse_mobile("138 1234 5678").unwrap().as_str(),
-            "13812345678"
-        );
-        assert_eq!(
-            Phone::parse_mobile("+8613812345678").unwrap().as_str(),
-            "13812345678"
-        );
-        assert_eq!(
-            Phone::parse_mobile("8613812345678").unwrap().as_str(),
-            "13812345678"
-        );
+        assert_eq!(Phone::parse_mobile("138 1234 5678").unwrap().as_str(), "13812345678");
+        assert_eq!(Phone::parse_mobile("+8613812345678").unwrap().as_str(), "13812345678");
+        assert_eq!(Phone::parse_mobile("8613812345678").unwrap().as_str(), "13812345678");
     }
 
     #[test]
     fn bad_mobiles_say_why() {
-        assert_eq!(
-            Phone::parse_mobile("1381234567").unwrap_err().0,
-            "手机号码应为11位（现为10位）"
-        );
-        assert_eq!(
-            Phone::parse_mobile("12812345678").unwrap_err().0,
-            "手机号码应以13至19开头"
-        );
-        assert_eq!(
-            Phone::parse_mobile("1381234567a").unwrap_err().0,
-            "手机号码只能包含数字"
-        );
+        assert_eq!(Phone::parse_mobile("1381234567").unwrap_err().0, "手机号码应为11位（现为10位）");
+        assert_eq!(Phone::parse_mobile("12812345678").unwrap_err().0, "手机号码应以13至19开头");
+        assert_eq!(Phone::parse_mobile("1381234567a").unwrap_err().0, "手机号码只能包含数字");
     }
 
     #[test]
     fn fixed_lines_keep_their_area_code() {
-        assert_eq!(
-            Phone::parse_contact("020-87654321").unwrap().as_str(),
-            "020-87654321"
-        );
-        assert_eq!(
-            Phone::parse_contact("07552345678").unwrap().as_str(),
-            "0755-2345678"
-        );
+        assert_eq!(Phone::parse_contact("020-87654321").unwrap().as_str(), "020-87654321");
+        assert_eq!(Phone::parse_contact("07552345678").unwrap().as_str(), "0755-2345678");
         assert!(Phone::parse_contact("020-123").is_err());
     }
 
     #[test]
     fn masks_hide_the_middle() {
-        assert_eq!(
-            Phone::parse_mobile("13812345678").unwrap().masked(),
-            "138****5678"
-        );
-        assert_eq!(
-            Phone::parse_contact("020-87654321").unwrap().masked(),
-            "020-****4321"
-        );
+        assert_eq!(Phone::parse_mobile("13812345678").unwrap().masked(), "138****5678");
+        assert_eq!(Phone::parse_contact("020-87654321").unwrap().masked(), "020-****4321");
     }
 }

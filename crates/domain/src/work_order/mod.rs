@@ -20,8 +20,7 @@ use crate::role::Role;
 use crate::settings::Settings;
 use crate::unit::UnitKind;
 use crate::workflow::{
-    ActCtx, ActionDef, Effect, FieldDef, FieldKind, Refusal, StateDef, Target, Values, Waiting,
-    Workflow,
+    ActCtx, ActionDef, Effect, FieldDef, FieldKind, Refusal, StateDef, Target, Values, Waiting, Workflow,
 };
 
 pub const SLUG: &str = "work_order";
@@ -42,38 +41,18 @@ pub mod facts {
 }
 
 fn choices(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(c, l)| ((*c).to_string(), (*l).to_string()))
-        .collect()
+    pairs.iter().map(|(c, l)| ((*c).to_string(), (*l).to_string())).collect()
 }
 
 /// 咨询、求助、投诉、举报、建议 (rules.md §8).
-pub const CATEGORIES: [(&str, &str); 5] = [
-    ("consult", "咨询"),
-    ("help", "求助"),
-    ("complaint", "投诉"),
-    ("report", "举报"),
-    ("suggestion", "建议"),
-];
+pub const CATEGORIES: [(&str, &str); 5] =
+    [("consult", "咨询"), ("help", "求助"), ("complaint", "投诉"), ("report", "举报"), ("suggestion", "建议")];
 
-const CALLBACK_RESULTS: [(&str, &str); 4] = [
-    ("satisfied", "满意"),
-    ("basic", "基本满意"),
-    ("unsatisfied", "不满意"),
-    ("unreachable", "联系不上"),
-];
-const RATINGS: [(&str, &str); 3] = [
-    ("satisfied", "满意"),
-    ("basic", "基本满意"),
-    ("unsatisfied", "不满意"),
-];
-const REPLY_METHODS: [(&str, &str); 4] = [
-    ("phone", "电话"),
-    ("sms", "短信"),
-    ("written", "书面"),
-    ("in_person", "当面"),
-];
+const CALLBACK_RESULTS: [(&str, &str); 4] =
+    [("satisfied", "满意"), ("basic", "基本满意"), ("unsatisfied", "不满意"), ("unreachable", "联系不上")];
+const RATINGS: [(&str, &str); 3] = [("satisfied", "满意"), ("basic", "基本满意"), ("unsatisfied", "不满意")];
+const REPLY_METHODS: [(&str, &str); 4] =
+    [("phone", "电话"), ("sms", "短信"), ("written", "书面"), ("in_person", "当面")];
 
 /// The limit for the case's urgency class, from configuration.
 fn urgency_rule(case: &CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<DeadlineRule, Refusal> {
@@ -88,16 +67,12 @@ fn urgency_rule(case: &CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<Deadl
     Ok(DeadlineRule {
         period: Period::new(class.working_days, TimeUnit::WorkingDay),
         trigger: "受理".into(),
-        source: format!(
-            "12345热线办理时限（{}件，本地配置 work_order.urgency）",
-            class.label
-        ),
+        source: format!("12345热线办理时限（{}件，本地配置 work_order.urgency）", class.label),
     })
 }
 
 fn remember_intake_unit(case: &mut CaseRecord, _: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
-    case.data
-        .insert(facts::INTAKE_UNIT.into(), case.unit_id.to_string().into());
+    case.data.insert(facts::INTAKE_UNIT.into(), case.unit_id.to_string().into());
     case.data.insert(facts::REOPENS.into(), 0.into());
     Ok(())
 }
@@ -115,20 +90,12 @@ fn record_return(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Resu
     Ok(())
 }
 
-fn record_extension_request(
-    case: &mut CaseRecord,
-    values: &Values,
-    _: &ActCtx<'_>,
-) -> Result<(), Refusal> {
+fn record_extension_request(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
     keep(case, values, &["extension_days", "extension_reason"]);
     Ok(())
 }
 
-fn extension_within_limit(
-    _: &CaseRecord,
-    values: &Values,
-    ctx: &ActCtx<'_>,
-) -> Result<(), Refusal> {
+fn extension_within_limit(_: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     let max = i64::from(ctx.settings.work_order.max_extension_working_days);
     match values.int("extension_days") {
         Some(d) if d > max => Err(Refusal::new(format!("单次延期不能超过{max}个工作日"))),
@@ -137,21 +104,12 @@ fn extension_within_limit(
 }
 
 fn requested_extension(case: &CaseRecord, _: &Values, _: &ActCtx<'_>) -> Result<Period, Refusal> {
-    let days = case
-        .data_i64("extension_days")
-        .filter(|d| *d > 0)
-        .ok_or_else(|| Refusal::new("没有待审批的延期申请"))?;
-    Ok(Period::new(
-        u32::try_from(days).unwrap_or(1),
-        TimeUnit::WorkingDay,
-    ))
+    let days =
+        case.data_i64("extension_days").filter(|d| *d > 0).ok_or_else(|| Refusal::new("没有待审批的延期申请"))?;
+    Ok(Period::new(u32::try_from(days).unwrap_or(1), TimeUnit::WorkingDay))
 }
 
-fn clear_extension_request(
-    case: &mut CaseRecord,
-    _: &Values,
-    _: &ActCtx<'_>,
-) -> Result<(), Refusal> {
+fn clear_extension_request(case: &mut CaseRecord, _: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
     case.data.remove("extension_days");
     case.data.remove("extension_reason");
     Ok(())
@@ -161,19 +119,12 @@ fn record_reply(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Resul
     keep(case, values, &["reply", "reply_method"]);
     let met = case.clocks.get(HANDLE).and_then(|c| c.met).unwrap_or(false);
     let was_on_time = case.data_str(facts::ON_TIME) != Some("no");
-    case.data.insert(
-        facts::ON_TIME.into(),
-        if was_on_time && met { "yes" } else { "no" }.into(),
-    );
+    case.data.insert(facts::ON_TIME.into(), if was_on_time && met { "yes" } else { "no" }.into());
     Ok(())
 }
 
 /// 回访 and 群众评价: keep the latest result; 不满意 reopens the order with a new handling clock.
-fn record_callback(
-    case: &mut CaseRecord,
-    values: &Values,
-    ctx: &ActCtx<'_>,
-) -> Result<(), Refusal> {
+fn record_callback(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     let result = values.str("result").unwrap_or("");
     case.data.insert(facts::SATISFACTION.into(), result.into());
     if result == "unsatisfied" {
@@ -182,14 +133,7 @@ fn record_callback(
         let rule = urgency_rule(case, values, ctx)?;
         let mut rule = rule;
         rule.trigger = format!("第{n}次重办");
-        case.clocks.put(Clock::start(
-            HANDLE,
-            "办理期限",
-            ClockClass::Target,
-            rule,
-            ctx.today(),
-            ctx.calendar,
-        ));
+        case.clocks.put(Clock::start(HANDLE, "办理期限", ClockClass::Target, rule, ctx.today(), ctx.calendar));
     }
     Ok(())
 }
@@ -203,33 +147,15 @@ pub fn workflow(settings: &Settings) -> Workflow {
         .work_order
         .urgency
         .iter()
-        .map(|u| {
-            (
-                u.code.clone(),
-                format!("{}（{}个工作日）", u.label, u.working_days),
-            )
-        })
+        .map(|u| (u.code.clone(), format!("{}（{}个工作日）", u.label, u.working_days)))
         .collect();
-    let state = |code, label, phase, waiting| StateDef {
-        code,
-        label,
-        phase,
-        waiting,
-    };
+    let state = |code, label, phase, waiting| StateDef { code, label, phase, waiting };
     let to = |s: &'static str| Target::State { state: s };
     let long = |max| FieldKind::LongText { max };
     let text = |max| FieldKind::Text { max };
-    let handled_by = [
-        UnitKind::Department,
-        UnitKind::Village,
-        UnitKind::Community,
-        UnitKind::Grid,
-    ];
-    let callback_target = |field| Target::ByChoice {
-        field,
-        map: vec![("unsatisfied", "handling")],
-        otherwise: "visited",
-    };
+    let handled_by = [UnitKind::Department, UnitKind::Village, UnitKind::Community, UnitKind::Grid];
+    let callback_target =
+        |field| Target::ByChoice { field, map: vec![("unsatisfied", "handling")], otherwise: "visited" };
 
     Workflow {
         states: vec![
@@ -247,24 +173,10 @@ pub fn workflow(settings: &Settings) -> Workflow {
             .fields(vec![
                 FieldDef::new("title", "标题", text(limits.title)).required(),
                 FieldDef::new("content", "诉求内容", long(limits.long_text)).required(),
-                FieldDef::new(
-                    "category",
-                    "诉求类别",
-                    FieldKind::Choice {
-                        options: choices(&CATEGORIES),
-                    },
-                )
-                .required(),
-                FieldDef::new(
-                    "urgency",
-                    "紧急程度",
-                    FieldKind::Choice { options: urgency },
-                )
-                .required(),
+                FieldDef::new("category", "诉求类别", FieldKind::Choice { options: choices(&CATEGORIES) }).required(),
+                FieldDef::new("urgency", "紧急程度", FieldKind::Choice { options: urgency }).required(),
                 FieldDef::new("caller_name", "来电人姓名", text(limits.short_text)).required(),
-                FieldDef::new("caller_phone", "联系电话", FieldKind::Phone)
-                    .required()
-                    .help("手机或带区号的固定电话"),
+                FieldDef::new("caller_phone", "联系电话", FieldKind::Phone).required().help("手机或带区号的固定电话"),
                 FieldDef::new("caller_idcard", "来电人身份证号码", FieldKind::IdCard)
                     .help("选填；加密保存，页面只显示前4位和后4位"),
                 FieldDef::new("location", "事发地址", text(limits.short_text)),
@@ -272,43 +184,22 @@ pub fn workflow(settings: &Settings) -> Workflow {
             ])
             .effects(vec![
                 Effect::Record,
-                Effect::Custom {
-                    apply: remember_intake_unit,
-                },
+                Effect::Custom { apply: remember_intake_unit },
                 Effect::StartClock {
-                    code: HANDLE,
-                    label: "办理期限",
-                    class: ClockClass::Target,
-                    rule: urgency_rule,
+                    code: HANDLE, label: "办理期限", class: ClockClass::Target, rule: urgency_rule
                 },
             ]),
         actions: vec![
-            ActionDef::new(
-                "dispatch",
-                "派单",
-                &["registered", "returned"],
-                to("dispatched"),
-            )
-            .roles(&[Role::IntakeClerk])
-            .fields(vec![
-                FieldDef::new(
-                    "unit",
-                    "承办单位",
-                    FieldKind::Unit {
-                        kinds: handled_by.to_vec(),
-                    },
-                )
-                .required(),
-                FieldDef::new("note", "派单意见", long(limits.long_text)),
-            ])
-            .effects(vec![Effect::AssignUnit { field: "unit" }]),
+            ActionDef::new("dispatch", "派单", &["registered", "returned"], to("dispatched"))
+                .roles(&[Role::IntakeClerk])
+                .fields(vec![
+                    FieldDef::new("unit", "承办单位", FieldKind::Unit { kinds: handled_by.to_vec() }).required(),
+                    FieldDef::new("note", "派单意见", long(limits.long_text)),
+                ])
+                .effects(vec![Effect::AssignUnit { field: "unit" }]),
             ActionDef::new("sign", "签收", &["dispatched"], to("handling"))
                 .roles(&[Role::Handler])
-                .fields(vec![FieldDef::new(
-                    "note",
-                    "签收意见",
-                    long(limits.long_text),
-                )]),
+                .fields(vec![FieldDef::new("note", "签收意见", long(limits.long_text))]),
             ActionDef::new("return", "退回", &["dispatched"], to("returned"))
                 .roles(&[Role::Handler])
                 .fields(vec![
@@ -317,148 +208,79 @@ pub fn workflow(settings: &Settings) -> Workflow {
                         .help("说明不属于本单位职责的理由或应派往的单位"),
                 ])
                 .effects(vec![
-                    Effect::Custom {
-                        apply: record_return,
-                    },
-                    Effect::AssignUnitFromData {
-                        key: facts::INTAKE_UNIT,
-                    },
+                    Effect::Custom { apply: record_return },
+                    Effect::AssignUnitFromData { key: facts::INTAKE_UNIT },
                 ]),
             ActionDef::new("progress", "办理记录", &["handling"], Target::Stay)
                 .roles(&[Role::Handler])
+                .fields(vec![FieldDef::new("note", "办理情况", long(limits.long_text)).required()]),
+            ActionDef::new("request_extension", "申请延期", &["handling"], to("extension_requested"))
+                .roles(&[Role::Handler])
                 .fields(vec![
-                    FieldDef::new("note", "办理情况", long(limits.long_text)).required(),
-                ]),
-            ActionDef::new(
-                "request_extension",
-                "申请延期",
-                &["handling"],
-                to("extension_requested"),
-            )
-            .roles(&[Role::Handler])
-            .fields(vec![
-                FieldDef::new(
-                    "extension_days",
-                    "延期工作日数",
-                    FieldKind::Integer {
-                        min: 1,
-                        max: i64::from(settings.work_order.max_extension_working_days.max(1)),
+                    FieldDef::new(
+                        "extension_days",
+                        "延期工作日数",
+                        FieldKind::Integer {
+                            min: 1,
+                            max: i64::from(settings.work_order.max_extension_working_days.max(1)),
+                        },
+                    )
+                    .required(),
+                    FieldDef::new("extension_reason", "延期理由", long(limits.long_text)).required(),
+                ])
+                .guard(extension_within_limit)
+                .effects(vec![Effect::Custom { apply: record_extension_request }]),
+            ActionDef::new("approve_extension", "批准延期", &["extension_requested"], to("handling"))
+                .roles(&[Role::IntakeClerk, Role::Leader])
+                .fields(vec![FieldDef::new("note", "审批意见", long(limits.long_text))])
+                .effects(vec![
+                    Effect::ExtendClock {
+                        code: HANDLE,
+                        source: "12345热线延期审批",
+                        reason_field: "extension_reason",
+                        period: requested_extension,
                     },
-                )
-                .required(),
-                FieldDef::new("extension_reason", "延期理由", long(limits.long_text)).required(),
-            ])
-            .guard(extension_within_limit)
-            .effects(vec![Effect::Custom {
-                apply: record_extension_request,
-            }]),
-            ActionDef::new(
-                "approve_extension",
-                "批准延期",
-                &["extension_requested"],
-                to("handling"),
-            )
-            .roles(&[Role::IntakeClerk, Role::Leader])
-            .fields(vec![FieldDef::new(
-                "note",
-                "审批意见",
-                long(limits.long_text),
-            )])
-            .effects(vec![
-                Effect::ExtendClock {
-                    code: HANDLE,
-                    source: "12345热线延期审批",
-                    reason_field: "extension_reason",
-                    period: requested_extension,
-                },
-                Effect::Custom {
-                    apply: clear_extension_request,
-                },
-            ]),
-            ActionDef::new(
-                "reject_extension",
-                "驳回延期",
-                &["extension_requested"],
-                to("handling"),
-            )
-            .roles(&[Role::IntakeClerk, Role::Leader])
-            .fields(vec![
-                FieldDef::new("note", "驳回理由", long(limits.long_text)).required(),
-            ])
-            .effects(vec![Effect::Custom {
-                apply: clear_extension_request,
-            }]),
+                    Effect::Custom { apply: clear_extension_request },
+                ]),
+            ActionDef::new("reject_extension", "驳回延期", &["extension_requested"], to("handling"))
+                .roles(&[Role::IntakeClerk, Role::Leader])
+                .fields(vec![FieldDef::new("note", "驳回理由", long(limits.long_text)).required()])
+                .effects(vec![Effect::Custom { apply: clear_extension_request }]),
             ActionDef::new("reply", "办结", &["handling"], to("replied"))
                 .roles(&[Role::Handler])
                 .fields(vec![
                     FieldDef::new("reply", "答复内容", long(limits.long_text))
                         .required()
                         .help("向来电人答复的办理结果，公开查询页会显示"),
-                    FieldDef::new(
-                        "reply_method",
-                        "答复方式",
-                        FieldKind::Choice {
-                            options: choices(&REPLY_METHODS),
-                        },
-                    )
-                    .required(),
+                    FieldDef::new("reply_method", "答复方式", FieldKind::Choice { options: choices(&REPLY_METHODS) })
+                        .required(),
                 ])
-                .effects(vec![
-                    Effect::StopClock { code: HANDLE },
-                    Effect::Custom {
-                        apply: record_reply,
-                    },
-                ])
+                .effects(vec![Effect::StopClock { code: HANDLE }, Effect::Custom { apply: record_reply }])
                 .confirm("办结后将以此答复来电人并转入回访，确认办结？"),
             ActionDef::new("callback", "回访", &["replied"], callback_target("result"))
                 .roles(&[Role::IntakeClerk])
                 .fields(vec![
-                    FieldDef::new(
-                        "result",
-                        "回访结果",
-                        FieldKind::Choice {
-                            options: choices(&CALLBACK_RESULTS),
-                        },
-                    )
-                    .required()
-                    .help("选择“不满意”将退回原承办单位重办"),
+                    FieldDef::new("result", "回访结果", FieldKind::Choice { options: choices(&CALLBACK_RESULTS) })
+                        .required()
+                        .help("选择“不满意”将退回原承办单位重办"),
                     FieldDef::new("note", "回访记录", long(limits.long_text)),
                 ])
-                .effects(vec![Effect::Custom {
-                    apply: record_callback,
-                }]),
+                .effects(vec![Effect::Custom { apply: record_callback }]),
             ActionDef::new("rate", "群众评价", &["replied"], callback_target("result"))
                 .public()
                 .fields(vec![
-                    FieldDef::new(
-                        "result",
-                        "评价",
-                        FieldKind::Choice {
-                            options: choices(&RATINGS),
-                        },
-                    )
-                    .required(),
+                    FieldDef::new("result", "评价", FieldKind::Choice { options: choices(&RATINGS) }).required(),
                     FieldDef::new("note", "意见", long(500)),
                 ])
-                .effects(vec![Effect::Custom {
-                    apply: record_callback,
-                }]),
+                .effects(vec![Effect::Custom { apply: record_callback }]),
             ActionDef::new(
                 "supervise",
                 "督办",
-                &[
-                    "registered",
-                    "dispatched",
-                    "returned",
-                    "handling",
-                    "extension_requested",
-                ],
+                &["registered", "dispatched", "returned", "handling", "extension_requested"],
                 Target::Stay,
             )
             .roles(&[Role::Leader])
-            .fields(vec![
-                FieldDef::new("note", "督办意见", long(limits.long_text)).required(),
-            ]),
+            .fields(vec![FieldDef::new("note", "督办意见", long(limits.long_text)).required()]),
             ActionDef::new("archive", "归档", &["visited"], to("archived"))
                 .roles(&[Role::IntakeClerk])
                 .confirm("归档后工单不能再办理，确认归档？"),
@@ -486,11 +308,7 @@ pub fn metrics(settings: &Settings) -> Vec<MetricDef> {
     } else {
         vec!["satisfied".into()]
     };
-    let satisfied_words = if settings.work_order.satisfied_includes_basic {
-        "满意与基本满意"
-    } else {
-        "满意"
-    };
+    let satisfied_words = if settings.work_order.satisfied_includes_basic { "满意与基本满意" } else { "满意" };
     let m = |code, name, unit, formula: &str, measure| MetricDef {
         code,
         name,
@@ -500,13 +318,7 @@ pub fn metrics(settings: &Settings) -> Vec<MetricDef> {
     };
     use Cond::*;
     vec![
-        m(
-            "work_order.accepted",
-            "受理数",
-            MetricUnit::Cases,
-            "期间内受理（登记）的工单数",
-            count(vec![OpenedIn]),
-        ),
+        m("work_order.accepted", "受理数", MetricUnit::Cases, "期间内受理（登记）的工单数", count(vec![OpenedIn])),
         m(
             "work_order.closed",
             "办结数",
@@ -519,34 +331,21 @@ pub fn metrics(settings: &Settings) -> Vec<MetricDef> {
             "办结率",
             MetricUnit::Rate,
             "办结数 ÷ 受理数",
-            Measure::Ratio {
-                num: "work_order.closed",
-                den: "work_order.accepted",
-            },
+            Measure::Ratio { num: "work_order.closed", den: "work_order.accepted" },
         ),
         m(
             "work_order.on_time",
             "按时办结数",
             MetricUnit::Cases,
             "办结工单中每次办结均未超过办理期限（含批准延期）的工单数",
-            count(vec![
-                OpenedIn,
-                ClosedByEnd,
-                DataEq {
-                    key: facts::ON_TIME,
-                    value: "yes".into(),
-                },
-            ]),
+            count(vec![OpenedIn, ClosedByEnd, DataEq { key: facts::ON_TIME, value: "yes".into() }]),
         ),
         m(
             "work_order.on_time_rate",
             "按时办结率",
             MetricUnit::Rate,
             "按时办结数 ÷ 办结数",
-            Measure::Ratio {
-                num: "work_order.on_time",
-                den: "work_order.closed",
-            },
+            Measure::Ratio { num: "work_order.on_time", den: "work_order.closed" },
         ),
         m(
             "work_order.callbacks",
@@ -566,46 +365,28 @@ pub fn metrics(settings: &Settings) -> Vec<MetricDef> {
             "满意数",
             MetricUnit::Cases,
             &format!("最近一次回访结果为{satisfied_words}的工单数"),
-            count(vec![
-                OpenedIn,
-                DataIn {
-                    key: facts::SATISFACTION,
-                    values: satisfied,
-                },
-            ]),
+            count(vec![OpenedIn, DataIn { key: facts::SATISFACTION, values: satisfied }]),
         ),
         m(
             "work_order.satisfaction_rate",
             "满意率",
             MetricUnit::Rate,
             "满意数 ÷ 回访数",
-            Measure::Ratio {
-                num: "work_order.satisfied",
-                den: "work_order.callbacks",
-            },
+            Measure::Ratio { num: "work_order.satisfied", den: "work_order.callbacks" },
         ),
         m(
             "work_order.reopened",
             "重办数",
             MetricUnit::Cases,
             "期间内受理、因回访不满意而重办过的工单数（重办多次只计一次）",
-            count(vec![
-                OpenedIn,
-                DataAtLeast {
-                    key: facts::REOPENS,
-                    min: 1,
-                },
-            ]),
+            count(vec![OpenedIn, DataAtLeast { key: facts::REOPENS, min: 1 }]),
         ),
         m(
             "work_order.reopen_rate",
             "重办率",
             MetricUnit::Rate,
             "重办数 ÷ 受理数",
-            Measure::Ratio {
-                num: "work_order.reopened",
-                den: "work_order.accepted",
-            },
+            Measure::Ratio { num: "work_order.reopened", den: "work_order.accepted" },
         ),
     ]
 }

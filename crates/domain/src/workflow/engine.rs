@@ -95,20 +95,11 @@ fn parse_values(
     input: &Map<String, Json>,
     ctx: &ActCtx<'_>,
 ) -> Result<(Values, Vec<String>), ActionError> {
-    let pctx = ParseCtx {
-        today: ctx.today(),
-        units: ctx.units,
-        tenant_id: ctx.actor.tenant_id,
-        sealer: ctx.sealer,
-    };
+    let pctx = ParseCtx { today: ctx.today(), units: ctx.units, tenant_id: ctx.actor.tenant_id, sealer: ctx.sealer };
     let mut errors = Vec::new();
     for key in input.keys() {
         if !RESERVED.contains(&key.as_str()) && action.field(key).is_none() {
-            errors.push(FieldError::new(
-                key.clone(),
-                key.clone(),
-                format!("不是“{}”的字段", action.label),
-            ));
+            errors.push(FieldError::new(key.clone(), key.clone(), format!("不是“{}”的字段", action.label)));
         }
     }
     let mut values = Values::default();
@@ -127,11 +118,7 @@ fn parse_values(
         Some(Json::Array(items)) => {
             for item in items {
                 match item.as_str() {
-                    Some(h)
-                        if h.len() == 64
-                            && h.chars()
-                                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) =>
-                    {
+                    Some(h) if h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) => {
                         attachments.push(h.to_string());
                     }
                     _ => errors.push(FieldError::new(
@@ -144,11 +131,7 @@ fn parse_values(
         }
         Some(_) => errors.push(FieldError::new("attachments", "附件", "附件应为列表")),
     }
-    if errors.is_empty() {
-        Ok((values, attachments))
-    } else {
-        Err(ActionError::Invalid(errors))
-    }
+    if errors.is_empty() { Ok((values, attachments)) } else { Err(ActionError::Invalid(errors)) }
 }
 
 fn digests(values: &Values) -> Vec<(String, String)> {
@@ -174,17 +157,10 @@ fn assign(case: &mut CaseRecord, id: UnitId, ctx: &ActCtx<'_>) -> Result<(), Ref
 }
 
 fn clock_mut<'c>(clocks: &'c mut Clocks, code: &str) -> Result<&'c mut Clock, Refusal> {
-    clocks
-        .get_mut(code)
-        .ok_or_else(|| Refusal::new(format!("期限“{code}”尚未开始计算")))
+    clocks.get_mut(code).ok_or_else(|| Refusal::new(format!("期限“{code}”尚未开始计算")))
 }
 
-fn apply_effects(
-    effects: &[Effect],
-    case: &mut CaseRecord,
-    values: &Values,
-    ctx: &ActCtx<'_>,
-) -> Result<(), Refusal> {
+fn apply_effects(effects: &[Effect], case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     let today = ctx.today();
     for effect in effects {
         match effect {
@@ -203,9 +179,7 @@ fn apply_effects(
                 }
             }
             Effect::AssignUnit { field } => {
-                let id = values
-                    .unit(field)
-                    .ok_or_else(|| Refusal::new("请选择单位"))?;
+                let id = values.unit(field).ok_or_else(|| Refusal::new("请选择单位"))?;
                 assign(case, id, ctx)?;
             }
             Effect::AssignUnitFromData { key } => {
@@ -215,15 +189,9 @@ fn apply_effects(
                     .ok_or_else(|| Refusal::new("找不到应退回的单位"))?;
                 assign(case, id, ctx)?;
             }
-            Effect::StartClock {
-                code,
-                label,
-                class,
-                rule,
-            } => {
+            Effect::StartClock { code, label, class, rule } => {
                 let rule = rule(case, values, ctx)?;
-                case.clocks
-                    .put(Clock::start(code, label, *class, rule, today, ctx.calendar));
+                case.clocks.put(Clock::start(code, label, *class, rule, today, ctx.calendar));
             }
             Effect::StopClock { code } => {
                 let clock = clock_mut(&mut case.clocks, code)?;
@@ -234,10 +202,7 @@ fn apply_effects(
             Effect::SuspendClock { code } => {
                 let clock = clock_mut(&mut case.clocks, code)?;
                 if !clock.is_running() || clock.suspended_since.is_some() {
-                    return Err(Refusal::new(format!(
-                        "“{}”未在计算中，不能中止",
-                        clock.label
-                    )));
+                    return Err(Refusal::new(format!("“{}”未在计算中，不能中止", clock.label)));
                 }
                 clock.suspended_since = Some(today);
             }
@@ -247,39 +212,18 @@ fn apply_effects(
                     .suspended_since
                     .take()
                     .ok_or_else(|| Refusal::new(format!("“{}”未中止，无需恢复", clock.label)))?;
-                clock.suspensions.push(Suspension {
-                    from: since,
-                    to: today,
-                    reason: (*reason).to_string(),
-                });
+                clock.suspensions.push(Suspension { from: since, to: today, reason: (*reason).to_string() });
                 clock.recompute(ctx.calendar);
             }
-            Effect::ExtendClock {
-                code,
-                source,
-                reason_field,
-                period,
-            } => {
+            Effect::ExtendClock { code, source, reason_field, period } => {
                 let period = period(case, values, ctx)?;
                 // The reason is in this action's values, or was recorded by an earlier request.
-                let reason = values
-                    .str(reason_field)
-                    .or_else(|| case.data_str(reason_field))
-                    .unwrap_or("")
-                    .to_string();
+                let reason = values.str(reason_field).or_else(|| case.data_str(reason_field)).unwrap_or("").to_string();
                 let clock = clock_mut(&mut case.clocks, code)?;
                 if !clock.is_running() {
-                    return Err(Refusal::new(format!(
-                        "“{}”已停止计算，不能延期",
-                        clock.label
-                    )));
+                    return Err(Refusal::new(format!("“{}”已停止计算，不能延期", clock.label)));
                 }
-                clock.extensions.push(Extension {
-                    period,
-                    source: (*source).to_string(),
-                    reason,
-                    approved_on: today,
-                });
+                clock.extensions.push(Extension { period, source: (*source).to_string(), reason, approved_on: today });
                 clock.recompute(ctx.calendar);
             }
             Effect::Custom { apply } => apply(case, values, ctx)?,
@@ -293,28 +237,14 @@ impl Workflow {
         match &action.to {
             Target::Stay => case.state.clone(),
             Target::State { state } => (*state).to_string(),
-            Target::ByChoice {
-                field,
-                map,
-                otherwise,
-            } => {
+            Target::ByChoice { field, map, otherwise } => {
                 let chosen = values.str(field).unwrap_or("");
-                map.iter()
-                    .find(|(c, _)| *c == chosen)
-                    .map_or(*otherwise, |(_, s)| *s)
-                    .to_string()
+                map.iter().find(|(c, _)| *c == chosen).map_or(*otherwise, |(_, s)| *s).to_string()
             }
         }
     }
 
-    fn finish(
-        &self,
-        case: &mut CaseRecord,
-        from_phase: Phase,
-        to: String,
-        ctx: &ActCtx<'_>,
-        search_fields: &[&str],
-    ) {
+    fn finish(&self, case: &mut CaseRecord, from_phase: Phase, to: String, ctx: &ActCtx<'_>, search_fields: &[&str]) {
         let phase = self.state(&to).map_or(from_phase, |s| s.phase);
         let now = to_ms(ctx.now);
         if phase == Phase::Open {
@@ -387,11 +317,7 @@ impl Workflow {
             payload: values.to_json(),
             attachments,
         };
-        Ok(Outcome {
-            case,
-            event,
-            digests: digests(&values),
-        })
+        Ok(Outcome { case, event, digests: digests(&values) })
     }
 
     /// Applies an action to a case.
@@ -406,9 +332,7 @@ impl Workflow {
         input: &Map<String, Json>,
         ctx: &ActCtx<'_>,
     ) -> Result<Outcome, ActionError> {
-        let action = self
-            .action(code)
-            .ok_or_else(|| ActionError::UnknownAction(code.to_string()))?;
+        let action = self.action(code).ok_or_else(|| ActionError::UnknownAction(code.to_string()))?;
         if !action.permits(ctx.actor) {
             return Err(ActionError::Forbidden(action.label.to_string()));
         }
@@ -435,11 +359,7 @@ impl Workflow {
             payload: values.to_json(),
             attachments,
         };
-        Ok(Outcome {
-            case: next,
-            event,
-            digests: digests(&values),
-        })
+        Ok(Outcome { case: next, event, digests: digests(&values) })
     }
 }
 

@@ -70,13 +70,7 @@ pub struct FieldDef {
 
 impl FieldDef {
     pub fn new(name: &'static str, label: &'static str, kind: FieldKind) -> Self {
-        Self {
-            name,
-            label,
-            kind,
-            required: false,
-            help: None,
-        }
+        Self { name, label, kind, required: false, help: None }
     }
 
     pub fn required(mut self) -> Self {
@@ -92,10 +86,7 @@ impl FieldDef {
     /// The label of a choice's code.
     pub fn choice_label(&self, code: &str) -> Option<&str> {
         match &self.kind {
-            FieldKind::Choice { options } => options
-                .iter()
-                .find(|(c, _)| c == code)
-                .map(|(_, l)| l.as_str()),
+            FieldKind::Choice { options } => options.iter().find(|(c, _)| c == code).map(|(_, l)| l.as_str()),
             _ => None,
         }
     }
@@ -178,10 +169,7 @@ impl Values {
 
     /// The values as a JSON object (what the event records).
     pub fn to_json(&self) -> serde_json::Map<String, Json> {
-        self.0
-            .iter()
-            .map(|(k, v)| ((*k).to_string(), v.to_json()))
-            .collect()
+        self.0.iter().map(|(k, v)| ((*k).to_string(), v.to_json())).collect()
     }
 }
 
@@ -209,43 +197,26 @@ impl FieldDef {
     ///
     /// # Errors
     /// A [`FieldError`] naming this field.
-    pub fn parse(
-        &self,
-        raw: Option<&Json>,
-        ctx: &ParseCtx<'_>,
-    ) -> Result<Option<Value>, FieldError> {
+    pub fn parse(&self, raw: Option<&Json>, ctx: &ParseCtx<'_>) -> Result<Option<Value>, FieldError> {
         let err = |e: Invalid| e.at(self.name, self.label);
         let text = match raw {
             None => String::new(),
             Some(r) => raw_text(r).map_err(err)?,
         };
         if text.trim().is_empty() {
-            return if self.required {
-                Err(err(Invalid::new("不能为空")))
-            } else {
-                Ok(None)
-            };
+            return if self.required { Err(err(Invalid::new("不能为空"))) } else { Ok(None) };
         }
         let value = match &self.kind {
-            FieldKind::Text { max } | FieldKind::LongText { max } => Value::Text(
-                values::text(&text, *max, true)
-                    .map_err(err)?
-                    .unwrap_or_default(),
-            ),
+            FieldKind::Text { max } | FieldKind::LongText { max } => {
+                Value::Text(values::text(&text, *max, true).map_err(err)?.unwrap_or_default())
+            }
             FieldKind::Choice { options } => {
                 let t = text.trim();
                 // Accept the code or, from a hand-written client, the label.
-                let code = options
-                    .iter()
-                    .find(|(c, l)| c == t || l == t)
-                    .map(|(c, _)| c.clone())
-                    .ok_or_else(|| {
-                        let labels: Vec<&str> = options.iter().map(|(_, l)| l.as_str()).collect();
-                        err(Invalid::new(format!(
-                            "“{t}”不是可选项，应为：{}",
-                            labels.join("、")
-                        )))
-                    })?;
+                let code = options.iter().find(|(c, l)| c == t || l == t).map(|(c, _)| c.clone()).ok_or_else(|| {
+                    let labels: Vec<&str> = options.iter().map(|(_, l)| l.as_str()).collect();
+                    err(Invalid::new(format!("“{t}”不是可选项，应为：{}", labels.join("、"))))
+                })?;
                 Value::Choice(code)
             }
             FieldKind::Unit { kinds } => {
@@ -268,10 +239,7 @@ impl FieldDef {
             }
             FieldKind::Date => Value::Date(parse_date(&text).map_err(err)?),
             FieldKind::Integer { min, max } => {
-                let n: i64 = text
-                    .trim()
-                    .parse()
-                    .map_err(|_| err(Invalid::new("请输入整数")))?;
+                let n: i64 = text.trim().parse().map_err(|_| err(Invalid::new("请输入整数")))?;
                 if n < *min || n > *max {
                     return Err(err(Invalid::new(format!("应在{min}至{max}之间"))));
                 }

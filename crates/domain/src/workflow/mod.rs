@@ -76,9 +76,7 @@ impl Target {
         match self {
             Self::Stay => vec![],
             Self::State { state } => vec![state],
-            Self::ByChoice { map, otherwise, .. } => {
-                map.iter().map(|(_, s)| *s).chain([*otherwise]).collect()
-            }
+            Self::ByChoice { map, otherwise, .. } => map.iter().map(|(_, s)| *s).chain([*otherwise]).collect(),
         }
     }
 }
@@ -116,10 +114,7 @@ pub enum Effect {
     /// Suspends a clock from today.
     SuspendClock { code: &'static str },
     /// Resumes a suspended clock today; the suspension is not counted.
-    ResumeClock {
-        code: &'static str,
-        reason: &'static str,
-    },
+    ResumeClock { code: &'static str, reason: &'static str },
     /// Extends a clock by a period. The reason is taken from `reason_field` in the action's values,
     /// or from the case's data (an extension requested earlier and approved now).
     ExtendClock {
@@ -253,10 +248,7 @@ impl Workflow {
 
     /// The actions this actor may take on this case now, in table order.
     pub fn available<'a>(&'a self, case: &CaseRecord, actor: &Actor) -> Vec<&'a ActionDef> {
-        self.actions
-            .iter()
-            .filter(|a| a.from.contains(&case.state.as_str()) && a.permits(actor))
-            .collect()
+        self.actions.iter().filter(|a| a.from.contains(&case.state.as_str()) && a.permits(actor)).collect()
     }
 
     /// Checks the table: unique codes, every state named exists, every choice-based target's field
@@ -291,18 +283,12 @@ impl Workflow {
                     Some(FieldKind::Choice { options }) => {
                         for (code, _) in map {
                             if !options.iter().any(|(c, _)| c == code) {
-                                return err(format!(
-                                    "action {} maps unknown choice {code}",
-                                    a.code
-                                ));
+                                return err(format!("action {} maps unknown choice {code}", a.code));
                             }
                         }
                     }
                     _ => {
-                        return err(format!(
-                            "action {} chooses by {field}, which is not a choice field",
-                            a.code
-                        ));
+                        return err(format!("action {} chooses by {field}, which is not a choice field", a.code));
                     }
                 }
             }
@@ -317,10 +303,7 @@ impl Workflow {
                     return err(format!("action {} has duplicate field {}", a.code, f.name));
                 }
                 if matches!(f.name, "version" | "attachments") {
-                    return err(format!(
-                        "action {} uses reserved field name {}",
-                        a.code, f.name
-                    ));
+                    return err(format!("action {} uses reserved field name {}", a.code, f.name));
                 }
             }
         }

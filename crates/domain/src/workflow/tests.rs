@@ -12,11 +12,7 @@ use crate::ids::CaseId;
 use crate::kinds::{KindDef, Kinds};
 use crate::testing::{FRIDAY, Town};
 
-fn twenty_working_days(
-    _: &CaseRecord,
-    _: &Values,
-    _: &ActCtx<'_>,
-) -> Result<DeadlineRule, Refusal> {
+fn twenty_working_days(_: &CaseRecord, _: &Values, _: &ActCtx<'_>) -> Result<DeadlineRule, Refusal> {
     Ok(DeadlineRule {
         period: Period::new(20, TimeUnit::WorkingDay),
         trigger: "收到申请".into(),
@@ -32,12 +28,7 @@ fn needs_reason_when_refusing(_: &CaseRecord, v: &Values, _: &ActCtx<'_>) -> Res
 }
 
 fn permit_kind() -> KindDef {
-    let s = |code, label, phase| StateDef {
-        code,
-        label,
-        phase,
-        waiting: Waiting::Unit,
-    };
+    let s = |code, label, phase| StateDef { code, label, phase, waiting: Waiting::Unit };
     KindDef {
         slug: "permit",
         label: "测试许可",
@@ -52,9 +43,7 @@ fn permit_kind() -> KindDef {
             ],
             open: ActionDef::new("apply", "申请", &[], Target::State { state: "review" })
                 .roles(&[Role::IntakeClerk])
-                .fields(vec![
-                    FieldDef::new("applicant", "申请人", FieldKind::Text { max: 20 }).required(),
-                ])
+                .fields(vec![FieldDef::new("applicant", "申请人", FieldKind::Text { max: 20 }).required()])
                 .effects(vec![
                     Effect::Record,
                     Effect::StartClock {
@@ -65,34 +54,17 @@ fn permit_kind() -> KindDef {
                     },
                 ]),
             actions: vec![
-                ActionDef::new(
-                    "ask_more",
-                    "要求补正",
-                    &["review"],
-                    Target::State { state: "paused" },
-                )
-                .roles(&[Role::Handler])
-                .effects(vec![Effect::SuspendClock { code: "decide" }]),
-                ActionDef::new(
-                    "supplied",
-                    "补正完成",
-                    &["paused"],
-                    Target::State { state: "review" },
-                )
-                .roles(&[Role::Handler])
-                .effects(vec![Effect::ResumeClock {
-                    code: "decide",
-                    reason: "补正",
-                }]),
+                ActionDef::new("ask_more", "要求补正", &["review"], Target::State { state: "paused" })
+                    .roles(&[Role::Handler])
+                    .effects(vec![Effect::SuspendClock { code: "decide" }]),
+                ActionDef::new("supplied", "补正完成", &["paused"], Target::State { state: "review" })
+                    .roles(&[Role::Handler])
+                    .effects(vec![Effect::ResumeClock { code: "decide", reason: "补正" }]),
                 ActionDef::new(
                     "decide",
                     "决定",
                     &["review"],
-                    Target::ByChoice {
-                        field: "decision",
-                        map: vec![("refuse", "refused")],
-                        otherwise: "granted",
-                    },
+                    Target::ByChoice { field: "decision", map: vec![("refuse", "refused")], otherwise: "granted" },
                 )
                 .roles(&[Role::Handler])
                 .fields(vec![
@@ -100,10 +72,7 @@ fn permit_kind() -> KindDef {
                         "decision",
                         "决定",
                         FieldKind::Choice {
-                            options: vec![
-                                ("grant".into(), "准予".into()),
-                                ("refuse".into(), "不予".into()),
-                            ],
+                            options: vec![("grant".into(), "准予".into()), ("refuse".into(), "不予".into())],
                         },
                     )
                     .required(),
@@ -129,70 +98,29 @@ fn a_kind_defined_only_here_runs_through_the_engine() {
     let town = Town::new();
     let clerk = town.actor(town.center, &[Role::IntakeClerk]);
     let handler = town.actor(town.center, &[Role::Handler]);
-    let new = NewCase {
-        id: CaseId::new(),
-        receipt_no: "T-1".into(),
-    };
-    let c = kind
-        .open_case(
-            new,
-            &obj(json!({"applicant": "某公司"})),
-            &town.ctx(&clerk, FRIDAY),
-        )
-        .unwrap()
-        .case;
+    let new = NewCase { id: CaseId::new(), receipt_no: "T-1".into() };
+    let c = kind.open_case(new, &obj(json!({"applicant": "某公司"})), &town.ctx(&clerk, FRIDAY)).unwrap().case;
     assert_eq!((c.kind.as_str(), c.state.as_str()), ("permit", "review"));
     // 20 wd from 2024-09-27: 09-29, 09-30, 10-08..10-11, 10-12 (make-up), then weekdays → 2024-10-30.
     assert_eq!(c.clocks.statutory_due_on(), Some(date!(2024 - 10 - 30)));
 
     // Suspended on Monday 10-14 for a week: no due date meanwhile; 5 working days are added back.
     let mon = FRIDAY + Duration::days(17);
-    let c = kind
-        .act(&c, "ask_more", &Map::new(), &town.ctx(&handler, mon))
-        .unwrap()
-        .case;
+    let c = kind.act(&c, "ask_more", &Map::new(), &town.ctx(&handler, mon)).unwrap().case;
     assert_eq!(c.clocks.due_on(), None, "a suspended clock has no due date");
-    let c = kind
-        .act(
-            &c,
-            "supplied",
-            &Map::new(),
-            &town.ctx(&handler, mon + Duration::days(7)),
-        )
-        .unwrap()
-        .case;
+    let c = kind.act(&c, "supplied", &Map::new(), &town.ctx(&handler, mon + Duration::days(7))).unwrap().case;
     assert_eq!(c.clocks.due_on(), Some(date!(2024 - 11 - 06)));
     assert!(
-        c.clocks
-            .get("decide")
-            .unwrap()
-            .explain()
-            .iter()
-            .any(|s| s.contains("中止（补正）：2024-10-14 至 2024-10-20"))
+        c.clocks.get("decide").unwrap().explain().iter().any(|s| s.contains("中止（补正）：2024-10-14 至 2024-10-20"))
     );
 
     // The guard holds the rule; the choice picks the state.
-    let err = kind
-        .act(
-            &c,
-            "decide",
-            &obj(json!({"decision": "refuse"})),
-            &town.ctx(&handler, mon),
-        )
-        .unwrap_err();
+    let err = kind.act(&c, "decide", &obj(json!({"decision": "refuse"})), &town.ctx(&handler, mon)).unwrap_err();
     assert_eq!(err, ActionError::Refused("不予许可应当说明理由".into()));
     let out = kind
-        .act(
-            &c,
-            "decide",
-            &obj(json!({"decision": "refuse", "reason": "材料不全"})),
-            &town.ctx(&handler, mon),
-        )
+        .act(&c, "decide", &obj(json!({"decision": "refuse", "reason": "材料不全"})), &town.ctx(&handler, mon))
         .unwrap();
-    assert_eq!(
-        (out.case.state.as_str(), out.case.phase),
-        ("refused", Phase::Closed)
-    );
+    assert_eq!((out.case.state.as_str(), out.case.phase), ("refused", Phase::Closed));
     assert_eq!(out.event.payload["reason"], "材料不全");
     assert!(out.case.search_text.contains("某公司"));
 }
@@ -204,21 +132,13 @@ fn an_unknown_action_is_named() {
     let clerk = town.actor(town.center, &[Role::IntakeClerk]);
     let c = kind
         .open_case(
-            NewCase {
-                id: CaseId::new(),
-                receipt_no: "T-2".into(),
-            },
+            NewCase { id: CaseId::new(), receipt_no: "T-2".into() },
             &obj(json!({"applicant": "甲"})),
             &town.ctx(&clerk, FRIDAY),
         )
         .unwrap()
         .case;
-    assert_eq!(
-        kind.act(&c, "fly", &Map::new(), &town.ctx(&clerk, FRIDAY))
-            .unwrap_err()
-            .to_string(),
-        "未知的操作“fly”"
-    );
+    assert_eq!(kind.act(&c, "fly", &Map::new(), &town.ctx(&clerk, FRIDAY)).unwrap_err().to_string(), "未知的操作“fly”");
 }
 
 #[test]
@@ -228,48 +148,20 @@ fn malformed_attachments_are_refused() {
     let clerk = town.actor(town.center, &[Role::IntakeClerk]);
     let input = obj(json!({"applicant": "甲", "attachments": ["not-a-hash"]}));
     let err = kind
-        .open_case(
-            NewCase {
-                id: CaseId::new(),
-                receipt_no: "T-3".into(),
-            },
-            &input,
-            &town.ctx(&clerk, FRIDAY),
-        )
+        .open_case(NewCase { id: CaseId::new(), receipt_no: "T-3".into() }, &input, &town.ctx(&clerk, FRIDAY))
         .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "附件：附件应为文件的SHA-256摘要（64位小写十六进制）"
-    );
+    assert_eq!(err.to_string(), "附件：附件应为文件的SHA-256摘要（64位小写十六进制）");
 }
 
 #[test]
 fn broken_tables_are_caught() {
     let mut k = permit_kind();
     k.workflow.actions[0].to = Target::State { state: "nowhere" };
-    assert!(
-        k.workflow
-            .check()
-            .unwrap_err()
-            .0
-            .contains("unknown state nowhere")
-    );
+    assert!(k.workflow.check().unwrap_err().0.contains("unknown state nowhere"));
     let mut k = permit_kind();
     k.workflow.actions[1].roles.clear();
-    assert!(
-        k.workflow
-            .check()
-            .unwrap_err()
-            .0
-            .contains("can be taken by nobody")
-    );
+    assert!(k.workflow.check().unwrap_err().0.contains("can be taken by nobody"));
     let mut k = permit_kind();
     k.workflow.actions.push(k.workflow.actions[0].clone());
-    assert!(
-        k.workflow
-            .check()
-            .unwrap_err()
-            .0
-            .contains("duplicate action")
-    );
+    assert!(k.workflow.check().unwrap_err().0.contains("duplicate action"));
 }

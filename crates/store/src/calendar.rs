@@ -1,0 +1,33 @@
+//! Calendar years imported after release.
+
+use crate::{Result, Store};
+
+impl Store {
+    /// The imported years as (year, JSON in the holiday-cn schema).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn calendar_years(&self) -> Result<Vec<(i32, String)>> {
+        let rows: Vec<(i64, String)> =
+            on_reader!(self, pool => sqlx::query_as("SELECT year, data FROM calendar_years ORDER BY year").fetch_all(pool).await)?;
+        Ok(rows.into_iter().map(|(y, d)| (i32::try_from(y).unwrap_or(0), d)).collect())
+    }
+
+    /// Stores (or replaces) an imported year.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn put_calendar_year(&self, year: i32, json: &str, now: i64, by: &str) -> Result<()> {
+        on_writer!(self, pool => sqlx::query(
+            "INSERT INTO calendar_years (year, data, imported_at, imported_by) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (year) DO UPDATE SET data = $2, imported_at = $3, imported_by = $4",
+        )
+        .bind(i64::from(year))
+        .bind(json)
+        .bind(now)
+        .bind(by)
+        .execute(pool)
+        .await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,158 @@
+//! The records the store reads and writes, and the query shapes it accepts.
+
+use fazhi_domain::case::{CaseRecord, Phase};
+use fazhi_domain::ids::{TenantId, UnitId, UserId};
+use fazhi_domain::metric::{CaseSet, Period};
+use fazhi_domain::role::Role;
+use fazhi_domain::unit::UnitPath;
+use serde::Serialize;
+use time::Date;
+
+/// A town (镇/街道) or a district office.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tenant {
+    pub id: TenantId,
+    /// Short code used in receipt numbers (AT).
+    pub code: String,
+    pub name: String,
+    pub kind: TenantKind,
+    /// The district a town belongs to.
+    pub parent_id: Option<TenantId>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantKind {
+    Town,
+    District,
+}
+
+impl TenantKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Town => "town",
+            Self::District => "district",
+        }
+    }
+}
+
+/// A staff user as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub tenant_id: TenantId,
+    pub unit_id: UnitId,
+    pub username: String,
+    pub display_name: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub failed_logins: i64,
+    pub locked_until: Option<i64>,
+    pub disabled: bool,
+    pub created_at: i64,
+    pub password_changed_at: i64,
+    pub last_login_at: Option<i64>,
+    pub roles: Vec<Role>,
+}
+
+/// A login session (web cookie or API bearer token); only the token's hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub token_hash: String,
+    pub user_id: UserId,
+    pub kind: SessionKind,
+    pub csrf_token: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Api,
+    Web,
+}
+
+impl SessionKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Web => "web",
+        }
+    }
+}
+
+/// Which cases a reader may see. Built by the service from the user's roles and unit; applied in
+/// SQL by every case query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// No case at all (the three administrators).
+    Nothing,
+    /// The cases of one unit's subtree in one tenant.
+    Subtree { tenant: TenantId, path: UnitPath },
+    /// Every case of one tenant.
+    Tenant(TenantId),
+    /// Every case of these tenants (the district).
+    Tenants(Vec<TenantId>),
+    /// Every case (fazhi itself: audit verification, recomputation, the demo loader).
+    Everything,
+}
+
+/// The sort orders lists offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortField {
+    /// 办理期限, earliest first, cases without a running clock last.
+    DueOn,
+    /// 受理时间.
+    #[default]
+    OpenedAt,
+    UpdatedAt,
+    ReceiptNo,
+}
+
+/// A list filter; every field narrows. The same shape serves the case list, the workbench, the
+/// exports and the traced lists behind report figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseFilter {
+    pub kind: Option<String>,
+    pub states: Vec<String>,
+    pub phase: Option<Phase>,
+    /// Only this unit's subtree (within the reader's scope).
+    pub unit: Option<UnitPath>,
+    pub category: Option<String>,
+    pub urgency: Option<String>,
+    /// Running clock due before this date (overdue as of it).
+    pub overdue_on: Option<Date>,
+    /// Running clock due on or before this date.
+    pub due_by: Option<Date>,
+    /// Opened on or after this date (China).
+    pub opened_from: Option<Date>,
+    /// Opened on or before this date (China).
+    pub opened_to: Option<Date>,
+    /// Free text, matched as a substring of the receipt number, title and the kind's text fields
+    /// (a substring match finds "纠纷" in "劳资纠纷" without segmentation).
+    pub text: Option<String>,
+    /// The cases a metric counts over a period (traceability).
+    pub metric: Option<(CaseSet, Period)>,
+    pub sort: SortField,
+    pub descending: bool,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// A case in a list, with the name of the unit it is with.
+#[derive(Debug, Clone)]
+pub struct CaseListItem {
+    pub case: CaseRecord,
+    pub unit_name: String,
+}

@@ -1,0 +1,352 @@
+//! Users, their roles, login counters and sessions.
+
+use std::collections::HashMap;
+
+use fazhi_domain::ids::{TenantId, UnitId, UserId};
+use fazhi_domain::role::Role;
+
+use crate::model::{SessionKind, SessionRecord, UserRecord};
+use crate::{Result, Store, StoreError};
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: String,
+    tenant_id: String,
+    unit_id: String,
+    username: String,
+    display_name: String,
+    password_hash: String,
+    must_change_password: bool,
+    failed_logins: i64,
+    locked_until: Option<i64>,
+    disabled: bool,
+    created_at: i64,
+    password_changed_at: i64,
+    last_login_at: Option<i64>,
+}
+
+const USER_COLS: &str = "id, tenant_id, unit_id, username, display_name, password_hash, must_change_password, \
+     failed_logins, locked_until, disabled, created_at, password_changed_at, last_login_at";
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("user: {e}"))
+}
+
+impl UserRow {
+    fn into_record(self, roles: Vec<Role>) -> Result<UserRecord> {
+        Ok(UserRecord {
+            id: UserId::parse(&self.id).map_err(corrupt)?,
+            tenant_id: TenantId::parse(&self.tenant_id).map_err(corrupt)?,
+            unit_id: UnitId::parse(&self.unit_id).map_err(corrupt)?,
+            username: self.username,
+            display_name: self.display_name,
+            password_hash: self.password_hash,
+            must_change_password: self.must_change_password,
+            failed_logins: self.failed_logins,
+            locked_until: self.locked_until,
+            disabled: self.disabled,
+            created_at: self.created_at,
+            password_changed_at: self.password_changed_at,
+            last_login_at: self.last_login_at,
+            roles,
+        })
+    }
+}
+
+/// The result of counting a failed login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailedLogin {
+    pub failed_logins: i64,
+    pub locked_until: Option<i64>,
+}
+
+impl Store {
+    /// Creates a user with roles.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when the username is taken.
+    pub async fn insert_user(&self, u: &UserRecord) -> Result<()> {
+        on_writer!(self, pool => async {
+            let mut tx = pool.begin().await?;
+            sqlx::query(crate::sql::safe(&format!("INSERT INTO users ({USER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")))
+                .bind(u.id.to_string())
+                .bind(u.tenant_id.to_string())
+                .bind(u.unit_id.to_string())
+                .bind(&u.username)
+                .bind(&u.display_name)
+                .bind(&u.password_hash)
+                .bind(u.must_change_password)
+                .bind(u.failed_logins)
+                .bind(u.locked_until)
+                .bind(u.disabled)
+                .bind(u.created_at)
+                .bind(u.password_changed_at)
+                .bind(u.last_login_at)
+                .execute(&mut *tx)
+                .await?;
+            for r in &u.roles {
+                sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+                    .bind(u.id.to_string())
+                    .bind(r.code())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        }.await)
+    }
+
+    async fn roles_of(&self, ids: &[String]) -> Result<HashMap<String, Vec<Role>>> {
+        let mut out: HashMap<String, Vec<Role>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let ps: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT user_id, role FROM user_roles WHERE user_id IN ({}) ORDER BY role", ps.join(", "));
+        let rows: Vec<(String, String)> = on_reader!(self, pool => {
+            let mut q = sqlx::query_as(crate::sql::safe(&sql));
+            for id in ids {
+                q = q.bind(id.clone());
+            }
+            q.fetch_all(pool).await
+        })?;
+        for (uid, role) in rows {
+            let role = Role::parse(&role).map_err(corrupt)?;
+            out.entry(uid).or_default().push(role);
+        }
+        Ok(out)
+    }
+
+    async fn users_where(&self, clause: &str, arg: Option<String>) -> Result<Vec<UserRecord>> {
+        let sql = format!("SELECT {USER_COLS} FROM users {clause} ORDER BY username");
+        let rows: Vec<UserRow> = on_reader!(self, pool => {
+            let mut q = sqlx::query_as(crate::sql::safe(&sql));
+            if let Some(a) = &arg {
+                q = q.bind(a.clone());
+            }
+            q.fetch_all(pool).await
+        })?;
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let mut roles = self.roles_of(&ids).await?;
+        rows.into_iter()
+            .map(|r| {
+                let rs = roles.remove(&r.id).unwrap_or_default();
+                r.into_record(rs)
+            })
+            .collect()
+    }
+
+    /// # Errors
+    /// Database errors.
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>> {
+        Ok(self.users_where("WHERE username = $1", Some(username.to_string())).await?.pop())
+    }
+
+    /// # Errors
+    /// Database errors.
+    pub async fn user(&self, id: UserId) -> Result<Option<UserRecord>> {
+        Ok(self.users_where("WHERE id = $1", Some(id.to_string())).await?.pop())
+    }
+
+    /// The users of a tenant, or of every tenant.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn users(&self, tenant: Option<TenantId>) -> Result<Vec<UserRecord>> {
+        match tenant {
+            Some(t) => self.users_where("WHERE tenant_id = $1", Some(t.to_string())).await,
+            None => self.users_where("", None).await,
+        }
+    }
+
+    /// Counts a failed login and locks the account for `lock_ms` once `threshold` failures in a
+    /// row are reached. An expired lock starts the count again.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`].
+    pub async fn record_login_failure(&self, id: UserId, now: i64, threshold: i64, lock_ms: i64) -> Result<FailedLogin> {
+        let until = now + lock_ms;
+        let row: Option<(i64, Option<i64>)> = on_writer!(self, pool => sqlx::query_as(
+            "UPDATE users SET \
+               failed_logins = CASE WHEN locked_until IS NOT NULL AND locked_until <= $2 THEN 1 ELSE failed_logins + 1 END, \
+               locked_until = CASE \
+                 WHEN locked_until IS NOT NULL AND locked_until <= $2 THEN (CASE WHEN 1 >= $3 THEN $4 ELSE NULL END) \
+                 WHEN failed_logins + 1 >= $3 AND (locked_until IS NULL OR locked_until <= $2) THEN $4 \
+                 ELSE locked_until END \
+             WHERE id = $1 RETURNING failed_logins, locked_until",
+        )
+        .bind(id.to_string())
+        .bind(now)
+        .bind(threshold)
+        .bind(until)
+        .fetch_optional(pool)
+        .await)?;
+        let (failed_logins, locked_until) = row.ok_or(StoreError::NotFound)?;
+        Ok(FailedLogin { failed_logins, locked_until })
+    }
+
+    /// Clears the failure count after a successful login.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn record_login_success(&self, id: UserId, now: i64) -> Result<()> {
+        on_writer!(self, pool => sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1")
+            .bind(id.to_string())
+            .bind(now)
+            .execute(pool)
+            .await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Sets a new password hash; `must_change` for a temporary password set by an administrator.
+    /// Ends the user's sessions.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`].
+    pub async fn set_password(&self, id: UserId, hash: &str, must_change: bool, now: i64) -> Result<()> {
+        on_writer!(self, pool => async {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query("UPDATE users SET password_hash = $2, must_change_password = $3, password_changed_at = $4 WHERE id = $1")
+                .bind(id.to_string())
+                .bind(hash)
+                .bind(must_change)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        }.await)
+    }
+
+    /// Locks (until a time) or unlocks an account; unlocking clears the failure count.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`].
+    pub async fn set_lock(&self, id: UserId, locked_until: Option<i64>) -> Result<()> {
+        let done = on_writer!(self, pool => sqlx::query("UPDATE users SET locked_until = $2, failed_logins = CASE WHEN $2 IS NULL THEN 0 ELSE failed_logins END WHERE id = $1")
+            .bind(id.to_string())
+            .bind(locked_until)
+            .execute(pool)
+            .await.map(|r| r.rows_affected()))?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Replaces a user's roles.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`].
+    pub async fn set_roles(&self, id: UserId, roles: &[Role]) -> Result<()> {
+        on_writer!(self, pool => async {
+            let mut tx = pool.begin().await?;
+            let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *tx).await?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+            for r in roles {
+                sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+                    .bind(id.to_string())
+                    .bind(r.code())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }.await)
+    }
+
+    /// Updates a user's name, unit and enabled flag.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`].
+    pub async fn update_user(&self, id: UserId, display_name: &str, unit_id: UnitId, disabled: bool) -> Result<()> {
+        let done = on_writer!(self, pool => sqlx::query("UPDATE users SET display_name = $2, unit_id = $3, disabled = $4 WHERE id = $1")
+            .bind(id.to_string())
+            .bind(display_name)
+            .bind(unit_id.to_string())
+            .bind(disabled)
+            .execute(pool)
+            .await.map(|r| r.rows_affected()))?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// # Errors
+    /// Database errors.
+    pub async fn insert_session(&self, s: &SessionRecord) -> Result<()> {
+        on_writer!(self, pool => sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&s.token_hash)
+        .bind(s.user_id.to_string())
+        .bind(s.kind.code())
+        .bind(&s.csrf_token)
+        .bind(s.created_at)
+        .bind(s.last_seen_at)
+        .bind(s.expires_at)
+        .execute(pool)
+        .await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// # Errors
+    /// Database errors.
+    pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>> {
+        let row: Option<(String, String, String, String, i64, i64, i64)> = on_reader!(self, pool => sqlx::query_as(
+            "SELECT token_hash, user_id, kind, csrf_token, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await)?;
+        row.map(|(token_hash, user_id, kind, csrf_token, created_at, last_seen_at, expires_at)| {
+            Ok(SessionRecord {
+                token_hash,
+                user_id: UserId::parse(&user_id).map_err(corrupt)?,
+                kind: if kind == "web" { SessionKind::Web } else { SessionKind::Api },
+                csrf_token,
+                created_at,
+                last_seen_at,
+                expires_at,
+            })
+        })
+        .transpose()
+    }
+
+    /// Records activity on a session (for the idle timeout).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn touch_session(&self, token_hash: &str, now: i64) -> Result<()> {
+        on_writer!(self, pool => sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
+            .bind(token_hash)
+            .bind(now)
+            .execute(pool)
+            .await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// # Errors
+    /// Database errors.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        on_writer!(self, pool => sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Ends every session of a user (locked, disabled, roles changed).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn delete_sessions_of(&self, id: UserId) -> Result<()> {
+        on_writer!(self, pool => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.to_string()).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}
