@@ -1,1 +1,251 @@
-//! placeholder
+//! # fazhi-service — use cases
+//!
+//! What a user can do, whatever the door they come in by (web page, JSON API, CLI): log in; open
+//! a case, act on it, list and read cases; compute figures; administer users and units; verify
+//! the audit chain; import a calendar year; load the demo town. Every method takes the acting
+//! [`Principal`] (or is a system task), checks what that user may do, and reads through a
+//! [`fazhi_store::Scope`] built from the user's roles and unit.
+//!
+//! [`App`] is built once by `fazhi serve` (and by the test kit, the same way) and shared.
+//! This crate must not depend on axum.
+
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod calendar;
+pub mod cases;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod demo;
+pub mod error;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use fazhi_domain::calendar::{Calendar, YearCalendar};
+use fazhi_domain::event::Event;
+use fazhi_domain::ids::{CaseId, EventId, TenantId, UnitId};
+use fazhi_domain::kinds::Kinds;
+use fazhi_domain::metric::Catalogue;
+use fazhi_domain::settings::Settings;
+use fazhi_domain::time_util::to_ms;
+use fazhi_domain::unit::Unit;
+use fazhi_store::{Store, StoreOptions, Tenant};
+use serde_json::Value as Json;
+use time::OffsetDateTime;
+
+pub use auth::Principal;
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use config::Config;
+pub use crypto::Crypto;
+pub use error::{Result, ServiceError};
+
+/// The application: the store, the configuration, the kinds, the calendar, the units. Cheap to
+/// clone; one per process.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    config: Config,
+    settings: Settings,
+    kinds: Kinds,
+    catalogue: Catalogue,
+    calendar: RwLock<Arc<Calendar>>,
+    units: RwLock<Arc<HashMap<UnitId, Unit>>>,
+    tenants: RwLock<Arc<Vec<Tenant>>>,
+    clock: Arc<dyn Clock>,
+    crypto: Crypto,
+    lookups: std::sync::Mutex<auth::RateWindow>,
+}
+
+/// Reads the data key from configuration, or from `<data_dir>/secret.key`, creating that file
+/// (mode 0600) with a fresh key on first start.
+fn load_key(config: &Config) -> Result<[u8; 32]> {
+    let configured = config.security.data_key.0.trim();
+    if !configured.is_empty() {
+        return Crypto::parse_key(configured).map_err(|e| ServiceError::Internal(format!("security.data_key: {e}")));
+    }
+    let path = config.data_dir.join("secret.key");
+    if path.exists() {
+        let text = std::fs::read_to_string(&path).map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
+        return Crypto::parse_key(&text).map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())));
+    }
+    let key = Crypto::generate_key();
+    write_private(&path, &key)?;
+    tracing::warn!(path = %path.display(), "generated a new data key; back it up with the database — without it personal identifiers cannot be read");
+    Crypto::parse_key(&key).map_err(ServiceError::Internal)
+}
+
+fn write_private(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
+    f.write_all(text.as_bytes()).map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
+    f.sync_all().map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))
+}
+
+impl App {
+    /// Opens the database named by the configuration, applies migrations, and loads the key, the
+    /// calendar (shipped years, then imported ones) and the units. The same function serves
+    /// `fazhi serve`, every CLI command and the test kit.
+    ///
+    /// # Errors
+    /// The data directory cannot be made, the database cannot be opened or migrated, or the key
+    /// is invalid.
+    pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<Self> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| ServiceError::Internal(format!("{}: {e}", config.data_dir.display())))?;
+        let key = load_key(&config)?;
+        let store = Store::connect(&config.database_url(), &StoreOptions { max_connections: config.database.max_connections })
+            .await
+            .map_err(|e| ServiceError::Internal(format!("database: {e}")))?;
+        store.migrate().await.map_err(|e| ServiceError::Internal(format!("migration: {e}")))?;
+        let settings = config.settings();
+        let app = Self {
+            inner: Arc::new(Inner {
+                kinds: Kinds::standard(&settings),
+                catalogue: Catalogue::standard(&settings),
+                settings,
+                store,
+                calendar: RwLock::new(Arc::new(Calendar::builtin())),
+                units: RwLock::new(Arc::new(HashMap::new())),
+                tenants: RwLock::new(Arc::new(Vec::new())),
+                clock,
+                crypto: Crypto::new(&key),
+                lookups: std::sync::Mutex::new(auth::RateWindow::default()),
+                config,
+            }),
+        };
+        app.reload().await?;
+        Ok(app)
+    }
+
+    /// Re-reads what other processes may have changed: imported calendar years, units, tenants.
+    ///
+    /// # Errors
+    /// Database errors, or an imported calendar year that no longer parses.
+    pub async fn reload(&self) -> Result<()> {
+        let mut cal = Calendar::builtin();
+        for (year, json) in self.store().calendar_years().await? {
+            let y = YearCalendar::parse_json(&json).map_err(|e| ServiceError::Internal(format!("stored calendar {year}: {e}")))?;
+            cal.insert(y);
+        }
+        self.set_calendar(cal);
+        self.reload_units().await
+    }
+
+    pub(crate) async fn reload_units(&self) -> Result<()> {
+        let units: HashMap<UnitId, Unit> = self.store().all_units().await?.into_iter().map(|u| (u.id, u)).collect();
+        let tenants = self.store().tenants().await?;
+        if let Ok(mut g) = self.inner.units.write() {
+            *g = Arc::new(units);
+        }
+        if let Ok(mut g) = self.inner.tenants.write() {
+            *g = Arc::new(tenants);
+        }
+        Ok(())
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    pub fn kinds(&self) -> &Kinds {
+        &self.inner.kinds
+    }
+
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.inner.catalogue
+    }
+
+    pub fn crypto(&self) -> &Crypto {
+        &self.inner.crypto
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        to_ms(self.now())
+    }
+
+    /// The calendar in effect.
+    pub fn calendar(&self) -> Arc<Calendar> {
+        self.inner.calendar.read().map(|g| Arc::clone(&g)).unwrap_or_else(|_| Arc::new(Calendar::builtin()))
+    }
+
+    fn set_calendar(&self, cal: Calendar) {
+        if let Ok(mut g) = self.inner.calendar.write() {
+            *g = Arc::new(cal);
+        }
+    }
+
+    /// Every unit of every tenant, by id.
+    pub fn units(&self) -> Arc<HashMap<UnitId, Unit>> {
+        self.inner.units.read().map(|g| Arc::clone(&g)).unwrap_or_default()
+    }
+
+    pub fn unit(&self, id: UnitId) -> Option<Unit> {
+        self.units().get(&id).cloned()
+    }
+
+    /// Every tenant.
+    pub fn tenants(&self) -> Arc<Vec<Tenant>> {
+        self.inner.tenants.read().map(|g| Arc::clone(&g)).unwrap_or_default()
+    }
+
+    pub fn tenant(&self, id: TenantId) -> Option<Tenant> {
+        self.tenants().iter().find(|t| t.id == id).cloned()
+    }
+
+    /// A new, unlinked event (the store links it into the chain).
+    pub(crate) fn event(
+        &self,
+        tenant: TenantId,
+        case: Option<CaseId>,
+        actor: &fazhi_domain::case::Actor,
+        action: &str,
+        label: &str,
+        states: (Option<String>, Option<String>),
+        payload: Json,
+        attachments: Vec<String>,
+    ) -> Event {
+        Event {
+            id: EventId::new(),
+            tenant_id: tenant,
+            seq: 0,
+            case_id: case,
+            actor_id: actor.user_id,
+            actor_name: actor.name.clone(),
+            action: action.to_string(),
+            action_label: label.to_string(),
+            from_state: states.0,
+            to_state: states.1,
+            payload,
+            attachments,
+            occurred_at: self.now_ms(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+}

@@ -199,7 +199,6 @@ impl Store {
     }
 
     /// Sets a new password hash; `must_change` for a temporary password set by an administrator.
-    /// Ends the user's sessions.
     ///
     /// # Errors
     /// [`StoreError::NotFound`].
@@ -216,7 +215,6 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(())
         }.await)
@@ -341,7 +339,20 @@ impl Store {
         Ok(())
     }
 
-    /// Ends every session of a user (locked, disabled, roles changed).
+    /// Ends a user's sessions but one (after changing one's own password).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn delete_other_sessions(&self, id: UserId, keep: &str) -> Result<()> {
+        on_writer!(self, pool => sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(id.to_string())
+            .bind(keep)
+            .execute(pool)
+            .await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Ends every session of a user (locked, disabled, roles changed, password reset).
     ///
     /// # Errors
     /// Database errors.

@@ -1,0 +1,246 @@
+//! Cases: open, act, list, detail, figures. Every read goes through the principal's scope in
+//! SQL; every write goes through the kind's workflow table and lands with its event in one
+//! transaction.
+
+use fazhi_domain::case::{CaseRecord, ClockClass};
+use fazhi_domain::event::Event;
+use fazhi_domain::ids::CaseId;
+use fazhi_domain::kinds::KindDef;
+use fazhi_domain::metric::{Figure, MetricDef, Period};
+use fazhi_domain::time_util::{local_date, local_date_ms};
+use fazhi_domain::workflow::{ActCtx, ActionDef, NewCase, Sealer};
+use fazhi_store::{CaseFilter, CaseListItem, CaseWrite, Page, Scope, receipt_prefix};
+use rand::RngCore;
+use serde_json::{Map, Value as Json};
+use time::Date;
+
+use crate::{App, Principal, Result, ServiceError};
+
+/// A case opened: the case as stored, and the query code printed on the caller's receipt (shown
+/// once; kept sealed for reprinting).
+#[derive(Debug, Clone)]
+pub struct Opened {
+    pub case: CaseRecord,
+    pub query_code: String,
+}
+
+/// A clock as a page shows it.
+#[derive(Debug, Clone)]
+pub struct ClockView {
+    pub code: String,
+    pub label: String,
+    pub statutory: bool,
+    pub due: Option<Date>,
+    pub running: bool,
+    pub suspended: bool,
+    pub met: Option<bool>,
+    pub overdue: bool,
+    pub provisional: bool,
+    pub explanation: Vec<String>,
+}
+
+/// Everything the case page shows.
+#[derive(Debug, Clone)]
+pub struct CaseDetail {
+    pub case: CaseRecord,
+    pub unit_name: String,
+    pub state_label: String,
+    pub events: Vec<Event>,
+    /// The actions this user may take now.
+    pub actions: Vec<ActionDef>,
+    pub clocks: Vec<ClockView>,
+}
+
+/// Six digits for the public tracking page.
+fn query_code() -> String {
+    format!("{:06}", rand::rng().next_u32() % 1_000_000)
+}
+
+impl App {
+    /// The kind of a slug.
+    ///
+    /// # Errors
+    /// [`ServiceError::UnknownKind`].
+    pub fn kind(&self, slug: &str) -> Result<&KindDef> {
+        self.kinds().get(slug).ok_or_else(|| ServiceError::UnknownKind(slug.to_string()))
+    }
+
+    fn ctx<'a>(&'a self, actor: &'a fazhi_domain::case::Actor, cal: &'a fazhi_domain::calendar::Calendar, units: &'a std::collections::HashMap<fazhi_domain::ids::UnitId, fazhi_domain::unit::Unit>) -> ActCtx<'a> {
+        ActCtx { actor, now: self.now(), calendar: cal, settings: self.settings(), units, sealer: self.crypto() }
+    }
+
+    /// Registers a new case of `kind` at the user's unit.
+    ///
+    /// # Errors
+    /// [`ServiceError::UnknownKind`], field errors, a role that may not register this kind.
+    pub async fn open_case(&self, p: &Principal, kind: &str, input: &Map<String, Json>) -> Result<Opened> {
+        p.ready()?;
+        let kind = self.kind(kind)?;
+        let cal = self.calendar();
+        let units = self.units();
+        let ctx = self.ctx(&p.actor, &cal, &units);
+        let out = kind.open_case(NewCase { id: CaseId::new(), receipt_no: String::new() }, input, &ctx)?;
+        let code = query_code();
+        let mut case = out.case;
+        case.data.insert("query_code".into(), Json::String(self.crypto().seal(&code)));
+        let digest = self.crypto().digest("query", &code);
+        let tenant = self.tenant(case.tenant_id).ok_or_else(|| ServiceError::Internal("tenant missing".into()))?;
+        let year = local_date(ctx.now).year();
+        let ev = self.event(case.tenant_id, Some(case.id), &p.actor, &out.event.action, &out.event.action_label,
+            (out.event.from_state.clone(), Some(out.event.to_state.clone())), Json::Object(out.event.payload), out.event.attachments);
+        let (case, _) = self
+            .store()
+            .create_case(
+                CaseWrite { case: &case, event: ev, digests: &out.digests, query_digest: Some(&digest) },
+                &receipt_prefix(&tenant.code, kind.receipt_code, year),
+                year,
+            )
+            .await?;
+        Ok(Opened { case, query_code: code })
+    }
+
+    /// Loads a case the principal may see, telling "not yours" (403) from "no such case" (404).
+    async fn visible_case(&self, p: &Principal, id: CaseId) -> Result<CaseRecord> {
+        if let Some(c) = self.store().case(&p.scope, id).await? {
+            return Ok(c);
+        }
+        match self.store().case_tenant(id).await? {
+            Some(_) => Err(ServiceError::Forbidden("该案件不在您的管辖范围内".into())),
+            None => Err(ServiceError::NotFound("案件不存在".into())),
+        }
+    }
+
+    /// Applies an action. `version` is the version the user saw: if the case has moved on since,
+    /// nothing is applied ([`ServiceError::Stale`]).
+    ///
+    /// # Errors
+    /// 403 outside the user's scope or role, 404, 409 wrong state or stale, 400 bad fields, 422 a
+    /// rule of the procedure.
+    pub async fn act(&self, p: &Principal, id: CaseId, action: &str, input: &Map<String, Json>, version: i64) -> Result<CaseRecord> {
+        p.ready()?;
+        let case = self.visible_case(p, id).await?;
+        let kind = self.kind(&case.kind)?;
+        if case.version != version {
+            return Err(ServiceError::Stale { current: case.version });
+        }
+        let cal = self.calendar();
+        let units = self.units();
+        let ctx = self.ctx(&p.actor, &cal, &units);
+        let out = kind.act(&case, action, input, &ctx)?;
+        let ev = self.event(case.tenant_id, Some(case.id), &p.actor, &out.event.action, &out.event.action_label,
+            (out.event.from_state.clone(), Some(out.event.to_state.clone())), Json::Object(out.event.payload), out.event.attachments);
+        self.store()
+            .apply_action(CaseWrite { case: &out.case, event: ev, digests: &out.digests, query_digest: None }, version)
+            .await?;
+        Ok(out.case)
+    }
+
+    /// A case with its timeline, clocks and the actions open to this user.
+    ///
+    /// # Errors
+    /// 403 / 404 as for [`App::act`].
+    pub async fn detail(&self, p: &Principal, id: CaseId) -> Result<CaseDetail> {
+        p.ready()?;
+        let case = self.visible_case(p, id).await?;
+        let kind = self.kind(&case.kind)?;
+        let events = self.store().events_of_case(id).await?;
+        let today = local_date(self.now());
+        let clocks = case
+            .clocks
+            .0
+            .iter()
+            .map(|c| ClockView {
+                code: c.code.clone(),
+                label: c.label.clone(),
+                statutory: c.class == ClockClass::Statutory,
+                due: c.due(),
+                running: c.is_running(),
+                suspended: c.suspended_since.is_some(),
+                met: c.met,
+                overdue: c.due().is_some_and(|d| d < today),
+                provisional: c.is_running() && c.computed.provisional,
+                explanation: c.explain(),
+            })
+            .collect();
+        Ok(CaseDetail {
+            unit_name: self.unit(case.unit_id).map(|u| u.name).unwrap_or_default(),
+            state_label: kind.workflow.state_label(&case.state).to_string(),
+            actions: kind.workflow.available(&case, &p.actor).into_iter().cloned().collect(),
+            events,
+            clocks,
+            case,
+        })
+    }
+
+    /// One page of the cases this user may see.
+    ///
+    /// # Errors
+    /// An unknown kind in the filter.
+    pub async fn list(&self, p: &Principal, filter: &CaseFilter, page: u32, per_page: u32) -> Result<Page<CaseListItem>> {
+        p.ready()?;
+        if let Some(k) = &filter.kind {
+            self.kind(k)?;
+        }
+        Ok(self.store().list_cases(&p.scope, filter, page, per_page).await?)
+    }
+
+    /// Figures of the catalogue for the cases this user may see, over a period. `codes` empty:
+    /// every figure of `kind` (or of every kind).
+    ///
+    /// # Errors
+    /// An unknown kind or metric.
+    pub async fn metrics(&self, p: &Principal, kind: Option<&str>, codes: &[String], period: &Period) -> Result<Vec<(MetricDef, Figure)>> {
+        p.ready()?;
+        self.metrics_in(&p.scope, kind, codes, period).await
+    }
+
+    /// Figures over an explicit scope (reports run for a tenant; the district compares tenants).
+    ///
+    /// # Errors
+    /// An unknown kind or metric.
+    pub async fn metrics_in(&self, scope: &Scope, kind: Option<&str>, codes: &[String], period: &Period) -> Result<Vec<(MetricDef, Figure)>> {
+        if let Some(k) = kind {
+            self.kind(k)?;
+        }
+        let cat = self.catalogue();
+        let wanted: Vec<&MetricDef> = if codes.is_empty() {
+            cat.metrics.iter().filter(|m| kind.is_none_or(|k| m.kind() == k)).collect()
+        } else {
+            codes
+                .iter()
+                .map(|c| cat.get(c).ok_or_else(|| ServiceError::BadRequest(format!("未知的指标“{c}”"))))
+                .collect::<Result<_>>()?
+        };
+        // Ratios need their parts.
+        let mut raw_needed: Vec<&MetricDef> = Vec::new();
+        for m in &wanted {
+            match &m.measure {
+                fazhi_domain::metric::Measure::Ratio { num, den } => {
+                    for part in [num, den] {
+                        if let Some(d) = cat.get(part) {
+                            raw_needed.push(d);
+                        }
+                    }
+                }
+                _ => raw_needed.push(m),
+            }
+        }
+        raw_needed.sort_by_key(|m| m.code);
+        raw_needed.dedup_by_key(|m| m.code);
+        let raw = self.store().metric_values(scope, &raw_needed, period).await?;
+        wanted
+            .into_iter()
+            .map(|m| {
+                let fig = cat
+                    .figure(m.code, &mut |d: &MetricDef| raw.get(d.code).copied().unwrap_or(0))
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                Ok((m.clone(), fig))
+            })
+            .collect()
+    }
+
+    /// The date in China of a case's registration.
+    pub fn opened_on(case: &CaseRecord) -> Date {
+        local_date_ms(case.opened_at)
+    }
+}

@@ -1,0 +1,292 @@
+//! Configuration: one typed tree, layered — defaults, then `fazhi.toml` (or `--config FILE`), then
+//! environment variables `FAZHI__SECTION__KEY=value`, then command-line flags — validated at
+//! start-up. Secrets are masked whenever the configuration is printed.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use fazhi_domain::settings::{Limits, RateSettings, Settings, WorkOrderSettings};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A secret value: never printed.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"******\"")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("******")
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where fazhi keeps its database, its key and attachments.
+    pub data_dir: PathBuf,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub security: SecurityConfig,
+    pub work_order: WorkOrderSettings,
+    pub rates: RateSettings,
+    pub limits: Limits,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    pub bind: String,
+    /// Set `Secure` on cookies (behind TLS).
+    pub secure_cookies: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite:PATH` or `postgres://…`; empty means `sqlite:<data_dir>/fazhi.db`.
+    pub url: Secret,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// Base64 of 32 bytes. Empty: read (or create) `<data_dir>/secret.key`.
+    pub data_key: Secret,
+    /// Failed logins in a row that lock an account (等保: limit failed attempts).
+    pub lockout_threshold: u32,
+    pub lockout_minutes: u32,
+    /// A session unused this long ends (等保: log out after a timeout).
+    pub session_idle_minutes: u32,
+    /// A session ends this long after login, used or not.
+    pub session_max_hours: u32,
+    /// Public tracking-page look-ups per client per minute.
+    pub public_lookups_per_minute: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./fazhi-data"),
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            security: SecurityConfig::default(),
+            work_order: WorkOrderSettings::default(),
+            rates: RateSettings::default(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self { bind: "127.0.0.1:8080".into(), secure_cookies: false }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: Secret::default(), max_connections: 8 }
+    }
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self {
+            data_key: Secret::default(),
+            lockout_threshold: 5,
+            lockout_minutes: 15,
+            session_idle_minutes: 30,
+            session_max_hours: 12,
+            public_lookups_per_minute: 10,
+        }
+    }
+}
+
+/// Why the configuration was refused.
+#[derive(Debug, thiserror::Error)]
+#[error("配置错误：{0}")]
+pub struct ConfigError(pub String);
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Reads `FAZHI__SECTION__KEY=value` variables into a table. Values are read as TOML when they
+/// parse (numbers, booleans, arrays), else as strings.
+fn env_table(vars: impl Iterator<Item = (String, String)>) -> toml::Table {
+    let mut root = toml::Table::new();
+    for (k, v) in vars {
+        let Some(rest) = k.strip_prefix("FAZHI__") else { continue };
+        let path: Vec<String> = rest.split("__").map(str::to_lowercase).collect();
+        let value = format!("v = {v}").parse::<toml::Table>().ok().and_then(|mut t| t.remove("v")).unwrap_or(toml::Value::String(v));
+        let mut t = &mut root;
+        for seg in &path[..path.len() - 1] {
+            t = match t.entry(seg.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new())) {
+                toml::Value::Table(inner) => inner,
+                other => {
+                    *other = toml::Value::Table(toml::Table::new());
+                    match other {
+                        toml::Value::Table(inner) => inner,
+                        _ => unreachable!("just set"),
+                    }
+                }
+            };
+        }
+        t.insert(path[path.len() - 1].clone(), value);
+    }
+    root
+}
+
+impl Config {
+    /// Layers defaults, the file (`path`, or `./fazhi.toml` if it exists), and the environment.
+    /// `DATABASE_URL`, if set, is the database URL unless `FAZHI__DATABASE__URL` is.
+    ///
+    /// # Errors
+    /// An unreadable or malformed file, an unknown key, a bad value — each named.
+    pub fn load(path: Option<&Path>, env: impl Iterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        let mut table: toml::Table = toml::Table::try_from(Config::default()).map_err(|e| ConfigError(e.to_string()))?;
+        // The defaults' masked secrets must not become values.
+        if let Some(toml::Value::Table(db)) = table.get_mut("database") {
+            db.insert("url".into(), toml::Value::String(String::new()));
+        }
+        if let Some(toml::Value::Table(s)) = table.get_mut("security") {
+            s.insert("data_key".into(), toml::Value::String(String::new()));
+        }
+        let file = match path {
+            Some(p) => Some(p.to_path_buf()),
+            None => Some(PathBuf::from("fazhi.toml")).filter(|p| p.exists()),
+        };
+        if let Some(p) = file {
+            let text = std::fs::read_to_string(&p).map_err(|e| ConfigError(format!("无法读取 {}：{e}", p.display())))?;
+            let over: toml::Table = text.parse().map_err(|e| ConfigError(format!("{} 不是有效的TOML：{e}", p.display())))?;
+            merge(&mut table, over);
+        }
+        let vars: BTreeMap<String, String> = env.collect();
+        merge(&mut table, env_table(vars.clone().into_iter()));
+        if !vars.contains_key("FAZHI__DATABASE__URL")
+            && let Some(url) = vars.get("DATABASE_URL").filter(|u| !u.is_empty())
+        {
+            let mut db = toml::Table::new();
+            db.insert("url".into(), toml::Value::String(url.clone()));
+            let mut over = toml::Table::new();
+            over.insert("database".into(), toml::Value::Table(db));
+            merge(&mut table, over);
+        }
+        let config: Config = table.try_into().map_err(|e: toml::de::Error| ConfigError(e.message().to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// # Errors
+    /// The first invalid value, named.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.settings().validate().map_err(|e| ConfigError(e.0))?;
+        if self.security.lockout_threshold == 0 {
+            return Err(ConfigError("security.lockout_threshold 必须大于0".into()));
+        }
+        if self.security.session_idle_minutes == 0 || self.security.session_max_hours == 0 {
+            return Err(ConfigError("security.session_* 必须大于0".into()));
+        }
+        if self.server.bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(ConfigError(format!("server.bind “{}” 不是有效的地址:端口", self.server.bind)));
+        }
+        Ok(())
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        if self.database.url.0.is_empty() {
+            format!("sqlite:{}", self.data_dir.join("fazhi.db").display())
+        } else {
+            self.database.url.0.clone()
+        }
+    }
+
+    /// The domain's local rules.
+    pub fn settings(&self) -> Settings {
+        Settings { work_order: self.work_order.clone(), rates: self.rates.clone(), limits: self.limits.clone() }
+    }
+
+    /// The configuration as TOML, secrets masked.
+    pub fn to_masked_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect::<Vec<_>>().into_iter()
+    }
+
+    #[test]
+    fn defaults_serve_on_localhost_from_the_data_dir() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!(c.server.bind, "127.0.0.1:8080");
+        assert_eq!(c.database_url(), "sqlite:./fazhi-data/fazhi.db");
+        assert_eq!(c.work_order.urgency.len(), 3);
+    }
+
+    #[test]
+    fn the_file_then_the_environment_override_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("fazhi.toml");
+        std::fs::write(&f, "[server]\nbind = \"0.0.0.0:9000\"\n[security]\nlockout_threshold = 3\n").unwrap();
+        let c = Config::load(Some(&f), env(&[("FAZHI__SECURITY__LOCKOUT_THRESHOLD", "7"), ("DATABASE_URL", "postgres://x/y")])).unwrap();
+        assert_eq!(c.server.bind, "0.0.0.0:9000");
+        assert_eq!(c.security.lockout_threshold, 7);
+        assert_eq!(c.database_url(), "postgres://x/y");
+    }
+
+    #[test]
+    fn urgency_classes_are_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("fazhi.toml");
+        std::fs::write(&f, "[[work_order.urgency]]\ncode = \"urgent\"\nlabel = \"紧急\"\nworking_days = 2\n").unwrap();
+        let c = Config::load(Some(&f), env(&[])).unwrap();
+        assert_eq!(c.work_order.urgency.len(), 1);
+        assert_eq!(c.work_order.urgency[0].working_days, 2);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("fazhi.toml");
+        std::fs::write(&f, "[server]\nbnd = \"x\"\n").unwrap();
+        assert!(Config::load(Some(&f), env(&[])).unwrap_err().to_string().contains("bnd"));
+        assert!(Config::load(None, env(&[("FAZHI__SERVER__BIND", "nowhere")])).unwrap_err().to_string().contains("nowhere"));
+        std::fs::write(&f, "[[work_order.urgency]]\ncode = \"x\"\nlabel = \"x\"\nworking_days = 0\n").unwrap();
+        assert!(Config::load(Some(&f), env(&[])).unwrap_err().to_string().contains("办理时限"));
+    }
+
+    #[test]
+    fn secrets_are_masked_when_printed() {
+        let c = Config::load(None, env(&[("FAZHI__SECURITY__DATA_KEY", "c2VjcmV0"), ("FAZHI__DATABASE__URL", "postgres://u:pw@h/d")])).unwrap();
+        let shown = c.to_masked_toml();
+        assert!(!shown.contains("c2VjcmV0") && !shown.contains("pw@"), "{shown}");
+        assert!(!format!("{c:?}").contains("pw@"));
+        assert_eq!(c.database_url(), "postgres://u:pw@h/d");
+    }
+}
