@@ -1,1 +1,366 @@
-fn main() {}
+//! The `fazhi` binary: thin subcommands over the same service functions the web calls.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use fazhi_domain::deadline::Period;
+use fazhi_domain::role::Role;
+use fazhi_domain::time_util::{fmt_date, fmt_minute_ms, parse_date, weekday_zh};
+use fazhi_service::admin::NewUser;
+use fazhi_service::{App, Config, ServiceError, SystemClock};
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Parser)]
+#[command(name = "fazhi", version, about = "法治政府建设工作平台 fazhi — rule-of-law work of a township government")]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Global {
+    /// Configuration file (default: ./fazhi.toml when it exists).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data directory (database, key, attachments); overrides the configuration.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Database URL (sqlite:PATH or postgres://…); overrides the configuration.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web pages and the API.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+        /// Load the demo town first (if not loaded) and print its logins.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// Load the demo town (鳌头镇, 2023 work orders matching the seed report).
+    Demo,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Audit the hash-chained event log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// The working-day calendar.
+    #[command(subcommand)]
+    Calendar(CalendarCmd),
+    /// Show the configuration in effect (secrets masked).
+    #[command(subcommand)]
+    Config(ConfigCmd),
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Create a user; prints a temporary password unless --password is given.
+    Add {
+        /// Tenant code (AT).
+        #[arg(long)]
+        tenant: String,
+        /// Unit code within the tenant (zzzx).
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        username: String,
+        /// Display name (张三).
+        #[arg(long)]
+        name: String,
+        /// Role code; repeat for several (intake_clerk, handler, leader, sys_admin …).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Initial password (the user must still change it at first login).
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Set a temporary password; the user must change it at next login.
+    Passwd {
+        username: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// List users.
+    List {
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Walk every tenant's chain; report the first broken link with its case and event.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum CalendarCmd {
+    /// Count a period from a date: `fazhi calendar add 2024-09-27 5工作日`.
+    Add { date: String, period: String },
+    /// What kind of day a date is (working day, weekend, holiday, make-up day), or with a period
+    /// the same as `add`.
+    Explain { date: String, period: Option<String> },
+    /// Import a year's arrangement (holiday-cn JSON); recomputes provisional open cases.
+    Import { file: PathBuf },
+    /// The years loaded.
+    List,
+}
+
+#[derive(Subcommand)]
+enum ConfigCmd {
+    /// Print the configuration (secrets masked).
+    Show,
+}
+
+/// An error for the terminal: the message, and the exit code.
+struct Failure(String, u8);
+
+impl From<ServiceError> for Failure {
+    fn from(e: ServiceError) -> Self {
+        match &e {
+            ServiceError::Internal(cause) => Failure(format!("错误：{e}（{cause}）"), 1),
+            _ => Failure(format!("错误：{e}"), 1),
+        }
+    }
+}
+
+fn load_config(g: &Global) -> Result<Config, Failure> {
+    let mut c = Config::load(g.config.as_deref(), std::env::vars()).map_err(|e| Failure(e.to_string(), 2))?;
+    if let Some(d) = &g.data_dir {
+        c.data_dir.clone_from(d);
+    }
+    if let Some(u) = &g.database_url {
+        c.database.url = fazhi_service::config::Secret(u.clone());
+    }
+    Ok(c)
+}
+
+async fn open(config: Config) -> Result<App, Failure> {
+    Ok(App::open(config, Arc::new(SystemClock)).await?)
+}
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    pb.set_message(what.to_string());
+    pb
+}
+
+async fn load_demo(app: &App) -> Result<fazhi_service::demo::DemoReport, Failure> {
+    let pb = bar(fazhi_service::demo::SEED_WORK_ORDERS_2023 as u64, "生成演示工单");
+    let report = app.load_demo(|done, _| pb.set_position(done as u64)).await?;
+    pb.finish_and_clear();
+    Ok(report)
+}
+
+fn print_demo(report: &fazhi_service::demo::DemoReport, url: Option<&str>) {
+    if report.created {
+        println!("已载入演示数据：从化区 / 鳌头镇，2023年12345工单 {} 件（全部办结）。", fazhi_service::demo::SEED_WORK_ORDERS_2023);
+    } else {
+        println!("演示数据已存在，未重复载入。");
+    }
+    println!();
+    println!("演示账号（密码均为 {}）：", fazhi_service::demo::DEMO_PASSWORD);
+    for (u, role, unit) in &report.users {
+        println!("  {u:<18} {role:<8} {unit}");
+    }
+    if let Some((receipt, code)) = &report.sample_receipt {
+        println!();
+        println!("公开查询示例：受理编号 {receipt}，查询码 {code}");
+    }
+    if let Some(url) = url {
+        println!();
+        println!("请在浏览器打开 {url}");
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let config = load_config(&cli.global)?;
+    match cli.command {
+        Command::Serve { bind, demo } => {
+            let bind = bind.unwrap_or_else(|| config.server.bind.clone());
+            let addr: SocketAddr = bind.parse().map_err(|_| Failure(format!("错误：监听地址“{bind}”无效，应为 地址:端口"), 2))?;
+            let app = open(config).await?;
+            if demo {
+                let report = load_demo(&app).await?;
+                print_demo(&report, Some(&format!("http://{addr}")));
+            }
+            tracing::info!(%addr, database = app.store().backend_name(), "fazhi serving");
+            println!("fazhi 正在监听 http://{addr}（Ctrl-C 退出）");
+            fazhi_web::serve(app, addr).await.map_err(|e| Failure(format!("错误：无法监听 {addr}：{e}"), 1))?;
+        }
+        Command::Migrate => {
+            let app = open(config).await?;
+            println!("数据库迁移已完成（{}）。", app.store().backend_name());
+        }
+        Command::Demo => {
+            let app = open(config).await?;
+            let report = load_demo(&app).await?;
+            print_demo(&report, None);
+        }
+        Command::User(cmd) => user(open(config).await?, cmd).await?,
+        Command::Audit(AuditCmd::Verify) => {
+            let app = open(config).await?;
+            let pb = ProgressBar::new_spinner();
+            let reports = app.verify_all(|t, n| pb.set_message(format!("{t}: {n}"))).await?;
+            pb.finish_and_clear();
+            let mut broken = false;
+            for (t, r) in &reports {
+                match &r.broken {
+                    None => println!("{}（{}）：事件链完整，已验证 {} 个事件。", t.name, t.code, r.verified),
+                    Some(b) => {
+                        broken = true;
+                        println!("{}（{}）：事件链断裂！{}", t.name, t.code, b);
+                    }
+                }
+                if !r.mismatched_cases.is_empty() {
+                    broken = true;
+                    println!("{}（{}）：以下案件的记录与其事件不一致（状态或版本被改动）：{}", t.name, t.code, r.mismatched_cases.join("、"));
+                }
+            }
+            if reports.is_empty() {
+                println!("尚无任何镇（街道），无事件可验证。");
+            }
+            if broken {
+                return Err(Failure("审计验证未通过。".into(), 1));
+            }
+        }
+        Command::Calendar(cmd) => calendar(config, cmd).await?,
+        Command::Config(ConfigCmd::Show) => {
+            print!("{}", config.to_masked_toml());
+            println!("# database url in effect: {}", if config.database.url.0.is_empty() { config.database_url() } else { "******".into() });
+        }
+    }
+    Ok(())
+}
+
+async fn user(app: App, cmd: UserCmd) -> Result<(), Failure> {
+    match cmd {
+        UserCmd::Add { tenant, unit, username, name, roles, password } => {
+            let t = app.store().tenant_by_code(&tenant).await.map_err(ServiceError::from)?.ok_or_else(|| Failure(format!("错误：镇（街道）代码“{tenant}”不存在"), 1))?;
+            let u = app.units().values().find(|u| u.tenant_id == t.id && u.code.as_str() == unit).cloned().ok_or_else(|| Failure(format!("错误：{}没有代码为“{unit}”的单位", t.name), 1))?;
+            let roles = roles.iter().map(|r| Role::parse(r)).collect::<Result<Vec<_>, _>>().map_err(|e| Failure(format!("错误：{e}"), 1))?;
+            let actor = fazhi_domain::case::Actor::system(t.id);
+            let (user, temp) = app.create_user_as(&actor, NewUser { tenant: t.id, unit: u.id, username, display_name: name, roles, password, must_change: true }).await?;
+            println!("已创建用户 {}（{}，{}）。", user.username, user.display_name, u.name);
+            if let Some(p) = temp {
+                println!("临时密码：{p}（首次登录须修改）");
+            }
+        }
+        UserCmd::Passwd { username, password } => {
+            let user = app.store().user_by_username(&username).await.map_err(ServiceError::from)?.ok_or_else(|| Failure(format!("错误：用户“{username}”不存在"), 1))?;
+            let actor = fazhi_domain::case::Actor::system(user.tenant_id);
+            let pw = app.reset_password_as(&actor, &user, password).await?;
+            println!("已重置 {username} 的密码：{pw}（下次登录须修改）");
+        }
+        UserCmd::List { tenant } => {
+            let tid = match tenant {
+                None => None,
+                Some(code) => Some(app.store().tenant_by_code(&code).await.map_err(ServiceError::from)?.ok_or_else(|| Failure(format!("错误：镇（街道）代码“{code}”不存在"), 1))?.id),
+            };
+            for u in app.store().users(tid).await.map_err(ServiceError::from)? {
+                let roles: Vec<&str> = u.roles.iter().map(|r| r.label()).collect();
+                let unit = app.unit(u.unit_id).map(|x| x.name).unwrap_or_default();
+                let state = match (u.disabled, u.locked_until) {
+                    (true, _) => "已停用".to_string(),
+                    (false, Some(t)) if t > app.now_ms() => format!("锁定至 {}", if t == i64::MAX { "管理员解锁".into() } else { fmt_minute_ms(t) }),
+                    _ => "正常".to_string(),
+                };
+                println!("{:<18} {:<10} {:<14} {:<20} {}", u.username, u.display_name, unit, roles.join("、"), state);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn parse_period(raw: &str) -> Result<Period, Failure> {
+    Period::parse(raw).map_err(|e| Failure(format!("错误：期限：{e}"), 2))
+}
+
+async fn calendar(config: Config, cmd: CalendarCmd) -> Result<(), Failure> {
+    let date = |raw: &str| parse_date(raw).map_err(|e| Failure(format!("错误：日期：{e}"), 2));
+    match cmd {
+        CalendarCmd::Add { date: d, period } | CalendarCmd::Explain { date: d, period: Some(period) } => {
+            let (start, period) = (date(&d)?, parse_period(&period)?);
+            let app = open(config).await?;
+            let c = app.explain_add(start, period);
+            println!("{}（{}）{}", fmt_date(c.due), weekday_zh(c.due), if c.provisional { " 【暂定】" } else { "" });
+            for s in &c.steps {
+                println!("  {s}");
+            }
+        }
+        CalendarCmd::Explain { date: d, period: None } => {
+            let day = date(&d)?;
+            let app = open(config).await?;
+            let info = app.calendar().day(day);
+            let what = match &info.kind {
+                fazhi_domain::calendar::DayKind::Weekday => "工作日".to_string(),
+                fazhi_domain::calendar::DayKind::Weekend => "休息日（周末）".to_string(),
+                fazhi_domain::calendar::DayKind::Holiday(n) => format!("法定节假日（{n}）"),
+                fazhi_domain::calendar::DayKind::MakeUp(n) => format!("调休上班日（{n}）"),
+            };
+            println!("{}（{}）：{what}", fmt_date(day), weekday_zh(day));
+            if info.provisional {
+                println!("  ⚠ {}年节假日安排尚未导入，以上按周一至周五推算，为暂定结果。", day.year());
+            }
+        }
+        CalendarCmd::Import { file } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| Failure(format!("错误：无法读取 {}：{e}", file.display()), 1))?;
+            let app = open(config).await?;
+            let by = std::env::var("USER").unwrap_or_else(|_| "cli".into());
+            let o = app.import_calendar(&text, &by).await?;
+            println!(
+                "已导入 {} 年节假日安排：放假 {} 天，调休上班 {} 天{}。重算暂定期限的在办案件 {} 件。",
+                o.year,
+                o.off_days,
+                o.make_up_days,
+                if o.replaced { "（替换原有安排）" } else { "" },
+                o.recomputed
+            );
+        }
+        CalendarCmd::List => {
+            let app = open(config).await?;
+            for y in app.calendar().years() {
+                println!("{}：放假 {} 天，调休上班 {} 天　{}", y.year, y.off.len(), y.work.len(), y.papers.join(" "));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let default = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("错误：无法启动运行时：{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(msg, code)) => {
+            eprintln!("{msg}");
+            ExitCode::from(code)
+        }
+    }
+}

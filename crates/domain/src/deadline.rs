@@ -234,7 +234,7 @@ pub fn compute(
     let mut steps = Vec::new();
     let mut provisional = Vec::new();
     let p = rule.period;
-    steps.push(format!("依据：{}，期限 {}，自{}之日（{}）起算", rule.source, p.label(), rule.trigger, fmt_date(start)));
+    steps.push(format!("依据：{}，期限 {}，自{}（{}）起算", rule.source, p.label(), rule.trigger, fmt_date(start)));
     steps.push(match p.unit {
         TimeUnit::WorkingDay => {
             "起算当日不计入，自次日起逐日计算工作日（周一至周五，除去法定节假日，另计调休上班日）".to_string()

@@ -172,7 +172,7 @@ pub struct Unit {
 }
 
 /// Looks units up by id; the workflow engine uses it to resolve a unit chosen in a form.
-pub trait UnitLookup {
+pub trait UnitLookup: Sync {
     fn unit(&self, id: &UnitId) -> Option<&Unit>;
 }
 

@@ -27,7 +27,7 @@ pub struct ImportOutcome {
 impl App {
     /// The due date of `period` counted from `start` on the calendar in effect, with its steps.
     pub fn explain_add(&self, start: Date, period: Period) -> Computed {
-        let rule = DeadlineRule { period, trigger: "起算".into(), source: "命令行试算".into() };
+        let rule = DeadlineRule { period, trigger: "起算日".into(), source: "试算（未指定法律依据）".into() };
         deadline::compute(&self.calendar(), &rule, start, &[], &[])
     }
 

@@ -32,7 +32,7 @@ use fazhi_domain::metric::Catalogue;
 use fazhi_domain::settings::Settings;
 use fazhi_domain::time_util::to_ms;
 use fazhi_domain::unit::Unit;
-use fazhi_store::{Store, StoreOptions, Tenant};
+use fazhi_store::{Store, StoreOptions};
 use serde_json::Value as Json;
 use time::OffsetDateTime;
 
@@ -249,3 +249,8 @@ impl App {
         }
     }
 }
+
+/// Store types the other crates use through the service (they do not depend on the store).
+pub use fazhi_store::{
+    AuditFilter, CaseFilter, CaseListItem, ChainReport, Page, Scope, SessionKind, SortField, Tenant, TenantKind, UserRecord,
+};

@@ -1,7 +1,7 @@
 //! The hash chain: appending events (always inside the caller's transaction, after locking the
 //! tenant's chain head), reading timelines and the audit log, and verifying a tenant's chain.
 
-use fazhi_domain::event::{ChainBreak, Event, Found, Verifier};
+use fazhi_domain::event::{BreakKind, ChainBreak, Event, Found, Verifier};
 use fazhi_domain::ids::{CaseId, EventId, TenantId, UserId};
 use serde_json::Value as Json;
 use sqlx::types::Json as SqlJson;
@@ -230,8 +230,12 @@ impl Store {
                 on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&sql)).bind(&t).bind(after).fetch_all(pool).await)?;
             let n = rows.len();
             for row in rows {
-                let e = Event::try_from(row)?;
-                after = e.seq;
+                let (seq, raw_id, raw_case) = (row.seq, row.id.clone(), row.case_id.clone());
+                after = seq;
+                // A row that no longer even parses was tampered with: report it, do not fail.
+                let Ok(e) = Event::try_from(row) else {
+                    break 'walk Some(ChainBreak { kind: BreakKind::Edited, seq, event_id: raw_id, case: raw_case.clone().unwrap_or_else(|| "—".into()), case_id: raw_case });
+                };
                 match verifier.feed(e) {
                     Ok(()) => {}
                     Err(Found::Break(b)) => break 'walk Some(b),

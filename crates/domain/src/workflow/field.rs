@@ -15,7 +15,7 @@ use crate::values::{self, IdCardNumber, Money, Phone};
 
 /// Seals personal identifiers before they are stored: encryption with the installation's key, and
 /// a keyed digest for look-ups. The domain only calls it; the service implements it.
-pub trait Sealer {
+pub trait Sealer: Sync {
     /// Ciphertext of `plain`, self-describing (algorithm, nonce).
     fn seal(&self, plain: &str) -> String;
     /// A keyed digest of `plain` for equality look-ups (same person, same phone).

@@ -1,0 +1,349 @@
+//! The store contract: every test runs on SQLite, and on PostgreSQL when
+//! `FAZHI_TEST_DATABASE_URL` is set (under CI it must be).
+
+use fazhi_domain::event::BreakKind;
+use fazhi_domain::ids::CaseId;
+use fazhi_domain::metric::{Catalogue, Period};
+use fazhi_domain::time_util::parse_date;
+use fazhi_service::Principal;
+use fazhi_store::{CaseFilter, Scope, SortField, StoreError};
+use fazhi_testkit::{Backend, TestApp, TestDb};
+use serde_json::{Map, Value as Json, json};
+use time::Duration;
+
+fn obj(v: Json) -> Map<String, Json> {
+    v.as_object().cloned().unwrap()
+}
+
+async fn each(mut f: impl AsyncFnMut(TestApp)) {
+    for db in TestDb::all().await {
+        f(TestApp::on(db).await).await;
+    }
+}
+
+async fn open(t: &TestApp, clerk: &Principal, title: &str) -> fazhi_domain::case::CaseRecord {
+    let mut fields = TestApp::work_order_fields();
+    fields["title"] = json!(title);
+    t.app.open_case(clerk, "work_order", &obj(fields)).await.unwrap().case
+}
+
+#[test]
+fn both_backends_have_the_same_migrations_in_the_same_order() {
+    let names = |dir: &str| {
+        let mut v: Vec<String> = std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names("sqlite"), names("postgres"));
+    assert!(!names("sqlite").is_empty());
+}
+
+#[tokio::test]
+async fn receipt_numbers_count_per_tenant_kind_and_year() {
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        let a = open(&t, &clerk, "一").await;
+        let b = open(&t, &clerk, "二").await;
+        assert_eq!(a.receipt_no, "AT-GD-2024-000001");
+        assert_eq!(b.receipt_no, "AT-GD-2024-000002");
+        let other = t.principal("wq_clerk").await;
+        assert_eq!(open(&t, &other, "三").await.receipt_no, "WQ-GD-2024-000001");
+        // A new year starts again at 1.
+        t.clock.set(time::macros::datetime!(2025-01-02 09:00 +8));
+        let clerk = t.principal("clerk").await;
+        assert_eq!(open(&t, &clerk, "四").await.receipt_no, "AT-GD-2025-000001");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_case_reads_back_exactly_as_written() {
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        let c = open(&t, &clerk, "龙潭村路灯不亮").await;
+        let back = t.app.store().case(&Scope::Everything, c.id).await.unwrap().unwrap();
+        assert_eq!(back, c, "{:?}", t.db.backend);
+        assert_eq!(back.clocks.due_on(), Some(parse_date("2024-10-10").unwrap()));
+        let events = t.app.store().events_of_case(c.id).await.unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].action, "open");
+        assert_eq!(events[0].payload["caller_idcard"]["mask"], "4405**********0014");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_action_writes_case_event_and_outbox_together_and_a_stale_version_writes_nothing() {
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        let c = open(&t, &clerk, "测试").await;
+        let dispatch = obj(json!({"unit": t.town.unit("longtan").to_string()}));
+        let after = t.app.act(&clerk, c.id, "dispatch", &dispatch, 1).await.unwrap();
+        assert_eq!(after.version, 2);
+        let outbox = t.app.store().execute_raw("UPDATE outbox SET topic = topic WHERE topic = 'case.work_order.dispatch'").await.unwrap();
+        assert_eq!(outbox, 1, "one outbox row for the action");
+
+        // Someone else acted at version 2; a form still at version 1 is refused and changes nothing.
+        let err = t.app.act(&clerk, c.id, "supervise", &obj(json!({"note": "x"})), 1).await;
+        assert!(matches!(err, Err(fazhi_service::ServiceError::Stale { current: 2 })), "{err:?}");
+        // The store refuses a stale write even when the caller skipped the check.
+        let mut stale = after.clone();
+        stale.title = "改过的标题".into();
+        stale.version = 2;
+        let ev = fazhi_domain::event::Event {
+            id: fazhi_domain::ids::EventId::new(),
+            tenant_id: c.tenant_id,
+            seq: 0,
+            case_id: Some(c.id),
+            actor_id: None,
+            actor_name: "x".into(),
+            action: "x".into(),
+            action_label: "x".into(),
+            from_state: None,
+            to_state: None,
+            payload: json!({}),
+            attachments: vec![],
+            occurred_at: 0,
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        let w = fazhi_store::CaseWrite { case: &stale, event: ev, digests: &[], query_digest: None };
+        assert!(matches!(t.app.store().apply_action(w, 1).await, Err(StoreError::Stale { current: 2 })));
+        let now = t.app.store().case(&Scope::Everything, c.id).await.unwrap().unwrap();
+        assert_eq!(now.title, "测试");
+        assert_eq!(t.app.store().events_of_case(c.id).await.unwrap().len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn scopes_are_applied_in_sql() {
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        let a = open(&t, &clerk, "派往龙潭").await;
+        let b = open(&t, &clerk, "派往西塘").await;
+        t.app.act(&clerk, a.id, "dispatch", &obj(json!({"unit": t.town.unit("longtan").to_string()})), 1).await.unwrap();
+        t.app.act(&clerk, b.id, "dispatch", &obj(json!({"unit": t.town.unit("xitang").to_string()})), 1).await.unwrap();
+        let wq = t.principal("wq_clerk").await;
+        let c = open(&t, &wq, "温泉镇的").await;
+        let s = t.app.store();
+        let f = CaseFilter::default();
+        let titles = async |scope: &Scope| {
+            let mut v: Vec<String> = s.list_cases(scope, &f, 1, 50).await.unwrap().items.into_iter().map(|i| i.case.title).collect();
+            v.sort();
+            v
+        };
+        let longtan = Scope::Subtree { tenant: t.town.tenant, path: t.town.units["longtan"].path.clone() };
+        assert_eq!(titles(&longtan).await, vec!["派往龙潭"]);
+        let grid = Scope::Subtree { tenant: t.town.tenant, path: t.town.units["longtan-g1"].path.clone() };
+        assert!(titles(&grid).await.is_empty(), "a grid does not see its village's cases");
+        assert_eq!(titles(&Scope::Tenant(t.town.tenant)).await, vec!["派往西塘", "派往龙潭"]);
+        assert_eq!(titles(&Scope::Tenants(vec![t.town.tenant, t.town.other_tenant])).await.len(), 3);
+        assert!(titles(&Scope::Nothing).await.is_empty());
+        assert!(s.case(&longtan, b.id).await.unwrap().is_none());
+        assert!(s.case(&Scope::Tenant(t.town.tenant), c.id).await.unwrap().is_none());
+        assert!(s.case(&Scope::Tenant(t.town.other_tenant), c.id).await.unwrap().is_some());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_filters_sort_and_page() {
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        let mut ids = Vec::new();
+        for i in 0..5 {
+            let mut fields = TestApp::work_order_fields();
+            fields["title"] = json!(format!("工单{i}"));
+            fields["urgency"] = json!(if i == 0 { "urgent" } else { "normal" });
+            fields["content"] = json!(if i == 3 { "工人反映劳资纠纷，拖欠工资" } else { "路灯不亮" });
+            ids.push(t.app.open_case(&clerk, "work_order", &obj(fields)).await.unwrap().case.id);
+            t.clock.advance(Duration::minutes(5));
+        }
+        let s = t.app.store();
+        let scope = Scope::Tenant(t.town.tenant);
+        let list = async |f: CaseFilter| s.list_cases(&scope, &f, 1, 50).await.unwrap();
+        // "纠纷" finds "劳资纠纷".
+        let r = list(CaseFilter { text: Some("纠纷".into()), ..Default::default() }).await;
+        assert_eq!(r.total, 1);
+        assert_eq!(r.items[0].case.title, "工单3");
+        // Wildcards in the text are literal.
+        assert_eq!(list(CaseFilter { text: Some("%".into()), ..Default::default() }).await.total, 0);
+        // The receipt number is searchable.
+        assert_eq!(list(CaseFilter { text: Some("000002".into()), ..Default::default() }).await.total, 1);
+        assert_eq!(list(CaseFilter { urgency: Some("urgent".into()), ..Default::default() }).await.total, 1);
+        assert_eq!(list(CaseFilter { states: vec!["registered".into()], kind: Some("work_order".into()), ..Default::default() }).await.total, 5);
+        // The urgent one (1 wd) is due 09-29; on 10-08 it is overdue, the others (10-10) are not.
+        let overdue = list(CaseFilter { overdue_on: parse_date("2024-10-08").ok(), ..Default::default() }).await;
+        assert_eq!(overdue.total, 1);
+        assert_eq!(list(CaseFilter { due_by: parse_date("2024-10-10").ok(), ..Default::default() }).await.total, 5);
+        // Sorted by due date the urgent one comes first; pages do not overlap.
+        let by_due = list(CaseFilter { sort: SortField::DueOn, ..Default::default() }).await;
+        assert_eq!(by_due.items[0].case.title, "工单0");
+        let p1 = s.list_cases(&scope, &CaseFilter::default(), 1, 2).await.unwrap();
+        let p3 = s.list_cases(&scope, &CaseFilter::default(), 3, 2).await.unwrap();
+        assert_eq!((p1.items.len(), p3.items.len(), p1.total), (2, 1, 5));
+        assert_eq!(p1.items[0].case.title, "工单0", "default order is oldest first by opened_at ascending unless asked");
+        let newest = list(CaseFilter { descending: true, ..Default::default() }).await;
+        assert_eq!(newest.items[0].case.title, "工单4");
+        let opened_to = list(CaseFilter { opened_to: parse_date("2024-09-26").ok(), ..Default::default() }).await;
+        assert_eq!(opened_to.total, 0);
+        let _ = ids;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn metric_values_count_in_one_pass() {
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        let handler = t.principal("handler_longtan").await;
+        for i in 0..3 {
+            let c = open(&t, &clerk, &format!("工单{i}")).await;
+            if i < 2 {
+                t.app.act(&clerk, c.id, "dispatch", &obj(json!({"unit": t.town.unit("longtan").to_string()})), 1).await.unwrap();
+                t.app.act(&handler, c.id, "sign", &Map::new(), 2).await.unwrap();
+                t.app.act(&handler, c.id, "reply", &obj(json!({"reply": "已修复", "reply_method": "phone"})), 3).await.unwrap();
+            }
+            if i == 0 {
+                t.app.act(&clerk, c.id, "callback", &obj(json!({"result": "unsatisfied"})), 4).await.unwrap();
+            }
+        }
+        let cat = Catalogue::standard(t.app.settings());
+        let defs: Vec<_> = cat.of_kind("work_order").collect();
+        let raw = t.app.store().metric_values(&Scope::Tenant(t.town.tenant), &defs, &Period::year(2024).unwrap()).await.unwrap();
+        assert_eq!(raw["work_order.accepted"], 3);
+        assert_eq!(raw["work_order.closed"], 1, "the reopened one is open again");
+        assert_eq!(raw["work_order.callbacks"], 1);
+        assert_eq!(raw["work_order.satisfied"], 0);
+        assert_eq!(raw["work_order.reopened"], 1);
+        let none = t.app.store().metric_values(&Scope::Tenant(t.town.tenant), &defs, &Period::year(2023).unwrap()).await.unwrap();
+        assert_eq!(none["work_order.accepted"], 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn events_cannot_be_changed_through_the_application_connection() {
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        open(&t, &clerk, "x").await;
+        assert!(t.app.store().execute_raw("UPDATE events SET actor_name = 'someone'").await.is_err());
+        assert!(t.app.store().execute_raw("DELETE FROM events").await.is_err());
+    })
+    .await;
+}
+
+/// Builds a chain of a few cases, then tampers as `sql` says (with the append-only triggers
+/// dropped, as an attacker with the database would), and checks what verification reports.
+async fn tampered(sql: &str) -> Vec<(Backend, Option<BreakKind>, Vec<String>)> {
+    let mut out = Vec::new();
+    for db in TestDb::all().await {
+        let backend = db.backend;
+        let t = TestApp::on(db).await;
+        let clerk = t.principal("clerk").await;
+        for i in 0..3 {
+            let c = open(&t, &clerk, &format!("工单{i}")).await;
+            t.app.act(&clerk, c.id, "dispatch", &obj(json!({"unit": t.town.unit("longtan").to_string()})), 1).await.unwrap();
+        }
+        let clean = t.app.store().verify_chain(t.town.tenant, |_| {}).await.unwrap();
+        assert!(clean.broken.is_none() && clean.mismatched_cases.is_empty(), "{clean:?}");
+        let drop = match backend {
+            Backend::Sqlite => "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;",
+            Backend::Postgres => "DROP TRIGGER events_no_update ON events; DROP TRIGGER events_no_delete ON events;",
+        };
+        t.app.store().execute_raw(drop).await.unwrap();
+        let tenant = t.town.tenant.to_string();
+        t.app.store().execute_raw(&sql.replace("$T", &tenant)).await.unwrap();
+        let r = t.app.store().verify_chain(t.town.tenant, |_| {}).await.unwrap();
+        out.push((backend, r.broken.map(|b| b.kind), r.mismatched_cases));
+    }
+    out
+}
+
+// The fixture's tenant chain starts with login events; case events follow. Seqs are per tenant.
+
+#[tokio::test]
+async fn verification_finds_an_edited_event() {
+    for (b, kind, _) in tampered("UPDATE events SET payload = '{\"note\":\"改\"}' WHERE tenant_id = '$T' AND action = 'dispatch' AND seq = (SELECT MIN(seq) FROM events WHERE tenant_id = '$T' AND action = 'dispatch')").await {
+        assert_eq!(kind, Some(BreakKind::Edited), "{b:?}");
+    }
+}
+
+#[tokio::test]
+async fn verification_finds_a_deleted_event() {
+    for (b, kind, mismatched) in tampered("DELETE FROM outbox WHERE tenant_id = '$T'; DELETE FROM events WHERE tenant_id = '$T' AND action = 'dispatch' AND seq = (SELECT MIN(seq) FROM events WHERE tenant_id = '$T' AND action = 'dispatch')").await {
+        assert_eq!(kind, Some(BreakKind::Deleted), "{b:?}");
+        assert_eq!(mismatched, vec!["AT-GD-2024-000001".to_string()], "its case now has fewer events than its version");
+    }
+}
+
+#[tokio::test]
+async fn verification_finds_a_deleted_last_event() {
+    for (b, kind, _) in tampered("DELETE FROM outbox WHERE tenant_id = '$T'; DELETE FROM events WHERE tenant_id = '$T' AND seq = (SELECT MAX(seq) FROM events WHERE tenant_id = '$T')").await {
+        assert_eq!(kind, Some(BreakKind::Truncated), "{b:?}");
+    }
+}
+
+#[tokio::test]
+async fn verification_finds_an_inserted_event() {
+    // Shift every later event up by one and put a copy (new id, same links) in the gap.
+    let sql = "UPDATE events SET seq = seq + 1000 WHERE tenant_id = '$T' AND seq > 3; \
+               UPDATE events SET seq = seq - 999 WHERE tenant_id = '$T' AND seq > 1000; \
+               INSERT INTO events (id, tenant_id, seq, case_id, actor_id, actor_name, action, action_label, from_state, to_state, payload, attachments, occurred_at, prev_hash, hash) \
+               SELECT '01900000-0000-7000-8000-000000000001', tenant_id, 4, case_id, actor_id, actor_name, action, action_label, from_state, to_state, payload, attachments, occurred_at, hash, hash FROM events WHERE tenant_id = '$T' AND seq = 3;";
+    for (b, kind, _) in tampered(sql).await {
+        assert!(matches!(kind, Some(BreakKind::Inserted) | Some(BreakKind::Edited)), "{b:?}: {kind:?}");
+    }
+}
+
+#[tokio::test]
+async fn verification_finds_reordered_events() {
+    // Swap the places of events 2 and 3.
+    let sql = "UPDATE events SET seq = -2 WHERE tenant_id = '$T' AND seq = 2; \
+               UPDATE events SET seq = 2 WHERE tenant_id = '$T' AND seq = 3; \
+               UPDATE events SET seq = 3 WHERE tenant_id = '$T' AND seq = -2;";
+    for (b, kind, _) in tampered(sql).await {
+        assert_eq!(kind, Some(BreakKind::Reordered), "{b:?}");
+    }
+}
+
+#[tokio::test]
+async fn verification_finds_a_case_row_edited_behind_the_chain() {
+    for (b, kind, mismatched) in tampered("UPDATE cases SET state = 'archived' WHERE receipt_no = 'AT-GD-2024-000002'").await {
+        assert_eq!(kind, None, "{b:?}: the chain itself is intact");
+        assert_eq!(mismatched, vec!["AT-GD-2024-000002".to_string()]);
+    }
+}
+
+#[tokio::test]
+async fn logins_fail_count_and_lock_in_the_store() {
+    each(async |t| {
+        let s = t.app.store();
+        let id = t.town.user("clerk").id;
+        for i in 1..=4 {
+            let f = s.record_login_failure(id, 1_000, 5, 900_000).await.unwrap();
+            assert_eq!((f.failed_logins, f.locked_until), (i, None));
+        }
+        let f = s.record_login_failure(id, 1_000, 5, 900_000).await.unwrap();
+        assert_eq!(f.locked_until, Some(901_000));
+        // After the lock expires the count starts again.
+        let f = s.record_login_failure(id, 902_000, 5, 900_000).await.unwrap();
+        assert_eq!((f.failed_logins, f.locked_until), (1, None));
+        s.record_login_success(id, 903_000).await.unwrap();
+        assert_eq!(s.user(id).await.unwrap().unwrap().failed_logins, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_unknown_case_id_is_simply_absent() {
+    each(async |t| {
+        assert!(t.app.store().case(&Scope::Everything, CaseId::new()).await.unwrap().is_none());
+        assert!(t.app.store().case_tenant(CaseId::new()).await.unwrap().is_none());
+    })
+    .await;
+}

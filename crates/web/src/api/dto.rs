@@ -1,0 +1,390 @@
+//! What the API sends and receives. Personal identifiers leave only masked; the sealed query
+//! code never leaves.
+
+use fazhi_domain::case::CaseRecord;
+use fazhi_domain::event::Event;
+use fazhi_domain::kinds::KindDef;
+use fazhi_domain::time_util::{fmt_date, from_ms, local_date};
+use fazhi_domain::workflow::{ActionDef, FieldDef, FieldKind};
+use fazhi_service::App;
+use fazhi_service::cases::{CaseDetail, ClockView};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json};
+use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
+
+/// Instants as RFC 3339 in China time.
+pub fn instant(ms: i64) -> String {
+    from_ms(ms).to_offset(fazhi_domain::time_util::CST).format(&Rfc3339).unwrap_or_default()
+}
+
+/// Replaces sealed values (`{mask, enc}`) by their masks and drops what never leaves.
+pub fn masked(data: &Map<String, Json>) -> Map<String, Json> {
+    data.iter()
+        .filter(|(k, _)| k.as_str() != "query_code")
+        .map(|(k, v)| {
+            let v = match v.get("mask") {
+                Some(m) if v.get("enc").is_some() => m.clone(),
+                _ => v.clone(),
+            };
+            (k.clone(), v)
+        })
+        .collect()
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at: String,
+    pub user: UserDto,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserDto {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    /// Role codes (`intake_clerk`, `handler` …).
+    pub roles: Vec<String>,
+    pub unit_id: String,
+    pub unit_name: String,
+    pub tenant_code: String,
+    pub tenant_name: String,
+    pub must_change_password: bool,
+}
+
+impl UserDto {
+    pub fn from(app: &App, u: &fazhi_service::UserRecord) -> Self {
+        let tenant = app.tenant(u.tenant_id);
+        Self {
+            id: u.id.to_string(),
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            roles: u.roles.iter().map(|r| r.code().to_string()).collect(),
+            unit_id: u.unit_id.to_string(),
+            unit_name: app.unit(u.unit_id).map(|x| x.name).unwrap_or_default(),
+            tenant_code: tenant.as_ref().map(|t| t.code.clone()).unwrap_or_default(),
+            tenant_name: tenant.map(|t| t.name).unwrap_or_default(),
+            must_change_password: u.must_change_password,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenRequest {
+    /// The kind's slug (`work_order`).
+    pub kind: String,
+    /// The registration form's fields (see `GET /api/v1/kinds`).
+    #[schema(value_type = Object)]
+    pub fields: Map<String, Json>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenResponse {
+    pub case: CaseDto,
+    /// The six-digit code printed on the caller's receipt for the public tracking page.
+    pub query_code: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    /// The version of the case the user saw; a newer case refuses the action (409 `stale_version`).
+    pub version: i64,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub fields: Map<String, Json>,
+    /// SHA-256 (hex) of attached files.
+    #[serde(default)]
+    pub attachments: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// A case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseDto {
+    pub id: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub receipt_no: String,
+    pub title: String,
+    pub category: Option<String>,
+    pub category_label: Option<String>,
+    pub urgency: Option<String>,
+    pub urgency_label: Option<String>,
+    pub state: String,
+    pub state_label: String,
+    /// open, closed or archived.
+    pub phase: String,
+    pub unit: UnitRef,
+    pub location: Option<String>,
+    /// The kind's own fields; identifiers masked.
+    #[schema(value_type = Object)]
+    pub data: Map<String, Json>,
+    /// The earliest running deadline (YYYY-MM-DD).
+    pub due_on: Option<String>,
+    pub statutory_due_on: Option<String>,
+    pub overdue: bool,
+    /// A running deadline rests on a year without calendar data (暂定).
+    pub provisional: bool,
+    pub opened_at: String,
+    pub closed_at: Option<String>,
+    pub updated_at: String,
+    pub version: i64,
+}
+
+impl CaseDto {
+    pub fn from(app: &App, c: &CaseRecord) -> Self {
+        let kind = app.kinds().get(&c.kind);
+        let today = local_date(app.now());
+        let label = |field: &str, code: &Option<String>| code.as_ref().and_then(|v| kind.and_then(|k| k.choice_label(field, v)));
+        Self {
+            id: c.id.to_string(),
+            kind: c.kind.clone(),
+            kind_label: kind.map(|k| k.label.to_string()).unwrap_or_default(),
+            receipt_no: c.receipt_no.clone(),
+            title: c.title.clone(),
+            category_label: label("category", &c.category),
+            category: c.category.clone(),
+            urgency_label: label("urgency", &c.urgency),
+            urgency: c.urgency.clone(),
+            state_label: kind.map(|k| k.workflow.state_label(&c.state).to_string()).unwrap_or_else(|| c.state.clone()),
+            state: c.state.clone(),
+            phase: c.phase.code().to_string(),
+            unit: UnitRef { id: c.unit_id.to_string(), name: app.unit(c.unit_id).map(|u| u.name).unwrap_or_default() },
+            location: c.location.clone(),
+            data: masked(&c.data),
+            due_on: c.clocks.due_on().map(fmt_date),
+            statutory_due_on: c.clocks.statutory_due_on().map(fmt_date),
+            overdue: c.clocks.due_on().is_some_and(|d| d < today),
+            provisional: c.clocks.provisional(),
+            opened_at: instant(c.opened_at),
+            closed_at: c.closed_at.map(instant),
+            updated_at: instant(c.updated_at),
+            version: c.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseList {
+    pub items: Vec<CaseDto>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventDto {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub action_label: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    #[schema(value_type = Object)]
+    pub payload: Json,
+    pub attachments: Vec<String>,
+    pub hash: String,
+}
+
+impl From<&Event> for EventDto {
+    fn from(e: &Event) -> Self {
+        let payload = match &e.payload {
+            Json::Object(m) => Json::Object(masked(m)),
+            other => other.clone(),
+        };
+        Self {
+            seq: e.seq,
+            at: instant(e.occurred_at),
+            actor: e.actor_name.clone(),
+            action: e.action.clone(),
+            action_label: e.action_label.clone(),
+            from_state: e.from_state.clone(),
+            to_state: e.to_state.clone(),
+            payload,
+            attachments: e.attachments.clone(),
+            hash: e.hash.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClockDto {
+    pub code: String,
+    pub label: String,
+    pub statutory: bool,
+    pub due_on: Option<String>,
+    pub running: bool,
+    pub suspended: bool,
+    pub met: Option<bool>,
+    pub overdue: bool,
+    pub provisional: bool,
+    /// How the date was computed, step by step, in Chinese.
+    pub explanation: Vec<String>,
+}
+
+impl From<&ClockView> for ClockDto {
+    fn from(c: &ClockView) -> Self {
+        Self {
+            code: c.code.clone(),
+            label: c.label.clone(),
+            statutory: c.statutory,
+            due_on: c.due.map(fmt_date),
+            running: c.running,
+            suspended: c.suspended,
+            met: c.met,
+            overdue: c.overdue,
+            provisional: c.provisional,
+            explanation: c.explanation.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldDto {
+    pub name: String,
+    pub label: String,
+    /// text, long_text, choice, unit, date, integer, money, id_card, phone, bool.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub required: bool,
+    pub help: Option<String>,
+    /// For choices: [code, label] pairs.
+    pub options: Vec<(String, String)>,
+    pub max_length: Option<usize>,
+}
+
+impl From<&FieldDef> for FieldDto {
+    fn from(f: &FieldDef) -> Self {
+        let (kind, options, max_length) = match &f.kind {
+            FieldKind::Text { max } => ("text", vec![], Some(*max)),
+            FieldKind::LongText { max } => ("long_text", vec![], Some(*max)),
+            FieldKind::Choice { options } => ("choice", options.clone(), None),
+            FieldKind::Unit { .. } => ("unit", vec![], None),
+            FieldKind::Date => ("date", vec![], None),
+            FieldKind::Integer { .. } => ("integer", vec![], None),
+            FieldKind::Money => ("money", vec![], None),
+            FieldKind::IdCard => ("id_card", vec![], None),
+            FieldKind::Phone => ("phone", vec![], None),
+            FieldKind::Bool => ("bool", vec![], None),
+        };
+        Self { name: f.name.into(), label: f.label.into(), kind: kind.into(), required: f.required, help: f.help.map(Into::into), options, max_length }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionDto {
+    pub code: String,
+    pub label: String,
+    pub from: Vec<String>,
+    pub roles: Vec<String>,
+    pub fields: Vec<FieldDto>,
+    pub confirm: Option<String>,
+}
+
+impl From<&ActionDef> for ActionDto {
+    fn from(a: &ActionDef) -> Self {
+        Self {
+            code: a.code.into(),
+            label: a.label.into(),
+            from: a.from.iter().map(|s| (*s).to_string()).collect(),
+            roles: a.roles.iter().map(|r| r.code().to_string()).collect(),
+            fields: a.fields.iter().map(FieldDto::from).collect(),
+            confirm: a.confirm.map(Into::into),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseDetailDto {
+    pub case: CaseDto,
+    pub clocks: Vec<ClockDto>,
+    pub timeline: Vec<EventDto>,
+    /// The actions this user may take now.
+    pub actions: Vec<ActionDto>,
+}
+
+impl CaseDetailDto {
+    pub fn from(app: &App, d: &CaseDetail) -> Self {
+        Self {
+            case: CaseDto::from(app, &d.case),
+            clocks: d.clocks.iter().map(ClockDto::from).collect(),
+            timeline: d.events.iter().map(EventDto::from).collect(),
+            actions: d.actions.iter().map(ActionDto::from).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StateDto {
+    pub code: String,
+    pub label: String,
+    pub phase: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KindDto {
+    pub slug: String,
+    pub label: String,
+    pub states: Vec<StateDto>,
+    pub open: ActionDto,
+    pub actions: Vec<ActionDto>,
+}
+
+impl From<&KindDef> for KindDto {
+    fn from(k: &KindDef) -> Self {
+        Self {
+            slug: k.slug.into(),
+            label: k.label.into(),
+            states: k.workflow.states.iter().map(|s| StateDto { code: s.code.into(), label: s.label.into(), phase: s.phase.code().into() }).collect(),
+            open: ActionDto::from(&k.workflow.open),
+            actions: k.workflow.actions.iter().map(ActionDto::from).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FigureDto {
+    pub code: String,
+    pub name: String,
+    /// 件, 万元 or %.
+    pub unit: String,
+    pub formula: String,
+    /// As the report prints it: 4326, 98.68%, 2256.03万元, — without a denominator.
+    pub display: String,
+    /// Counts: the number; money: fen; rates: hundredths of a percent (null without a denominator).
+    pub value: Option<i64>,
+    /// Rates: numerator and denominator.
+    pub numerator: Option<u64>,
+    pub denominator: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricsResponse {
+    pub from: String,
+    pub to: String,
+    pub figures: Vec<FigureDto>,
+}

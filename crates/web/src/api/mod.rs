@@ -1,0 +1,315 @@
+//! The JSON API, version 1.
+//!
+//! | method | path | what |
+//! | --- | --- | --- |
+//! | POST | `/auth/login` | username + password → bearer token |
+//! | POST | `/auth/logout` | end the session |
+//! | POST | `/auth/password` | change one's password |
+//! | GET | `/me` | the signed-in user |
+//! | GET | `/kinds` | every case kind with its states, actions and fields |
+//! | POST | `/cases` | register a case |
+//! | GET | `/cases` | list cases (filters, sort, pages) |
+//! | GET | `/cases/{id}` | a case with clocks, timeline and the actions open now |
+//! | POST | `/cases/{id}/actions/{action}` | act on a case |
+//! | GET | `/metrics` | figures of the catalogue over a period |
+//! | GET | `/openapi.json` | this API as OpenAPI 3.1 |
+
+pub mod dto;
+pub mod extract;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use fazhi_domain::FieldError;
+use fazhi_domain::ids::{CaseId, UnitId};
+use fazhi_domain::metric::{Figure, Period};
+use fazhi_domain::time_util::{fmt_date, local_date, parse_date};
+use fazhi_service::{App, CaseFilter, ServiceError, SessionKind, SortField};
+use serde::Deserialize;
+use serde_json::{Map, Value as JsonValue};
+use time::Date;
+use utoipa::{IntoParams, OpenApi};
+
+use self::dto::*;
+use self::extract::{ApiUser, JsonBody, QueryOf};
+use crate::error::{ApiError, ErrorBody, FieldErrorBody};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/auth/password", post(change_password))
+        .route("/me", get(me))
+        .route("/kinds", get(kinds))
+        .route("/cases", post(open_case).get(list_cases))
+        .route("/cases/{id}", get(case_detail))
+        .route("/cases/{id}/actions/{action}", post(act))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+fn case_id(raw: &str) -> ApiResult<CaseId> {
+    CaseId::parse(raw).map_err(|_| ServiceError::NotFound("案件不存在".into()).into())
+}
+
+/// Log in with username and password; answers a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest, tag = "auth",
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody, description = "bad_credentials"),
+        (status = 403, body = ErrorBody, description = "account_locked / account_disabled")))]
+async fn login(State(app): State<App>, JsonBody(req): JsonBody<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
+    let ok = app.login(&req.username, &req.password, SessionKind::Api).await?;
+    Ok(Json(LoginResponse { token: ok.token, expires_at: instant(ok.expires_at), user: UserDto::from(&app, &ok.user) }))
+}
+
+/// End this session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])), responses((status = 204)))]
+async fn logout(State(app): State<App>, ApiUser(p): ApiUser) -> ApiResult<StatusCode> {
+    app.logout(&p).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Change one's own password (required after a temporary password).
+#[utoipa::path(post, path = "/api/v1/auth/password", request_body = PasswordRequest, tag = "auth", security(("bearer" = [])),
+    responses((status = 204), (status = 400, body = ErrorBody)))]
+async fn change_password(State(app): State<App>, ApiUser(p): ApiUser, JsonBody(req): JsonBody<PasswordRequest>) -> ApiResult<StatusCode> {
+    app.change_password(&p, &req.current_password, &req.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])), responses((status = 200, body = UserDto)))]
+async fn me(State(app): State<App>, ApiUser(p): ApiUser) -> Json<UserDto> {
+    Json(UserDto::from(&app, &p.user))
+}
+
+/// Every case kind: states, the registration form, the actions and their fields.
+#[utoipa::path(get, path = "/api/v1/kinds", tag = "cases", security(("bearer" = [])), responses((status = 200, body = [KindDto])))]
+async fn kinds(State(app): State<App>, ApiUser(p): ApiUser) -> ApiResult<Json<Vec<KindDto>>> {
+    p.ready()?;
+    Ok(Json(app.kinds().all().iter().map(KindDto::from).collect()))
+}
+
+/// Register a case at the user's unit.
+#[utoipa::path(post, path = "/api/v1/cases", request_body = OpenRequest, tag = "cases", security(("bearer" = [])),
+    responses((status = 201, body = OpenResponse), (status = 400, body = ErrorBody, description = "invalid_input / unknown_kind / bad_request"),
+        (status = 403, body = ErrorBody)))]
+async fn open_case(State(app): State<App>, ApiUser(p): ApiUser, JsonBody(req): JsonBody<OpenRequest>) -> ApiResult<(StatusCode, Json<OpenResponse>)> {
+    let opened = app.open_case(&p, &req.kind, &req.fields).await?;
+    Ok((StatusCode::CREATED, Json(OpenResponse { case: CaseDto::from(&app, &opened.case), query_code: opened.query_code })))
+}
+
+/// Filters of the case list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Kind slug.
+    kind: Option<String>,
+    /// State codes, comma-separated.
+    state: Option<String>,
+    /// A unit id: that unit and everything below it.
+    unit: Option<String>,
+    category: Option<String>,
+    urgency: Option<String>,
+    /// Only cases past their running deadline.
+    overdue: Option<bool>,
+    /// Running deadline on or before this date.
+    due_before: Option<String>,
+    opened_from: Option<String>,
+    opened_to: Option<String>,
+    /// Free text: receipt number, title, content …
+    q: Option<String>,
+    /// due_on, opened_at, updated_at or receipt_no; a leading '-' sorts descending. Default -opened_at.
+    sort: Option<String>,
+    page: Option<u32>,
+    /// 1–200, default 20.
+    per_page: Option<u32>,
+}
+
+fn date_param(raw: &Option<String>, field: &str, label: &str, errors: &mut Vec<FieldError>) -> Option<Date> {
+    let raw = raw.as_deref().filter(|s| !s.trim().is_empty())?;
+    parse_date(raw).map_err(|e| errors.push(e.at(field, label))).ok()
+}
+
+impl ListQuery {
+    /// The filter in the service's terms.
+    ///
+    /// # Errors
+    /// Bad dates, an unknown unit or sort, each named.
+    pub fn to_filter(&self, app: &App) -> Result<CaseFilter, ServiceError> {
+        let mut errors = Vec::new();
+        let unit = match self.unit.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(u) => match UnitId::parse(u).ok().and_then(|id| app.unit(id)) {
+                Some(u) => Some(u.path),
+                None => {
+                    errors.push(FieldError::new("unit", "单位", "不存在"));
+                    None
+                }
+            },
+        };
+        let (sort, descending) = match self.sort.as_deref().unwrap_or("-opened_at") {
+            s => {
+                let (name, desc) = s.strip_prefix('-').map_or((s, false), |n| (n, true));
+                let f = match name {
+                    "due_on" => Some(SortField::DueOn),
+                    "opened_at" => Some(SortField::OpenedAt),
+                    "updated_at" => Some(SortField::UpdatedAt),
+                    "receipt_no" => Some(SortField::ReceiptNo),
+                    _ => None,
+                };
+                match f {
+                    Some(f) => (f, desc),
+                    None => {
+                        errors.push(FieldError::new("sort", "排序", "应为 due_on、opened_at、updated_at 或 receipt_no，前加 - 为倒序"));
+                        (SortField::OpenedAt, true)
+                    }
+                }
+            }
+        };
+        let today = local_date(app.now());
+        let filter = CaseFilter {
+            kind: self.kind.clone().filter(|s| !s.is_empty()),
+            states: self.state.as_deref().map(|s| s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect()).unwrap_or_default(),
+            phase: None,
+            unit,
+            category: self.category.clone().filter(|s| !s.is_empty()),
+            urgency: self.urgency.clone().filter(|s| !s.is_empty()),
+            overdue_on: self.overdue.unwrap_or(false).then_some(today),
+            due_by: date_param(&self.due_before, "due_before", "期限截止日期", &mut errors),
+            opened_from: date_param(&self.opened_from, "opened_from", "受理日期起", &mut errors),
+            opened_to: date_param(&self.opened_to, "opened_to", "受理日期止", &mut errors),
+            text: self.q.clone().filter(|s| !s.trim().is_empty()),
+            metric: None,
+            sort,
+            descending,
+        };
+        if let Some(q) = &filter.text
+            && q.chars().count() > 100
+        {
+            errors.push(FieldError::new("q", "关键词", "不能超过100个字"));
+        }
+        if errors.is_empty() { Ok(filter) } else { Err(ServiceError::Invalid(errors)) }
+    }
+}
+
+/// List the cases the user may see.
+#[utoipa::path(get, path = "/api/v1/cases", params(ListQuery), tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = CaseList), (status = 400, body = ErrorBody)))]
+async fn list_cases(State(app): State<App>, ApiUser(p): ApiUser, QueryOf(q): QueryOf<ListQuery>) -> ApiResult<Json<CaseList>> {
+    let filter = q.to_filter(&app)?;
+    let page = app.list(&p, &filter, q.page.unwrap_or(1), q.per_page.unwrap_or(20).clamp(1, 200)).await?;
+    Ok(Json(CaseList {
+        items: page.items.iter().map(|i| CaseDto::from(&app, &i.case)).collect(),
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
+}
+
+/// A case with its clocks (each with its explanation), its timeline and the actions open to the user.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])),
+    params(("id" = String, Path, description = "case id")),
+    responses((status = 200, body = CaseDetailDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn case_detail(State(app): State<App>, ApiUser(p): ApiUser, Path(id): Path<String>) -> ApiResult<Json<CaseDetailDto>> {
+    let d = app.detail(&p, case_id(&id)?).await?;
+    Ok(Json(CaseDetailDto::from(&app, &d)))
+}
+
+/// Take an action on a case.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/actions/{action}", request_body = ActionRequest, tag = "cases", security(("bearer" = [])),
+    params(("id" = String, Path, description = "case id"), ("action" = String, Path, description = "action code, e.g. dispatch")),
+    responses((status = 200, body = CaseDto), (status = 400, body = ErrorBody, description = "invalid_input / unknown_action"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "wrong_state / stale_version"), (status = 422, body = ErrorBody, description = "rule_violated")))]
+async fn act(State(app): State<App>, ApiUser(p): ApiUser, Path((id, action)): Path<(String, String)>, JsonBody(req): JsonBody<ActionRequest>) -> ApiResult<Json<CaseDto>> {
+    let mut input: Map<String, JsonValue> = req.fields;
+    if !req.attachments.is_empty() {
+        input.insert("attachments".into(), JsonValue::Array(req.attachments.into_iter().map(JsonValue::String).collect()));
+    }
+    let case = app.act(&p, case_id(&id)?, &action, &input, req.version).await?;
+    Ok(Json(CaseDto::from(&app, &case)))
+}
+
+/// The period and figures wanted.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MetricsQuery {
+    /// Kind slug; all kinds when absent.
+    kind: Option<String>,
+    /// A calendar year (instead of from/to).
+    year: Option<i32>,
+    from: Option<String>,
+    to: Option<String>,
+    /// Metric codes, comma-separated; all of the kind when absent.
+    metric: Option<String>,
+}
+
+/// Figures of the metric catalogue over a period, for the cases the user may see.
+#[utoipa::path(get, path = "/api/v1/metrics", params(MetricsQuery), tag = "metrics", security(("bearer" = [])),
+    responses((status = 200, body = MetricsResponse), (status = 400, body = ErrorBody)))]
+async fn metrics(State(app): State<App>, ApiUser(p): ApiUser, QueryOf(q): QueryOf<MetricsQuery>) -> ApiResult<Json<MetricsResponse>> {
+    let mut errors = Vec::new();
+    let period = match (q.year, &q.from, &q.to) {
+        (Some(y), None, None) => Period::year(y).filter(|_| (2000..=2100).contains(&y)),
+        (None, Some(_), Some(_)) => {
+            let from = date_param(&q.from, "from", "开始日期", &mut errors);
+            let to = date_param(&q.to, "to", "结束日期", &mut errors);
+            from.zip(to).map(|(from, to)| Period { from, to })
+        }
+        (None, None, None) => Period::year(local_date(app.now()).year()),
+        _ => None,
+    };
+    let Some(period) = period.filter(|p| p.from <= p.to) else {
+        if errors.is_empty() {
+            errors.push(FieldError::new("year", "统计期间", "请给出 year（2000–2100），或同时给出 from 与 to 且 from 不晚于 to"));
+        }
+        return Err(ServiceError::Invalid(errors).into());
+    };
+    let codes: Vec<String> = q.metric.as_deref().map(|m| m.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+    let figures = app.metrics(&p, q.kind.as_deref(), &codes, &period).await?;
+    Ok(Json(MetricsResponse {
+        from: fmt_date(period.from),
+        to: fmt_date(period.to),
+        figures: figures
+            .into_iter()
+            .map(|(m, f)| {
+                let (value, numerator, denominator) = match f {
+                    Figure::Count(n) => (i64::try_from(n).ok(), None, None),
+                    Figure::Money(m) => (Some(m.fen()), None, None),
+                    Figure::Rate(r) => (r.basis_points().and_then(|b| i64::try_from(b).ok()), Some(r.num), Some(r.den)),
+                };
+                FigureDto { code: m.code.into(), name: m.name.into(), unit: m.unit.label().into(), formula: m.formula.clone(), display: f.to_string(), value, numerator, denominator }
+            })
+            .collect(),
+    }))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "fazhi API", version = "1", description = "法治政府建设工作平台 JSON API。错误统一为 {code, message, fields}。"),
+    paths(login, logout, change_password, me, kinds, open_case, list_cases, case_detail, act, metrics),
+    components(schemas(ErrorBody, FieldErrorBody)),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+/// This API as OpenAPI 3.1.
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
