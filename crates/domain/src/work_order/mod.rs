@@ -85,6 +85,15 @@ fn keep(case: &mut CaseRecord, values: &Values, keys: &[&str]) {
     }
 }
 
+/// 派单 sends the order to a unit that handles it, never back to the intake desk itself.
+fn not_to_the_intake_desk(case: &CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    let intake = case.data_str(facts::INTAKE_UNIT);
+    match values.unit("unit") {
+        Some(u) if Some(u.to_string().as_str()) == intake => Err(Refusal::new("不能派给受理单位自身，请选择承办单位")),
+        _ => Ok(()),
+    }
+}
+
 fn record_return(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
     keep(case, values, &["return_reason"]);
     Ok(())
@@ -196,6 +205,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     FieldDef::new("unit", "承办单位", FieldKind::Unit { kinds: handled_by.to_vec() }).required(),
                     FieldDef::new("note", "派单意见", long(limits.long_text)),
                 ])
+                .guard(not_to_the_intake_desk)
                 .effects(vec![Effect::AssignUnit { field: "unit" }]),
             ActionDef::new("sign", "签收", &["dispatched"], to("handling"))
                 .roles(&[Role::Handler])

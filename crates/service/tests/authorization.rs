@@ -1,0 +1,156 @@
+//! Authorisation by role and by unit scope, through the service as the web and CLI use it: a user
+//! acting outside their role or scope is refused (403) and nothing changes.
+
+use fazhi_domain::case::CaseRecord;
+use fazhi_service::{CaseFilter, Principal, ServiceError};
+use fazhi_testkit::TestApp;
+use serde_json::{Map, Value as Json, json};
+
+fn obj(v: Json) -> Map<String, Json> {
+    v.as_object().cloned().unwrap()
+}
+
+/// Opens a work order and drives it to `state` along the usual path (at 龙潭村).
+async fn case_in(t: &TestApp, state: &str) -> CaseRecord {
+    let clerk = t.principal("clerk").await;
+    let h = t.principal("handler_longtan").await;
+    let mut c = t.app.open_case(&clerk, "work_order", &obj(TestApp::work_order_fields())).await.unwrap().case;
+    let longtan = t.town.unit("longtan").to_string();
+    let steps: &[(&Principal, &str, Json)] = &[
+        (&clerk, "dispatch", json!({"unit": longtan})),
+        (&h, "sign", json!({})),
+        (&h, "request_extension", json!({"extension_days": 2, "extension_reason": "等配件"})),
+        (&clerk, "approve_extension", json!({})),
+        (&h, "reply", json!({"reply": "已修复", "reply_method": "phone"})),
+        (&clerk, "callback", json!({"result": "satisfied"})),
+    ];
+    let path: &[&str] = match state {
+        "registered" => &[],
+        "dispatched" => &["dispatch"],
+        "returned" => &["dispatch", "return"],
+        "handling" => &["dispatch", "sign"],
+        "extension_requested" => &["dispatch", "sign", "request_extension"],
+        "replied" => &["dispatch", "sign", "reply"],
+        "visited" => &["dispatch", "sign", "reply", "callback"],
+        other => panic!("no path to {other}"),
+    };
+    for step in path {
+        let (who, input): (&Principal, Json) = if *step == "return" {
+            (&h, json!({"return_reason": "不属本村"}))
+        } else {
+            let s = steps.iter().find(|s| s.1 == *step).unwrap();
+            (s.0, s.2.clone())
+        };
+        c = t.app.act(who, c.id, step, &obj(input), c.version).await.unwrap_or_else(|e| panic!("{step}: {e}"));
+    }
+    c
+}
+
+fn valid_input(action: &str, t: &TestApp) -> Json {
+    match action {
+        "dispatch" => json!({"unit": t.town.unit("longtan").to_string()}),
+        "return" => json!({"return_reason": "不属本村"}),
+        "progress" | "reject_extension" | "supervise" => json!({"note": "抓紧"}),
+        "request_extension" => json!({"extension_days": 2, "extension_reason": "等配件"}),
+        "reply" => json!({"reply": "已修复", "reply_method": "phone"}),
+        "callback" | "rate" => json!({"result": "satisfied"}),
+        _ => json!({}),
+    }
+}
+
+#[tokio::test]
+async fn each_action_is_open_only_to_its_roles_within_their_scope() {
+    let t = TestApp::sqlite().await;
+    let kind = t.app.kind("work_order").unwrap().clone();
+    let everyone = ["clerk", "leader", "handler_longtan", "handler_xitang", "grid_longtan", "officer", "reviewer", "mediator", "advisor", "sifasuo", "admin", "security", "auditor", "district", "wq_clerk", "wq_handler"];
+    let mut principals = Vec::new();
+    for u in everyone {
+        principals.push((u, t.principal(u).await));
+    }
+    let mut allowed_pairs = 0;
+    for action in kind.workflow.actions.iter().filter(|a| !a.public) {
+        let state = action.from[0];
+        let mut case = case_in(&t, state).await;
+        for (name, p) in &principals {
+            let role_ok = action.roles.iter().any(|r| p.has_role(*r));
+            // In scope: the town-wide roles, or a handler at the case's unit (龙潭村).
+            let in_scope = matches!(*name, "clerk" | "leader" | "reviewer" | "advisor" | "sifasuo")
+                || (*name == "handler_longtan" && state != "registered" && state != "returned");
+            let r = t.app.act(p, case.id, action.code, &obj(valid_input(action.code, &t)), case.version).await;
+            if role_ok && in_scope {
+                allowed_pairs += 1;
+                assert!(r.is_ok(), "{name} should {}: {r:?}", action.code);
+                case = case_in(&t, state).await;
+            } else {
+                let err = r.expect_err(&format!("{name} must not {}", action.code));
+                assert!(matches!(err, ServiceError::Forbidden(_)), "{name} × {}: {err:?}", action.code);
+                let now = t.app.store().case(&fazhi_service::Scope::Everything, case.id).await.unwrap().unwrap();
+                assert_eq!(now.version, case.version, "nothing changed");
+            }
+        }
+    }
+    assert!(allowed_pairs >= 11, "{allowed_pairs}");
+}
+
+#[tokio::test]
+async fn a_handler_sees_only_the_cases_of_their_unit() {
+    let t = TestApp::sqlite().await;
+    let at_longtan = case_in(&t, "dispatched").await;
+    let at_intake = case_in(&t, "registered").await;
+    let xitang = t.principal("handler_xitang").await;
+    let longtan = t.principal("handler_longtan").await;
+    let ids = async |p: &Principal| -> Vec<String> {
+        t.app.list(p, &CaseFilter::default(), 1, 50).await.unwrap().items.into_iter().map(|i| i.case.receipt_no).collect()
+    };
+    assert_eq!(ids(&longtan).await, vec![at_longtan.receipt_no.clone()]);
+    assert!(ids(&xitang).await.is_empty());
+    assert!(matches!(t.app.detail(&xitang, at_longtan.id).await, Err(ServiceError::Forbidden(_))));
+    assert!(matches!(t.app.detail(&longtan, at_intake.id).await, Err(ServiceError::Forbidden(_))));
+    // The grid below 龙潭村 does not see the village's cases.
+    let grid = t.principal("grid_longtan").await;
+    assert!(ids(&grid).await.is_empty());
+}
+
+#[tokio::test]
+async fn another_town_and_the_administrators_see_nothing_and_the_district_reads_every_town() {
+    let t = TestApp::sqlite().await;
+    let c = case_in(&t, "registered").await;
+    let wq = t.principal("wq_clerk").await;
+    assert!(t.app.list(&wq, &CaseFilter::default(), 1, 50).await.unwrap().items.is_empty());
+    assert!(matches!(t.app.detail(&wq, c.id).await, Err(ServiceError::Forbidden(_))));
+    assert!(matches!(t.app.act(&wq, c.id, "dispatch", &obj(valid_input("dispatch", &t)), 1).await, Err(ServiceError::Forbidden(_))));
+    for admin in ["admin", "security", "auditor"] {
+        let p = t.principal(admin).await;
+        assert!(t.app.list(&p, &CaseFilter::default(), 1, 50).await.unwrap().items.is_empty(), "{admin} sees no case data (三员分立)");
+    }
+    let wq_case = t.app.open_case(&wq, "work_order", &obj(TestApp::work_order_fields())).await.unwrap().case;
+    let district = t.principal("district").await;
+    let seen = t.app.list(&district, &CaseFilter::default(), 1, 50).await.unwrap();
+    assert_eq!(seen.total, 2, "both towns of the district");
+    assert!(t.app.detail(&district, wq_case.id).await.is_ok());
+    // Reading is not acting.
+    assert!(matches!(t.app.act(&district, c.id, "dispatch", &obj(valid_input("dispatch", &t)), 1).await, Err(ServiceError::Forbidden(_))));
+}
+
+#[tokio::test]
+async fn an_unknown_case_is_not_found_and_an_unknown_kind_is_named() {
+    let t = TestApp::sqlite().await;
+    let clerk = t.principal("clerk").await;
+    assert!(matches!(t.app.detail(&clerk, fazhi_domain::ids::CaseId::new()).await, Err(ServiceError::NotFound(_))));
+    let err = t.app.open_case(&clerk, "parking_ticket", &Map::new()).await.unwrap_err();
+    assert_eq!(err.to_string(), "未知的案件类型“parking_ticket”");
+    assert_eq!(err.status(), 400);
+}
+
+#[tokio::test]
+async fn the_detail_offers_exactly_the_actions_the_user_may_take() {
+    let t = TestApp::sqlite().await;
+    let c = case_in(&t, "handling").await;
+    let codes = async |u: &str| -> Vec<&'static str> {
+        let p = t.principal(u).await;
+        t.app.detail(&p, c.id).await.unwrap().actions.iter().map(|a| a.code).collect()
+    };
+    assert_eq!(codes("handler_longtan").await, vec!["progress", "request_extension", "reply"]);
+    assert_eq!(codes("leader").await, vec!["supervise"]);
+    assert!(codes("clerk").await.is_empty());
+}
