@@ -154,7 +154,10 @@ async fn open(config: Config) -> Result<App, Failure> {
 
 fn bar(len: u64, what: &str) -> ProgressBar {
     let pb = ProgressBar::new(len);
-    pb.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    pb.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     pb.set_message(what.to_string());
     pb
 }
@@ -168,7 +171,10 @@ async fn load_demo(app: &App) -> Result<fazhi_service::demo::DemoReport, Failure
 
 fn print_demo(report: &fazhi_service::demo::DemoReport, url: Option<&str>) {
     if report.created {
-        println!("已载入演示数据：从化区 / 鳌头镇，2023年12345工单 {} 件（全部办结）。", fazhi_service::demo::SEED_WORK_ORDERS_2023);
+        println!(
+            "已载入演示数据：从化区 / 鳌头镇，2023年12345工单 {} 件（全部办结）。",
+            fazhi_service::demo::SEED_WORK_ORDERS_2023
+        );
     } else {
         println!("演示数据已存在，未重复载入。");
     }
@@ -192,7 +198,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Serve { bind, demo } => {
             let bind = bind.unwrap_or_else(|| config.server.bind.clone());
-            let addr: SocketAddr = bind.parse().map_err(|_| Failure(format!("错误：监听地址“{bind}”无效，应为 地址:端口"), 2))?;
+            let addr: SocketAddr =
+                bind.parse().map_err(|_| Failure(format!("错误：监听地址“{bind}”无效，应为 地址:端口"), 2))?;
             let app = open(config).await?;
             if demo {
                 let report = load_demo(&app).await?;
@@ -228,7 +235,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 }
                 if !r.mismatched_cases.is_empty() {
                     broken = true;
-                    println!("{}（{}）：以下案件的记录与其事件不一致（状态或版本被改动）：{}", t.name, t.code, r.mismatched_cases.join("、"));
+                    println!(
+                        "{}（{}）：以下案件的记录与其事件不一致（状态或版本被改动）：{}",
+                        t.name,
+                        t.code,
+                        r.mismatched_cases.join("、")
+                    );
                 }
             }
             if reports.is_empty() {
@@ -241,7 +253,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Calendar(cmd) => calendar(config, cmd).await?,
         Command::Config(ConfigCmd::Show) => {
             print!("{}", config.to_masked_toml());
-            println!("# database url in effect: {}", if config.database.url.0.is_empty() { config.database_url() } else { "******".into() });
+            println!(
+                "# database url in effect: {}",
+                if config.database.url.0.is_empty() { config.database_url() } else { "******".into() }
+            );
         }
     }
     Ok(())
@@ -250,18 +265,50 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 async fn user(app: App, cmd: UserCmd) -> Result<(), Failure> {
     match cmd {
         UserCmd::Add { tenant, unit, username, name, roles, password } => {
-            let t = app.store().tenant_by_code(&tenant).await.map_err(ServiceError::from)?.ok_or_else(|| Failure(format!("错误：镇（街道）代码“{tenant}”不存在"), 1))?;
-            let u = app.units().values().find(|u| u.tenant_id == t.id && u.code.as_str() == unit).cloned().ok_or_else(|| Failure(format!("错误：{}没有代码为“{unit}”的单位", t.name), 1))?;
-            let roles = roles.iter().map(|r| Role::parse(r)).collect::<Result<Vec<_>, _>>().map_err(|e| Failure(format!("错误：{e}"), 1))?;
+            let t = app
+                .store()
+                .tenant_by_code(&tenant)
+                .await
+                .map_err(ServiceError::from)?
+                .ok_or_else(|| Failure(format!("错误：镇（街道）代码“{tenant}”不存在"), 1))?;
+            let u = app
+                .units()
+                .values()
+                .find(|u| u.tenant_id == t.id && u.code.as_str() == unit)
+                .cloned()
+                .ok_or_else(|| Failure(format!("错误：{}没有代码为“{unit}”的单位", t.name), 1))?;
+            let roles = roles
+                .iter()
+                .map(|r| Role::parse(r))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| Failure(format!("错误：{e}"), 1))?;
             let actor = fazhi_domain::case::Actor::system(t.id);
-            let (user, temp) = app.create_user_as(&actor, NewUser { tenant: t.id, unit: u.id, username, display_name: name, roles, password, must_change: true }).await?;
+            let (user, temp) = app
+                .create_user_as(
+                    &actor,
+                    NewUser {
+                        tenant: t.id,
+                        unit: u.id,
+                        username,
+                        display_name: name,
+                        roles,
+                        password,
+                        must_change: true,
+                    },
+                )
+                .await?;
             println!("已创建用户 {}（{}，{}）。", user.username, user.display_name, u.name);
             if let Some(p) = temp {
                 println!("临时密码：{p}（首次登录须修改）");
             }
         }
         UserCmd::Passwd { username, password } => {
-            let user = app.store().user_by_username(&username).await.map_err(ServiceError::from)?.ok_or_else(|| Failure(format!("错误：用户“{username}”不存在"), 1))?;
+            let user = app
+                .store()
+                .user_by_username(&username)
+                .await
+                .map_err(ServiceError::from)?
+                .ok_or_else(|| Failure(format!("错误：用户“{username}”不存在"), 1))?;
             let actor = fazhi_domain::case::Actor::system(user.tenant_id);
             let pw = app.reset_password_as(&actor, &user, password).await?;
             println!("已重置 {username} 的密码：{pw}（下次登录须修改）");
@@ -269,14 +316,23 @@ async fn user(app: App, cmd: UserCmd) -> Result<(), Failure> {
         UserCmd::List { tenant } => {
             let tid = match tenant {
                 None => None,
-                Some(code) => Some(app.store().tenant_by_code(&code).await.map_err(ServiceError::from)?.ok_or_else(|| Failure(format!("错误：镇（街道）代码“{code}”不存在"), 1))?.id),
+                Some(code) => Some(
+                    app.store()
+                        .tenant_by_code(&code)
+                        .await
+                        .map_err(ServiceError::from)?
+                        .ok_or_else(|| Failure(format!("错误：镇（街道）代码“{code}”不存在"), 1))?
+                        .id,
+                ),
             };
             for u in app.store().users(tid).await.map_err(ServiceError::from)? {
                 let roles: Vec<&str> = u.roles.iter().map(|r| r.label()).collect();
                 let unit = app.unit(u.unit_id).map(|x| x.name).unwrap_or_default();
                 let state = match (u.disabled, u.locked_until) {
                     (true, _) => "已停用".to_string(),
-                    (false, Some(t)) if t > app.now_ms() => format!("锁定至 {}", if t == i64::MAX { "管理员解锁".into() } else { fmt_minute_ms(t) }),
+                    (false, Some(t)) if t > app.now_ms() => {
+                        format!("锁定至 {}", if t == i64::MAX { "管理员解锁".into() } else { fmt_minute_ms(t) })
+                    }
                     _ => "正常".to_string(),
                 };
                 println!("{:<18} {:<10} {:<14} {:<20} {}", u.username, u.display_name, unit, roles.join("、"), state);
@@ -318,7 +374,8 @@ async fn calendar(config: Config, cmd: CalendarCmd) -> Result<(), Failure> {
             }
         }
         CalendarCmd::Import { file } => {
-            let text = std::fs::read_to_string(&file).map_err(|e| Failure(format!("错误：无法读取 {}：{e}", file.display()), 1))?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| Failure(format!("错误：无法读取 {}：{e}", file.display()), 1))?;
             let app = open(config).await?;
             let by = std::env::var("USER").unwrap_or_else(|_| "cli".into());
             let o = app.import_calendar(&text, &by).await?;
@@ -345,7 +402,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let default = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
+        )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();

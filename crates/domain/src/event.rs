@@ -236,8 +236,8 @@ impl Verifier {
     /// The chain ends before its head.
     pub fn finish(self, head: Option<(i64, String)>) -> Result<u64, ChainBreak> {
         if let Some((head_seq, head_hash)) = head {
-            let ends_at_head = matches!(&self.prev, Some((_, h, _, _)) if *h == head_hash)
-                || (self.prev.is_none() && head_seq == 0);
+            let ends_at_head =
+                matches!(&self.prev, Some((_, h, _, _)) if *h == head_hash) || (self.prev.is_none() && head_seq == 0);
             if !ends_at_head {
                 return Err(ChainBreak {
                     kind: BreakKind::Truncated,

@@ -7,18 +7,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::Invalid;
 
 /// Every local setting the domain needs, with the defaults fazhi ships.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub work_order: WorkOrderSettings,
     pub rates: RateSettings,
     pub limits: Limits,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self { work_order: WorkOrderSettings::default(), rates: RateSettings::default(), limits: Limits::default() }
-    }
 }
 
 /// 12345 work orders. Guangzhou's limits under 广州市人民政府令第191号 could not be read

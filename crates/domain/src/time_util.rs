@@ -57,7 +57,7 @@ pub fn fmt_minute_ms(ms: i64) -> String {
 /// A Chinese reason.
 pub fn parse_date(raw: &str) -> Result<Date, crate::Invalid> {
     let t = raw.trim();
-    let norm: String = t.replace('年', "-").replace('月', "-").replace('日', "").replace('/', "-");
+    let norm: String = t.replace(['年', '月', '/'], "-").replace('日', "");
     let parts: Vec<&str> = norm.split('-').collect();
     let bad = || crate::Invalid::new(format!("“{t}”不是有效日期，请按 2024-09-27 的格式填写"));
     if parts.len() != 3 {

@@ -29,8 +29,13 @@ pub struct NewUser {
 }
 
 fn check_username(u: &str) -> Result<()> {
-    let ok = (3..=32).contains(&u.len()) && u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'));
-    if ok { Ok(()) } else { Err(ServiceError::field("username", "用户名", "应为3至32位小写字母、数字或 _ . -")) }
+    let ok = (3..=32).contains(&u.len())
+        && u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ServiceError::field("username", "用户名", "应为3至32位小写字母、数字或 _ . -"))
+    }
 }
 
 impl App {
@@ -38,7 +43,13 @@ impl App {
     ///
     /// # Errors
     /// A taken code, bad input.
-    pub async fn create_tenant(&self, code: &str, name: &str, kind: TenantKind, parent: Option<TenantId>) -> Result<Tenant> {
+    pub async fn create_tenant(
+        &self,
+        code: &str,
+        name: &str,
+        kind: TenantKind,
+        parent: Option<TenantId>,
+    ) -> Result<Tenant> {
         let mut errors = Vec::new();
         if !(1..=8).contains(&code.len()) || !code.chars().all(|c| c.is_ascii_uppercase()) {
             errors.push(FieldError::new("code", "代码", "应为1至8位大写字母，如 AT"));
@@ -49,7 +60,14 @@ impl App {
         if !errors.is_empty() {
             return Err(ServiceError::Invalid(errors));
         }
-        let t = Tenant { id: TenantId::new(), code: code.into(), name: name.trim().into(), kind, parent_id: parent, created_at: self.now_ms() };
+        let t = Tenant {
+            id: TenantId::new(),
+            code: code.into(),
+            name: name.trim().into(),
+            kind,
+            parent_id: parent,
+            created_at: self.now_ms(),
+        };
         self.store().insert_tenant(&t).await?;
         self.reload_units().await?;
         Ok(t)
@@ -59,7 +77,15 @@ impl App {
     ///
     /// # Errors
     /// Bad input, a unit kind that cannot sit under the parent, a taken code.
-    pub async fn create_unit_as(&self, actor: &Actor, tenant: TenantId, parent: Option<UnitId>, code: &str, name: &str, kind: UnitKind) -> Result<Unit> {
+    pub async fn create_unit_as(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        parent: Option<UnitId>,
+        code: &str,
+        name: &str,
+        kind: UnitKind,
+    ) -> Result<Unit> {
         let mut errors = Vec::new();
         let code = UnitCode::parse(code).map_err(|e| e.at("code", "单位代码"));
         if let Err(e) = &code {
@@ -89,13 +115,13 @@ impl App {
         }
         let (Ok(code), Ok(Some(name))) = (code, name) else { return Err(ServiceError::Internal("unreachable".into())) };
         let path = parent.as_ref().map_or_else(|| UnitPath::root(&code), |p| p.path.child(&code));
-        let unit = Unit { id: UnitId::new(), tenant_id: tenant, parent_id: parent.map(|p| p.id), kind, code, name, path };
+        let unit =
+            Unit { id: UnitId::new(), tenant_id: tenant, parent_id: parent.map(|p| p.id), kind, code, name, path };
         self.store().insert_unit(&unit, self.now_ms()).await.map_err(|e| match e {
             fazhi_store::StoreError::Conflict(_) => ServiceError::field("code", "单位代码", "已被使用"),
             other => other.into(),
         })?;
-        let ev = self.event(tenant, None, actor, "unit.created", "新建单位", (None, None),
-            json!({"unit_id": unit.id.to_string(), "code": unit.code.as_str(), "name": unit.name, "path": unit.path.as_str()}), vec![]);
+        let ev = self.event(actor, "unit.created", "新建单位", json!({"unit_id": unit.id.to_string(), "code": unit.code.as_str(), "name": unit.name, "path": unit.path.as_str()}));
         self.store().append_event(ev).await?;
         self.reload_units().await?;
         Ok(unit)
@@ -105,7 +131,14 @@ impl App {
     ///
     /// # Errors
     /// 403 for other roles, as [`App::create_unit_as`] otherwise.
-    pub async fn create_unit(&self, p: &Principal, parent: Option<UnitId>, code: &str, name: &str, kind: UnitKind) -> Result<Unit> {
+    pub async fn create_unit(
+        &self,
+        p: &Principal,
+        parent: Option<UnitId>,
+        code: &str,
+        name: &str,
+        kind: UnitKind,
+    ) -> Result<Unit> {
         p.require(&[Role::SysAdmin])?;
         self.create_unit_as(&p.actor, p.user.tenant_id, parent, code, name, kind).await
     }
@@ -164,8 +197,12 @@ impl App {
             other => other.into(),
         })?;
         let roles: Vec<&str> = user.roles.iter().map(|r| r.code()).collect();
-        let ev = self.event(user.tenant_id, None, actor, "user.created", "新建用户", (None, None),
-            json!({"user_id": user.id.to_string(), "username": user.username, "roles": roles}), vec![]);
+        let ev = self.event(
+            actor,
+            "user.created",
+            "新建用户",
+            json!({"user_id": user.id.to_string(), "username": user.username, "roles": roles}),
+        );
         self.store().append_event(ev).await?;
         Ok((user, generated))
     }
@@ -194,14 +231,23 @@ impl App {
     ///
     /// # Errors
     /// An unknown user; a password that breaks the policy.
-    pub async fn reset_password_as(&self, actor: &Actor, user: &UserRecord, password: Option<String>) -> Result<String> {
+    pub async fn reset_password_as(
+        &self,
+        actor: &Actor,
+        user: &UserRecord,
+        password: Option<String>,
+    ) -> Result<String> {
         let pw = password.unwrap_or_else(temporary_password);
         check_password_policy(&pw, &user.username, "password")?;
         let hash = self.hash_password(&pw)?;
         self.store().set_password(user.id, &hash, true, self.now_ms()).await?;
         self.store().delete_sessions_of(user.id).await?;
-        let ev = self.event(user.tenant_id, None, actor, "user.password_reset", "重置密码", (None, None),
-            json!({"user_id": user.id.to_string(), "username": user.username}), vec![]);
+        let ev = self.event(
+            actor,
+            "user.password_reset",
+            "重置密码",
+            json!({"user_id": user.id.to_string(), "username": user.username}),
+        );
         self.store().append_event(ev).await?;
         Ok(pw)
     }
@@ -218,8 +264,12 @@ impl App {
         self.store().delete_sessions_of(id).await?;
         let codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
         let before: Vec<&str> = user.roles.iter().map(|r| r.code()).collect();
-        let ev = self.event(user.tenant_id, None, &p.actor, "user.roles_changed", "变更角色", (None, None),
-            json!({"user_id": id.to_string(), "username": user.username, "before": before, "after": codes}), vec![]);
+        let ev = self.event(
+            &p.actor,
+            "user.roles_changed",
+            "变更角色",
+            json!({"user_id": id.to_string(), "username": user.username, "before": before, "after": codes}),
+        );
         self.store().append_event(ev).await?;
         Ok(())
     }
@@ -238,9 +288,9 @@ impl App {
         if locked {
             self.store().delete_sessions_of(id).await?;
         }
-        let (action, label) = if locked { ("user.locked_by_admin", "锁定账户") } else { ("user.unlocked", "解锁账户") };
-        let ev = self.event(user.tenant_id, None, &p.actor, action, label, (None, None),
-            json!({"user_id": id.to_string(), "username": user.username}), vec![]);
+        let (action, label) =
+            if locked { ("user.locked_by_admin", "锁定账户") } else { ("user.unlocked", "解锁账户") };
+        let ev = self.event(&p.actor, action, label, json!({"user_id": id.to_string(), "username": user.username}));
         self.store().append_event(ev).await?;
         Ok(())
     }

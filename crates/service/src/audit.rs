@@ -1,8 +1,8 @@
 //! Verifying the hash chains (`fazhi audit verify`) and reading the audit log (审计管理员).
 
+use fazhi_domain::event::Event;
 use fazhi_domain::role::Role;
 use fazhi_store::{AuditFilter, ChainReport, Scope, Tenant};
-use fazhi_domain::event::Event;
 
 use crate::{App, Principal, Result};
 
@@ -33,7 +33,13 @@ impl App {
     ///
     /// # Errors
     /// 403 unless 审计管理员.
-    pub async fn audit_log(&self, p: &Principal, mut filter: AuditFilter, page: u32, per_page: u32) -> Result<(Vec<Event>, u64)> {
+    pub async fn audit_log(
+        &self,
+        p: &Principal,
+        mut filter: AuditFilter,
+        page: u32,
+        per_page: u32,
+    ) -> Result<(Vec<Event>, u64)> {
         p.require(&[Role::AuditAdmin])?;
         filter.tenant = Some(p.user.tenant_id);
         let per_page = per_page.clamp(1, 200);

@@ -7,8 +7,8 @@
 
 use std::collections::HashMap;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fazhi_domain::FieldError;
@@ -156,7 +156,9 @@ impl App {
 
     /// The actor and scope of a user.
     pub(crate) fn principal_for(&self, user: UserRecord, token_hash: String, csrf: String) -> Result<Principal> {
-        let unit = self.unit(user.unit_id).ok_or_else(|| ServiceError::Internal(format!("user {} has no unit", user.username)))?;
+        let unit = self
+            .unit(user.unit_id)
+            .ok_or_else(|| ServiceError::Internal(format!("user {} has no unit", user.username)))?;
         let scope = match reach_of(&user.roles) {
             Reach::None => Scope::Nothing,
             Reach::Subtree => Scope::Subtree { tenant: user.tenant_id, path: unit.path.clone() },
@@ -181,7 +183,13 @@ impl App {
         Ok(Principal { user, actor, scope, token_hash, csrf })
     }
 
-    async fn security_event(&self, user: &UserRecord, action: &str, label: &str, payload: serde_json::Value) -> Result<()> {
+    async fn security_event(
+        &self,
+        user: &UserRecord,
+        action: &str,
+        label: &str,
+        payload: serde_json::Value,
+    ) -> Result<()> {
         let actor = Actor {
             kind: ActorKind::Staff,
             user_id: Some(user.id),
@@ -193,7 +201,7 @@ impl App {
         };
         let mut payload = payload;
         payload["username"] = json!(user.username);
-        let ev = self.event(user.tenant_id, None, &actor, action, label, (None, None), payload, vec![]);
+        let ev = self.event(&actor, action, label, payload);
         self.store().append_event(ev).await?;
         Ok(())
     }
@@ -217,7 +225,10 @@ impl App {
         let now = self.now_ms();
         let Some(user) = self.store().user_by_username(username.trim()).await? else {
             // Spend the same time as a real check, so timing does not tell which usernames exist.
-            let _ = Self::verify_password("$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$6tP1nHfdV0H3ghWvVHdmoA1CNwpRgrlINJfkIKBH5X8", password);
+            let _ = Self::verify_password(
+                "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$6tP1nHfdV0H3ghWvVHdmoA1CNwpRgrlINJfkIKBH5X8",
+                password,
+            );
             return Err(ServiceError::BadCredentials);
         };
         if user.disabled {
@@ -231,10 +242,16 @@ impl App {
         if !Self::verify_password(&user.password_hash, password) {
             let lock_ms = i64::from(sec.lockout_minutes) * 60_000;
             let f = self.store().record_login_failure(user.id, now, i64::from(sec.lockout_threshold), lock_ms).await?;
-            self.security_event(&user, "user.login_failed", "登录失败", json!({"failed_logins": f.failed_logins})).await?;
+            self.security_event(&user, "user.login_failed", "登录失败", json!({"failed_logins": f.failed_logins}))
+                .await?;
             if let Some(until) = f.locked_until.filter(|u| *u > now) {
-                self.security_event(&user, "user.locked", "账户锁定", json!({"until": until, "failed_logins": f.failed_logins}))
-                    .await?;
+                self.security_event(
+                    &user,
+                    "user.locked",
+                    "账户锁定",
+                    json!({"until": until, "failed_logins": f.failed_logins}),
+                )
+                .await?;
                 return Err(ServiceError::Locked { until: fmt_minute_ms(until) });
             }
             return Err(ServiceError::BadCredentials);

@@ -27,7 +27,8 @@ pub struct ImportOutcome {
 impl App {
     /// The due date of `period` counted from `start` on the calendar in effect, with its steps.
     pub fn explain_add(&self, start: Date, period: Period) -> Computed {
-        let rule = DeadlineRule { period, trigger: "起算日".into(), source: "试算（未指定法律依据）".into() };
+        let rule =
+            DeadlineRule { period, trigger: "起算日".into(), source: "试算（未指定法律依据）".into() };
         deadline::compute(&self.calendar(), &rule, start, &[], &[])
     }
 
@@ -37,7 +38,8 @@ impl App {
     /// # Errors
     /// A malformed file (nothing is changed), or database errors.
     pub async fn import_calendar(&self, json_text: &str, by: &str) -> Result<ImportOutcome> {
-        let year = YearCalendar::parse_json(json_text).map_err(|e| ServiceError::field("file", "日历文件", e.to_string()))?;
+        let year =
+            YearCalendar::parse_json(json_text).map_err(|e| ServiceError::field("file", "日历文件", e.to_string()))?;
         let current = self.calendar();
         let replaced = current.has_year(year.year);
         let mut cal: Calendar = (*current).clone();
@@ -48,8 +50,8 @@ impl App {
         self.set_calendar(cal);
         for t in self.tenants().iter() {
             let actor = Actor::system(t.id);
-            let ev = self.event(t.id, None, &actor, "calendar.imported", "导入节假日安排", (None, None),
-                json!({"year": outcome_year, "replaced": replaced, "by": by, "off_days": off_days, "make_up_days": make_up_days}), vec![]);
+            let ev = self.event(&actor, "calendar.imported", "导入节假日安排",
+                json!({"year": outcome_year, "replaced": replaced, "by": by, "off_days": off_days, "make_up_days": make_up_days}));
             self.store().append_event(ev).await?;
         }
         let recomputed = self.recompute_provisional().await?;
@@ -88,12 +90,27 @@ impl App {
             next.version = case.version + 1;
             next.updated_at = self.now_ms();
             let actor = Actor::system(case.tenant_id);
-            let ev = self.event(case.tenant_id, Some(case.id), &actor, "clock.recompute", "期限重算",
-                (Some(case.state.clone()), Some(case.state.clone())), json!({"reason": "导入节假日安排", "changes": changes}), vec![]);
-            match self.store().apply_action(CaseWrite { case: &next, event: ev, digests: &[], query_digest: None }, case.version).await {
+            let ev = fazhi_domain::event::Event {
+                case_id: Some(case.id),
+                from_state: Some(case.state.clone()),
+                to_state: Some(case.state.clone()),
+                ..self.event(
+                    &actor,
+                    "clock.recompute",
+                    "期限重算",
+                    json!({"reason": "导入节假日安排", "changes": changes}),
+                )
+            };
+            match self
+                .store()
+                .apply_action(CaseWrite { case: &next, event: ev, digests: &[], query_digest: None }, case.version)
+                .await
+            {
                 Ok(_) => n += 1,
                 // Someone acted on it meanwhile; their action recomputed nothing, so try once more later.
-                Err(fazhi_store::StoreError::Stale { .. }) => tracing::warn!(case = %case.receipt_no, "case changed during recomputation; left for the next run"),
+                Err(fazhi_store::StoreError::Stale { .. }) => {
+                    tracing::warn!(case = %case.receipt_no, "case changed during recomputation; left for the next run")
+                }
                 Err(e) => return Err(e.into()),
             }
         }

@@ -65,7 +65,12 @@ impl App {
         self.kinds().get(slug).ok_or_else(|| ServiceError::UnknownKind(slug.to_string()))
     }
 
-    fn ctx<'a>(&'a self, actor: &'a fazhi_domain::case::Actor, cal: &'a fazhi_domain::calendar::Calendar, units: &'a std::collections::HashMap<fazhi_domain::ids::UnitId, fazhi_domain::unit::Unit>) -> ActCtx<'a> {
+    fn ctx<'a>(
+        &'a self,
+        actor: &'a fazhi_domain::case::Actor,
+        cal: &'a fazhi_domain::calendar::Calendar,
+        units: &'a std::collections::HashMap<fazhi_domain::ids::UnitId, fazhi_domain::unit::Unit>,
+    ) -> ActCtx<'a> {
         ActCtx { actor, now: self.now(), calendar: cal, settings: self.settings(), units, sealer: self.crypto() }
     }
 
@@ -86,8 +91,7 @@ impl App {
         let digest = self.crypto().digest("query", &code);
         let tenant = self.tenant(case.tenant_id).ok_or_else(|| ServiceError::Internal("tenant missing".into()))?;
         let year = local_date(ctx.now).year();
-        let ev = self.event(case.tenant_id, Some(case.id), &p.actor, &out.event.action, &out.event.action_label,
-            (out.event.from_state.clone(), Some(out.event.to_state.clone())), Json::Object(out.event.payload), out.event.attachments);
+        let ev = self.case_event(&p.actor, case.id, out.event);
         let (case, _) = self
             .store()
             .create_case(
@@ -116,7 +120,14 @@ impl App {
     /// # Errors
     /// 403 outside the user's scope or role, 404, 409 wrong state or stale, 400 bad fields, 422 a
     /// rule of the procedure.
-    pub async fn act(&self, p: &Principal, id: CaseId, action: &str, input: &Map<String, Json>, version: i64) -> Result<CaseRecord> {
+    pub async fn act(
+        &self,
+        p: &Principal,
+        id: CaseId,
+        action: &str,
+        input: &Map<String, Json>,
+        version: i64,
+    ) -> Result<CaseRecord> {
         p.ready()?;
         let case = self.visible_case(p, id).await?;
         let kind = self.kind(&case.kind)?;
@@ -127,8 +138,7 @@ impl App {
         let units = self.units();
         let ctx = self.ctx(&p.actor, &cal, &units);
         let out = kind.act(&case, action, input, &ctx)?;
-        let ev = self.event(case.tenant_id, Some(case.id), &p.actor, &out.event.action, &out.event.action_label,
-            (out.event.from_state.clone(), Some(out.event.to_state.clone())), Json::Object(out.event.payload), out.event.attachments);
+        let ev = self.case_event(&p.actor, case.id, out.event);
         self.store()
             .apply_action(CaseWrite { case: &out.case, event: ev, digests: &out.digests, query_digest: None }, version)
             .await?;
@@ -176,7 +186,13 @@ impl App {
     ///
     /// # Errors
     /// An unknown kind in the filter.
-    pub async fn list(&self, p: &Principal, filter: &CaseFilter, page: u32, per_page: u32) -> Result<Page<CaseListItem>> {
+    pub async fn list(
+        &self,
+        p: &Principal,
+        filter: &CaseFilter,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<CaseListItem>> {
         p.ready()?;
         if let Some(k) = &filter.kind {
             self.kind(k)?;
@@ -189,7 +205,13 @@ impl App {
     ///
     /// # Errors
     /// An unknown kind or metric.
-    pub async fn metrics(&self, p: &Principal, kind: Option<&str>, codes: &[String], period: &Period) -> Result<Vec<(MetricDef, Figure)>> {
+    pub async fn metrics(
+        &self,
+        p: &Principal,
+        kind: Option<&str>,
+        codes: &[String],
+        period: &Period,
+    ) -> Result<Vec<(MetricDef, Figure)>> {
         p.ready()?;
         self.metrics_in(&p.scope, kind, codes, period).await
     }
@@ -198,7 +220,13 @@ impl App {
     ///
     /// # Errors
     /// An unknown kind or metric.
-    pub async fn metrics_in(&self, scope: &Scope, kind: Option<&str>, codes: &[String], period: &Period) -> Result<Vec<(MetricDef, Figure)>> {
+    pub async fn metrics_in(
+        &self,
+        scope: &Scope,
+        kind: Option<&str>,
+        codes: &[String],
+        period: &Period,
+    ) -> Result<Vec<(MetricDef, Figure)>> {
         if let Some(k) = kind {
             self.kind(k)?;
         }

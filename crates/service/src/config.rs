@@ -138,7 +138,11 @@ fn env_table(vars: impl Iterator<Item = (String, String)>) -> toml::Table {
     for (k, v) in vars {
         let Some(rest) = k.strip_prefix("FAZHI__") else { continue };
         let path: Vec<String> = rest.split("__").map(str::to_lowercase).collect();
-        let value = format!("v = {v}").parse::<toml::Table>().ok().and_then(|mut t| t.remove("v")).unwrap_or(toml::Value::String(v));
+        let value = format!("v = {v}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or(toml::Value::String(v));
         let mut t = &mut root;
         for seg in &path[..path.len() - 1] {
             t = match t.entry(seg.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new())) {
@@ -164,7 +168,8 @@ impl Config {
     /// # Errors
     /// An unreadable or malformed file, an unknown key, a bad value — each named.
     pub fn load(path: Option<&Path>, env: impl Iterator<Item = (String, String)>) -> Result<Self, ConfigError> {
-        let mut table: toml::Table = toml::Table::try_from(Config::default()).map_err(|e| ConfigError(e.to_string()))?;
+        let mut table: toml::Table =
+            toml::Table::try_from(Config::default()).map_err(|e| ConfigError(e.to_string()))?;
         // The defaults' masked secrets must not become values.
         if let Some(toml::Value::Table(db)) = table.get_mut("database") {
             db.insert("url".into(), toml::Value::String(String::new()));
@@ -177,8 +182,10 @@ impl Config {
             None => Some(PathBuf::from("fazhi.toml")).filter(|p| p.exists()),
         };
         if let Some(p) = file {
-            let text = std::fs::read_to_string(&p).map_err(|e| ConfigError(format!("无法读取 {}：{e}", p.display())))?;
-            let over: toml::Table = text.parse().map_err(|e| ConfigError(format!("{} 不是有效的TOML：{e}", p.display())))?;
+            let text =
+                std::fs::read_to_string(&p).map_err(|e| ConfigError(format!("无法读取 {}：{e}", p.display())))?;
+            let over: toml::Table =
+                text.parse().map_err(|e| ConfigError(format!("{} 不是有效的TOML：{e}", p.display())))?;
             merge(&mut table, over);
         }
         let vars: BTreeMap<String, String> = env.collect();
@@ -254,7 +261,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("fazhi.toml");
         std::fs::write(&f, "[server]\nbind = \"0.0.0.0:9000\"\n[security]\nlockout_threshold = 3\n").unwrap();
-        let c = Config::load(Some(&f), env(&[("FAZHI__SECURITY__LOCKOUT_THRESHOLD", "7"), ("DATABASE_URL", "postgres://x/y")])).unwrap();
+        let c = Config::load(
+            Some(&f),
+            env(&[("FAZHI__SECURITY__LOCKOUT_THRESHOLD", "7"), ("DATABASE_URL", "postgres://x/y")]),
+        )
+        .unwrap();
         assert_eq!(c.server.bind, "0.0.0.0:9000");
         assert_eq!(c.security.lockout_threshold, 7);
         assert_eq!(c.database_url(), "postgres://x/y");
@@ -276,14 +287,20 @@ mod tests {
         let f = dir.path().join("fazhi.toml");
         std::fs::write(&f, "[server]\nbnd = \"x\"\n").unwrap();
         assert!(Config::load(Some(&f), env(&[])).unwrap_err().to_string().contains("bnd"));
-        assert!(Config::load(None, env(&[("FAZHI__SERVER__BIND", "nowhere")])).unwrap_err().to_string().contains("nowhere"));
+        assert!(
+            Config::load(None, env(&[("FAZHI__SERVER__BIND", "nowhere")])).unwrap_err().to_string().contains("nowhere")
+        );
         std::fs::write(&f, "[[work_order.urgency]]\ncode = \"x\"\nlabel = \"x\"\nworking_days = 0\n").unwrap();
         assert!(Config::load(Some(&f), env(&[])).unwrap_err().to_string().contains("办理时限"));
     }
 
     #[test]
     fn secrets_are_masked_when_printed() {
-        let c = Config::load(None, env(&[("FAZHI__SECURITY__DATA_KEY", "c2VjcmV0"), ("FAZHI__DATABASE__URL", "postgres://u:pw@h/d")])).unwrap();
+        let c = Config::load(
+            None,
+            env(&[("FAZHI__SECURITY__DATA_KEY", "c2VjcmV0"), ("FAZHI__DATABASE__URL", "postgres://u:pw@h/d")]),
+        )
+        .unwrap();
         let shown = c.to_masked_toml();
         assert!(!shown.contains("c2VjcmV0") && !shown.contains("pw@"), "{shown}");
         assert!(!format!("{c:?}").contains("pw@"));

@@ -51,36 +51,52 @@ struct Staff {
 
 /// A sample of texts by category: (title, content).
 const TEXTS: [(&str, &[(&str, &str)]); 5] = [
-    ("consult", &[
-        ("咨询社保缴费政策", "来电人咨询灵活就业人员社会保险缴费标准及办理渠道。"),
-        ("咨询宅基地审批流程", "来电人咨询农村宅基地建房审批所需材料和办理时限。"),
-        ("咨询临时经营场所登记", "来电人咨询临时经营场所申报登记的条件和办理地点。"),
-        ("咨询高龄津贴申领", "来电人咨询八十周岁以上老人高龄津贴的申领手续。"),
-    ]),
-    ("help", &[
-        ("{v}路灯损坏", "{v}村道多盏路灯不亮，夜间出行不便，请求尽快维修。"),
-        ("{v}自来水停水", "{v}部分住户停水超过一天，请求了解原因并尽快恢复供水。"),
-        ("{v}道路积水", "{v}村口路段雨后积水严重，影响车辆和行人通行。"),
-        ("{v}排水沟堵塞", "{v}排水沟被垃圾堵塞，污水漫溢，请求清理。"),
-    ]),
-    ("complaint", &[
-        ("{v}夜间施工噪音扰民", "{v}附近工地晚上十点后仍在施工，噪音影响居民休息。"),
-        ("{v}垃圾清运不及时", "{v}垃圾收集点垃圾堆积多日未清运，气味难闻。"),
-        ("{v}工地扬尘污染", "{v}附近工地未采取防尘措施，扬尘严重。"),
-        ("劳资纠纷：工资被拖欠", "来电人反映在{v}附近工厂务工，被拖欠两个月工资，请求协调。"),
-    ]),
-    ("report", &[
-        ("举报违规野外用火", "来电人举报{v}山边有人焚烧杂草，存在森林火灾隐患。"),
-        ("举报违法占用耕地", "来电人举报{v}有人在耕地上堆放建筑材料、硬化地面。"),
-        ("举报无证经营", "来电人举报{v}路边有无证照经营的小食店。"),
-    ]),
-    ("suggestion", &[
-        ("建议增设公交站点", "来电人建议在{v}村口增设公交站点，方便村民出行。"),
-        ("建议村口增设减速带", "来电人建议在{v}村口路段增设减速带，保障学生通行安全。"),
-    ]),
+    (
+        "consult",
+        &[
+            ("咨询社保缴费政策", "来电人咨询灵活就业人员社会保险缴费标准及办理渠道。"),
+            ("咨询宅基地审批流程", "来电人咨询农村宅基地建房审批所需材料和办理时限。"),
+            ("咨询临时经营场所登记", "来电人咨询临时经营场所申报登记的条件和办理地点。"),
+            ("咨询高龄津贴申领", "来电人咨询八十周岁以上老人高龄津贴的申领手续。"),
+        ],
+    ),
+    (
+        "help",
+        &[
+            ("{v}路灯损坏", "{v}村道多盏路灯不亮，夜间出行不便，请求尽快维修。"),
+            ("{v}自来水停水", "{v}部分住户停水超过一天，请求了解原因并尽快恢复供水。"),
+            ("{v}道路积水", "{v}村口路段雨后积水严重，影响车辆和行人通行。"),
+            ("{v}排水沟堵塞", "{v}排水沟被垃圾堵塞，污水漫溢，请求清理。"),
+        ],
+    ),
+    (
+        "complaint",
+        &[
+            ("{v}夜间施工噪音扰民", "{v}附近工地晚上十点后仍在施工，噪音影响居民休息。"),
+            ("{v}垃圾清运不及时", "{v}垃圾收集点垃圾堆积多日未清运，气味难闻。"),
+            ("{v}工地扬尘污染", "{v}附近工地未采取防尘措施，扬尘严重。"),
+            ("劳资纠纷：工资被拖欠", "来电人反映在{v}附近工厂务工，被拖欠两个月工资，请求协调。"),
+        ],
+    ),
+    (
+        "report",
+        &[
+            ("举报违规野外用火", "来电人举报{v}山边有人焚烧杂草，存在森林火灾隐患。"),
+            ("举报违法占用耕地", "来电人举报{v}有人在耕地上堆放建筑材料、硬化地面。"),
+            ("举报无证经营", "来电人举报{v}路边有无证照经营的小食店。"),
+        ],
+    ),
+    (
+        "suggestion",
+        &[
+            ("建议增设公交站点", "来电人建议在{v}村口增设公交站点，方便村民出行。"),
+            ("建议村口增设减速带", "来电人建议在{v}村口路段增设减速带，保障学生通行安全。"),
+        ],
+    ),
 ];
 
-const SURNAMES: [&str; 16] = ["陈", "李", "黄", "张", "梁", "刘", "何", "罗", "谢", "邓", "钟", "曾", "欧阳", "朱", "潘", "吴"];
+const SURNAMES: [&str; 16] =
+    ["陈", "李", "黄", "张", "梁", "刘", "何", "罗", "谢", "邓", "钟", "曾", "欧阳", "朱", "潘", "吴"];
 
 fn demo_ids(rng: &mut ChaCha8Rng, at_ms: i64) -> uuid::Uuid {
     uuid_v7_from(at_ms, rng.random())
@@ -90,7 +106,13 @@ fn demo_ids(rng: &mut ChaCha8Rng, at_ms: i64) -> uuid::Uuid {
 fn id_number(rng: &mut ChaCha8Rng) -> String {
     const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     const C: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
-    let body = format!("440117{:04}{:02}{:02}{:03}", rng.random_range(1950..2003), rng.random_range(1..13), rng.random_range(1..29), rng.random_range(0..1000));
+    let body = format!(
+        "440117{:04}{:02}{:02}{:03}",
+        rng.random_range(1950..2003),
+        rng.random_range(1..13),
+        rng.random_range(1..29),
+        rng.random_range(0..1000)
+    );
     let sum: u32 = body.chars().zip(W).map(|(c, w)| c.to_digit(10).unwrap_or(0) * w).sum();
     format!("{body}{}", C[(sum % 11) as usize])
 }
@@ -132,11 +154,27 @@ struct Driver<'a> {
 }
 
 impl Driver<'_> {
-    fn step(&mut self, case: &CaseRecord, actor: &Actor, t: OffsetDateTime, action: &str, input: Json, events: &mut Vec<Event>) -> Result<CaseRecord> {
-        let ctx = ActCtx { actor, now: t, calendar: self.cal, settings: self.app.settings(), units: self.units, sealer: self.app.crypto() };
+    fn step(
+        &mut self,
+        case: &CaseRecord,
+        actor: &Actor,
+        t: OffsetDateTime,
+        action: &str,
+        input: Json,
+        events: &mut Vec<Event>,
+    ) -> Result<CaseRecord> {
+        let ctx = ActCtx {
+            actor,
+            now: t,
+            calendar: self.cal,
+            settings: self.app.settings(),
+            units: self.units,
+            sealer: self.app.crypto(),
+        };
         let input = input.as_object().cloned().unwrap_or_default();
         let kind = self.app.kind(&case.kind)?;
-        let out = kind.act(case, action, &input, &ctx).map_err(|e| ServiceError::Internal(format!("demo {action}: {e}")))?;
+        let out =
+            kind.act(case, action, &input, &ctx).map_err(|e| ServiceError::Internal(format!("demo {action}: {e}")))?;
         events.push(self.event(&out, actor, t));
         Ok(out.case)
     }
@@ -181,9 +219,16 @@ impl App {
         if let Some(t) = self.store().tenant_by_code("AT").await? {
             let filter = fazhi_store::CaseFilter { kind: Some("work_order".into()), ..Default::default() };
             if self.store().count_cases(&fazhi_store::Scope::Tenant(t.id), &filter).await? == 0 {
-                return Err(ServiceError::Rule("演示数据不完整（上次载入被中断？）：请删除数据目录中的数据库后重新载入".into()));
+                return Err(ServiceError::Rule(
+                    "演示数据不完整（上次载入被中断？）：请删除数据目录中的数据库后重新载入".into(),
+                ));
             }
-            return Ok(DemoReport { created: false, users: demo_users_listing(), work_orders: 0, sample_receipt: None });
+            return Ok(DemoReport {
+                created: false,
+                users: demo_users_listing(),
+                work_orders: 0,
+                sample_receipt: None,
+            });
         }
         let district = self.create_tenant("CH", "从化区", TenantKind::District, None).await?;
         let town = self.create_tenant("AT", "鳌头镇", TenantKind::Town, Some(district.id)).await?;
@@ -211,7 +256,16 @@ impl App {
                 let gn = format!("{name}第{}网格", ["一", "二"][g - 1]);
                 let grid = self.create_unit_as(&sys, town.id, Some(v.id), &gc, &gn, UnitKind::Grid).await?;
                 if g == 1 {
-                    u.insert(if code == "longtan" { "longtan-g1" } else if code == "xitang" { "xitang-g1" } else { "qiaotou-g1" }, grid);
+                    u.insert(
+                        if code == "longtan" {
+                            "longtan-g1"
+                        } else if code == "xitang" {
+                            "xitang-g1"
+                        } else {
+                            "qiaotou-g1"
+                        },
+                        grid,
+                    );
                 }
             }
             u.insert(code, v);
@@ -220,18 +274,22 @@ impl App {
 
         let mut staff: HashMap<&str, Staff> = HashMap::new();
         for (username, name, unit, role) in DEMO_USERS {
-            let (tenant, unit) = if *unit == "conghua" { (district.id, ch.clone()) } else { (town.id, u[unit].clone()) };
+            let (tenant, unit) =
+                if *unit == "conghua" { (district.id, ch.clone()) } else { (town.id, u[unit].clone()) };
             let actor_sys = if tenant == district.id { &dsys } else { &sys };
             let (user, _) = self
-                .create_user_as(actor_sys, NewUser {
-                    tenant,
-                    unit: unit.id,
-                    username: (*username).into(),
-                    display_name: (*name).into(),
-                    roles: vec![*role],
-                    password: Some(DEMO_PASSWORD.into()),
-                    must_change: false,
-                })
+                .create_user_as(
+                    actor_sys,
+                    NewUser {
+                        tenant,
+                        unit: unit.id,
+                        username: (*username).into(),
+                        display_name: (*name).into(),
+                        roles: vec![*role],
+                        password: Some(DEMO_PASSWORD.into()),
+                        must_change: false,
+                    },
+                )
                 .await?;
             let actor = Actor {
                 kind: fazhi_domain::case::ActorKind::Staff,
@@ -276,7 +334,8 @@ impl App {
         // Registration dates: 4326 working-day slots spread over 2023, in order.
         let days: Vec<Date> = {
             let mut v = Vec::new();
-            let mut x = Date::from_calendar_date(2023, Month::January, 1).map_err(|e| ServiceError::Internal(e.to_string()))?;
+            let mut x =
+                Date::from_calendar_date(2023, Month::January, 1).map_err(|e| ServiceError::Internal(e.to_string()))?;
             while x.year() == 2023 {
                 if cal.is_working_day(x) {
                     v.push(x);
@@ -307,12 +366,17 @@ impl App {
                 }
             });
             let (unit_code, handler, place, _) = *target.unwrap_or(&targets[0]);
-            let place = if unit_code.len() > 4 && place.ends_with('村') { place } else { ["龙潭村", "西塘村", "桥头村"][seq % 3] };
-            let urgency = ["urgent", "normal", "normal", "normal", "normal", "normal", "normal", "complex"][d.rng.random_range(0..8)];
+            let place = if unit_code.len() > 4 && place.ends_with('村') {
+                place
+            } else {
+                ["龙潭村", "西塘村", "桥头村"][seq % 3]
+            };
+            let urgency = ["urgent", "normal", "normal", "normal", "normal", "normal", "normal", "complex"]
+                [d.rng.random_range(0..8)];
             let r: u32 = d.rng.random_range(0..1000);
             let december = day.month() == Month::December && day.day() > 10;
             let plan = Plan {
-                returned: r % 37 == 0,
+                returned: r.is_multiple_of(37),
                 extended: urgency != "urgent" && r % 53 == 1 && !december,
                 late: r % 41 == 2 && !december,
                 result: match r {
@@ -322,7 +386,11 @@ impl App {
                     _ => "unreachable",
                 },
             };
-            let caller = format!("{}{}", SURNAMES[d.rng.random_range(0..SURNAMES.len())], if r % 2 == 0 { "先生" } else { "女士" });
+            let caller = format!(
+                "{}{}",
+                SURNAMES[d.rng.random_range(0..SURNAMES.len())],
+                if r.is_multiple_of(2) { "先生" } else { "女士" }
+            );
             let mut input = json!({
                 "title": title.replace("{v}", place),
                 "content": content.replace("{v}", place),
@@ -339,7 +407,14 @@ impl App {
             let t0 = at(*day, *minute);
             let code = format!("{:06}", d.rng.random_range(0..1_000_000u32));
             let mut events = Vec::new();
-            let ctx = ActCtx { actor: clerk, now: t0, calendar: &cal, settings: self.settings(), units: &*units, sealer: self.crypto() };
+            let ctx = ActCtx {
+                actor: clerk,
+                now: t0,
+                calendar: &cal,
+                settings: self.settings(),
+                units: &*units,
+                sealer: self.crypto(),
+            };
             let id = CaseId::from_uuid(demo_ids(&mut d.rng, to_ms(t0)));
             let obj: Map<String, Json> = input.as_object().cloned().unwrap_or_default();
             let out = kind
@@ -358,13 +433,34 @@ impl App {
             if plan.returned {
                 // Sent to the wrong village first.
                 let wrong = if unit_code == "longtan" { "xitang" } else { "longtan" };
-                case = d.step(&case, clerk, t, "dispatch", json!({"unit": u[wrong].id.to_string(), "note": "请核实办理"}), &mut events)?;
+                case = d.step(
+                    &case,
+                    clerk,
+                    t,
+                    "dispatch",
+                    json!({"unit": u[wrong].id.to_string(), "note": "请核实办理"}),
+                    &mut events,
+                )?;
                 t += Duration::minutes(d.rng.random_range(30..150));
                 let wrong_handler = if wrong == "longtan" { "handler_longtan" } else { "handler_xitang" };
-                case = d.step(&case, &staff[wrong_handler].actor, t, "return", json!({"return_reason": format!("该事项位于{place}，不属本村辖区")}), &mut events)?;
+                case = d.step(
+                    &case,
+                    &staff[wrong_handler].actor,
+                    t,
+                    "return",
+                    json!({"return_reason": format!("该事项位于{place}，不属本村辖区")}),
+                    &mut events,
+                )?;
                 t += Duration::minutes(d.rng.random_range(10..60));
             }
-            case = d.step(&case, clerk, t, "dispatch", json!({"unit": unit_id, "note": "请按时办理并答复来电人"}), &mut events)?;
+            case = d.step(
+                &case,
+                clerk,
+                t,
+                "dispatch",
+                json!({"unit": unit_id, "note": "请按时办理并答复来电人"}),
+                &mut events,
+            )?;
             t += Duration::minutes(d.rng.random_range(10..180));
             case = d.step(&case, handler_actor, t, "sign", json!({}), &mut events)?;
             let due = case.clocks.due_on().unwrap_or(*day);
@@ -377,32 +473,75 @@ impl App {
             };
             if plan.extended {
                 t += Duration::hours(3);
-                case = d.step(&case, handler_actor, t, "request_extension", json!({"extension_days": 5, "extension_reason": "需协调相关部门现场核查"}), &mut events)?;
+                case = d.step(
+                    &case,
+                    handler_actor,
+                    t,
+                    "request_extension",
+                    json!({"extension_days": 5, "extension_reason": "需协调相关部门现场核查"}),
+                    &mut events,
+                )?;
                 t += Duration::hours(1);
-                case = d.step(&case, leader, t, "approve_extension", json!({"note": "同意延期，请抓紧办理"}), &mut events)?;
+                case = d.step(
+                    &case,
+                    leader,
+                    t,
+                    "approve_extension",
+                    json!({"note": "同意延期，请抓紧办理"}),
+                    &mut events,
+                )?;
                 reply_day = case.clocks.due_on().unwrap_or(reply_day);
                 reply_day = add_wd(&cal, *day, 3).min(reply_day);
             }
             let mut reply_t = at(reply_day, d.rng.random_range(9 * 60..17 * 60)).max(t + Duration::minutes(30));
             if reply_t.year() > 2023 {
-                reply_t = at(Date::from_calendar_date(2023, Month::December, 29).unwrap_or(*day), 16 * 60).max(t + Duration::minutes(5));
+                reply_t = at(Date::from_calendar_date(2023, Month::December, 29).unwrap_or(*day), 16 * 60)
+                    .max(t + Duration::minutes(5));
             }
-            case = d.step(&case, handler_actor, reply_t, "reply", json!({"reply": "已现场核实并处理，处理结果已电话告知来电人。", "reply_method": "phone"}), &mut events)?;
+            case = d.step(
+                &case,
+                handler_actor,
+                reply_t,
+                "reply",
+                json!({"reply": "已现场核实并处理，处理结果已电话告知来电人。", "reply_method": "phone"}),
+                &mut events,
+            )?;
             let mut cb_t = reply_t + Duration::hours(d.rng.random_range(20..50));
-            case = d.step(&case, clerk, cb_t, "callback", json!({"result": plan.result, "note": "已电话回访"}), &mut events)?;
+            case = d.step(
+                &case,
+                clerk,
+                cb_t,
+                "callback",
+                json!({"result": plan.result, "note": "已电话回访"}),
+                &mut events,
+            )?;
             if plan.result == "unsatisfied" {
                 // 重办: the unit handles it again; the caller is satisfied the second time.
                 cb_t += Duration::hours(d.rng.random_range(20..40));
-                case = d.step(&case, handler_actor, cb_t, "reply", json!({"reply": "已再次上门处理，问题已解决。", "reply_method": "in_person"}), &mut events)?;
+                case = d.step(
+                    &case,
+                    handler_actor,
+                    cb_t,
+                    "reply",
+                    json!({"reply": "已再次上门处理，问题已解决。", "reply_method": "in_person"}),
+                    &mut events,
+                )?;
                 cb_t += Duration::hours(24);
-                case = d.step(&case, clerk, cb_t, "callback", json!({"result": "satisfied", "note": "重办后回访满意"}), &mut events)?;
+                case = d.step(
+                    &case,
+                    clerk,
+                    cb_t,
+                    "callback",
+                    json!({"result": "satisfied", "note": "重办后回访满意"}),
+                    &mut events,
+                )?;
             }
             let archive_t = cb_t + Duration::hours(d.rng.random_range(24..96));
             case = d.step(&case, clerk, archive_t, "archive", json!({}), &mut events)?;
             digests.sort();
             digests.dedup();
             batch.push(ImportCase { case, events, digests, query_digest: Some(self.crypto().digest("query", &code)) });
-            if batch.len() % 100 == 0 {
+            if batch.len().is_multiple_of(100) {
                 progress(batch.len(), SEED_WORK_ORDERS_2023);
             }
         }
@@ -415,7 +554,13 @@ impl App {
     }
 
     /// A handful of orders registered in the last two weeks, left in every open state.
-    async fn demo_current_orders(&self, tenant: TenantId, u: &HashMap<&str, Unit>, staff: &HashMap<&str, Staff>, d: &mut Driver<'_>) -> Result<Vec<ImportCase>> {
+    async fn demo_current_orders(
+        &self,
+        tenant: TenantId,
+        u: &HashMap<&str, Unit>,
+        staff: &HashMap<&str, Staff>,
+        d: &mut Driver<'_>,
+    ) -> Result<Vec<ImportCase>> {
         let _ = tenant;
         let cal = d.cal;
         let units = d.units;
@@ -455,7 +600,14 @@ impl App {
                 "caller_phone": phone(&mut d.rng),
                 "location": format!("鳌头镇{place}"),
             });
-            let ctx = ActCtx { actor: clerk, now: t0, calendar: cal, settings: self.settings(), units, sealer: self.crypto() };
+            let ctx = ActCtx {
+                actor: clerk,
+                now: t0,
+                calendar: cal,
+                settings: self.settings(),
+                units,
+                sealer: self.crypto(),
+            };
             let id = CaseId::from_uuid(demo_ids(&mut d.rng, to_ms(t0)));
             let obj = input.as_object().cloned().unwrap_or_default();
             let o = kind
@@ -472,18 +624,44 @@ impl App {
                 case = d.step(&case, clerk, t, "dispatch", json!({"unit": u[first].id.to_string()}), &mut events)?;
             }
             if *upto == "returned" {
-                case = d.step(&case, &staff["handler_xitang"].actor, t + Duration::minutes(40), "return", json!({"return_reason": "该路段属龙潭村管辖"}), &mut events)?;
+                case = d.step(
+                    &case,
+                    &staff["handler_xitang"].actor,
+                    t + Duration::minutes(40),
+                    "return",
+                    json!({"return_reason": "该路段属龙潭村管辖"}),
+                    &mut events,
+                )?;
             }
             if matches!(*upto, "handling" | "extension_requested" | "replied") {
                 case = d.step(&case, h, t + Duration::hours(1), "sign", json!({}), &mut events)?;
             }
             if *upto == "extension_requested" {
-                case = d.step(&case, h, t + Duration::hours(3), "request_extension", json!({"extension_days": 5, "extension_reason": "需等待区规划部门意见"}), &mut events)?;
+                case = d.step(
+                    &case,
+                    h,
+                    t + Duration::hours(3),
+                    "request_extension",
+                    json!({"extension_days": 5, "extension_reason": "需等待区规划部门意见"}),
+                    &mut events,
+                )?;
             }
             if *upto == "replied" {
-                case = d.step(&case, h, t + Duration::hours(26), "reply", json!({"reply": "已安排维修，当天修复。", "reply_method": "phone"}), &mut events)?;
+                case = d.step(
+                    &case,
+                    h,
+                    t + Duration::hours(26),
+                    "reply",
+                    json!({"reply": "已安排维修，当天修复。", "reply_method": "phone"}),
+                    &mut events,
+                )?;
             }
-            out.push(ImportCase { case, events, digests: o.digests, query_digest: Some(self.crypto().digest("query", &code)) });
+            out.push(ImportCase {
+                case,
+                events,
+                digests: o.digests,
+                query_digest: Some(self.crypto().digest("query", &code)),
+            });
         }
         Ok(out)
     }

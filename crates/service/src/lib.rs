@@ -72,7 +72,8 @@ fn load_key(config: &Config) -> Result<[u8; 32]> {
     }
     let path = config.data_dir.join("secret.key");
     if path.exists() {
-        let text = std::fs::read_to_string(&path).map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
         return Crypto::parse_key(&text).map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())));
     }
     let key = Crypto::generate_key();
@@ -107,9 +108,10 @@ impl App {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| ServiceError::Internal(format!("{}: {e}", config.data_dir.display())))?;
         let key = load_key(&config)?;
-        let store = Store::connect(&config.database_url(), &StoreOptions { max_connections: config.database.max_connections })
-            .await
-            .map_err(|e| ServiceError::Internal(format!("database: {e}")))?;
+        let store =
+            Store::connect(&config.database_url(), &StoreOptions { max_connections: config.database.max_connections })
+                .await
+                .map_err(|e| ServiceError::Internal(format!("database: {e}")))?;
         store.migrate().await.map_err(|e| ServiceError::Internal(format!("migration: {e}")))?;
         let settings = config.settings();
         let app = Self {
@@ -138,7 +140,8 @@ impl App {
     pub async fn reload(&self) -> Result<()> {
         let mut cal = Calendar::builtin();
         for (year, json) in self.store().calendar_years().await? {
-            let y = YearCalendar::parse_json(&json).map_err(|e| ServiceError::Internal(format!("stored calendar {year}: {e}")))?;
+            let y = YearCalendar::parse_json(&json)
+                .map_err(|e| ServiceError::Internal(format!("stored calendar {year}: {e}")))?;
             cal.insert(y);
         }
         self.set_calendar(cal);
@@ -218,39 +221,47 @@ impl App {
         self.tenants().iter().find(|t| t.id == id).cloned()
     }
 
-    /// A new, unlinked event (the store links it into the chain).
-    pub(crate) fn event(
-        &self,
-        tenant: TenantId,
-        case: Option<CaseId>,
-        actor: &fazhi_domain::case::Actor,
-        action: &str,
-        label: &str,
-        states: (Option<String>, Option<String>),
-        payload: Json,
-        attachments: Vec<String>,
-    ) -> Event {
+    /// A new, unlinked event by `actor` in the actor's tenant, about no case (the store links it
+    /// into the chain). Case events set `case_id`, the states and attachments on the result.
+    pub(crate) fn event(&self, actor: &fazhi_domain::case::Actor, action: &str, label: &str, payload: Json) -> Event {
         Event {
             id: EventId::new(),
-            tenant_id: tenant,
+            tenant_id: actor.tenant_id,
             seq: 0,
-            case_id: case,
+            case_id: None,
             actor_id: actor.user_id,
             actor_name: actor.name.clone(),
             action: action.to_string(),
             action_label: label.to_string(),
-            from_state: states.0,
-            to_state: states.1,
+            from_state: None,
+            to_state: None,
             payload,
-            attachments,
+            attachments: Vec::new(),
             occurred_at: self.now_ms(),
             prev_hash: String::new(),
             hash: String::new(),
+        }
+    }
+
+    /// The event of a workflow action on a case.
+    pub(crate) fn case_event(
+        &self,
+        actor: &fazhi_domain::case::Actor,
+        case: CaseId,
+        e: fazhi_domain::workflow::NewEvent,
+    ) -> Event {
+        Event {
+            case_id: Some(case),
+            from_state: e.from_state,
+            to_state: Some(e.to_state),
+            attachments: e.attachments,
+            ..self.event(actor, &e.action, &e.action_label, Json::Object(e.payload))
         }
     }
 }
 
 /// Store types the other crates use through the service (they do not depend on the store).
 pub use fazhi_store::{
-    AuditFilter, CaseFilter, CaseListItem, ChainReport, Page, Scope, SessionKind, SortField, Tenant, TenantKind, UserRecord,
+    AuditFilter, CaseFilter, CaseListItem, ChainReport, Page, Scope, SessionKind, SortField, Tenant, TenantKind,
+    UserRecord,
 };

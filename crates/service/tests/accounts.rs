@@ -20,7 +20,11 @@ async fn five_failed_logins_lock_the_account_for_fifteen_minutes() {
     assert!(t.app.login("clerk", PASSWORD, SessionKind::Api).await.is_ok());
     // Each failure and the lock are in the audit log.
     let auditor = t.principal("auditor").await;
-    let (events, _) = t.app.audit_log(&auditor, AuditFilter { action: Some("user.".into()), ..Default::default() }, 1, 100).await.unwrap();
+    let (events, _) = t
+        .app
+        .audit_log(&auditor, AuditFilter { action: Some("user.".into()), ..Default::default() }, 1, 100)
+        .await
+        .unwrap();
     let failed = events.iter().filter(|e| e.action == "user.login_failed").count();
     assert_eq!(failed, 5);
     assert!(events.iter().any(|e| e.action == "user.locked"));
@@ -43,15 +47,18 @@ async fn a_temporary_password_must_be_changed_before_anything_else() {
     let admin = t.principal("admin").await;
     let (user, temp) = t
         .app
-        .create_user(&admin, NewUser {
-            tenant: t.town.tenant,
-            unit: t.town.unit("zzzx"),
-            username: "newclerk".into(),
-            display_name: "新受理员".into(),
-            roles: vec![fazhi_domain::role::Role::IntakeClerk],
-            password: None,
-            must_change: false,
-        })
+        .create_user(
+            &admin,
+            NewUser {
+                tenant: t.town.tenant,
+                unit: t.town.unit("zzzx"),
+                username: "newclerk".into(),
+                display_name: "新受理员".into(),
+                roles: vec![fazhi_domain::role::Role::IntakeClerk],
+                password: None,
+                must_change: false,
+            },
+        )
         .await
         .unwrap();
     assert!(user.must_change_password);
@@ -89,20 +96,26 @@ async fn administrator_roles_stand_alone_and_only_the_security_admin_grants_role
     let admin = t.principal("admin").await;
     let err = t
         .app
-        .create_user(&admin, NewUser {
-            tenant: t.town.tenant,
-            unit: t.town.unit("zzzx"),
-            username: "both".into(),
-            display_name: "兼任".into(),
-            roles: vec![fazhi_domain::role::Role::SysAdmin, fazhi_domain::role::Role::AuditAdmin],
-            password: None,
-            must_change: true,
-        })
+        .create_user(
+            &admin,
+            NewUser {
+                tenant: t.town.tenant,
+                unit: t.town.unit("zzzx"),
+                username: "both".into(),
+                display_name: "兼任".into(),
+                roles: vec![fazhi_domain::role::Role::SysAdmin, fazhi_domain::role::Role::AuditAdmin],
+                password: None,
+                must_change: true,
+            },
+        )
         .await
         .unwrap_err();
     assert_eq!(err.to_string(), "角色：系统管理员不能与其他角色兼任（三员分立）");
     let clerk_id = t.town.user("clerk").id;
-    assert!(matches!(t.app.set_roles(&admin, clerk_id, &[fazhi_domain::role::Role::Leader]).await, Err(ServiceError::Forbidden(_))));
+    assert!(matches!(
+        t.app.set_roles(&admin, clerk_id, &[fazhi_domain::role::Role::Leader]).await,
+        Err(ServiceError::Forbidden(_))
+    ));
     let security = t.principal("security").await;
     t.app.set_roles(&security, clerk_id, &[fazhi_domain::role::Role::Leader]).await.unwrap();
     t.app.set_locked(&security, clerk_id, true).await.unwrap();

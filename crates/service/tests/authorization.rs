@@ -62,7 +62,24 @@ fn valid_input(action: &str, t: &TestApp) -> Json {
 async fn each_action_is_open_only_to_its_roles_within_their_scope() {
     let t = TestApp::sqlite().await;
     let kind = t.app.kind("work_order").unwrap().clone();
-    let everyone = ["clerk", "leader", "handler_longtan", "handler_xitang", "grid_longtan", "officer", "reviewer", "mediator", "advisor", "sifasuo", "admin", "security", "auditor", "district", "wq_clerk", "wq_handler"];
+    let everyone = [
+        "clerk",
+        "leader",
+        "handler_longtan",
+        "handler_xitang",
+        "grid_longtan",
+        "officer",
+        "reviewer",
+        "mediator",
+        "advisor",
+        "sifasuo",
+        "admin",
+        "security",
+        "auditor",
+        "district",
+        "wq_clerk",
+        "wq_handler",
+    ];
     let mut principals = Vec::new();
     for u in everyone {
         principals.push((u, t.principal(u).await));
@@ -100,7 +117,14 @@ async fn a_handler_sees_only_the_cases_of_their_unit() {
     let xitang = t.principal("handler_xitang").await;
     let longtan = t.principal("handler_longtan").await;
     let ids = async |p: &Principal| -> Vec<String> {
-        t.app.list(p, &CaseFilter::default(), 1, 50).await.unwrap().items.into_iter().map(|i| i.case.receipt_no).collect()
+        t.app
+            .list(p, &CaseFilter::default(), 1, 50)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|i| i.case.receipt_no)
+            .collect()
     };
     assert_eq!(ids(&longtan).await, vec![at_longtan.receipt_no.clone()]);
     assert!(ids(&xitang).await.is_empty());
@@ -118,10 +142,16 @@ async fn another_town_and_the_administrators_see_nothing_and_the_district_reads_
     let wq = t.principal("wq_clerk").await;
     assert!(t.app.list(&wq, &CaseFilter::default(), 1, 50).await.unwrap().items.is_empty());
     assert!(matches!(t.app.detail(&wq, c.id).await, Err(ServiceError::Forbidden(_))));
-    assert!(matches!(t.app.act(&wq, c.id, "dispatch", &obj(valid_input("dispatch", &t)), 1).await, Err(ServiceError::Forbidden(_))));
+    assert!(matches!(
+        t.app.act(&wq, c.id, "dispatch", &obj(valid_input("dispatch", &t)), 1).await,
+        Err(ServiceError::Forbidden(_))
+    ));
     for admin in ["admin", "security", "auditor"] {
         let p = t.principal(admin).await;
-        assert!(t.app.list(&p, &CaseFilter::default(), 1, 50).await.unwrap().items.is_empty(), "{admin} sees no case data (三员分立)");
+        assert!(
+            t.app.list(&p, &CaseFilter::default(), 1, 50).await.unwrap().items.is_empty(),
+            "{admin} sees no case data (三员分立)"
+        );
     }
     let wq_case = t.app.open_case(&wq, "work_order", &obj(TestApp::work_order_fields())).await.unwrap().case;
     let district = t.principal("district").await;
@@ -129,7 +159,10 @@ async fn another_town_and_the_administrators_see_nothing_and_the_district_reads_
     assert_eq!(seen.total, 2, "both towns of the district");
     assert!(t.app.detail(&district, wq_case.id).await.is_ok());
     // Reading is not acting.
-    assert!(matches!(t.app.act(&district, c.id, "dispatch", &obj(valid_input("dispatch", &t)), 1).await, Err(ServiceError::Forbidden(_))));
+    assert!(matches!(
+        t.app.act(&district, c.id, "dispatch", &obj(valid_input("dispatch", &t)), 1).await,
+        Err(ServiceError::Forbidden(_))
+    ));
 }
 
 #[tokio::test]

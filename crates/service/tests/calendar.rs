@@ -48,7 +48,11 @@ async fn importing_a_year_recomputes_provisional_dates_and_says_so() {
 #[tokio::test]
 async fn a_malformed_calendar_file_changes_nothing() {
     let t = TestApp::sqlite().await;
-    for bad in ["{", r#"{"year": 2027, "days": []}"#, r#"{"year": 2027, "days": [{"name": "x", "date": "2027-02-03", "isOffDay": false}]}"#] {
+    for bad in [
+        "{",
+        r#"{"year": 2027, "days": []}"#,
+        r#"{"year": 2027, "days": [{"name": "x", "date": "2027-02-03", "isOffDay": false}]}"#,
+    ] {
         let err = t.app.import_calendar(bad, "tester").await.unwrap_err();
         assert!(matches!(err, ServiceError::Invalid(_)), "{err:?}");
         assert!(err.to_string().starts_with("日历文件："), "{err}");

@@ -8,8 +8,7 @@ impl Store {
     /// # Errors
     /// Database errors.
     pub async fn calendar_years(&self) -> Result<Vec<(i32, String)>> {
-        let rows: Vec<(i64, String)> =
-            on_reader!(self, pool => sqlx::query_as("SELECT year, data FROM calendar_years ORDER BY year").fetch_all(pool).await)?;
+        let rows: Vec<(i64, String)> = on_reader!(self, pool => sqlx::query_as("SELECT year, data FROM calendar_years ORDER BY year").fetch_all(pool).await)?;
         Ok(rows.into_iter().map(|(y, d)| (i32::try_from(y).unwrap_or(0), d)).collect())
     }
 

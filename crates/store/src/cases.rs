@@ -314,8 +314,7 @@ impl Store {
     /// Database errors.
     pub async fn case_by_receipt(&self, receipt_no: &str, query_digest: &str) -> Result<Option<CaseRecord>> {
         let q = format!("SELECT {CASE_COLS} FROM cases c WHERE c.receipt_no = $1 AND c.query_digest = $2");
-        let row: Option<CaseRow> =
-            on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&q)).bind(receipt_no).bind(query_digest).fetch_optional(pool).await)?;
+        let row: Option<CaseRow> = on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&q)).bind(receipt_no).bind(query_digest).fetch_optional(pool).await)?;
         row.map(CaseRecord::try_from).transpose()
     }
 
@@ -325,8 +324,7 @@ impl Store {
     /// # Errors
     /// Database errors.
     pub async fn case_tenant(&self, id: CaseId) -> Result<Option<TenantId>> {
-        let row: Option<(String,)> =
-            on_reader!(self, pool => sqlx::query_as("SELECT tenant_id FROM cases WHERE id = $1").bind(id.to_string()).fetch_optional(pool).await)?;
+        let row: Option<(String,)> = on_reader!(self, pool => sqlx::query_as("SELECT tenant_id FROM cases WHERE id = $1").bind(id.to_string()).fetch_optional(pool).await)?;
         row.map(|(t,)| TenantId::parse(&t).map_err(corrupt)).transpose()
     }
 
@@ -334,7 +332,13 @@ impl Store {
     ///
     /// # Errors
     /// Database errors.
-    pub async fn list_cases(&self, scope: &Scope, filter: &CaseFilter, page: u32, per_page: u32) -> Result<Page<CaseListItem>> {
+    pub async fn list_cases(
+        &self,
+        scope: &Scope,
+        filter: &CaseFilter,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<CaseListItem>> {
         let per_page = per_page.clamp(1, 1000);
         let page = page.max(1);
         let items = self.list_cases_raw(scope, filter, per_page, (page - 1) * per_page).await?;
@@ -347,8 +351,16 @@ impl Store {
     ///
     /// # Errors
     /// Database errors.
-    pub async fn list_cases_raw(&self, scope: &Scope, filter: &CaseFilter, limit: u32, offset: u32) -> Result<Vec<CaseListItem>> {
-        let mut q = Sql::new(&format!("SELECT {CASE_COLS}, u.name AS unit_name FROM cases c JOIN units u ON u.id = c.unit_id WHERE 1 = 1"));
+    pub async fn list_cases_raw(
+        &self,
+        scope: &Scope,
+        filter: &CaseFilter,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<CaseListItem>> {
+        let mut q = Sql::new(&format!(
+            "SELECT {CASE_COLS}, u.name AS unit_name FROM cases c JOIN units u ON u.id = c.unit_id WHERE 1 = 1"
+        ));
         sql::scope(&mut q, scope);
         sql::filter(&mut q, filter);
         sql::order(&mut q, filter);
@@ -377,8 +389,15 @@ impl Store {
     ///
     /// # Errors
     /// Database errors.
-    pub async fn metric_values(&self, scope: &Scope, metrics: &[&MetricDef], period: &Period) -> Result<HashMap<String, i64>> {
-        let mut by_kind: HashMap<&str, Vec<(&MetricDef, &CaseSet, Option<&str>)>> = HashMap::new();
+    pub async fn metric_values(
+        &self,
+        scope: &Scope,
+        metrics: &[&MetricDef],
+        period: &Period,
+    ) -> Result<HashMap<String, i64>> {
+        // Per kind: each metric, the set it counts, and the data key it sums (None: it counts).
+        type Column<'m> = (&'m MetricDef, &'m CaseSet, Option<&'m str>);
+        let mut by_kind: HashMap<&str, Vec<Column<'_>>> = HashMap::new();
         for m in metrics {
             match &m.measure {
                 Measure::Count { set } => by_kind.entry(set.kind).or_default().push((m, set, None)),
@@ -401,7 +420,10 @@ impl Store {
                     None => "1".to_string(),
                     Some(k) => format!("CAST(c.data->>'{k}' AS BIGINT)"),
                 };
-                cols.push(format!("CAST(COALESCE(SUM(CASE WHEN {} THEN {value} ELSE 0 END), 0) AS BIGINT) AS m{i}", cond.text));
+                cols.push(format!(
+                    "CAST(COALESCE(SUM(CASE WHEN {} THEN {value} ELSE 0 END), 0) AS BIGINT) AS m{i}",
+                    cond.text
+                ));
             }
             q.push(&cols.join(", "));
             q.push(" FROM cases c WHERE 1 = 1");
@@ -426,7 +448,8 @@ impl Store {
     /// Database errors.
     pub async fn provisional_cases(&self) -> Result<Vec<CaseRecord>> {
         let q = format!("SELECT {CASE_COLS} FROM cases c WHERE c.provisional = $1 ORDER BY c.id");
-        let rows: Vec<CaseRow> = on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&q)).bind(true).fetch_all(pool).await)?;
+        let rows: Vec<CaseRow> =
+            on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&q)).bind(true).fetch_all(pool).await)?;
         rows.into_iter().map(CaseRecord::try_from).collect()
     }
 }

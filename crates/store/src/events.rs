@@ -200,10 +200,11 @@ impl Store {
             push("case_id = ?", crate::sql::Arg::Text(c.to_string()));
         }
         let where_ = clauses.join(" AND ");
-        let list = format!("SELECT {EVENT_COLS} FROM events WHERE {where_} ORDER BY occurred_at DESC, seq DESC LIMIT {limit} OFFSET {offset}");
+        let list = format!(
+            "SELECT {EVENT_COLS} FROM events WHERE {where_} ORDER BY occurred_at DESC, seq DESC LIMIT {limit} OFFSET {offset}"
+        );
         let count = format!("SELECT COUNT(*) FROM events WHERE {where_}");
-        let rows: Vec<EventRow> =
-            on_reader!(self, pool => crate::sql::bind_all!(sqlx::query_as(crate::sql::safe(&list)), &args).fetch_all(pool).await)?;
+        let rows: Vec<EventRow> = on_reader!(self, pool => crate::sql::bind_all!(sqlx::query_as(crate::sql::safe(&list)), &args).fetch_all(pool).await)?;
         let (total,): (i64,) = on_reader!(self, pool => crate::sql::bind_all!(sqlx::query_as(crate::sql::safe(&count)), &args).fetch_one(pool).await)?;
         let events = rows.into_iter().map(Event::try_from).collect::<Result<Vec<_>>>()?;
         Ok((events, u64::try_from(total).unwrap_or(0)))
@@ -224,17 +225,23 @@ impl Store {
             .await)?;
         let mut verifier = Verifier::new();
         let mut after = i64::MIN;
-        let sql = format!("SELECT {EVENT_COLS} FROM events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT {PAGE}");
+        let sql =
+            format!("SELECT {EVENT_COLS} FROM events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT {PAGE}");
         let broken = 'walk: loop {
-            let rows: Vec<EventRow> =
-                on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&sql)).bind(&t).bind(after).fetch_all(pool).await)?;
+            let rows: Vec<EventRow> = on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&sql)).bind(&t).bind(after).fetch_all(pool).await)?;
             let n = rows.len();
             for row in rows {
                 let (seq, raw_id, raw_case) = (row.seq, row.id.clone(), row.case_id.clone());
                 after = seq;
                 // A row that no longer even parses was tampered with: report it, do not fail.
                 let Ok(e) = Event::try_from(row) else {
-                    break 'walk Some(ChainBreak { kind: BreakKind::Edited, seq, event_id: raw_id, case: raw_case.clone().unwrap_or_else(|| "—".into()), case_id: raw_case });
+                    break 'walk Some(ChainBreak {
+                        kind: BreakKind::Edited,
+                        seq,
+                        event_id: raw_id,
+                        case: raw_case.clone().unwrap_or_else(|| "—".into()),
+                        case_id: raw_case,
+                    });
                 };
                 match verifier.feed(e) {
                     Ok(()) => {}

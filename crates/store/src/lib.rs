@@ -32,7 +32,6 @@ macro_rules! on_writer {
     };
 }
 
-
 mod calendar;
 mod cases;
 mod events;
@@ -41,9 +40,9 @@ mod sql;
 mod tenants;
 mod users;
 
+pub use cases::receipt_prefix;
 pub use events::{AuditFilter, ChainReport};
 pub use users::FailedLogin;
-pub use cases::receipt_prefix;
 
 pub use cases::{CaseWrite, ImportCase, ImportEvent};
 pub use model::*;
@@ -93,7 +92,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 enum Backend {
     /// One writer connection (SQLite serialises writers anyway; one connection avoids busy
     /// retries) and a pool of readers (WAL lets them read while the writer writes).
-    Sqlite { writer: SqlitePool, reader: SqlitePool },
+    Sqlite {
+        writer: SqlitePool,
+        reader: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -102,8 +104,6 @@ enum Backend {
 pub struct Store {
     backend: Backend,
 }
-
-
 
 /// Options for opening a store.
 #[derive(Debug, Clone)]

@@ -1,8 +1,8 @@
 //! Tenants and units.
 
+use fazhi_domain::event::GENESIS;
 use fazhi_domain::ids::{TenantId, UnitId};
 use fazhi_domain::unit::{Unit, UnitCode, UnitKind, UnitPath};
-use fazhi_domain::event::GENESIS;
 
 use crate::model::{Tenant, TenantKind};
 use crate::{Result, Store, StoreError};
@@ -97,7 +97,8 @@ impl Store {
     /// Database errors.
     pub async fn tenants(&self) -> Result<Vec<Tenant>> {
         let sql = format!("SELECT {TENANT_COLS} FROM tenants ORDER BY code");
-        let rows: Vec<TenantRow> = on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&sql)).fetch_all(pool).await)?;
+        let rows: Vec<TenantRow> =
+            on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&sql)).fetch_all(pool).await)?;
         rows.into_iter().map(Tenant::try_from).collect()
     }
 
@@ -105,8 +106,7 @@ impl Store {
     /// Database errors.
     pub async fn tenant(&self, id: TenantId) -> Result<Option<Tenant>> {
         let sql = format!("SELECT {TENANT_COLS} FROM tenants WHERE id = $1");
-        let row: Option<TenantRow> =
-            on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&sql)).bind(id.to_string()).fetch_optional(pool).await)?;
+        let row: Option<TenantRow> = on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&sql)).bind(id.to_string()).fetch_optional(pool).await)?;
         row.map(Tenant::try_from).transpose()
     }
 
@@ -114,7 +114,8 @@ impl Store {
     /// Database errors.
     pub async fn tenant_by_code(&self, code: &str) -> Result<Option<Tenant>> {
         let sql = format!("SELECT {TENANT_COLS} FROM tenants WHERE code = $1");
-        let row: Option<TenantRow> = on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&sql)).bind(code).fetch_optional(pool).await)?;
+        let row: Option<TenantRow> =
+            on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&sql)).bind(code).fetch_optional(pool).await)?;
         row.map(Tenant::try_from).transpose()
     }
 
@@ -161,8 +162,7 @@ impl Store {
     /// Database errors.
     pub async fn units(&self, tenant: TenantId) -> Result<Vec<Unit>> {
         let sql = format!("SELECT {UNIT_COLS} FROM units WHERE tenant_id = $1 ORDER BY path");
-        let rows: Vec<UnitRow> =
-            on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&sql)).bind(tenant.to_string()).fetch_all(pool).await)?;
+        let rows: Vec<UnitRow> = on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&sql)).bind(tenant.to_string()).fetch_all(pool).await)?;
         rows.into_iter().map(Unit::try_from).collect()
     }
 
@@ -172,7 +172,8 @@ impl Store {
     /// Database errors.
     pub async fn all_units(&self) -> Result<Vec<Unit>> {
         let sql = format!("SELECT {UNIT_COLS} FROM units ORDER BY tenant_id, path");
-        let rows: Vec<UnitRow> = on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&sql)).fetch_all(pool).await)?;
+        let rows: Vec<UnitRow> =
+            on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&sql)).fetch_all(pool).await)?;
         rows.into_iter().map(Unit::try_from).collect()
     }
 }

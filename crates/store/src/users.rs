@@ -164,7 +164,13 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::NotFound`].
-    pub async fn record_login_failure(&self, id: UserId, now: i64, threshold: i64, lock_ms: i64) -> Result<FailedLogin> {
+    pub async fn record_login_failure(
+        &self,
+        id: UserId,
+        now: i64,
+        threshold: i64,
+        lock_ms: i64,
+    ) -> Result<FailedLogin> {
         let until = now + lock_ms;
         let row: Option<(i64, Option<i64>)> = on_writer!(self, pool => sqlx::query_as(
             "UPDATE users SET \

@@ -83,7 +83,12 @@ async fn an_action_writes_case_event_and_outbox_together_and_a_stale_version_wri
         let dispatch = obj(json!({"unit": t.town.unit("longtan").to_string()}));
         let after = t.app.act(&clerk, c.id, "dispatch", &dispatch, 1).await.unwrap();
         assert_eq!(after.version, 2);
-        let outbox = t.app.store().execute_raw("UPDATE outbox SET topic = topic WHERE topic = 'case.work_order.dispatch'").await.unwrap();
+        let outbox = t
+            .app
+            .store()
+            .execute_raw("UPDATE outbox SET topic = topic WHERE topic = 'case.work_order.dispatch'")
+            .await
+            .unwrap();
         assert_eq!(outbox, 1, "one outbox row for the action");
 
         // Someone else acted at version 2; a form still at version 1 is refused and changes nothing.
@@ -125,14 +130,18 @@ async fn scopes_are_applied_in_sql() {
         let clerk = t.principal("clerk").await;
         let a = open(&t, &clerk, "派往龙潭").await;
         let b = open(&t, &clerk, "派往西塘").await;
-        t.app.act(&clerk, a.id, "dispatch", &obj(json!({"unit": t.town.unit("longtan").to_string()})), 1).await.unwrap();
+        t.app
+            .act(&clerk, a.id, "dispatch", &obj(json!({"unit": t.town.unit("longtan").to_string()})), 1)
+            .await
+            .unwrap();
         t.app.act(&clerk, b.id, "dispatch", &obj(json!({"unit": t.town.unit("xitang").to_string()})), 1).await.unwrap();
         let wq = t.principal("wq_clerk").await;
         let c = open(&t, &wq, "温泉镇的").await;
         let s = t.app.store();
         let f = CaseFilter::default();
         let titles = async |scope: &Scope| {
-            let mut v: Vec<String> = s.list_cases(scope, &f, 1, 50).await.unwrap().items.into_iter().map(|i| i.case.title).collect();
+            let mut v: Vec<String> =
+                s.list_cases(scope, &f, 1, 50).await.unwrap().items.into_iter().map(|i| i.case.title).collect();
             v.sort();
             v
         };
@@ -175,7 +184,16 @@ async fn list_filters_sort_and_page() {
         // The receipt number is searchable.
         assert_eq!(list(CaseFilter { text: Some("000002".into()), ..Default::default() }).await.total, 1);
         assert_eq!(list(CaseFilter { urgency: Some("urgent".into()), ..Default::default() }).await.total, 1);
-        assert_eq!(list(CaseFilter { states: vec!["registered".into()], kind: Some("work_order".into()), ..Default::default() }).await.total, 5);
+        assert_eq!(
+            list(CaseFilter {
+                states: vec!["registered".into()],
+                kind: Some("work_order".into()),
+                ..Default::default()
+            })
+            .await
+            .total,
+            5
+        );
         // The urgent one (1 wd) is due 09-29; on 10-08 it is overdue, the others (10-10) are not.
         let overdue = list(CaseFilter { overdue_on: parse_date("2024-10-08").ok(), ..Default::default() }).await;
         assert_eq!(overdue.total, 1);
@@ -186,7 +204,10 @@ async fn list_filters_sort_and_page() {
         let p1 = s.list_cases(&scope, &CaseFilter::default(), 1, 2).await.unwrap();
         let p3 = s.list_cases(&scope, &CaseFilter::default(), 3, 2).await.unwrap();
         assert_eq!((p1.items.len(), p3.items.len(), p1.total), (2, 1, 5));
-        assert_eq!(p1.items[0].case.title, "工单0", "default order is oldest first by opened_at ascending unless asked");
+        assert_eq!(
+            p1.items[0].case.title, "工单0",
+            "default order is oldest first by opened_at ascending unless asked"
+        );
         let newest = list(CaseFilter { descending: true, ..Default::default() }).await;
         assert_eq!(newest.items[0].case.title, "工单4");
         let opened_to = list(CaseFilter { opened_to: parse_date("2024-09-26").ok(), ..Default::default() }).await;
@@ -204,9 +225,15 @@ async fn metric_values_count_in_one_pass() {
         for i in 0..3 {
             let c = open(&t, &clerk, &format!("工单{i}")).await;
             if i < 2 {
-                t.app.act(&clerk, c.id, "dispatch", &obj(json!({"unit": t.town.unit("longtan").to_string()})), 1).await.unwrap();
+                t.app
+                    .act(&clerk, c.id, "dispatch", &obj(json!({"unit": t.town.unit("longtan").to_string()})), 1)
+                    .await
+                    .unwrap();
                 t.app.act(&handler, c.id, "sign", &Map::new(), 2).await.unwrap();
-                t.app.act(&handler, c.id, "reply", &obj(json!({"reply": "已修复", "reply_method": "phone"})), 3).await.unwrap();
+                t.app
+                    .act(&handler, c.id, "reply", &obj(json!({"reply": "已修复", "reply_method": "phone"})), 3)
+                    .await
+                    .unwrap();
             }
             if i == 0 {
                 t.app.act(&clerk, c.id, "callback", &obj(json!({"result": "unsatisfied"})), 4).await.unwrap();
@@ -214,13 +241,23 @@ async fn metric_values_count_in_one_pass() {
         }
         let cat = Catalogue::standard(t.app.settings());
         let defs: Vec<_> = cat.of_kind("work_order").collect();
-        let raw = t.app.store().metric_values(&Scope::Tenant(t.town.tenant), &defs, &Period::year(2024).unwrap()).await.unwrap();
+        let raw = t
+            .app
+            .store()
+            .metric_values(&Scope::Tenant(t.town.tenant), &defs, &Period::year(2024).unwrap())
+            .await
+            .unwrap();
         assert_eq!(raw["work_order.accepted"], 3);
         assert_eq!(raw["work_order.closed"], 1, "the reopened one is open again");
         assert_eq!(raw["work_order.callbacks"], 1);
         assert_eq!(raw["work_order.satisfied"], 0);
         assert_eq!(raw["work_order.reopened"], 1);
-        let none = t.app.store().metric_values(&Scope::Tenant(t.town.tenant), &defs, &Period::year(2023).unwrap()).await.unwrap();
+        let none = t
+            .app
+            .store()
+            .metric_values(&Scope::Tenant(t.town.tenant), &defs, &Period::year(2023).unwrap())
+            .await
+            .unwrap();
         assert_eq!(none["work_order.accepted"], 0);
     })
     .await;
@@ -247,7 +284,10 @@ async fn tampered(sql: &str) -> Vec<(Backend, Option<BreakKind>, Vec<String>)> {
         let clerk = t.principal("clerk").await;
         for i in 0..3 {
             let c = open(&t, &clerk, &format!("工单{i}")).await;
-            t.app.act(&clerk, c.id, "dispatch", &obj(json!({"unit": t.town.unit("longtan").to_string()})), 1).await.unwrap();
+            t.app
+                .act(&clerk, c.id, "dispatch", &obj(json!({"unit": t.town.unit("longtan").to_string()})), 1)
+                .await
+                .unwrap();
         }
         let clean = t.app.store().verify_chain(t.town.tenant, |_| {}).await.unwrap();
         assert!(clean.broken.is_none() && clean.mismatched_cases.is_empty(), "{clean:?}");
@@ -313,7 +353,9 @@ async fn verification_finds_reordered_events() {
 
 #[tokio::test]
 async fn verification_finds_a_case_row_edited_behind_the_chain() {
-    for (b, kind, mismatched) in tampered("UPDATE cases SET state = 'archived' WHERE receipt_no = 'AT-GD-2024-000002'").await {
+    for (b, kind, mismatched) in
+        tampered("UPDATE cases SET state = 'archived' WHERE receipt_no = 'AT-GD-2024-000002'").await
+    {
         assert_eq!(kind, None, "{b:?}: the chain itself is intact");
         assert_eq!(mismatched, vec!["AT-GD-2024-000002".to_string()]);
     }

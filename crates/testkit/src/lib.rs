@@ -38,7 +38,9 @@ pub fn postgres_url() -> Option<String> {
         Ok(u) if !u.trim().is_empty() => Some(u),
         _ => {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("CI=true but FAZHI_TEST_DATABASE_URL is not set: the PostgreSQL half of the tests cannot be skipped under CI");
+                panic!(
+                    "CI=true but FAZHI_TEST_DATABASE_URL is not set: the PostgreSQL half of the tests cannot be skipped under CI"
+                );
             }
             static SAID: OnceLock<()> = OnceLock::new();
             SAID.get_or_init(|| eprintln!("skipping PostgreSQL tests: FAZHI_TEST_DATABASE_URL is not set"));
@@ -74,14 +76,25 @@ impl TestDb {
     pub async fn postgres() -> Option<Self> {
         let admin = postgres_url()?;
         let name = format!("fazhi_t_{}", uuid::Uuid::now_v7().simple());
-        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.expect("connect to FAZHI_TEST_DATABASE_URL");
-        sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("create test database");
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
+            .await
+            .expect("connect to FAZHI_TEST_DATABASE_URL");
+        sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .expect("create test database");
         let _ = sqlx::Connection::close(conn).await;
         let url = match admin.rfind('/') {
-            Some(i) if admin[..i].contains("://") && i > admin.find("://").map_or(0, |j| j + 2) => format!("{}/{name}", &admin[..i]),
+            Some(i) if admin[..i].contains("://") && i > admin.find("://").map_or(0, |j| j + 2) => {
+                format!("{}/{name}", &admin[..i])
+            }
             _ => format!("{}/{name}", admin.trim_end_matches('/')),
         };
-        Some(Self { backend: Backend::Postgres, url, dir: tempfile::tempdir().expect("temporary directory"), pg: Some((admin, name)) })
+        Some(Self {
+            backend: Backend::Postgres,
+            url,
+            dir: tempfile::tempdir().expect("temporary directory"),
+            pg: Some((admin, name)),
+        })
     }
 
     /// SQLite always, then PostgreSQL when configured: the backends a contract test runs on.
@@ -102,7 +115,11 @@ impl Drop for TestDb {
                 let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
                 rt.block_on(async {
                     if let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await {
-                        let _ = sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await;
+                        let _ = sqlx::Executor::execute(
+                            &mut conn,
+                            sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")),
+                        )
+                        .await;
                     }
                 });
             })
@@ -147,6 +164,19 @@ pub struct TestApp {
     pub db: TestDb,
 }
 
+/// The app on `db` with no tenants at all (the demo loader and the CLI start from there), the
+/// way `serve` builds it, on a clock set to `at`.
+pub async fn bare_app(db: &TestDb, at: OffsetDateTime) -> (App, Arc<FixedClock>) {
+    let mut config = Config::load(None, std::iter::empty()).expect("default config");
+    config.data_dir = db.dir.path().to_path_buf();
+    config.database.url = Secret(db.url.clone());
+    config.database.max_connections = 4;
+    config.security.data_key = Secret("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into());
+    let clock = Arc::new(FixedClock::new(at));
+    let app = App::open(config, clock.clone()).await.expect("open app");
+    (app, clock)
+}
+
 /// A password hash computed once per test process (argon2 is slow on purpose).
 fn fixture_hash(app: &App) -> String {
     static HASH: OnceLock<String> = OnceLock::new();
@@ -181,13 +211,7 @@ impl TestApp {
 
     /// The app on `db`, with the fixture town, at [`FRIDAY`].
     pub async fn on(db: TestDb) -> Self {
-        let mut config = Config::load(None, std::iter::empty()).expect("default config");
-        config.data_dir = db.dir.path().to_path_buf();
-        config.database.url = Secret(db.url.clone());
-        config.database.max_connections = 4;
-        config.security.data_key = Secret("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into());
-        let clock = Arc::new(FixedClock::new(FRIDAY));
-        let app = App::open(config, clock.clone()).await.expect("open app");
+        let (app, clock) = bare_app(&db, FRIDAY).await;
         let town = Self::build_town(&app).await;
         let router = fazhi_web::router(app.clone());
         Self { app, clock, router, town, db }
@@ -199,7 +223,12 @@ impl TestApp {
         let wq = app.create_tenant("WQ", "温泉镇", TenantKind::Town, Some(district.id)).await.expect("other town");
         let mut units: HashMap<&'static str, Unit> = HashMap::new();
         let mk = |t: TenantId| Actor::system(t);
-        let add = async |tenant: TenantId, parent: Option<&str>, code: &'static str, name: &str, kind: UnitKind, units: &mut HashMap<&'static str, Unit>| {
+        let add = async |tenant: TenantId,
+                         parent: Option<&str>,
+                         code: &'static str,
+                         name: &str,
+                         kind: UnitKind,
+                         units: &mut HashMap<&'static str, Unit>| {
             let p = parent.map(|c| units[c].id);
             let u = app.create_unit_as(&mk(tenant), tenant, p, code, name, kind).await.expect("unit");
             units.insert(code, u);
@@ -264,14 +293,25 @@ impl TestApp {
     /// Logs a fixture user in through the API and returns the bearer token.
     pub async fn token(&self, username: &str) -> String {
         let (status, body) = self
-            .request(Method::POST, "/api/v1/auth/login", None, Some(serde_json::json!({"username": username, "password": PASSWORD})))
+            .request(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(serde_json::json!({"username": username, "password": PASSWORD})),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "login {username}: {body}");
         body["token"].as_str().expect("token").to_string()
     }
 
     /// Sends a request to the router in-process.
-    pub async fn request(&self, method: Method, uri: &str, token: Option<&str>, body: Option<Json>) -> (StatusCode, Json) {
+    pub async fn request(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Json>,
+    ) -> (StatusCode, Json) {
         let mut req = Request::builder().method(method).uri(uri);
         if let Some(t) = token {
             req = req.header("authorization", format!("Bearer {t}"));
@@ -289,7 +329,8 @@ impl TestApp {
         let resp = self.router.clone().oneshot(req).await.expect("response");
         let status = resp.status();
         let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-        let json = serde_json::from_slice(&bytes).unwrap_or_else(|_| Json::String(String::from_utf8_lossy(&bytes).into_owned()));
+        let json = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Json::String(String::from_utf8_lossy(&bytes).into_owned()));
         (status, json)
     }
 

@@ -59,7 +59,11 @@ impl From<ServiceError> for ApiError {
         let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         Self {
             status,
-            body: ErrorBody { code: e.code().into(), message: e.to_string(), fields: e.fields().iter().map(FieldErrorBody::from).collect() },
+            body: ErrorBody {
+                code: e.code().into(),
+                message: e.to_string(),
+                fields: e.fields().iter().map(FieldErrorBody::from).collect(),
+            },
         }
     }
 }

@@ -7,7 +7,14 @@ use fazhi_testkit::TestApp;
 use serde_json::{Value as Json, json};
 
 async fn opened(t: &TestApp, token: &str) -> Json {
-    let (s, body) = t.request(Method::POST, "/api/v1/cases", Some(token), Some(json!({"kind": "work_order", "fields": TestApp::work_order_fields()}))).await;
+    let (s, body) = t
+        .request(
+            Method::POST,
+            "/api/v1/cases",
+            Some(token),
+            Some(json!({"kind": "work_order", "fields": TestApp::work_order_fields()})),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     body
 }
@@ -25,7 +32,15 @@ async fn the_openapi_document_describes_every_route() {
     let (s, doc) = t.request(Method::GET, "/api/v1/openapi.json", None, None).await;
     assert_eq!(s, StatusCode::OK);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/v1/auth/login", "/api/v1/cases", "/api/v1/cases/{id}", "/api/v1/cases/{id}/actions/{action}", "/api/v1/metrics", "/api/v1/kinds", "/api/v1/me"] {
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/cases",
+        "/api/v1/cases/{id}",
+        "/api/v1/cases/{id}/actions/{action}",
+        "/api/v1/metrics",
+        "/api/v1/kinds",
+        "/api/v1/me",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
     }
     assert!(doc["components"]["schemas"].get("ErrorBody").is_some());
@@ -44,9 +59,16 @@ async fn a_work_order_goes_through_its_whole_journey_over_the_api() {
     assert_eq!(body["case"]["due_on"], "2024-10-10");
     let id = body["case"]["id"].as_str().unwrap().to_string();
     let act = async |token: &str, action: &str, version: i64, fields: Json| {
-        t.request(Method::POST, &format!("/api/v1/cases/{id}/actions/{action}"), Some(token), Some(json!({"version": version, "fields": fields}))).await
+        t.request(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/actions/{action}"),
+            Some(token),
+            Some(json!({"version": version, "fields": fields})),
+        )
+        .await
     };
-    let (s, c) = act(&clerk, "dispatch", 1, json!({"unit": t.town.unit("longtan").to_string(), "note": "请办理"})).await;
+    let (s, c) =
+        act(&clerk, "dispatch", 1, json!({"unit": t.town.unit("longtan").to_string(), "note": "请办理"})).await;
     assert_eq!((s, c["state"].as_str()), (StatusCode::OK, Some("dispatched")), "{c}");
     assert_eq!(c["unit"]["name"], "龙潭村");
     assert_eq!(act(&handler, "sign", 2, json!({})).await.0, StatusCode::OK);
@@ -56,12 +78,18 @@ async fn a_work_order_goes_through_its_whole_journey_over_the_api() {
     assert_eq!((s, c["state"].as_str(), c["phase"].as_str()), (StatusCode::OK, Some("archived"), Some("archived")));
     let (s, d) = t.request(Method::GET, &format!("/api/v1/cases/{id}"), Some(&clerk), None).await;
     assert_eq!(s, StatusCode::OK);
-    let actions: Vec<&str> = d["timeline"].as_array().unwrap().iter().map(|e| e["action_label"].as_str().unwrap()).collect();
+    let actions: Vec<&str> =
+        d["timeline"].as_array().unwrap().iter().map(|e| e["action_label"].as_str().unwrap()).collect();
     assert_eq!(actions, vec!["登记", "派单", "签收", "办结", "回访", "归档"]);
     assert!(d["clocks"][0]["explanation"].as_array().unwrap().iter().any(|s| s.as_str().unwrap().contains("调休上班")));
     let (s, m) = t.request(Method::GET, "/api/v1/metrics?kind=work_order&year=2024", Some(&clerk), None).await;
     assert_eq!(s, StatusCode::OK);
-    let fig = |code: &str| m["figures"].as_array().unwrap().iter().find(|f| f["code"] == code).unwrap()["display"].as_str().unwrap().to_string();
+    let fig = |code: &str| {
+        m["figures"].as_array().unwrap().iter().find(|f| f["code"] == code).unwrap()["display"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
     assert_eq!(fig("work_order.accepted"), "1");
     assert_eq!(fig("work_order.close_rate"), "100.00%");
     assert_eq!(fig("work_order.satisfaction_rate"), "100.00%");
@@ -71,7 +99,13 @@ async fn a_work_order_goes_through_its_whole_journey_over_the_api() {
     assert_eq!(close_rate["display"], "—", "no denominator, no rate");
 }
 
-async fn status_code(t: &TestApp, method: Method, uri: &str, token: Option<&str>, body: Option<Json>) -> (u16, String, Json) {
+async fn status_code(
+    t: &TestApp,
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Json>,
+) -> (u16, String, Json) {
     let (s, b) = t.request(method, uri, token, body).await;
     (s.as_u16(), b["code"].as_str().unwrap_or_default().to_string(), b)
 }
@@ -86,7 +120,13 @@ async fn bad_input_is_answered_with_a_clear_error_and_changes_nothing() {
     let action = |a: &str| format!("/api/v1/cases/{id}/actions/{a}");
 
     // Malformed JSON.
-    let raw = Request::builder().method(Method::POST).uri("/api/v1/cases").header("authorization", format!("Bearer {clerk}")).header("content-type", "application/json").body(Body::from("{\"kind\": ")).unwrap();
+    let raw = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/cases")
+        .header("authorization", format!("Bearer {clerk}"))
+        .header("content-type", "application/json")
+        .body(Body::from("{\"kind\": "))
+        .unwrap();
     let (s, b) = t.send(raw).await;
     assert_eq!((s.as_u16(), b["code"].as_str()), (400, Some("bad_request")), "{b}");
     assert!(b["message"].as_str().unwrap().starts_with("请求体不是有效的JSON"));
@@ -94,41 +134,83 @@ async fn bad_input_is_answered_with_a_clear_error_and_changes_nothing() {
     let raw = Request::builder().method(Method::POST).uri("/api/v1/auth/login").body(Body::from("username=x")).unwrap();
     assert_eq!(t.send(raw).await.0.as_u16(), 400);
     // Unknown kind.
-    let (s, code, _) = status_code(&t, Method::POST, "/api/v1/cases", Some(&clerk), Some(json!({"kind": "spaceship", "fields": {}}))).await;
+    let (s, code, _) =
+        status_code(&t, Method::POST, "/api/v1/cases", Some(&clerk), Some(json!({"kind": "spaceship", "fields": {}})))
+            .await;
     assert_eq!((s, code.as_str()), (400, "unknown_kind"));
     // Unknown top-level member.
-    let (s, code, _) = status_code(&t, Method::POST, "/api/v1/cases", Some(&clerk), Some(json!({"kind": "work_order", "fields": {}, "x": 1}))).await;
+    let (s, code, _) = status_code(
+        &t,
+        Method::POST,
+        "/api/v1/cases",
+        Some(&clerk),
+        Some(json!({"kind": "work_order", "fields": {}, "x": 1})),
+    )
+    .await;
     assert_eq!((s, code.as_str()), (400, "bad_request"));
     // Missing required fields, an invalid 身份证号, an over-long title: all named.
     let mut f = TestApp::work_order_fields();
     f["caller_idcard"] = json!("440524188001010015");
     f["title"] = json!("长".repeat(101));
     f.as_object_mut().unwrap().remove("content");
-    let (s, code, b) = status_code(&t, Method::POST, "/api/v1/cases", Some(&clerk), Some(json!({"kind": "work_order", "fields": f}))).await;
+    let (s, code, b) =
+        status_code(&t, Method::POST, "/api/v1/cases", Some(&clerk), Some(json!({"kind": "work_order", "fields": f})))
+            .await;
     assert_eq!((s, code.as_str()), (400, "invalid_input"));
     let fields: Vec<&str> = b["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert!(fields.contains(&"caller_idcard") && fields.contains(&"title") && fields.contains(&"content"), "{b}");
     assert!(b["message"].as_str().unwrap().contains("来电人身份证号码：校验位不正确，请核对最后一位"));
     // Action not allowed in this state.
-    let (s, code, b) = status_code(&t, Method::POST, &action("archive"), Some(&clerk), Some(json!({"version": 1}))).await;
+    let (s, code, b) =
+        status_code(&t, Method::POST, &action("archive"), Some(&clerk), Some(json!({"version": 1}))).await;
     assert_eq!((s, code.as_str()), (409, "wrong_state"));
     assert_eq!(b["message"], "当前状态为“待派单”，不能执行“归档”");
     // Unknown action.
-    let (s, code, _) = status_code(&t, Method::POST, &action("teleport"), Some(&clerk), Some(json!({"version": 1}))).await;
+    let (s, code, _) =
+        status_code(&t, Method::POST, &action("teleport"), Some(&clerk), Some(json!({"version": 1}))).await;
     assert_eq!((s, code.as_str()), (400, "unknown_action"));
     // Missing version.
-    let (s, code, _) = status_code(&t, Method::POST, &action("dispatch"), Some(&clerk), Some(json!({"fields": {}}))).await;
+    let (s, code, _) =
+        status_code(&t, Method::POST, &action("dispatch"), Some(&clerk), Some(json!({"fields": {}}))).await;
     assert_eq!((s, code.as_str()), (400, "bad_request"));
     // A rule of the procedure.
-    let (s, code, _) = status_code(&t, Method::POST, &action("dispatch"), Some(&clerk), Some(json!({"version": 1, "fields": {"unit": t.town.unit("zzzx").to_string()}}))).await;
+    let (s, code, _) = status_code(
+        &t,
+        Method::POST,
+        &action("dispatch"),
+        Some(&clerk),
+        Some(json!({"version": 1, "fields": {"unit": t.town.unit("zzzx").to_string()}})),
+    )
+    .await;
     assert_eq!((s, code.as_str()), (422, "rule_violated"));
     // Role not allowed.
-    let (s, code, _) = status_code(&t, Method::POST, &action("dispatch"), Some(&handler), Some(json!({"version": 1, "fields": {"unit": t.town.unit("longtan").to_string()}}))).await;
+    let (s, code, _) = status_code(
+        &t,
+        Method::POST,
+        &action("dispatch"),
+        Some(&handler),
+        Some(json!({"version": 1, "fields": {"unit": t.town.unit("longtan").to_string()}})),
+    )
+    .await;
     assert_eq!((s, code.as_str()), (403, "forbidden"));
     // A stale version.
-    let ok = t.request(Method::POST, &action("dispatch"), Some(&clerk), Some(json!({"version": 1, "fields": {"unit": t.town.unit("longtan").to_string()}}))).await;
+    let ok = t
+        .request(
+            Method::POST,
+            &action("dispatch"),
+            Some(&clerk),
+            Some(json!({"version": 1, "fields": {"unit": t.town.unit("longtan").to_string()}})),
+        )
+        .await;
     assert_eq!(ok.0, StatusCode::OK);
-    let (s, code, b) = status_code(&t, Method::POST, &action("supervise"), Some(&t.token("leader").await), Some(json!({"version": 1, "fields": {"note": "快"}}))).await;
+    let (s, code, b) = status_code(
+        &t,
+        Method::POST,
+        &action("supervise"),
+        Some(&t.token("leader").await),
+        Some(json!({"version": 1, "fields": {"note": "快"}})),
+    )
+    .await;
     assert_eq!((s, code.as_str()), (409, "stale_version"), "{b}");
     // Nothing of the refused requests was written: two events only.
     let (_, d) = t.request(Method::GET, &format!("/api/v1/cases/{id}"), Some(&clerk), None).await;
@@ -143,13 +225,34 @@ async fn authentication_errors_have_the_same_shape() {
     assert_eq!((s, code.as_str()), (401, "unauthenticated"));
     let (s, code, _) = status_code(&t, Method::GET, "/api/v1/cases", Some("not-a-token"), None).await;
     assert_eq!((s, code.as_str()), (401, "unauthenticated"));
-    let (s, code, b) = status_code(&t, Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "clerk", "password": "nope"}))).await;
+    let (s, code, b) = status_code(
+        &t,
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"username": "clerk", "password": "nope"})),
+    )
+    .await;
     assert_eq!((s, code.as_str()), (401, "bad_credentials"));
     assert_eq!(b["message"], "用户名或密码不正确");
     for _ in 0..4 {
-        status_code(&t, Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "clerk", "password": "nope"}))).await;
+        status_code(
+            &t,
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "clerk", "password": "nope"})),
+        )
+        .await;
     }
-    let (s, code, _) = status_code(&t, Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "clerk", "password": fazhi_testkit::PASSWORD}))).await;
+    let (s, code, _) = status_code(
+        &t,
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"username": "clerk", "password": fazhi_testkit::PASSWORD})),
+    )
+    .await;
     assert_eq!((s, code.as_str()), (403, "account_locked"));
 }
 

@@ -325,6 +325,8 @@ fn an_order_cannot_be_dispatched_back_to_the_intake_desk() {
     let kind = kind(&town.settings);
     let c = case_in("registered", &town, &kind);
     let clerk = town.actor(town.center, &[Role::IntakeClerk]);
-    let err = kind.act(&c, "dispatch", &obj(json!({"unit": town.center.to_string()})), &town.ctx(&clerk, FRIDAY)).unwrap_err();
+    let err = kind
+        .act(&c, "dispatch", &obj(json!({"unit": town.center.to_string()})), &town.ctx(&clerk, FRIDAY))
+        .unwrap_err();
     assert_eq!(err, ActionError::Refused("不能派给受理单位自身，请选择承办单位".into()));
 }

@@ -158,7 +158,9 @@ impl CaseDto {
     pub fn from(app: &App, c: &CaseRecord) -> Self {
         let kind = app.kinds().get(&c.kind);
         let today = local_date(app.now());
-        let label = |field: &str, code: &Option<String>| code.as_ref().and_then(|v| kind.and_then(|k| k.choice_label(field, v)));
+        let label = |field: &str, code: &Option<String>| {
+            code.as_ref().and_then(|v| kind.and_then(|k| k.choice_label(field, v)))
+        };
         Self {
             id: c.id.to_string(),
             kind: c.kind.clone(),
@@ -291,7 +293,15 @@ impl From<&FieldDef> for FieldDto {
             FieldKind::Phone => ("phone", vec![], None),
             FieldKind::Bool => ("bool", vec![], None),
         };
-        Self { name: f.name.into(), label: f.label.into(), kind: kind.into(), required: f.required, help: f.help.map(Into::into), options, max_length }
+        Self {
+            name: f.name.into(),
+            label: f.label.into(),
+            kind: kind.into(),
+            required: f.required,
+            help: f.help.map(Into::into),
+            options,
+            max_length,
+        }
     }
 }
 
@@ -359,7 +369,12 @@ impl From<&KindDef> for KindDto {
         Self {
             slug: k.slug.into(),
             label: k.label.into(),
-            states: k.workflow.states.iter().map(|s| StateDto { code: s.code.into(), label: s.label.into(), phase: s.phase.code().into() }).collect(),
+            states: k
+                .workflow
+                .states
+                .iter()
+                .map(|s| StateDto { code: s.code.into(), label: s.label.into(), phase: s.phase.code().into() })
+                .collect(),
             open: ActionDto::from(&k.workflow.open),
             actions: k.workflow.actions.iter().map(ActionDto::from).collect(),
         }

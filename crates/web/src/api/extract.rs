@@ -41,8 +41,12 @@ impl<T: DeserializeOwned> FromRequest<App> for JsonBody<T> {
             Err(JsonRejection::MissingJsonContentType(_)) => {
                 Err(ApiError::bad_request("请求体应为JSON（Content-Type: application/json）"))
             }
-            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::bad_request(format!("请求体不是有效的JSON：{}", e.body_text()))),
-            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::bad_request(format!("请求体字段不正确：{}", e.body_text()))),
+            Err(JsonRejection::JsonSyntaxError(e)) => {
+                Err(ApiError::bad_request(format!("请求体不是有效的JSON：{}", e.body_text())))
+            }
+            Err(JsonRejection::JsonDataError(e)) => {
+                Err(ApiError::bad_request(format!("请求体字段不正确：{}", e.body_text())))
+            }
             Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
@@ -62,7 +66,9 @@ impl<T: DeserializeOwned> FromRequestParts<App> for QueryOf<T> {
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, app).await {
             Ok(axum::extract::Query(v)) => Ok(Self(v)),
-            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(ApiError::bad_request(format!("查询参数不正确：{}", e.body_text()))),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
+                Err(ApiError::bad_request(format!("查询参数不正确：{}", e.body_text())))
+            }
             Err(e) => Err(ApiError::bad_request(format!("查询参数不正确：{}", e.body_text()))),
         }
     }

@@ -75,7 +75,11 @@ async fn logout(State(app): State<App>, ApiUser(p): ApiUser) -> ApiResult<Status
 /// Change one's own password (required after a temporary password).
 #[utoipa::path(post, path = "/api/v1/auth/password", request_body = PasswordRequest, tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 400, body = ErrorBody)))]
-async fn change_password(State(app): State<App>, ApiUser(p): ApiUser, JsonBody(req): JsonBody<PasswordRequest>) -> ApiResult<StatusCode> {
+async fn change_password(
+    State(app): State<App>,
+    ApiUser(p): ApiUser,
+    JsonBody(req): JsonBody<PasswordRequest>,
+) -> ApiResult<StatusCode> {
     app.change_password(&p, &req.current_password, &req.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -97,9 +101,16 @@ async fn kinds(State(app): State<App>, ApiUser(p): ApiUser) -> ApiResult<Json<Ve
 #[utoipa::path(post, path = "/api/v1/cases", request_body = OpenRequest, tag = "cases", security(("bearer" = [])),
     responses((status = 201, body = OpenResponse), (status = 400, body = ErrorBody, description = "invalid_input / unknown_kind / bad_request"),
         (status = 403, body = ErrorBody)))]
-async fn open_case(State(app): State<App>, ApiUser(p): ApiUser, JsonBody(req): JsonBody<OpenRequest>) -> ApiResult<(StatusCode, Json<OpenResponse>)> {
+async fn open_case(
+    State(app): State<App>,
+    ApiUser(p): ApiUser,
+    JsonBody(req): JsonBody<OpenRequest>,
+) -> ApiResult<(StatusCode, Json<OpenResponse>)> {
     let opened = app.open_case(&p, &req.kind, &req.fields).await?;
-    Ok((StatusCode::CREATED, Json(OpenResponse { case: CaseDto::from(&app, &opened.case), query_code: opened.query_code })))
+    Ok((
+        StatusCode::CREATED,
+        Json(OpenResponse { case: CaseDto::from(&app, &opened.case), query_code: opened.query_code }),
+    ))
 }
 
 /// Filters of the case list.
@@ -152,29 +163,30 @@ impl ListQuery {
                 }
             },
         };
-        let (sort, descending) = match self.sort.as_deref().unwrap_or("-opened_at") {
-            s => {
-                let (name, desc) = s.strip_prefix('-').map_or((s, false), |n| (n, true));
-                let f = match name {
-                    "due_on" => Some(SortField::DueOn),
-                    "opened_at" => Some(SortField::OpenedAt),
-                    "updated_at" => Some(SortField::UpdatedAt),
-                    "receipt_no" => Some(SortField::ReceiptNo),
-                    _ => None,
-                };
-                match f {
-                    Some(f) => (f, desc),
-                    None => {
-                        errors.push(FieldError::new("sort", "排序", "应为 due_on、opened_at、updated_at 或 receipt_no，前加 - 为倒序"));
-                        (SortField::OpenedAt, true)
-                    }
-                }
+        let s = self.sort.as_deref().unwrap_or("-opened_at");
+        let (name, descending) = s.strip_prefix('-').map_or((s, false), |n| (n, true));
+        let sort = match name {
+            "due_on" => SortField::DueOn,
+            "opened_at" => SortField::OpenedAt,
+            "updated_at" => SortField::UpdatedAt,
+            "receipt_no" => SortField::ReceiptNo,
+            _ => {
+                errors.push(FieldError::new(
+                    "sort",
+                    "排序",
+                    "应为 due_on、opened_at、updated_at 或 receipt_no，前加 - 为倒序",
+                ));
+                SortField::OpenedAt
             }
         };
         let today = local_date(app.now());
         let filter = CaseFilter {
             kind: self.kind.clone().filter(|s| !s.is_empty()),
-            states: self.state.as_deref().map(|s| s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect()).unwrap_or_default(),
+            states: self
+                .state
+                .as_deref()
+                .map(|s| s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect())
+                .unwrap_or_default(),
             phase: None,
             unit,
             category: self.category.clone().filter(|s| !s.is_empty()),
@@ -200,7 +212,11 @@ impl ListQuery {
 /// List the cases the user may see.
 #[utoipa::path(get, path = "/api/v1/cases", params(ListQuery), tag = "cases", security(("bearer" = [])),
     responses((status = 200, body = CaseList), (status = 400, body = ErrorBody)))]
-async fn list_cases(State(app): State<App>, ApiUser(p): ApiUser, QueryOf(q): QueryOf<ListQuery>) -> ApiResult<Json<CaseList>> {
+async fn list_cases(
+    State(app): State<App>,
+    ApiUser(p): ApiUser,
+    QueryOf(q): QueryOf<ListQuery>,
+) -> ApiResult<Json<CaseList>> {
     let filter = q.to_filter(&app)?;
     let page = app.list(&p, &filter, q.page.unwrap_or(1), q.per_page.unwrap_or(20).clamp(1, 200)).await?;
     Ok(Json(CaseList {
@@ -215,7 +231,11 @@ async fn list_cases(State(app): State<App>, ApiUser(p): ApiUser, QueryOf(q): Que
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])),
     params(("id" = String, Path, description = "case id")),
     responses((status = 200, body = CaseDetailDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn case_detail(State(app): State<App>, ApiUser(p): ApiUser, Path(id): Path<String>) -> ApiResult<Json<CaseDetailDto>> {
+async fn case_detail(
+    State(app): State<App>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CaseDetailDto>> {
     let d = app.detail(&p, case_id(&id)?).await?;
     Ok(Json(CaseDetailDto::from(&app, &d)))
 }
@@ -226,10 +246,18 @@ async fn case_detail(State(app): State<App>, ApiUser(p): ApiUser, Path(id): Path
     responses((status = 200, body = CaseDto), (status = 400, body = ErrorBody, description = "invalid_input / unknown_action"),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "wrong_state / stale_version"), (status = 422, body = ErrorBody, description = "rule_violated")))]
-async fn act(State(app): State<App>, ApiUser(p): ApiUser, Path((id, action)): Path<(String, String)>, JsonBody(req): JsonBody<ActionRequest>) -> ApiResult<Json<CaseDto>> {
+async fn act(
+    State(app): State<App>,
+    ApiUser(p): ApiUser,
+    Path((id, action)): Path<(String, String)>,
+    JsonBody(req): JsonBody<ActionRequest>,
+) -> ApiResult<Json<CaseDto>> {
     let mut input: Map<String, JsonValue> = req.fields;
     if !req.attachments.is_empty() {
-        input.insert("attachments".into(), JsonValue::Array(req.attachments.into_iter().map(JsonValue::String).collect()));
+        input.insert(
+            "attachments".into(),
+            JsonValue::Array(req.attachments.into_iter().map(JsonValue::String).collect()),
+        );
     }
     let case = app.act(&p, case_id(&id)?, &action, &input, req.version).await?;
     Ok(Json(CaseDto::from(&app, &case)))
@@ -253,7 +281,11 @@ pub struct MetricsQuery {
 /// Figures of the metric catalogue over a period, for the cases the user may see.
 #[utoipa::path(get, path = "/api/v1/metrics", params(MetricsQuery), tag = "metrics", security(("bearer" = [])),
     responses((status = 200, body = MetricsResponse), (status = 400, body = ErrorBody)))]
-async fn metrics(State(app): State<App>, ApiUser(p): ApiUser, QueryOf(q): QueryOf<MetricsQuery>) -> ApiResult<Json<MetricsResponse>> {
+async fn metrics(
+    State(app): State<App>,
+    ApiUser(p): ApiUser,
+    QueryOf(q): QueryOf<MetricsQuery>,
+) -> ApiResult<Json<MetricsResponse>> {
     let mut errors = Vec::new();
     let period = match (q.year, &q.from, &q.to) {
         (Some(y), None, None) => Period::year(y).filter(|_| (2000..=2100).contains(&y)),
@@ -267,11 +299,19 @@ async fn metrics(State(app): State<App>, ApiUser(p): ApiUser, QueryOf(q): QueryO
     };
     let Some(period) = period.filter(|p| p.from <= p.to) else {
         if errors.is_empty() {
-            errors.push(FieldError::new("year", "统计期间", "请给出 year（2000–2100），或同时给出 from 与 to 且 from 不晚于 to"));
+            errors.push(FieldError::new(
+                "year",
+                "统计期间",
+                "请给出 year（2000–2100），或同时给出 from 与 to 且 from 不晚于 to",
+            ));
         }
         return Err(ServiceError::Invalid(errors).into());
     };
-    let codes: Vec<String> = q.metric.as_deref().map(|m| m.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+    let codes: Vec<String> = q
+        .metric
+        .as_deref()
+        .map(|m| m.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
     let figures = app.metrics(&p, q.kind.as_deref(), &codes, &period).await?;
     Ok(Json(MetricsResponse {
         from: fmt_date(period.from),
@@ -284,7 +324,16 @@ async fn metrics(State(app): State<App>, ApiUser(p): ApiUser, QueryOf(q): QueryO
                     Figure::Money(m) => (Some(m.fen()), None, None),
                     Figure::Rate(r) => (r.basis_points().and_then(|b| i64::try_from(b).ok()), Some(r.num), Some(r.den)),
                 };
-                FigureDto { code: m.code.into(), name: m.name.into(), unit: m.unit.label().into(), formula: m.formula.clone(), display: f.to_string(), value, numerator, denominator }
+                FigureDto {
+                    code: m.code.into(),
+                    name: m.name.into(),
+                    unit: m.unit.label().into(),
+                    formula: m.formula.clone(),
+                    display: f.to_string(),
+                    value,
+                    numerator,
+                    denominator,
+                }
             })
             .collect(),
     }))
@@ -305,7 +354,10 @@ impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 

@@ -1,0 +1,173 @@
+//! The `fazhi` binary as an operator uses it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn fazhi(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fazhi"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run fazhi")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn calendar_add_prints_the_date_and_how_it_was_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = fazhi(dir.path(), &["calendar", "add", "2024-09-27", "5工作日"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("2024-10-10（星期四）\n"), "{out}");
+    assert!(out.contains("计入调休上班日：2024-09-29（星期日，国庆节调休上班）"), "{out}");
+    assert!(out.contains("跳过法定节假日：2024-10-01至2024-10-07（国庆节）"), "{out}");
+    let o = fazhi(dir.path(), &["calendar", "add", "2024-09-27", "8工作日"]);
+    assert!(stdout(&o).starts_with("2024-10-14（星期一）"));
+    let o = fazhi(dir.path(), &["calendar", "explain", "2026-02-28"]);
+    assert_eq!(stdout(&o).trim(), "2026-02-28（星期六）：调休上班日（春节）");
+    let o = fazhi(dir.path(), &["calendar", "add", "2026-12-30", "5工作日"]);
+    assert!(stdout(&o).contains("【暂定】"), "{}", stdout(&o));
+}
+
+#[test]
+fn bad_cli_input_says_what_is_wrong_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = fazhi(dir.path(), &["calendar", "add", "2024-02-30", "5工作日"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("“2024-02-30”不是有效日期"), "{}", stderr(&o));
+    let o = fazhi(dir.path(), &["calendar", "add", "2024-09-27", "五天"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!dir.path().join("fazhi.db").exists(), "nothing was created");
+    // A malformed calendar file is refused and nothing is imported.
+    let f = dir.path().join("2027.json");
+    std::fs::write(&f, r#"{"year": 2027, "days": [{"name": "春节", "date": "2027-02-03", "isOffDay": false}]}"#)
+        .unwrap();
+    let o = fazhi(dir.path(), &["calendar", "import", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("2027-02-03 标记为调休上班，但该日本来就是工作日（星期三）"), "{}", stderr(&o));
+    let o = fazhi(dir.path(), &["calendar", "list"]);
+    assert!(!stdout(&o).contains("2027"));
+    // A good one is.
+    std::fs::write(
+        &f,
+        r#"{"year": 2027, "papers": [], "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": true}]}"#,
+    )
+    .unwrap();
+    let o = fazhi(dir.path(), &["calendar", "import", f.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&fazhi(dir.path(), &["calendar", "list"])).contains("2027：放假 1 天"));
+    // A bad configuration value is named.
+    let o = Command::new(env!("CARGO_BIN_EXE_fazhi"))
+        .args(["--data-dir", dir.path().to_str().unwrap(), "migrate"])
+        .env("FAZHI__SECURITY__LOCKOUT_THRESHOLD", "0")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("lockout_threshold"), "{}", stderr(&o));
+}
+
+#[test]
+fn users_are_added_listed_and_reset_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(fazhi(dir.path(), &["demo"]).status.success());
+    let o = fazhi(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--tenant",
+            "AT",
+            "--unit",
+            "zzzx",
+            "--username",
+            "newclerk",
+            "--name",
+            "新人",
+            "--role",
+            "intake_clerk",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("临时密码："));
+    let o = fazhi(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--tenant",
+            "AT",
+            "--unit",
+            "zzzx",
+            "--username",
+            "newclerk",
+            "--name",
+            "重复",
+            "--role",
+            "intake_clerk",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("用户名：已被使用"), "{}", stderr(&o));
+    let o = fazhi(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--tenant",
+            "AT",
+            "--unit",
+            "nowhere",
+            "--username",
+            "x1y",
+            "--name",
+            "某",
+            "--role",
+            "leader",
+        ],
+    );
+    assert!(stderr(&o).contains("没有代码为“nowhere”的单位"));
+    let o = fazhi(
+        dir.path(),
+        &["user", "add", "--tenant", "AT", "--unit", "zzzx", "--username", "x2y", "--name", "某", "--role", "emperor"],
+    );
+    assert!(stderr(&o).contains("未知的角色“emperor”"));
+    let o = fazhi(dir.path(), &["user", "passwd", "newclerk", "--password", "Another@2024"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let list = stdout(&fazhi(dir.path(), &["user", "list", "--tenant", "AT"]));
+    assert!(list.contains("newclerk") && list.contains("受理员"), "{list}");
+    // The demo is loaded once.
+    assert!(stdout(&fazhi(dir.path(), &["demo"])).contains("演示数据已存在"));
+    // And its chain verifies.
+    let o = fazhi(dir.path(), &["audit", "verify"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("鳌头镇（AT）：事件链完整"));
+}
+
+#[test]
+fn audit_verify_reports_the_first_broken_link_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(fazhi(dir.path(), &["demo"]).status.success());
+    let db = dir.path().join("fazhi.db");
+    let conn = Command::new("sqlite3").arg(&db).arg("DROP TRIGGER events_no_update; UPDATE events SET actor_name = '伪造' WHERE seq = 40 AND tenant_id = (SELECT id FROM tenants WHERE code = 'AT');").output();
+    let Ok(conn) = conn else {
+        eprintln!("skipping: the sqlite3 command-line tool is not installed");
+        return;
+    };
+    assert!(conn.status.success(), "{}", String::from_utf8_lossy(&conn.stderr));
+    let o = fazhi(dir.path(), &["audit", "verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("鳌头镇（AT）：事件链断裂！第40号事件"), "{out}");
+    assert!(out.contains("AT-GD-2023-"), "names the case by receipt number: {out}");
+    assert!(out.contains("事件内容被修改"), "{out}");
+}
