@@ -1,17 +1,15 @@
 //! Cases: creating, applying actions (case row + event + outbox in one transaction, with
 //! optimistic concurrency), reading within a scope, lists, counts and sums for metrics.
 
-use std::collections::HashMap;
-
 use fazhi_domain::case::{CaseRecord, Clocks, Phase};
 use fazhi_domain::event::Event;
 use fazhi_domain::ids::{CaseId, TenantId, UnitId, UserId};
-use fazhi_domain::metric::{CaseSet, Measure, MetricDef, Period};
 use fazhi_domain::unit::UnitPath;
 use serde_json::{Map, Value as Json};
 use sqlx::types::Json as SqlJson;
 
 use crate::events::append_event;
+use crate::attachments::NewAttachment;
 use crate::model::{CaseFilter, CaseListItem, Page, Scope};
 use crate::sql::{self, Sql, bind_all};
 use crate::{Result, Store, StoreError};
@@ -209,6 +207,15 @@ impl Store {
     /// [`StoreError::Stale`] when someone acted meanwhile (nothing is written);
     /// [`StoreError::NotFound`].
     pub async fn apply_action(&self, w: CaseWrite<'_>, expected_version: i64) -> Result<Event> {
+        self.apply_action_with_files(w, expected_version, &[]).await
+    }
+
+    /// As [`Store::apply_action`], also recording the files the action attached (their bytes are
+    /// already stored by content hash) — in the same transaction.
+    ///
+    /// # Errors
+    /// As [`Store::apply_action`].
+    pub async fn apply_action_with_files(&self, w: CaseWrite<'_>, expected_version: i64, files: &[NewAttachment]) -> Result<Event> {
         let pg = self.is_postgres();
         let c = w.case;
         on_writer!(self, pool => async {
@@ -253,6 +260,23 @@ impl Store {
             insert_digests!(tx, c, w.digests);
             let topic = Some(format!("case.{}.{}", c.kind, w.event.action));
             let ev = append_event!(tx, pg, w.event, topic);
+            for f in files {
+                sqlx::query(
+                    "INSERT INTO attachments (case_id, hash, tenant_id, event_id, name, mime, size, uploaded_by, uploaded_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (case_id, hash) DO NOTHING",
+                )
+                .bind(c.id.to_string())
+                .bind(&f.hash)
+                .bind(c.tenant_id.to_string())
+                .bind(ev.id.to_string())
+                .bind(&f.name)
+                .bind(&f.mime)
+                .bind(f.size)
+                .bind(ev.actor_id.map(|u| u.to_string()))
+                .bind(ev.occurred_at)
+                .execute(&mut *tx)
+                .await?;
+            }
             tx.commit().await?;
             Ok(ev)
         }.await)
@@ -381,65 +405,6 @@ impl Store {
         sql::filter(&mut q, filter);
         let (n,): (i64,) = on_reader!(self, pool => bind_all!(sqlx::query_as(crate::sql::safe(&q.text)), &q.args).fetch_one(pool).await)?;
         Ok(u64::try_from(n).unwrap_or(0))
-    }
-
-    /// The raw values of count and sum metrics over a period, in one pass per kind: each metric is
-    /// a `SUM(CASE WHEN … THEN …)` column of one query. Ratios are not raw values (the catalogue
-    /// builds them from their parts).
-    ///
-    /// # Errors
-    /// Database errors.
-    pub async fn metric_values(
-        &self,
-        scope: &Scope,
-        metrics: &[&MetricDef],
-        period: &Period,
-    ) -> Result<HashMap<String, i64>> {
-        // Per kind: each metric, the set it counts, and the data key it sums (None: it counts).
-        type Column<'m> = (&'m MetricDef, &'m CaseSet, Option<&'m str>);
-        let mut by_kind: HashMap<&str, Vec<Column<'_>>> = HashMap::new();
-        for m in metrics {
-            match &m.measure {
-                Measure::Count { set } => by_kind.entry(set.kind).or_default().push((m, set, None)),
-                Measure::SumMoney { set, key } => by_kind.entry(set.kind).or_default().push((m, set, Some(key))),
-                Measure::Ratio { .. } => {}
-            }
-        }
-        let mut out = HashMap::new();
-        for (kind, items) in by_kind {
-            let mut q = Sql::new("SELECT ");
-            let mut cols = Vec::new();
-            for (i, (_, set, sum_key)) in items.iter().enumerate() {
-                let mut cond = Sql { text: String::new(), args: std::mem::take(&mut q.args) };
-                cond.push("1 = 1");
-                for c in &set.conds {
-                    sql::cond(&mut cond, c, period);
-                }
-                q.args = cond.args;
-                let value = match sum_key {
-                    None => "1".to_string(),
-                    Some(k) => format!("CAST(c.data->>'{k}' AS BIGINT)"),
-                };
-                cols.push(format!(
-                    "CAST(COALESCE(SUM(CASE WHEN {} THEN {value} ELSE 0 END), 0) AS BIGINT) AS m{i}",
-                    cond.text
-                ));
-            }
-            q.push(&cols.join(", "));
-            q.push(" FROM cases c WHERE 1 = 1");
-            let k = q.text_arg(kind);
-            q.push(&format!(" AND c.kind = {k}"));
-            sql::scope(&mut q, scope);
-            let values: Vec<i64> = on_reader!(self, pool => {
-                use sqlx::Row;
-                let row = bind_all!(sqlx::query(crate::sql::safe(&q.text)), &q.args).fetch_one(pool).await?;
-                (0..items.len()).map(|i| row.try_get::<i64, _>(i)).collect::<std::result::Result<Vec<i64>, sqlx::Error>>()
-            })?;
-            for ((m, _, _), v) in items.iter().zip(values) {
-                out.insert(m.code.to_string(), v);
-            }
-        }
-        Ok(out)
     }
 
     /// Open cases whose dates rest on a year without calendar data.

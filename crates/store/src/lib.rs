@@ -32,9 +32,11 @@ macro_rules! on_writer {
     };
 }
 
+mod attachments;
 mod calendar;
 mod cases;
 mod events;
+mod metrics;
 mod model;
 mod sql;
 mod tenants;
@@ -42,8 +44,10 @@ mod users;
 
 pub use cases::receipt_prefix;
 pub use events::{AuditFilter, ChainReport};
+pub use metrics::{GroupBy, GroupKey};
 pub use users::FailedLogin;
 
+pub use attachments::{AttachmentRecord, NewAttachment};
 pub use cases::{CaseWrite, ImportCase, ImportEvent};
 pub use model::*;
 
