@@ -65,7 +65,7 @@ impl App {
         self.kinds().get(slug).ok_or_else(|| ServiceError::UnknownKind(slug.to_string()))
     }
 
-    fn ctx<'a>(
+    pub(crate) fn ctx<'a>(
         &'a self,
         actor: &'a fazhi_domain::case::Actor,
         cal: &'a fazhi_domain::calendar::Calendar,
@@ -104,7 +104,7 @@ impl App {
     }
 
     /// Loads a case the principal may see, telling "not yours" (403) from "no such case" (404).
-    async fn visible_case(&self, p: &Principal, id: CaseId) -> Result<CaseRecord> {
+    pub(crate) async fn visible_case(&self, p: &Principal, id: CaseId) -> Result<CaseRecord> {
         if let Some(c) = self.store().case(&p.scope, id).await? {
             return Ok(c);
         }
@@ -120,13 +120,24 @@ impl App {
     /// # Errors
     /// 403 outside the user's scope or role, 404, 409 wrong state or stale, 400 bad fields, 422 a
     /// rule of the procedure.
-    pub async fn act(
+    pub async fn act(&self, p: &Principal, id: CaseId, action: &str, input: &Map<String, Json>, version: i64) -> Result<CaseRecord> {
+        self.act_with_files(p, id, action, input, version, Vec::new()).await
+    }
+
+    /// As [`App::act`], with files attached by the action: each is checked, stored by its SHA-256
+    /// under the data directory (durably, before the action is written), and recorded with the
+    /// action's event.
+    ///
+    /// # Errors
+    /// As [`App::act`]; a file of a kind or size not accepted (400).
+    pub async fn act_with_files(
         &self,
         p: &Principal,
         id: CaseId,
         action: &str,
         input: &Map<String, Json>,
         version: i64,
+        uploads: Vec<crate::attachments::Upload>,
     ) -> Result<CaseRecord> {
         p.ready()?;
         let case = self.visible_case(p, id).await?;
@@ -134,13 +145,33 @@ impl App {
         if case.version != version {
             return Err(ServiceError::Stale { current: case.version });
         }
-        let cal = self.calendar();
-        let units = self.units();
-        let ctx = self.ctx(&p.actor, &cal, &units);
-        let out = kind.act(&case, action, input, &ctx)?;
+        crate::attachments::check_uploads(&uploads)?;
+        // Check the action before storing any file.
+        let mut input = input.clone();
+        if !uploads.is_empty() {
+            let probe = {
+                let cal = self.calendar();
+                let units = self.units();
+                let ctx = self.ctx(&p.actor, &cal, &units);
+                kind.act(&case, action, &input, &ctx).map(|_| ())
+            };
+            probe?;
+        }
+        let files = self.store_uploads(uploads).await?;
+        if !files.is_empty() {
+            let mut hashes: Vec<Json> = input.get("attachments").and_then(Json::as_array).cloned().unwrap_or_default();
+            hashes.extend(files.iter().map(|f| Json::String(f.hash.clone())));
+            input.insert("attachments".into(), Json::Array(hashes));
+        }
+        let out = {
+            let cal = self.calendar();
+            let units = self.units();
+            let ctx = self.ctx(&p.actor, &cal, &units);
+            kind.act(&case, action, &input, &ctx)?
+        };
         let ev = self.case_event(&p.actor, case.id, out.event);
         self.store()
-            .apply_action(CaseWrite { case: &out.case, event: ev, digests: &out.digests, query_digest: None }, version)
+            .apply_action_with_files(CaseWrite { case: &out.case, event: ev, digests: &out.digests, query_digest: None }, version, &files)
             .await?;
         Ok(out.case)
     }

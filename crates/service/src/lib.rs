@@ -10,6 +10,7 @@
 //! This crate must not depend on axum.
 
 pub mod admin;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
@@ -17,8 +18,12 @@ pub mod cases;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod dashboard;
 pub mod demo;
 pub mod error;
+pub mod export;
+pub mod public;
+pub mod workbench;
 
 use std::collections::HashMap;
 use std::path::Path;

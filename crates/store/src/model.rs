@@ -126,6 +126,8 @@ pub struct CaseFilter {
     pub urgency: Option<String>,
     /// Running clock due before this date (overdue as of it).
     pub overdue_on: Option<Date>,
+    /// Running clock due on or after this date.
+    pub due_from: Option<Date>,
     /// Running clock due on or before this date.
     pub due_by: Option<Date>,
     /// Opened on or after this date (China).

@@ -184,6 +184,10 @@ pub(crate) fn filter(sql: &mut Sql, f: &CaseFilter) {
         let p = sql.arg(Arg::Date(d));
         sql.push(&format!(" AND c.due_on < {p}"));
     }
+    if let Some(d) = f.due_from {
+        let p = sql.arg(Arg::Date(d));
+        sql.push(&format!(" AND c.due_on >= {p}"));
+    }
     if let Some(d) = f.due_by {
         let p = sql.arg(Arg::Date(d));
         sql.push(&format!(" AND c.due_on <= {p}"));

@@ -192,6 +192,7 @@ impl ListQuery {
             category: self.category.clone().filter(|s| !s.is_empty()),
             urgency: self.urgency.clone().filter(|s| !s.is_empty()),
             overdue_on: self.overdue.unwrap_or(false).then_some(today),
+            due_from: None,
             due_by: date_param(&self.due_before, "due_before", "期限截止日期", &mut errors),
             opened_from: date_param(&self.opened_from, "opened_from", "受理日期起", &mut errors),
             opened_to: date_param(&self.opened_to, "opened_to", "受理日期止", &mut errors),

@@ -1,0 +1,129 @@
+//! 工作台: what needs the signed-in user now — per kind, the cases waiting on them, due today,
+//! overdue, and returned to them — each a count with the filter that lists them.
+
+use fazhi_domain::case::Phase;
+use fazhi_domain::kinds::KindDef;
+use fazhi_domain::role::Role;
+use fazhi_domain::time_util::local_date;
+use fazhi_domain::workflow::{Target, Waiting};
+use fazhi_store::CaseFilter;
+use time::Date;
+
+use crate::{App, Principal, Result};
+
+/// One count and the list behind it.
+#[derive(Debug, Clone)]
+pub struct Tile {
+    pub count: u64,
+    pub filter: CaseFilter,
+}
+
+/// The workbench of one kind.
+#[derive(Debug, Clone)]
+pub struct KindTiles {
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub waiting: Tile,
+    pub due_today: Tile,
+    pub overdue: Tile,
+    pub returned: Tile,
+}
+
+#[derive(Debug, Clone)]
+pub struct Workbench {
+    pub today: Date,
+    pub kinds: Vec<KindTiles>,
+}
+
+/// Whose turn a user takes, by role.
+fn waits_for(p: &Principal) -> Vec<Waiting> {
+    let mut w = Vec::new();
+    if p.has_role(Role::IntakeClerk) {
+        w.push(Waiting::Intake);
+    }
+    if p.has_role(Role::Leader) {
+        w.push(Waiting::Leader);
+    }
+    if [Role::Handler, Role::GridWorker, Role::Mediator, Role::EnforcementOfficer, Role::LegalReviewer]
+        .iter()
+        .any(|r| p.has_role(*r))
+    {
+        w.push(Waiting::Unit);
+    }
+    w
+}
+
+/// States a case reaches by being sent back (退回): the targets of actions coded `return`.
+pub fn returned_states(kind: &KindDef) -> Vec<String> {
+    let mut v: Vec<String> = kind
+        .workflow
+        .actions
+        .iter()
+        .filter(|a| a.code == "return")
+        .flat_map(|a| match &a.to {
+            Target::Stay => a.from.iter().map(|s| (*s).to_string()).collect(),
+            t => t.states().into_iter().map(String::from).collect::<Vec<_>>(),
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+impl App {
+    /// The signed-in user's workbench.
+    ///
+    /// # Errors
+    /// Database errors; a pending password change.
+    pub async fn workbench(&self, p: &Principal) -> Result<Workbench> {
+        p.ready()?;
+        let today = local_date(self.now());
+        let waits = waits_for(p);
+        let mut kinds = Vec::new();
+        for kind in self.kinds().all() {
+            let base = CaseFilter { kind: Some(kind.slug.to_string()), phase: Some(Phase::Open), ..Default::default() };
+            let waiting_states: Vec<String> = kind
+                .workflow
+                .states
+                .iter()
+                .filter(|s| s.phase == Phase::Open && waits.contains(&s.waiting))
+                .map(|s| s.code.to_string())
+                .collect();
+            let waiting = CaseFilter { states: waiting_states.clone(), ..base.clone() };
+            let due_today = CaseFilter { due_from: Some(today), due_by: Some(today), ..base.clone() };
+            let overdue = CaseFilter { overdue_on: Some(today), ..base.clone() };
+            let returned_states: Vec<String> =
+                returned_states(kind).into_iter().filter(|s| waiting_states.contains(s)).collect();
+            let returned = CaseFilter { states: returned_states.clone(), ..base.clone() };
+            let count = async |f: &CaseFilter, states_needed: bool| -> Result<u64> {
+                if states_needed && f.states.is_empty() {
+                    return Ok(0);
+                }
+                Ok(self.store().count_cases(&p.scope, f).await?)
+            };
+            kinds.push(KindTiles {
+                kind: kind.slug,
+                label: kind.label,
+                waiting: Tile { count: count(&waiting, true).await?, filter: waiting },
+                due_today: Tile { count: count(&due_today, false).await?, filter: due_today },
+                overdue: Tile { count: count(&overdue, false).await?, filter: overdue },
+                returned: Tile { count: count(&returned, true).await?, filter: returned },
+            });
+        }
+        Ok(Workbench { today, kinds })
+    }
+
+    /// The date `n` working days after today (for "due within n working days").
+    pub fn working_days_from_today(&self, n: u32) -> Date {
+        let cal = self.calendar();
+        let mut d = local_date(self.now());
+        let mut k = 0;
+        while k < n {
+            d = d.next_day().unwrap_or(d);
+            if cal.is_working_day(d) {
+                k += 1;
+            }
+        }
+        d
+    }
+}
