@@ -45,6 +45,20 @@ impl KindDef {
         self.workflow.act(&self.search_fields, case, action, input, ctx)
     }
 
+    /// Applies an action, internal ones included (see [`Workflow::act_internal`]).
+    ///
+    /// # Errors
+    /// [`ActionError`]; the case is untouched.
+    pub fn act_internal(
+        &self,
+        case: &CaseRecord,
+        action: &str,
+        input: &Map<String, Json>,
+        ctx: &ActCtx<'_>,
+    ) -> Result<Outcome, ActionError> {
+        self.workflow.act_internal(&self.search_fields, case, action, input, ctx)
+    }
+
     /// The choices of a field of the registration form (categories, urgency classes), for list
     /// filters and labels.
     pub fn open_choices(&self, field: &str) -> Vec<(String, String)> {
@@ -69,7 +83,14 @@ pub struct Kinds {
 impl Kinds {
     /// The kinds fazhi ships, built with the local settings (urgency classes …).
     pub fn standard(settings: &Settings) -> Self {
-        Self { kinds: vec![crate::work_order::kind(settings)] }
+        Self {
+            kinds: vec![
+                crate::work_order::kind(settings),
+                crate::visit::kind(settings),
+                crate::dispute::kind(settings),
+                crate::petition::kind(settings),
+            ],
+        }
     }
 
     /// A registry of the given kinds (tests define their own).

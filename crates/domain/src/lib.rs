@@ -5,7 +5,7 @@
 //! typed ids ([`ids`]), units and roles ([`unit`], [`role`]), the official working-day calendar and
 //! the deadline engine ([`calendar`], [`deadline`]), the workflow engine ([`workflow`]) that runs
 //! every case kind from a table, the hash chain of events ([`event`]), the metric catalogue
-//! ([`metric`]), and one folder per case kind ([`work_order`]).
+//! ([`metric`]), and one folder per case kind ([`work_order`], [`visit`], [`dispute`], [`petition`]).
 //!
 //! This crate must not depend on tokio, sqlx or axum: it is tested without a database or a network,
 //! and every other crate builds on it.
@@ -13,17 +13,20 @@
 pub mod calendar;
 pub mod case;
 pub mod deadline;
+pub mod dispute;
 pub mod error;
 pub mod event;
 pub mod ids;
 pub mod kinds;
 pub mod metric;
+pub mod petition;
 pub mod rate;
 pub mod role;
 pub mod settings;
 pub mod time_util;
 pub mod unit;
 pub mod values;
+pub mod visit;
 pub mod work_order;
 pub mod workflow;
 

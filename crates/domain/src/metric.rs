@@ -41,6 +41,8 @@ pub enum Measure {
     Count { set: CaseSet },
     /// The sum of a money data field (fen) over the cases.
     SumMoney { set: CaseSet, key: &'static str },
+    /// The sum of an integer data field over the cases (来访人次: the people of each visit).
+    Sum { set: CaseSet, key: &'static str },
     /// One count metric over another.
     Ratio { num: &'static str, den: &'static str },
 }
@@ -54,6 +56,10 @@ pub enum MetricUnit {
     Money,
     /// %
     Rate,
+    /// 批 (visits: one batch of visitors)
+    Batches,
+    /// 人次 (people, counted once per visit)
+    PersonTimes,
 }
 
 impl MetricUnit {
@@ -62,6 +68,8 @@ impl MetricUnit {
             Self::Cases => "件",
             Self::Money => "万元",
             Self::Rate => "%",
+            Self::Batches => "批",
+            Self::PersonTimes => "人次",
         }
     }
 }
@@ -145,6 +153,9 @@ impl Catalogue {
     pub fn standard(settings: &Settings) -> Self {
         let mut metrics = Vec::new();
         metrics.extend(crate::work_order::metrics(settings));
+        metrics.extend(crate::visit::metrics(settings));
+        metrics.extend(crate::dispute::metrics(settings));
+        metrics.extend(crate::petition::metrics(settings));
         Self { metrics, rounding: settings.rates.rounding }
     }
 
@@ -165,7 +176,7 @@ impl Catalogue {
     pub fn traced_set(&self, code: &str) -> Result<&CaseSet, MetricError> {
         let m = self.get(code).ok_or_else(|| MetricError::Unknown(code.to_string()))?;
         match &m.measure {
-            Measure::Count { set } | Measure::SumMoney { set, .. } => Ok(set),
+            Measure::Count { set } | Measure::SumMoney { set, .. } | Measure::Sum { set, .. } => Ok(set),
             Measure::Ratio { num, .. } => self.traced_set(num),
         }
     }
@@ -181,7 +192,7 @@ impl Catalogue {
     {
         let m = self.get(code).ok_or_else(|| MetricError::Unknown(code.to_string()))?;
         Ok(match &m.measure {
-            Measure::Count { .. } => Figure::Count(u64::try_from(raw(m)).unwrap_or(0)),
+            Measure::Count { .. } | Measure::Sum { .. } => Figure::Count(u64::try_from(raw(m)).unwrap_or(0)),
             Measure::SumMoney { .. } => Figure::Money(Money::from_fen(raw(m))),
             Measure::Ratio { num, den } => {
                 let part = |c: &str, raw: &mut F| match self.figure(c, raw)? {
@@ -212,7 +223,7 @@ impl Catalogue {
                     }
                 }
             }
-            if let Measure::Count { set } | Measure::SumMoney { set, .. } = &m.measure
+            if let Measure::Count { set } | Measure::SumMoney { set, .. } | Measure::Sum { set, .. } = &m.measure
                 && set.kind != m.kind()
             {
                 return Err(format!("{}: counts kind {}", m.code, set.kind));

@@ -320,7 +320,8 @@ impl Workflow {
         Ok(Outcome { case, event, digests: digests(&values) })
     }
 
-    /// Applies an action to a case.
+    /// Applies an action to a case. Internal actions are refused: they belong to a use case that
+    /// writes another case in the same transaction (see [`Workflow::act_internal`]).
     ///
     /// # Errors
     /// [`ActionError`]; the case given is untouched.
@@ -332,7 +333,38 @@ impl Workflow {
         input: &Map<String, Json>,
         ctx: &ActCtx<'_>,
     ) -> Result<Outcome, ActionError> {
+        self.apply(search_fields, case, code, input, ctx, false)
+    }
+
+    /// Applies an action, internal ones included: for the service use case that owns them
+    /// (转为案件, 合并重复件), which writes both cases together.
+    ///
+    /// # Errors
+    /// [`ActionError`]; the case given is untouched.
+    pub fn act_internal(
+        &self,
+        search_fields: &[&str],
+        case: &CaseRecord,
+        code: &str,
+        input: &Map<String, Json>,
+        ctx: &ActCtx<'_>,
+    ) -> Result<Outcome, ActionError> {
+        self.apply(search_fields, case, code, input, ctx, true)
+    }
+
+    fn apply(
+        &self,
+        search_fields: &[&str],
+        case: &CaseRecord,
+        code: &str,
+        input: &Map<String, Json>,
+        ctx: &ActCtx<'_>,
+        allow_internal: bool,
+    ) -> Result<Outcome, ActionError> {
         let action = self.action(code).ok_or_else(|| ActionError::UnknownAction(code.to_string()))?;
+        if action.internal && !allow_internal {
+            return Err(ActionError::Refused(format!("“{}”须通过专门的办理功能执行，不能直接操作", action.label)));
+        }
         if !action.permits(ctx.actor) {
             return Err(ActionError::Forbidden(action.label.to_string()));
         }

@@ -6,6 +6,7 @@
 
 mod engine;
 mod field;
+pub mod shared;
 #[cfg(test)]
 mod tests;
 
@@ -155,6 +156,10 @@ pub struct ActionDef {
     pub effects: Vec<Effect>,
     /// Asked before an irreversible action ("办结后将答复来电人，确认办结？").
     pub confirm: Option<&'static str>,
+    /// Taken only by a service use case that writes more than this case in one transaction
+    /// (转为案件, 合并重复件): never offered by [`Workflow::available`], refused by [`Workflow::act`],
+    /// applied by [`Workflow::act_internal`].
+    pub internal: bool,
 }
 
 impl ActionDef {
@@ -171,6 +176,7 @@ impl ActionDef {
             guard: None,
             effects: vec![],
             confirm: None,
+            internal: false,
         }
     }
 
@@ -201,6 +207,12 @@ impl ActionDef {
 
     pub fn confirm(mut self, text: &'static str) -> Self {
         self.confirm = Some(text);
+        self
+    }
+
+    /// Marks the action as taken only through a service use case (see [`ActionDef::internal`]).
+    pub fn internal(mut self) -> Self {
+        self.internal = true;
         self
     }
 
@@ -246,9 +258,13 @@ impl Workflow {
         self.state(code).map_or(code, |s| s.label)
     }
 
-    /// The actions this actor may take on this case now, in table order.
+    /// The actions this actor may take on this case now, in table order. Internal actions are
+    /// never offered: their own use case (and form) takes them.
     pub fn available<'a>(&'a self, case: &CaseRecord, actor: &Actor) -> Vec<&'a ActionDef> {
-        self.actions.iter().filter(|a| a.from.contains(&case.state.as_str()) && a.permits(actor)).collect()
+        self.actions
+            .iter()
+            .filter(|a| !a.internal && a.from.contains(&case.state.as_str()) && a.permits(actor))
+            .collect()
     }
 
     /// Checks the table: unique codes, every state named exists, every choice-based target's field

@@ -165,3 +165,35 @@ fn broken_tables_are_caught() {
     k.workflow.actions.push(k.workflow.actions[0].clone());
     assert!(k.workflow.check().unwrap_err().0.contains("duplicate action"));
 }
+
+#[test]
+fn an_internal_action_is_never_offered_nor_taken_directly_but_applies_through_its_use_case() {
+    let mut kind = permit_kind();
+    kind.workflow.actions.push(
+        ActionDef::new("withdraw", "撤回", &["review"], Target::State { state: "refused" })
+            .roles(&[Role::IntakeClerk])
+            .internal(),
+    );
+    kind.workflow.check().unwrap();
+    let town = Town::new();
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let c = kind
+        .open_case(
+            NewCase { id: CaseId::new(), receipt_no: "T-4".into() },
+            &obj(json!({"applicant": "乙"})),
+            &town.ctx(&clerk, FRIDAY),
+        )
+        .unwrap()
+        .case;
+    assert!(kind.workflow.available(&c, &clerk).iter().all(|a| a.code != "withdraw"));
+    let err = kind.act(&c, "withdraw", &Map::new(), &town.ctx(&clerk, FRIDAY)).unwrap_err();
+    assert_eq!(err, ActionError::Refused("“撤回”须通过专门的办理功能执行，不能直接操作".into()));
+    let out = kind.act_internal(&c, "withdraw", &Map::new(), &town.ctx(&clerk, FRIDAY)).unwrap();
+    assert_eq!(out.case.state, "refused");
+    // The role row still holds for the use case.
+    let handler = town.actor(town.center, &[Role::Handler]);
+    assert_eq!(
+        kind.act_internal(&c, "withdraw", &Map::new(), &town.ctx(&handler, FRIDAY)).unwrap_err(),
+        ActionError::Forbidden("撤回".into())
+    );
+}

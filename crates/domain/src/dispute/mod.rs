@@ -1,0 +1,579 @@
+//! `dispute` — 矛盾纠纷: one-stop intake (一站式接收) and mediation.
+//!
+//! 登记 (category, parties, amount in dispute, where it came from) → 受理 with the mediation path
+//! (人民调解 / 律师调解 / 司法调解), the mediation organisation and its mediators — or 不予受理 when
+//! a party clearly refuses (《人民调解法》第十七条) — → 调解记录, as many sessions as it takes →
+//! 达成书面协议 with the elements of 第二十九条, signed; or 达成口头协议, recorded by the mediator
+//! (第二十八条, effective when reached, 第三十条); or 终止调解, telling the parties the other
+//! routes (第二十六条); or 移交 → 司法确认 within 30 days of a written agreement taking effect
+//! (第三十三条) → 履行回访 until performed → 归档.
+//!
+//! The mediation target is configuration (the Law sets no limit; 司法部令第75号 says one month,
+//! [U]); the 司法确认 window is a clock counted from the agreement's effective date. 挽回经济损失
+//! (money recovered for the parties) is recorded with the agreement and corrected at follow-up.
+//! A 重大疑难 flag is set at intake or later, with its reason.
+
+#[cfg(test)]
+mod tests;
+
+use time::Date;
+
+use crate::case::{CaseRecord, Clock, ClockClass, Phase};
+use crate::deadline::{DeadlineRule, Period, TimeUnit};
+use crate::kinds::KindDef;
+use crate::metric::{CaseSet, Cond, Measure, MetricDef, MetricUnit};
+use crate::role::Role;
+use crate::settings::Settings;
+use crate::time_util::{fmt_date, local_date_ms, parse_date};
+use crate::unit::UnitKind;
+use crate::workflow::shared::{self, COUNTED, MERGED, choices, keep, stop_running_clocks};
+use crate::workflow::{
+    ActCtx, ActionDef, Effect, FieldDef, FieldKind, Refusal, StateDef, Target, Value, Values, Waiting, Workflow,
+};
+
+pub const SLUG: &str = "dispute";
+
+/// The mediation clock (a local target).
+pub const MEDIATE: &str = "mediate";
+/// The window for applying for 司法确认 (人民调解法 第三十三条).
+pub const CONFIRMATION: &str = "confirmation";
+
+/// Data keys the metrics read.
+pub mod facts {
+    /// "yes" once accepted for mediation (受理).
+    pub const ACCEPTED: &str = "accepted";
+    /// "yes" once an agreement was reached (化解).
+    pub const RESOLVED: &str = "resolved";
+    /// "written" or "oral".
+    pub const AGREEMENT: &str = "agreement";
+    /// The day the agreement took effect (YYYY-MM-DD).
+    pub const EFFECTIVE_ON: &str = "effective_on";
+    /// 挽回经济损失, in fen.
+    pub const RECOVERED: &str = "recovered";
+    /// "yes" for a 重大疑难 dispute, "no" otherwise.
+    pub const MAJOR: &str = "major_difficult";
+    /// How many mediation sessions were recorded.
+    pub const SESSIONS: &str = "sessions";
+}
+
+/// Mediation paths: 人民调解 + 律师调解 + 司法调解 (the seed's "一站式" model).
+pub const PATHS: [(&str, &str); 3] = [("people", "人民调解"), ("lawyer", "律师调解"), ("judicial", "司法调解")];
+
+/// Where a dispute came from (一站式接收).
+pub const SOURCES: [(&str, &str); 6] = [
+    ("visit", "来访"),
+    ("phone", "来电"),
+    ("grid", "网格上报"),
+    ("referral", "部门移交"),
+    ("court", "法院委派"),
+    ("patrol", "主动排查"),
+];
+
+const DECLINE_REASONS: [(&str, &str); 4] = [
+    ("refused", "一方当事人明确拒绝调解（《人民调解法》第十七条）"),
+    ("litigation", "已进入诉讼、仲裁程序"),
+    ("not_civil", "不属于民间纠纷"),
+    ("other", "其他"),
+];
+
+const CONFIRMATION_RESULTS: [(&str, &str); 3] =
+    [("applied", "已共同申请"), ("confirmed", "法院确认有效"), ("rejected", "法院不予确认")];
+
+const PERFORMANCE: [(&str, &str); 3] =
+    [("performed", "已全部履行"), ("partial", "部分履行"), ("not_performed", "未履行")];
+
+fn mediation_rule(_: &CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<DeadlineRule, Refusal> {
+    Ok(DeadlineRule {
+        period: ctx.settings.dispute.mediation(),
+        trigger: "受理".into(),
+        source: "《人民调解工作若干规定》（司法部令第75号）第三十三条“一般在一个月内调结”（本地配置 dispute.mediation_period）"
+            .into(),
+    })
+}
+
+/// 人民调解法 第三十三条: the parties may jointly apply within 30 days of the agreement taking effect.
+fn confirmation_rule() -> DeadlineRule {
+    DeadlineRule {
+        period: Period::new(30, TimeUnit::CalendarDay),
+        trigger: "调解协议生效".into(),
+        source: "人民调解法第三十三条（当事人自调解协议生效之日起三十日内共同申请司法确认）".into(),
+    }
+}
+
+fn date_of(values: &Values, name: &str) -> Option<Date> {
+    match values.get(name) {
+        Some(Value::Date(d)) => Some(*d),
+        _ => None,
+    }
+}
+
+fn yes(values: &Values, name: &str) -> Option<bool> {
+    match values.get(name) {
+        Some(Value::Bool(b)) => Some(*b),
+        _ => None,
+    }
+}
+
+fn opened_on(case: &CaseRecord) -> Date {
+    local_date_ms(case.opened_at)
+}
+
+/// A date that happened: not after today, not before the dispute was registered.
+fn past_date(case: &CaseRecord, d: Option<Date>, label: &str, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    match d {
+        Some(d) if d > ctx.today() => Err(Refusal::new(format!("{label}不能晚于今天"))),
+        Some(d) if d < opened_on(case) => {
+            Err(Refusal::new(format!("{label}不能早于纠纷登记日期 {}", fmt_date(opened_on(case)))))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn on_register(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    case.data.insert(COUNTED.into(), "yes".into());
+    let major = yes(values, "major").unwrap_or(false);
+    case.data.insert(facts::MAJOR.into(), if major { "yes" } else { "no" }.into());
+    case.data.insert(facts::SESSIONS.into(), 0.into());
+    Ok(())
+}
+
+/// 第十七条: mediation may not start when a party clearly refuses it.
+fn parties_consent(_: &CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    if yes(values, "consent") == Some(false) {
+        return Err(Refusal::new(
+            "一方当事人明确拒绝调解的，不得调解（《人民调解法》第十七条），请选择“不予受理”并告知其他途径",
+        ));
+    }
+    Ok(())
+}
+
+fn on_accept(case: &mut CaseRecord, _: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    case.data.insert(facts::ACCEPTED.into(), "yes".into());
+    Ok(())
+}
+
+fn session_date(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    past_date(case, date_of(values, "held_on"), "调解日期", ctx)
+}
+
+fn record_session(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    let n = case.data_i64(facts::SESSIONS).unwrap_or(0) + 1;
+    case.data.insert(facts::SESSIONS.into(), n.into());
+    keep(case, values, &["held_on"]);
+    if let Some(v) = case.data.remove("held_on") {
+        case.data.insert("last_session_on".into(), v);
+    }
+    Ok(())
+}
+
+fn extension_period(_: &CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<Period, Refusal> {
+    let days = values.int("extension_days").filter(|d| *d > 0).ok_or_else(|| Refusal::new("请填写延长天数"))?;
+    Ok(Period::new(u32::try_from(days).unwrap_or(1), TimeUnit::CalendarDay))
+}
+
+/// 第二十九条: a written agreement takes effect when every party has signed, sealed or
+/// fingerprinted it and the mediator has signed it under the committee's seal.
+fn written_agreement_rule(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    if yes(values, "parties_signed") != Some(true) {
+        return Err(Refusal::new("书面调解协议须经各方当事人签名、盖章或者按指印方能生效（《人民调解法》第二十九条）"));
+    }
+    if yes(values, "mediator_signed") != Some(true) {
+        return Err(Refusal::new(
+            "书面调解协议须经人民调解员签名并加盖人民调解委员会印章方能生效（《人民调解法》第二十九条）",
+        ));
+    }
+    let signed = date_of(values, "signed_on");
+    past_date(case, signed, "签订日期", ctx)?;
+    if let (Some(s), Some(d)) = (signed, date_of(values, "performance_deadline"))
+        && d < s
+    {
+        return Err(Refusal::new("履行期限不能早于协议签订日期"));
+    }
+    Ok(())
+}
+
+fn oral_agreement_rule(_: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    match date_of(values, "performance_deadline") {
+        Some(d) if d < ctx.today() => Err(Refusal::new("履行期限不能早于今天")),
+        _ => Ok(()),
+    }
+}
+
+fn resolve(case: &mut CaseRecord, ctx: &ActCtx<'_>, agreement: &str, effective: Date) {
+    if let Some(c) = case.clocks.get_mut(MEDIATE)
+        && c.is_running()
+    {
+        c.stop(ctx.today());
+    }
+    case.data.insert(facts::RESOLVED.into(), "yes".into());
+    case.data.insert(facts::AGREEMENT.into(), agreement.into());
+    case.data.insert(facts::EFFECTIVE_ON.into(), fmt_date(effective).into());
+    if !case.data.contains_key(facts::RECOVERED) {
+        case.data.insert(facts::RECOVERED.into(), 0.into());
+    }
+}
+
+/// The written agreement took effect on the day it was signed; the 司法确认 window runs from then.
+fn on_written_agreement(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    let signed = date_of(values, "signed_on").unwrap_or_else(|| ctx.today());
+    resolve(case, ctx, "written", signed);
+    case.clocks.put(Clock::start(
+        CONFIRMATION,
+        "司法确认申请期限",
+        // The parties' window, not the office's duty: missing it breaks no rule of the office, so it
+        // is not a statutory deadline of the case; it is shown so the mediator can remind them.
+        ClockClass::Target,
+        confirmation_rule(),
+        signed,
+        ctx.calendar,
+    ));
+    Ok(())
+}
+
+/// 第三十条: an oral agreement takes effect when reached.
+fn on_oral_agreement(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    resolve(case, ctx, "oral", ctx.today());
+    Ok(())
+}
+
+/// 第三十三条: only a written agreement is confirmed by the court, on a joint application made
+/// within 30 days of its effective date.
+fn confirmation_rule_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    if case.data_str(facts::AGREEMENT) != Some("written") {
+        return Err(Refusal::new("只有书面调解协议可以申请司法确认（《人民调解法》第三十三条）"));
+    }
+    let applied = date_of(values, "applied_on");
+    if let Some(d) = applied {
+        if d > ctx.today() {
+            return Err(Refusal::new("申请日期不能晚于今天"));
+        }
+        let effective = case.data_str(facts::EFFECTIVE_ON).and_then(|s| parse_date(s).ok());
+        if effective.is_some_and(|e| d < e) {
+            return Err(Refusal::new("申请日期不能早于调解协议生效日期"));
+        }
+        let due = case.clocks.get(CONFIRMATION).map(|c| c.computed.due);
+        if let Some(due) = due
+            && d > due
+            && values.str("confirmation_result") == Some("applied")
+        {
+            return Err(Refusal::new(format!(
+                "司法确认应自调解协议生效之日起三十日内共同申请（《人民调解法》第三十三条），申请期限已于 {} 届满",
+                fmt_date(due)
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn on_confirmation(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    let on = date_of(values, "applied_on").unwrap_or_else(|| ctx.today());
+    if let Some(c) = case.clocks.get_mut(CONFIRMATION)
+        && c.is_running()
+    {
+        c.stop(on);
+    }
+    Ok(())
+}
+
+/// Performed in full: nothing is left to follow. Otherwise the window closes by itself once
+/// lapsed (the parties can no longer apply), so it stops on its last day rather than show as
+/// overdue on a case whose mediation ended long ago.
+fn on_follow_up(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    if values.str("performance") == Some("performed") {
+        return stop_running_clocks(case, values, ctx);
+    }
+    if let Some(c) = case.clocks.get_mut(CONFIRMATION)
+        && c.is_running()
+        && c.computed.due < ctx.today()
+    {
+        let due = c.computed.due;
+        c.stop(due);
+    }
+    Ok(())
+}
+
+fn on_mark_major(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    let major = yes(values, "major").unwrap_or(false);
+    case.data.insert(facts::MAJOR.into(), if major { "yes" } else { "no" }.into());
+    keep(case, values, &["major_reason"]);
+    Ok(())
+}
+
+/// The workflow table of `dispute`.
+pub fn workflow(settings: &Settings) -> Workflow {
+    use Phase::*;
+    use Waiting as W;
+    let limits = &settings.limits;
+    let state = |code, label, phase, waiting| StateDef { code, label, phase, waiting };
+    let to = |s: &'static str| Target::State { state: s };
+    let long = |max| FieldKind::LongText { max };
+    let text = |max| FieldKind::Text { max };
+    let categories: Vec<(String, String)> =
+        settings.dispute.categories.iter().map(|c| (c.code.clone(), c.label.clone())).collect();
+    let intake = [Role::IntakeClerk, Role::Mediator];
+    let deciders = [Role::IntakeClerk, Role::Mediator, Role::JudicialOffice];
+    let mediator = [Role::Mediator];
+    let max_ext = i64::from(settings.dispute.max_extension_days.max(1));
+    Workflow {
+        states: vec![
+            state("registered", "待受理", Open, W::Intake),
+            state("mediating", "调解中", Open, W::Unit),
+            state("agreed", "已达成协议（履行中）", Closed, W::Unit),
+            state("performed", "已履行", Closed, W::Nobody),
+            state("failed", "调解终止", Closed, W::Nobody),
+            state("referred", "已移交", Closed, W::Nobody),
+            state("declined", "不予受理", Closed, W::Nobody),
+            state(MERGED, "已合并", Closed, W::Nobody),
+            state("archived", "已归档", Archived, W::Nobody),
+        ],
+        open: ActionDef::new("open", "纠纷登记", &[], to("registered"))
+            .roles(&intake)
+            .fields(vec![
+                FieldDef::new("title", "纠纷概要", text(limits.title)).required(),
+                FieldDef::new("content", "纠纷情况", long(limits.long_text)).required(),
+                FieldDef::new("category", "纠纷类别", FieldKind::Choice { options: categories }).required(),
+                FieldDef::new("source", "来源", FieldKind::Choice { options: choices(&SOURCES) }).required(),
+                FieldDef::new("party_name", "申请人", text(limits.short_text)).required(),
+                FieldDef::new("party_phone", "申请人电话", FieldKind::Phone),
+                FieldDef::new("party_idcard", "申请人身份证号码", FieldKind::IdCard)
+                    .help("选填；加密保存，页面只显示前4位和后4位"),
+                FieldDef::new("respondent_name", "对方当事人", text(limits.short_text)).required(),
+                FieldDef::new("respondent_phone", "对方当事人电话", FieldKind::Phone),
+                FieldDef::new("respondent_idcard", "对方当事人身份证号码", FieldKind::IdCard),
+                FieldDef::new("other_parties", "其他当事人", text(limits.short_text)),
+                FieldDef::new("amount", "争议金额（元）", FieldKind::Money),
+                FieldDef::new("location", "纠纷发生地", text(limits.short_text)),
+                FieldDef::new("major", "重大疑难纠纷", FieldKind::Bool),
+            ])
+            .effects(vec![Effect::Record, Effect::Custom { apply: on_register }]),
+        actions: vec![
+            ActionDef::new("accept", "受理", &["registered"], to("mediating"))
+                .roles(&deciders)
+                .fields(vec![
+                    FieldDef::new("path", "调解方式", FieldKind::Choice { options: choices(&PATHS) }).required(),
+                    FieldDef::new(
+                        "mediation_unit",
+                        "调解组织（承办单位）",
+                        FieldKind::Unit { kinds: vec![UnitKind::Department, UnitKind::Village, UnitKind::Community] },
+                    )
+                    .required()
+                    .help("村（居）人民调解委员会选择该村（居），镇人民调解委员会选择司法所"),
+                    FieldDef::new("mediators", "调解员", text(limits.short_text))
+                        .required()
+                        .help("姓名，多人以顿号分隔；律师调解、司法调解请注明律师或法官"),
+                    FieldDef::new("consent", "当事人同意调解", FieldKind::Bool).required(),
+                    FieldDef::new("note", "受理意见", long(limits.long_text)),
+                ])
+                .guard(parties_consent)
+                .effects(vec![
+                    Effect::Record,
+                    Effect::AssignUnit { field: "mediation_unit" },
+                    Effect::StartClock {
+                        code: MEDIATE,
+                        label: "调解期限",
+                        class: ClockClass::Target,
+                        rule: mediation_rule,
+                    },
+                    Effect::Custom { apply: on_accept },
+                ]),
+            ActionDef::new("decline", "不予受理", &["registered"], to("declined"))
+                .roles(&deciders)
+                .fields(vec![
+                    FieldDef::new("decline_reason", "不予受理理由", FieldKind::Choice { options: choices(&DECLINE_REASONS) })
+                        .required(),
+                    FieldDef::new("routes_told", "告知的其他途径", long(limits.long_text))
+                        .required()
+                        .help("如：可向人民法院起诉、申请劳动仲裁、向有关行政部门反映"),
+                ])
+                .effects(vec![Effect::Record]),
+            ActionDef::new("session", "调解记录", &["mediating"], Target::Stay)
+                .roles(&mediator)
+                .fields(vec![
+                    FieldDef::new("held_on", "调解日期", FieldKind::Date).required(),
+                    FieldDef::new("place", "调解地点", text(limits.short_text)),
+                    FieldDef::new("participants", "参加人员", text(limits.short_text)).required(),
+                    FieldDef::new("record", "调解笔录", long(limits.long_text))
+                        .required()
+                        .help("《人民调解法》第二十七条：人民调解员应当记录调解情况"),
+                ])
+                .guard(session_date)
+                .effects(vec![Effect::Custom { apply: record_session }]),
+            ActionDef::new("extend", "延长调解期限", &["mediating"], Target::Stay)
+                .roles(&mediator)
+                .fields(vec![
+                    FieldDef::new("extension_days", "延长天数", FieldKind::Integer { min: 1, max: max_ext }).required(),
+                    FieldDef::new("extension_reason", "延长理由", long(limits.long_text))
+                        .required()
+                        .help("如：双方当事人同意继续调解"),
+                ])
+                .effects(vec![Effect::ExtendClock {
+                    code: MEDIATE,
+                    source: "经当事人同意延长调解期限",
+                    reason_field: "extension_reason",
+                    period: extension_period,
+                }]),
+            ActionDef::new("agree_written", "达成书面协议", &["mediating"], to("agreed"))
+                .roles(&mediator)
+                .fields(vec![
+                    FieldDef::new("agreement_parties", "当事人基本情况", long(limits.long_text)).required(),
+                    FieldDef::new("facts", "纠纷的主要事实", long(limits.long_text)).required(),
+                    FieldDef::new("issues", "争议事项", long(limits.long_text)).required(),
+                    FieldDef::new("responsibility", "各方当事人的责任", long(limits.long_text)).required(),
+                    FieldDef::new("terms", "协议内容", long(limits.long_text)).required(),
+                    FieldDef::new("performance_manner", "履行方式", text(limits.short_text)).required(),
+                    FieldDef::new("performance_deadline", "履行期限", FieldKind::Date).required(),
+                    FieldDef::new("signed_on", "签订（生效）日期", FieldKind::Date).required(),
+                    FieldDef::new("parties_signed", "各方当事人已签名、盖章或按指印", FieldKind::Bool).required(),
+                    FieldDef::new("mediator_signed", "调解员已签名并加盖调解委员会印章", FieldKind::Bool).required(),
+                    FieldDef::new(facts::RECOVERED, "挽回经济损失（元）", FieldKind::Money),
+                ])
+                .guard(written_agreement_rule)
+                .effects(vec![Effect::Record, Effect::Custom { apply: on_written_agreement }])
+                .confirm("协议自各方签名、盖章或按指印并经调解员签名、加盖印章之日起生效，确认登记？"),
+            ActionDef::new("agree_oral", "达成口头协议", &["mediating"], to("agreed"))
+                .roles(&mediator)
+                .fields(vec![
+                    FieldDef::new("terms", "口头协议内容", long(limits.long_text))
+                        .required()
+                        .help("《人民调解法》第二十八条：口头协议由人民调解员记录；自达成之日起生效（第三十条）"),
+                    FieldDef::new("performance_manner", "履行方式", text(limits.short_text)),
+                    FieldDef::new("performance_deadline", "履行期限", FieldKind::Date),
+                    FieldDef::new(facts::RECOVERED, "挽回经济损失（元）", FieldKind::Money),
+                ])
+                .guard(oral_agreement_rule)
+                .effects(vec![Effect::Record, Effect::Custom { apply: on_oral_agreement }]),
+            ActionDef::new("end_mediation", "终止调解", &["mediating"], to("failed"))
+                .roles(&mediator)
+                .fields(vec![
+                    FieldDef::new("end_reason", "终止理由", long(limits.long_text)).required(),
+                    FieldDef::new("routes_told", "已告知的其他途径", long(limits.long_text))
+                        .required()
+                        .help("《人民调解法》第二十六条：调解不成的，终止调解，并告知当事人可以依法通过仲裁、行政、司法等途径维护自己的权利"),
+                ])
+                .effects(vec![Effect::Record, Effect::Custom { apply: stop_running_clocks }]),
+            ActionDef::new("refer", "移交", &["registered", "mediating"], to("referred"))
+                .roles(&deciders)
+                .fields(vec![
+                    FieldDef::new("referred_to", "移交单位", text(limits.short_text))
+                        .required()
+                        .help("如：人民法院（诉调对接）、劳动人事争议仲裁委员会、有关行政部门"),
+                    FieldDef::new("refer_reason", "移交理由", long(limits.long_text)).required(),
+                ])
+                .effects(vec![Effect::Record, Effect::Custom { apply: stop_running_clocks }]),
+            ActionDef::new("confirm", "司法确认", &["agreed"], Target::Stay)
+                .roles(&mediator)
+                .fields(vec![
+                    FieldDef::new(
+                        "confirmation_result",
+                        "司法确认情况",
+                        FieldKind::Choice { options: choices(&CONFIRMATION_RESULTS) },
+                    )
+                    .required(),
+                    FieldDef::new("court", "人民法院", text(limits.short_text)).required(),
+                    FieldDef::new("applied_on", "共同申请日期", FieldKind::Date).required(),
+                ])
+                .guard(confirmation_rule_holds)
+                .effects(vec![Effect::Record, Effect::Custom { apply: on_confirmation }]),
+            ActionDef::new(
+                "follow_up",
+                "履行回访",
+                &["agreed"],
+                Target::ByChoice { field: "performance", map: vec![("performed", "performed")], otherwise: "agreed" },
+            )
+            .roles(&mediator)
+            .fields(vec![
+                FieldDef::new("performance", "履行情况", FieldKind::Choice { options: choices(&PERFORMANCE) })
+                    .required()
+                    .help("《人民调解法》第三十一条：人民调解委员会应当对调解协议的履行情况进行监督"),
+                FieldDef::new(facts::RECOVERED, "挽回经济损失（元）", FieldKind::Money).help("实际挽回的金额有变化时填写"),
+                FieldDef::new("note", "回访记录", long(limits.long_text)),
+            ])
+            .effects(vec![Effect::Record, Effect::Custom { apply: on_follow_up }]),
+            ActionDef::new("mark_major", "重大疑难标记", &["registered", "mediating", "agreed"], Target::Stay)
+                .roles(&[Role::Leader, Role::JudicialOffice, Role::Mediator])
+                .fields(vec![
+                    FieldDef::new("major", "重大疑难纠纷", FieldKind::Bool).required(),
+                    FieldDef::new("major_reason", "理由", long(limits.long_text)).required(),
+                ])
+                .effects(vec![Effect::Custom { apply: on_mark_major }]),
+            ActionDef::new("supervise", "督办", &["registered", "mediating"], Target::Stay)
+                .roles(&[Role::Leader])
+                .fields(vec![FieldDef::new("note", "督办意见", long(limits.long_text)).required()]),
+            shared::merge_action(&["registered", "mediating"], &intake, settings),
+            ActionDef::new("archive", "归档", &["performed", "failed", "referred", "declined", MERGED], to("archived"))
+                .roles(&intake)
+                .confirm("归档后纠纷不能再办理，确认归档？"),
+        ],
+    }
+}
+
+/// The kind.
+pub fn kind(settings: &Settings) -> KindDef {
+    KindDef {
+        slug: SLUG,
+        label: "矛盾纠纷",
+        receipt_code: "JF",
+        workflow: workflow(settings),
+        search_fields: vec!["content", "party_name", "respondent_name", "other_parties", "mediators"],
+    }
+}
+
+/// The figures of disputes.
+pub fn metrics(_: &Settings) -> Vec<MetricDef> {
+    use Cond::*;
+    let yes = |key| DataEq { key, value: "yes".into() };
+    let accepted = || vec![OpenedIn, yes(COUNTED), yes(facts::ACCEPTED)];
+    let with = |extra: Vec<Cond>| CaseSet { kind: SLUG, conds: accepted().into_iter().chain(extra).collect() };
+    let m = |code, name, unit, formula: &str, measure| MetricDef { code, name, unit, formula: formula.into(), measure };
+    vec![
+        m(
+            "dispute.accepted",
+            "受理数",
+            MetricUnit::Cases,
+            "期间内登记并受理调解的矛盾纠纷数",
+            Measure::Count { set: with(vec![]) },
+        ),
+        m(
+            "dispute.resolved",
+            "化解数",
+            MetricUnit::Cases,
+            "受理的纠纷中达成调解协议（书面或口头）的数量",
+            Measure::Count { set: with(vec![yes(facts::RESOLVED)]) },
+        ),
+        m(
+            "dispute.resolve_rate",
+            "化解率",
+            MetricUnit::Rate,
+            "化解数 ÷ 受理数",
+            Measure::Ratio { num: "dispute.resolved", den: "dispute.accepted" },
+        ),
+        m(
+            "dispute.recovered",
+            "挽回经济损失",
+            MetricUnit::Money,
+            "化解的纠纷登记的挽回经济损失之和",
+            Measure::SumMoney { set: with(vec![yes(facts::RESOLVED)]), key: facts::RECOVERED },
+        ),
+        m(
+            "dispute.major",
+            "重大疑难纠纷数",
+            MetricUnit::Cases,
+            "受理的纠纷中标记为重大疑难的数量",
+            Measure::Count { set: with(vec![yes(facts::MAJOR)]) },
+        ),
+        m(
+            "dispute.major_resolved",
+            "重大疑难纠纷化解数",
+            MetricUnit::Cases,
+            "标记为重大疑难且达成调解协议的纠纷数",
+            Measure::Count { set: with(vec![yes(facts::MAJOR), yes(facts::RESOLVED)]) },
+        ),
+        m(
+            "dispute.written",
+            "书面协议数",
+            MetricUnit::Cases,
+            "达成书面调解协议的纠纷数",
+            Measure::Count { set: with(vec![DataEq { key: facts::AGREEMENT, value: "written".into() }]) },
+        ),
+    ]
+}

@@ -1,0 +1,326 @@
+use serde_json::{Map, Value as Json, json};
+use time::Duration;
+
+use super::*;
+use crate::case::Actor;
+use crate::ids::CaseId;
+use crate::testing::{FRIDAY, Town};
+use crate::workflow::shared::{self as sh, CONFIDENTIAL};
+use crate::workflow::{ActionError, NewCase};
+
+fn obj(v: Json) -> Map<String, Json> {
+    v.as_object().cloned().unwrap()
+}
+
+fn visit_input() -> Map<String, Json> {
+    obj(json!({
+        "title": "反映村道硬化工程拖欠工资",
+        "content": "八名工人反映在龙潭村村道硬化工程务工，包工头拖欠工资共计六万元。",
+        "category": "dispute",
+        "visitor_count": 8,
+        "party_name": "陈大明",
+        "party_phone": "13812345678",
+        "party_idcard": "440524188001010014",
+        "representatives": "陈大明、李小红",
+        "received_by": "综治中心 李晓梅",
+    }))
+}
+
+fn open_with(town: &Town, kind: &KindDef, input: &Map<String, Json>) -> Result<CaseRecord, ActionError> {
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let new = NewCase { id: CaseId::new(), receipt_no: "AT-LF-2024-000001".into() };
+    kind.open_case(new, input, &town.ctx(&clerk, FRIDAY)).map(|o| o.case)
+}
+
+fn input_for(action: &str) -> Map<String, Json> {
+    obj(match action {
+        "reply" => json!({"reply": "已当场解答工资支付有关法律规定"}),
+        "convert" => json!({"target_kind": "dispute", "target_case": CaseId::new().to_string()}),
+        "merge" => {
+            json!({"original_case": CaseId::new().to_string(), "original_receipt": "AT-LF-2024-000009", "merge_reason": "同一批人重复来访"})
+        }
+        _ => json!({}),
+    })
+}
+
+fn case_in(state: &str, town: &Town, kind: &KindDef) -> CaseRecord {
+    let mut c = open_with(town, kind, &visit_input()).unwrap();
+    c.state = state.to_string();
+    c.phase = kind.workflow.state(state).unwrap().phase;
+    if c.phase != Phase::Open {
+        c.closed_at = Some(c.opened_at);
+    }
+    c
+}
+
+/// Internal actions go through their use case; the matrix takes them the same way.
+fn take(
+    kind: &KindDef,
+    case: &CaseRecord,
+    action: &ActionDef,
+    input: &Map<String, Json>,
+    ctx: &ActCtx<'_>,
+) -> Result<crate::workflow::Outcome, ActionError> {
+    if action.internal {
+        kind.act_internal(case, action.code, input, ctx)
+    } else {
+        kind.act(case, action.code, input, ctx)
+    }
+}
+
+#[test]
+fn the_table_is_well_formed() {
+    workflow(&Settings::default()).check().unwrap();
+}
+
+#[test]
+fn every_state_and_action_pair_is_allowed_exactly_when_the_table_says_so() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let wf = &kind.workflow;
+    let mut pairs = 0;
+    for state in &wf.states {
+        for action in &wf.actions {
+            pairs += 1;
+            let case = case_in(state.code, &town, &kind);
+            let actor = town.actor(town.center, &action.roles);
+            let ctx = town.ctx(&actor, FRIDAY + Duration::hours(1));
+            let result = take(&kind, &case, action, &input_for(action.code), &ctx);
+            if action.from.contains(&state.code) {
+                let out = result.unwrap_or_else(|e| panic!("{} × {} should apply: {e}", state.code, action.code));
+                let allowed = action.to.states();
+                assert!(
+                    allowed.contains(&out.case.state.as_str()),
+                    "{} × {} → {}",
+                    state.code,
+                    action.code,
+                    out.case.state
+                );
+                assert_eq!(out.case.version, case.version + 1);
+                assert_eq!(out.event.from_state.as_deref(), Some(state.code));
+                assert_eq!(out.event.to_state, out.case.state);
+            } else {
+                assert_eq!(
+                    result.unwrap_err(),
+                    ActionError::WrongState { action: action.label.into(), state: state.label.into() },
+                    "{} × {} must be refused",
+                    state.code,
+                    action.code
+                );
+            }
+        }
+    }
+    assert_eq!(pairs, 5 * 4);
+}
+
+#[test]
+fn every_action_is_refused_to_roles_not_in_its_row() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let acts = std::iter::once(&kind.workflow.open).chain(&kind.workflow.actions);
+    for action in acts {
+        for role in Role::ALL {
+            if action.roles.contains(&role) {
+                continue;
+            }
+            let actor = town.actor(town.center, &[role]);
+            let ctx = town.ctx(&actor, FRIDAY);
+            let err = if action.code == "open" {
+                kind.open_case(NewCase { id: CaseId::new(), receipt_no: "x".into() }, &visit_input(), &ctx).unwrap_err()
+            } else {
+                let case = case_in(action.from[0], &town, &kind);
+                take(&kind, &case, action, &input_for(action.code), &ctx).unwrap_err()
+            };
+            assert_eq!(err, ActionError::Forbidden(action.label.into()), "{} by {}", action.code, role.code());
+        }
+        let public = Actor::public(town.tenant);
+        if action.code != "open" {
+            let case = case_in(action.from[0], &town, &kind);
+            assert!(take(&kind, &case, action, &input_for(action.code), &town.ctx(&public, FRIDAY)).is_err());
+        }
+    }
+}
+
+#[test]
+fn conversion_and_merger_are_never_offered_nor_taken_directly() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let c = case_in("registered", &town, &kind);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let offered: Vec<&str> = kind.workflow.available(&c, &clerk).iter().map(|a| a.code).collect();
+    assert_eq!(offered, vec!["reply"]);
+    for code in ["convert", "merge"] {
+        let err = kind.act(&c, code, &input_for(code), &town.ctx(&clerk, FRIDAY)).unwrap_err();
+        assert!(matches!(err, ActionError::Refused(ref m) if m.contains("须通过专门的办理功能执行")), "{err:?}");
+    }
+}
+
+#[test]
+fn a_group_visit_records_people_and_representatives_and_counts_once() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let c = open_with(&town, &kind, &visit_input()).unwrap();
+    assert_eq!(c.state, "registered");
+    assert_eq!(c.category.as_deref(), Some("dispute"));
+    assert_eq!(c.data_i64(facts::VISITORS), Some(8));
+    assert_eq!(c.data_i64(facts::REPRESENTATIVES), Some(2));
+    assert_eq!(c.data_str(COUNTED), Some("yes"));
+    assert_eq!(c.data["party_idcard"]["mask"], "4405**********0014");
+    assert!(!Json::Object(c.data.clone()).to_string().contains("440524188001010014"));
+    assert!(c.search_text.contains("陈大明") && c.search_text.contains("拖欠工资"));
+    assert!(c.clocks.0.is_empty(), "a visit has no deadline of its own");
+}
+
+#[test]
+fn more_than_five_representatives_are_refused_citing_article_twenty() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let mut input = visit_input();
+    input.insert("visitor_count".into(), 30.into());
+    input.insert("representatives".into(), "甲、乙，丙,丁 戊；己".into());
+    let err = open_with(&town, &kind, &input).unwrap_err();
+    assert_eq!(err, ActionError::Refused("推选代表不能超过5人（《信访工作条例》第二十条），现为6人".into()));
+    input.insert("representatives".into(), "甲、乙、丙、丁、戊".into());
+    let c = open_with(&town, &kind, &input).unwrap();
+    assert_eq!(c.data_i64(facts::REPRESENTATIVES), Some(5));
+}
+
+#[test]
+fn a_group_of_more_than_five_must_name_representatives_and_never_more_than_came() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let mut input = visit_input();
+    input.remove("representatives");
+    let err = open_with(&town, &kind, &input).unwrap_err();
+    assert_eq!(
+        err,
+        ActionError::Refused("8人集体来访，应推选代表（不超过5人，《信访工作条例》第二十条），请填写推选代表".into())
+    );
+    // Five or fewer may speak for themselves.
+    input.insert("visitor_count".into(), 5.into());
+    assert!(open_with(&town, &kind, &input).is_ok());
+    input.insert("visitor_count".into(), 2.into());
+    input.insert("representatives".into(), "甲、乙、丙".into());
+    assert_eq!(
+        open_with(&town, &kind, &input).unwrap_err(),
+        ActionError::Refused("推选代表人数（3人）不能多于来访人数（2人）".into())
+    );
+}
+
+#[test]
+fn the_receiving_unit_takes_the_visit_and_must_be_of_this_town() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let mut input = visit_input();
+    input.insert("receiving_unit".into(), town.longtan.to_string().into());
+    let c = open_with(&town, &kind, &input).unwrap();
+    assert_eq!(c.unit_id, town.longtan);
+    let other = Town::new();
+    input.insert("receiving_unit".into(), other.longtan.to_string().into());
+    assert_eq!(
+        open_with(&town, &kind, &input).unwrap_err().to_string(),
+        "接待单位：所选单位不存在或不属于本镇（街道）"
+    );
+}
+
+#[test]
+fn bad_registration_input_lists_every_bad_field_in_chinese() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let mut input = visit_input();
+    input.insert("visitor_count".into(), "三".into());
+    input.insert("party_phone".into(), "12345".into());
+    input.insert("category".into(), "闲聊".into());
+    input.remove("title");
+    let ActionError::Invalid(errors) = open_with(&town, &kind, &input).unwrap_err() else { panic!("field errors") };
+    let messages: Vec<String> = errors.iter().map(|e| e.message()).collect();
+    assert!(messages.contains(&"来访人数：请输入整数".to_string()), "{messages:?}");
+    assert!(messages.contains(&"来访事由：不能为空".to_string()), "{messages:?}");
+    assert!(messages.iter().any(|m| m.starts_with("联系电话：")), "{messages:?}");
+    assert!(
+        messages.contains(
+            &"事项类别：“闲聊”不是可选项，应为：矛盾纠纷、信访诉求、法律咨询、求助、投诉举报、其他".to_string()
+        )
+    );
+    let mut input = visit_input();
+    input.insert("visitor_count".into(), 0.into());
+    assert_eq!(open_with(&town, &kind, &input).unwrap_err().to_string(), "来访人数：应在1至9999之间");
+}
+
+#[test]
+fn a_visit_converted_into_an_accusation_withholds_the_visitor_from_the_accused_unit() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let c = case_in("registered", &town, &kind);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let input = obj(json!({
+        "target_kind": "petition",
+        "target_case": CaseId::new().to_string(),
+        "accused_unit": town.longtan.to_string(),
+    }));
+    let out = kind.act_internal(&c, "convert", &input, &town.ctx(&clerk, FRIDAY)).unwrap();
+    assert_eq!(out.case.state, "converted");
+    assert_eq!(out.case.data_str(facts::CONVERTED_KIND), Some("petition"));
+    let (unit, keys) = sh::confidential(&out.case.data).unwrap();
+    assert_eq!(unit, town.longtan);
+    assert!(keys.contains(&"party_name".to_string()) && keys.contains(&"content".to_string()));
+    let village_path = town.units[&town.longtan].path.clone();
+    assert!(sh::withheld_from(&out.case.data, Some(&village_path), &town.units).is_some());
+    let center_path = town.units[&town.center].path.clone();
+    assert!(sh::withheld_from(&out.case.data, Some(&center_path), &town.units).is_none());
+    assert!(out.case.data.contains_key(CONFIDENTIAL));
+    // A plain conversion marks nothing.
+    let plain = kind.act_internal(&c, "convert", &input_for("convert"), &town.ctx(&clerk, FRIDAY)).unwrap();
+    assert!(!plain.case.data.contains_key(CONFIDENTIAL));
+}
+
+#[test]
+fn what_a_visit_carries_over_names_real_fields_of_each_target_kind() {
+    let settings = Settings::default();
+    let kinds = crate::kinds::Kinds::standard(&settings);
+    let visit = kinds.get(SLUG).unwrap();
+    for (target, _) in TARGETS {
+        let k = kinds.get(target).unwrap_or_else(|| panic!("{target} is a kind"));
+        for (from, to) in carry_over(target) {
+            assert!(visit.workflow.open.field(from).is_some(), "visit has no field {from}");
+            let f = k.workflow.open.field(to).unwrap_or_else(|| panic!("{target} has no field {to}"));
+            assert_eq!(
+                std::mem::discriminant(&f.kind),
+                std::mem::discriminant(&visit.workflow.open.field(from).unwrap().kind),
+                "{from} → {target}.{to} keeps its type"
+            );
+        }
+        for (to, value) in conversion_defaults(target) {
+            assert!(k.workflow.open.field(to).unwrap().choice_label(value).is_some(), "{target}.{to} = {value}");
+        }
+    }
+    assert!(carry_over("parking").is_empty());
+}
+
+#[test]
+fn a_merged_visit_is_no_longer_counted() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let c = case_in("registered", &town, &kind);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let out = kind.act_internal(&c, "merge", &input_for("merge"), &town.ctx(&clerk, FRIDAY)).unwrap();
+    assert_eq!((out.case.state.as_str(), out.case.phase), (MERGED, Phase::Closed));
+    assert_eq!(out.case.data_str(COUNTED), Some("no"));
+    assert_eq!(out.event.payload["original_receipt"], "AT-LF-2024-000009");
+}
+
+#[test]
+fn the_metric_catalogue_counts_batches_and_person_times() {
+    let cat = crate::metric::Catalogue::standard(&Settings::default());
+    cat.check().unwrap();
+    assert_eq!(cat.of_kind(SLUG).count(), 3);
+    assert_eq!(cat.get("visit.batches").unwrap().unit.label(), "批");
+    assert_eq!(cat.get("visit.persons").unwrap().unit.label(), "人次");
+    assert!(matches!(cat.get("visit.persons").unwrap().measure, Measure::Sum { key: facts::VISITORS, .. }));
+    let mut raw = |m: &MetricDef| match m.code {
+        "visit.batches" => 296,
+        "visit.persons" => 939,
+        _ => 0,
+    };
+    assert_eq!(cat.figure("visit.persons", &mut raw).unwrap().to_string(), "939");
+}

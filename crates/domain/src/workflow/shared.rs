@@ -1,0 +1,126 @@
+//! Pieces several kinds' tables share, none of them about a kind by name: choice lists, keeping
+//! values, stopping every running clock, the internal 合并重复件 action, and the confidentiality
+//! marker that keeps a complainant's identity from the unit complained about.
+
+use serde_json::{Map, Value as Json, json};
+
+use super::{ActCtx, ActionDef, Effect, FieldDef, FieldKind, Refusal, Target, Values};
+use crate::case::CaseRecord;
+use crate::ids::UnitId;
+use crate::role::Role;
+use crate::settings::Settings;
+use crate::unit::{UnitLookup, UnitPath};
+
+/// `[(code, label)]` as the owned pairs a choice field takes.
+pub fn choices(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(c, l)| ((*c).to_string(), (*l).to_string())).collect()
+}
+
+/// Copies the named values into the case's data.
+pub fn keep(case: &mut CaseRecord, values: &Values, keys: &[&str]) {
+    for k in keys {
+        if let Some(v) = values.get(k) {
+            case.data.insert((*k).to_string(), v.to_json());
+        }
+    }
+}
+
+/// Stops every running clock today (a case closed by referral, merger or performance).
+pub fn stop_running_clocks(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    let today = ctx.today();
+    for c in case.clocks.0.iter_mut().filter(|c| c.is_running()) {
+        c.stop(today);
+    }
+    Ok(())
+}
+
+/// The data key metrics use to leave a case out of every count ("no" once it was merged into
+/// another: the same matter is counted once).
+pub const COUNTED: &str = "counted";
+/// The internal action that closes a duplicate into its original.
+pub const MERGE: &str = "merge";
+/// The state a merged duplicate ends in.
+pub const MERGED: &str = "merged";
+
+fn close_as_duplicate(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    case.data.insert(COUNTED.into(), "no".into());
+    stop_running_clocks(case, values, ctx)
+}
+
+/// 合并重复件: closes a duplicate into the original named in its fields. Internal: the service's
+/// merge use case takes it and writes the original's event in the same transaction.
+pub fn merge_action(from: &[&'static str], roles: &[Role], settings: &Settings) -> ActionDef {
+    ActionDef::new(MERGE, "合并重复件", from, Target::State { state: MERGED })
+        .roles(roles)
+        .internal()
+        .fields(vec![
+            FieldDef::new("original_case", "原案件", FieldKind::Text { max: 64 }).required(),
+            FieldDef::new("original_receipt", "原案件受理编号", FieldKind::Text { max: 40 }).required(),
+            FieldDef::new("merge_reason", "合并理由", FieldKind::LongText { max: settings.limits.long_text })
+                .required(),
+        ])
+        .effects(vec![Effect::Record, Effect::Custom { apply: close_as_duplicate }])
+        .confirm("合并后本件将作为重复件办结，并入原案件办理，确认合并？")
+}
+
+/// The data key of the confidentiality marker: `{"unit": <unit id>, "keys": [<data keys>]}`.
+pub const CONFIDENTIAL: &str = "confidential";
+
+/// What replaces a withheld value.
+pub const WITHHELD: &str = "（依《信访工作条例》第三十条不向被检举控告单位公开）";
+
+/// Marks the case so that readers in `unit`'s subtree never see the data keys listed (nor the
+/// same keys in its events). 《信访工作条例》第三十条: the accuser's material is never given to
+/// the accused person or unit.
+pub fn mark_confidential(case: &mut CaseRecord, unit: UnitId, keys: &[&str]) {
+    case.data.insert(CONFIDENTIAL.into(), json!({"unit": unit.to_string(), "keys": keys}));
+}
+
+/// The unit a case's marked keys are withheld from, and the keys.
+pub fn confidential(data: &Map<String, Json>) -> Option<(UnitId, Vec<String>)> {
+    let m = data.get(CONFIDENTIAL)?;
+    let unit = UnitId::parse(m.get("unit")?.as_str()?).ok()?;
+    let keys = m.get("keys")?.as_array()?.iter().filter_map(|k| k.as_str().map(String::from)).collect();
+    Some((unit, keys))
+}
+
+/// Whether a reader at `reader` (their unit's path) must not see the marked keys: they work in the
+/// unit complained about or below it. Readers without a unit (the public with the receipt's code,
+/// i.e. the petitioner) are not withheld from.
+pub fn withheld_from(
+    data: &Map<String, Json>,
+    reader: Option<&UnitPath>,
+    units: &dyn UnitLookup,
+) -> Option<Vec<String>> {
+    let (unit, keys) = confidential(data)?;
+    let reader = reader?;
+    // An unknown unit withholds from everybody: failing closed.
+    let inside = units.unit(&unit).is_none_or(|u| u.path.contains(reader));
+    inside.then_some(keys)
+}
+
+/// Replaces the listed keys of a data map (a case's data or an event's payload) by [`WITHHELD`].
+pub fn withhold(data: &mut Map<String, Json>, keys: &[String]) {
+    for k in keys {
+        if let Some(v) = data.get_mut(k) {
+            *v = Json::String(WITHHELD.into());
+        }
+    }
+}
+
+/// Refuses to assign a marked case to the unit complained about or below it (第三十条: the
+/// material is not passed to the accused unit).
+///
+/// # Errors
+/// The refusal, citing the article.
+pub fn not_to_the_accused(case: &CaseRecord, target: UnitId, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    let Some((accused, _)) = confidential(&case.data) else { return Ok(()) };
+    let (Some(a), Some(t)) = (ctx.units.unit(&accused), ctx.units.unit(&target)) else { return Ok(()) };
+    if a.path.contains(&t.path) {
+        return Err(Refusal::new(format!(
+            "检举控告事项不得交由被检举控告的单位（{}）或其下属单位办理（《信访工作条例》第三十条）",
+            a.name
+        )));
+    }
+    Ok(())
+}
