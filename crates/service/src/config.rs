@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use fazhi_domain::settings::{Limits, RateSettings, Settings, WorkOrderSettings};
+use fazhi_domain::settings::{
+    DisputeSettings, DuplicateSettings, Limits, PetitionSettings, RateSettings, Settings, WorkOrderSettings,
+};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A secret value: never printed.
@@ -42,6 +44,12 @@ pub struct Config {
     pub work_order: WorkOrderSettings,
     pub rates: RateSettings,
     pub limits: Limits,
+    /// Dispute categories and the mediation target (人民调解 has no statutory limit).
+    pub dispute: DisputeSettings,
+    /// The target for 建议意见类 and 检举控告类 petitions; how 满意率 counts 基本满意.
+    pub petition: PetitionSettings,
+    /// Repeat and duplicate detection at intake.
+    pub duplicates: DuplicateSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,6 +94,9 @@ impl Default for Config {
             work_order: WorkOrderSettings::default(),
             rates: RateSettings::default(),
             limits: Limits::default(),
+            dispute: DisputeSettings::default(),
+            petition: PetitionSettings::default(),
+            duplicates: DuplicateSettings::default(),
         }
     }
 }
@@ -231,7 +242,14 @@ impl Config {
 
     /// The domain's local rules.
     pub fn settings(&self) -> Settings {
-        Settings { work_order: self.work_order.clone(), rates: self.rates.clone(), limits: self.limits.clone() }
+        Settings {
+            work_order: self.work_order.clone(),
+            rates: self.rates.clone(),
+            limits: self.limits.clone(),
+            dispute: self.dispute.clone(),
+            petition: self.petition.clone(),
+            duplicates: self.duplicates.clone(),
+        }
     }
 
     /// The configuration as TOML, secrets masked.
@@ -279,6 +297,23 @@ mod tests {
         let c = Config::load(Some(&f), env(&[])).unwrap();
         assert_eq!(c.work_order.urgency.len(), 1);
         assert_eq!(c.work_order.urgency[0].working_days, 2);
+    }
+
+    #[test]
+    fn dispute_categories_and_the_mediation_target_are_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("fazhi.toml");
+        std::fs::write(
+            &f,
+            "[dispute]\nmediation_period = \"30日\"\n[[dispute.categories]]\ncode = \"fishpond\"\nlabel = \"鱼塘承包\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&f), env(&[("FAZHI__PETITION__OTHER_CONCLUDE_DAYS", "45")])).unwrap();
+        assert_eq!(c.settings().dispute.categories.len(), 1);
+        assert_eq!(c.settings().dispute.mediation().label(), "30日");
+        assert_eq!(c.settings().petition.other_conclude_days, 45);
+        std::fs::write(&f, "[dispute]\nmediation_period = \"一个月\"\n").unwrap();
+        assert!(Config::load(Some(&f), env(&[])).unwrap_err().to_string().contains("dispute.mediation_period"));
     }
 
     #[test]
