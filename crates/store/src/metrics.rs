@@ -33,7 +33,7 @@ fn by_kind<'m>(metrics: &[&'m MetricDef]) -> HashMap<&'m str, Vec<Column<'m>>> {
     for m in metrics {
         match &m.measure {
             Measure::Count { set } => out.entry(set.kind).or_default().push((m, set, None)),
-            Measure::SumMoney { set, key } => out.entry(set.kind).or_default().push((m, set, Some(key))),
+            Measure::SumMoney { set, key } | Measure::Sum { set, key } => out.entry(set.kind).or_default().push((m, set, Some(key))),
             Measure::Ratio { .. } => {}
         }
     }
