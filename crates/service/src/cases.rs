@@ -142,6 +142,12 @@ impl App {
         p.ready()?;
         let case = self.visible_case(p, id).await?;
         let kind = self.kind(&case.kind)?;
+        // A role that may never take this action is told so before anything about versions.
+        if let Some(a) = kind.workflow.action(action)
+            && !a.permits(&p.actor)
+        {
+            return Err(ServiceError::Forbidden(format!("您的角色无权执行“{}”", a.label)));
+        }
         if case.version != version {
             return Err(ServiceError::Stale { current: case.version });
         }

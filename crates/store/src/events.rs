@@ -210,6 +210,27 @@ impl Store {
         Ok((events, u64::try_from(total).unwrap_or(0)))
     }
 
+    /// Receipt numbers of cases by id (the audit log names cases, whatever the reader's scope:
+    /// auditors see who did what to which case, not the case itself).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn receipt_numbers(&self, ids: &[CaseId]) -> Result<std::collections::HashMap<String, String>> {
+        if ids.is_empty() {
+            return Ok(std::collections::HashMap::new());
+        }
+        let ps: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT id, receipt_no FROM cases WHERE id IN ({})", ps.join(", "));
+        let rows: Vec<(String, String)> = on_reader!(self, pool => {
+            let mut q = sqlx::query_as(crate::sql::safe(&sql));
+            for id in ids {
+                q = q.bind(id.to_string());
+            }
+            q.fetch_all(pool).await
+        })?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// Walks a tenant's chain in pages of `seq` order and checks every link, the chain head, and
     /// that each case row still matches its events (its state is its last event's, its version the
     /// number of its events). Memory stays flat: one page at a time.

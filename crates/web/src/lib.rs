@@ -1,6 +1,6 @@
 //! # fazhi-web — fazhi over HTTP
 //!
-//! The JSON API under `/api/v1` (bearer tokens; one error shape `{code, message, fields}`; its
+//! The staff pages and the public tracking page ([`pages`]), the JSON API under `/api/v1` (bearer tokens; one error shape `{code, message, fields}`; its
 //! OpenAPI document at `/api/v1/openapi.json`), and health and readiness probes. Handlers are thin:
 //! they parse the request into the service's terms, call one service method, and shape the answer.
 //! Every error is mapped to HTTP in one place ([`error::ApiError`]).
@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod error;
+pub mod pages;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -29,7 +30,9 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .nest("/api/v1", api::routes())
+        .merge(pages::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(pages::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(app)
 }

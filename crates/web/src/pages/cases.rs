@@ -1,0 +1,754 @@
+//! Case lists (per kind and across kinds, with export), the registration form, the case page with
+//! its action forms, and attachment downloads.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Form;
+use axum::body::Body;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use fazhi_domain::FieldError;
+use fazhi_domain::case::{CaseRecord, Phase};
+use fazhi_domain::event::Event;
+use fazhi_domain::ids::{CaseId, UnitId};
+use fazhi_domain::kinds::KindDef;
+use fazhi_domain::time_util::{fmt_date, fmt_minute_ms, local_date, parse_date};
+use fazhi_domain::unit::Unit;
+use fazhi_domain::workflow::{ActionDef, FieldDef, FieldKind};
+use fazhi_service::cases::CaseDetail;
+use fazhi_service::{App, CaseFilter, Principal, ServiceError, SortField};
+use serde::Deserialize;
+use serde_json::Value as Json;
+use time::Date;
+
+use super::forms::{self, Submitted};
+use super::html::url;
+use super::session::{Staff, check_csrf};
+use super::{Layout, PageError, PageResult, render};
+
+/// The list filters as they travel in the URL (so a list can be bookmarked and shared).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ListParams {
+    pub kind: String,
+    pub state: String,
+    pub phase: String,
+    pub unit: String,
+    pub category: String,
+    pub urgency: String,
+    pub overdue: String,
+    pub due_within: String,
+    pub due_from: String,
+    pub due_to: String,
+    pub opened_from: String,
+    pub opened_to: String,
+    pub q: String,
+    pub sort: String,
+    pub page: String,
+    pub per_page: String,
+}
+
+fn nonempty(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+impl ListParams {
+    /// The filter, or the fields that could not be read.
+    pub fn to_filter(&self, app: &App) -> Result<CaseFilter, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut date = |raw: &str, field: &str, label: &str| -> Option<Date> {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                return None;
+            }
+            parse_date(raw).map_err(|e| errors.push(e.at(field, label))).ok()
+        };
+        let opened_from = date(&self.opened_from, "opened_from", "受理日期起");
+        let opened_to = date(&self.opened_to, "opened_to", "受理日期止");
+        let mut due_from = date(&self.due_from, "due_from", "期限起");
+        let mut due_by = date(&self.due_to, "due_to", "期限止");
+        if let Some(n) = nonempty(&self.due_within) {
+            match n.parse::<u32>() {
+                Ok(n) if (1..=60).contains(&n) => {
+                    due_from = Some(local_date(app.now()));
+                    due_by = Some(app.working_days_from_today(n));
+                }
+                _ => errors.push(FieldError::new("due_within", "几个工作日内到期", "应为1至60的整数")),
+            }
+        }
+        let unit = match nonempty(&self.unit) {
+            None => None,
+            Some(u) => match UnitId::parse(&u).ok().and_then(|id| app.unit(id)) {
+                Some(u) => Some(u.path),
+                None => {
+                    errors.push(FieldError::new("unit", "单位", "不存在"));
+                    None
+                }
+            },
+        };
+        let kind = nonempty(&self.kind);
+        if let Some(k) = &kind
+            && app.kinds().get(k).is_none()
+        {
+            errors.push(FieldError::new("kind", "类型", "不存在"));
+        }
+        let phase = match self.phase.as_str() {
+            "" => None,
+            p => match Phase::parse(p) {
+                Ok(p) => Some(p),
+                Err(_) => {
+                    errors.push(FieldError::new("phase", "阶段", "不存在"));
+                    None
+                }
+            },
+        };
+        let s = if self.sort.is_empty() { "-opened_at" } else { self.sort.as_str() };
+        let (name, descending) = s.strip_prefix('-').map_or((s, false), |n| (n, true));
+        let sort = match name {
+            "due_on" => SortField::DueOn,
+            "opened_at" => SortField::OpenedAt,
+            "updated_at" => SortField::UpdatedAt,
+            "receipt_no" => SortField::ReceiptNo,
+            _ => {
+                errors.push(FieldError::new("sort", "排序", "不支持"));
+                SortField::OpenedAt
+            }
+        };
+        if self.q.chars().count() > 100 {
+            errors.push(FieldError::new("q", "关键词", "不能超过100个字"));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(CaseFilter {
+            kind,
+            states: self.state.split(',').filter_map(nonempty).collect(),
+            phase,
+            unit,
+            category: nonempty(&self.category),
+            urgency: nonempty(&self.urgency),
+            overdue_on: matches!(self.overdue.as_str(), "1" | "true" | "on").then(|| local_date(app.now())),
+            due_from,
+            due_by,
+            opened_from,
+            opened_to,
+            text: nonempty(&self.q),
+            metric: None,
+            sort,
+            descending,
+        })
+    }
+
+    /// The parameters that give `f` (for links from the workbench and the dashboard).
+    pub fn from_filter(app: &App, f: &CaseFilter) -> Self {
+        let today = local_date(app.now());
+        Self {
+            kind: f.kind.clone().unwrap_or_default(),
+            state: f.states.join(","),
+            phase: f.phase.map(|p| p.code().to_string()).unwrap_or_default(),
+            unit: f
+                .unit
+                .as_ref()
+                .and_then(|path| app.units().values().find(|u| &u.path == path).map(|u| u.id.to_string()))
+                .unwrap_or_default(),
+            category: f.category.clone().unwrap_or_default(),
+            urgency: f.urgency.clone().unwrap_or_default(),
+            overdue: if f.overdue_on == Some(today) { "1".into() } else { String::new() },
+            due_within: String::new(),
+            due_from: f.due_from.map(fmt_date).unwrap_or_default(),
+            due_to: f.due_by.map(fmt_date).unwrap_or_default(),
+            opened_from: f.opened_from.map(fmt_date).unwrap_or_default(),
+            opened_to: f.opened_to.map(fmt_date).unwrap_or_default(),
+            q: f.text.clone().unwrap_or_default(),
+            sort: String::new(),
+            page: String::new(),
+            per_page: String::new(),
+        }
+    }
+
+    /// The URL query of these parameters (empty ones left out), without the page number.
+    pub fn query(&self) -> String {
+        let pairs = [
+            ("kind", &self.kind),
+            ("state", &self.state),
+            ("phase", &self.phase),
+            ("unit", &self.unit),
+            ("category", &self.category),
+            ("urgency", &self.urgency),
+            ("overdue", &self.overdue),
+            ("due_within", &self.due_within),
+            ("due_from", &self.due_from),
+            ("due_to", &self.due_to),
+            ("opened_from", &self.opened_from),
+            ("opened_to", &self.opened_to),
+            ("q", &self.q),
+            ("sort", &self.sort),
+            ("per_page", &self.per_page),
+        ];
+        pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", url(v))).collect::<Vec<_>>().join("&")
+    }
+}
+
+/// A row of a list.
+pub struct Row {
+    pub href: String,
+    pub receipt_no: String,
+    pub title: String,
+    pub kind_label: String,
+    pub state_label: String,
+    pub tone: &'static str,
+    pub unit: String,
+    pub opened: String,
+    pub due: String,
+    pub marker: &'static str,
+}
+
+/// The colour class of a state (always shown with its text).
+fn tone(c: &CaseRecord) -> &'static str {
+    match c.phase {
+        Phase::Open => "open",
+        Phase::Closed => "closed",
+        Phase::Archived => "archived",
+    }
+}
+
+pub fn row(app: &App, c: &CaseRecord, unit_name: &str, today: Date, soon: Date) -> Row {
+    let kind = app.kinds().get(&c.kind);
+    let due = c.clocks.due_on();
+    Row {
+        href: format!("/cases/{}/{}", c.kind, c.id),
+        receipt_no: c.receipt_no.clone(),
+        title: c.title.clone(),
+        kind_label: kind.map_or(c.kind.clone(), |k| k.label.to_string()),
+        state_label: kind.map_or(c.state.clone(), |k| k.workflow.state_label(&c.state).to_string()),
+        tone: tone(c),
+        unit: unit_name.to_string(),
+        opened: fmt_minute_ms(c.opened_at),
+        due: due.map(fmt_date).unwrap_or_else(|| "—".into()),
+        marker: match due {
+            Some(d) if d < today => "已超期",
+            Some(d) if d <= soon => "即将到期",
+            _ => "",
+        },
+    }
+}
+
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+fn opts(pairs: Vec<(String, String)>, current: &str) -> Vec<Opt> {
+    pairs.into_iter().map(|(value, label)| Opt { selected: value == current, value, label }).collect()
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+struct ListPage {
+    layout: Layout,
+    heading: String,
+    action: String,
+    can_open: bool,
+    p: ListParams,
+    kinds: Vec<Opt>,
+    states: Vec<Opt>,
+    categories: Vec<Opt>,
+    urgencies: Vec<Opt>,
+    units: Vec<Opt>,
+    sorts: Vec<Opt>,
+    errors: HashMap<String, String>,
+    rows: Vec<Row>,
+    total: u64,
+    page: u32,
+    pages: u32,
+    per_page: u32,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+    export_href: String,
+    show_kind: bool,
+}
+
+/// The units a user may filter or dispatch by: those of their tenant (or district's towns), in
+/// tree order, within their reach.
+pub fn units_for(app: &App, p: &Principal) -> Vec<Unit> {
+    let mut v: Vec<Unit> = app
+        .units()
+        .values()
+        .filter(|u| match &p.scope {
+            fazhi_service::Scope::Tenant(t) => u.tenant_id == *t,
+            fazhi_service::Scope::Subtree { tenant, path } => u.tenant_id == *tenant && path.contains(&u.path),
+            fazhi_service::Scope::Tenants(ts) => ts.contains(&u.tenant_id),
+            fazhi_service::Scope::Everything => true,
+            fazhi_service::Scope::Nothing => false,
+        })
+        .cloned()
+        .collect();
+    v.sort_by(|a, b| (a.tenant_id, a.path.as_str()).cmp(&(b.tenant_id, b.path.as_str())));
+    v
+}
+
+async fn list(app: App, p: Principal, kind: Option<&KindDef>, mut params: ListParams) -> PageResult {
+    if p.scope == fazhi_service::Scope::Nothing {
+        return Err(ServiceError::Forbidden("您的角色不查看业务数据（三员分立）".into()).into());
+    }
+    if let Some(k) = kind {
+        params.kind = k.slug.to_string();
+    }
+    let per_page: u32 = params.per_page.parse().ok().filter(|n| [20, 50, 100].contains(n)).unwrap_or(20);
+    let page: u32 = params.page.parse().ok().filter(|n| *n >= 1).unwrap_or(1);
+    let (title, base) = match kind {
+        Some(k) => (k.label.to_string(), format!("/cases/{}", k.slug)),
+        None => ("全部案件".to_string(), "/cases".to_string()),
+    };
+    let mut layout = Layout::new(&app, &p, &title, &base).crumb(&base, &title);
+    let (rows, total, errors) = match params.to_filter(&app) {
+        Ok(filter) => {
+            let result = app.list(&p, &filter, page, per_page).await?;
+            let today = local_date(app.now());
+            let soon = app.working_days_from_today(2);
+            let rows = result.items.iter().map(|i| row(&app, &i.case, &i.unit_name, today, soon)).collect();
+            (rows, result.total, HashMap::new())
+        }
+        Err(errs) => {
+            layout.alert = Some("筛选条件有误，请按提示修改：".to_string() + &errs.iter().map(FieldError::message).collect::<Vec<_>>().join("；"));
+            (Vec::new(), 0, forms::errors_by_field(&errs))
+        }
+    };
+    let pages = u32::try_from(total.div_ceil(u64::from(per_page))).unwrap_or(1).max(1);
+    let q = params.query();
+    let href = |n: u32| format!("{base}?{q}{}page={n}", if q.is_empty() { "" } else { "&" });
+    let states = match kind {
+        Some(k) => k.workflow.states.iter().map(|s| (s.code.to_string(), s.label.to_string())).collect(),
+        None => Vec::new(),
+    };
+    let choices = |field: &str| kind.map(|k| k.open_choices(field)).unwrap_or_default();
+    let units = units_for(&app, &p)
+        .into_iter()
+        .map(|u| (u.id.to_string(), format!("{}{}", "　".repeat(u.path.depth().saturating_sub(1)), u.name)))
+        .collect();
+    let sorts = vec![
+        ("-opened_at".to_string(), "受理时间（新→旧）".to_string()),
+        ("opened_at".to_string(), "受理时间（旧→新）".to_string()),
+        ("due_on".to_string(), "办理期限（近→远）".to_string()),
+        ("-updated_at".to_string(), "最近更新".to_string()),
+        ("receipt_no".to_string(), "受理编号".to_string()),
+    ];
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let page_view = ListPage {
+        heading: title,
+        action: base.clone(),
+        can_open: kind.is_some_and(|k| k.workflow.open.permits(&p.actor)),
+        kinds: opts(app.kinds().all().iter().map(|k| (k.slug.to_string(), k.label.to_string())).collect(), &params.kind),
+        states: opts(states, &params.state),
+        categories: opts(choices("category"), &params.category),
+        urgencies: opts(choices("urgency"), &params.urgency),
+        units: opts(units, &params.unit),
+        sorts: opts(sorts, if params.sort.is_empty() { "-opened_at" } else { &params.sort }),
+        errors,
+        rows,
+        total,
+        page,
+        pages,
+        per_page,
+        prev_href: (page > 1).then(|| href(page - 1)),
+        next_href: (page < pages).then(|| href(page + 1)),
+        export_href: format!("{base}/export.xlsx?{q}"),
+        show_kind: kind.is_none(),
+        p: params,
+        layout,
+    };
+    let mut resp = render(&page_view);
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+pub async fn list_all(State(app): State<App>, Staff(p): Staff, Query(params): Query<ListParams>) -> PageResult {
+    list(app, p, None, params).await
+}
+
+pub async fn list_kind(State(app): State<App>, Staff(p): Staff, Path(kind): Path<String>, Query(params): Query<ListParams>) -> PageResult {
+    let k = app.kind(&kind)?.clone();
+    list(app, p, Some(&k), params).await
+}
+
+async fn export(app: App, p: Principal, params: ListParams) -> PageResult {
+    let filter = params.to_filter(&app).map_err(ServiceError::Invalid)?;
+    let export = app.export_cases(&p, &filter).await?;
+    // Open before the temporary path is removed: the open file keeps its bytes.
+    let file = tokio::fs::File::open(&export.file).await.map_err(|e| ServiceError::Internal(e.to_string()))?;
+    drop(export.file);
+    let name = format!("案件清单-{}.xlsx", fmt_date(local_date(app.now())));
+    let disposition = format!("attachment; filename=\"cases.xlsx\"; filename*=UTF-8''{}", url(&name));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+    )
+        .into_response())
+}
+
+pub async fn export_all(State(app): State<App>, Staff(p): Staff, Query(params): Query<ListParams>) -> PageResult {
+    export(app, p, params).await
+}
+
+pub async fn export_kind(State(app): State<App>, Staff(p): Staff, Path(kind): Path<String>, Query(mut params): Query<ListParams>) -> PageResult {
+    app.kind(&kind)?;
+    params.kind = kind;
+    export(app, p, params).await
+}
+
+#[derive(Template)]
+#[template(path = "new.html")]
+struct NewPage {
+    layout: Layout,
+    kind: String,
+    label: String,
+    fields_html: String,
+}
+
+#[derive(Template)]
+#[template(path = "created.html")]
+struct CreatedPage {
+    layout: Layout,
+    label: String,
+    receipt_no: String,
+    query_code: String,
+    href: String,
+    new_href: String,
+    due: String,
+}
+
+fn new_page_for(app: &App, p: &Principal, k: &KindDef, values: &HashMap<String, String>, errors: &[FieldError]) -> Response {
+    let mut layout = Layout::new(app, p, &format!("登记{}", k.label), &format!("/cases/{}", k.slug))
+        .crumb(&format!("/cases/{}", k.slug), k.label)
+        .crumb(&format!("/cases/{}/new", k.slug), "登记");
+    if !errors.is_empty() {
+        layout.alert = Some(format!("有{}处需要修改：{}", errors.len(), errors.iter().map(FieldError::message).collect::<Vec<_>>().join("；")));
+    }
+    let units = units_for(app, p);
+    let html = forms::fields("new", &k.workflow.open.fields, values, &forms::errors_by_field(errors), &units);
+    let mut resp = render(&NewPage { layout, kind: k.slug.to_string(), label: k.label.to_string(), fields_html: html });
+    if !errors.is_empty() {
+        *resp.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    resp
+}
+
+pub async fn new_page(State(app): State<App>, Staff(p): Staff, Path(kind): Path<String>) -> PageResult {
+    let k = app.kind(&kind)?;
+    if !k.workflow.open.permits(&p.actor) {
+        return Err(ServiceError::Forbidden(format!("您的角色不能登记{}", k.label)).into());
+    }
+    Ok(new_page_for(&app, &p, k, &HashMap::new(), &[]))
+}
+
+pub async fn create(State(app): State<App>, Staff(p): Staff, Path(kind): Path<String>, Form(f): Form<HashMap<String, String>>) -> PageResult {
+    check_csrf(&p, f.get("_csrf").map(String::as_str))?;
+    let k = app.kind(&kind)?;
+    let submitted = Submitted { values: f.clone(), ..Default::default() };
+    let input = submitted.input(&k.workflow.open.fields);
+    match app.open_case(&p, &kind, &input).await {
+        Ok(opened) => {
+            let c = &opened.case;
+            let layout = Layout::new(&app, &p, "登记成功", &format!("/cases/{kind}")).crumb(&format!("/cases/{kind}"), k.label).crumb("#", "登记成功");
+            Ok(render(&CreatedPage {
+                layout,
+                label: k.label.to_string(),
+                receipt_no: c.receipt_no.clone(),
+                query_code: opened.query_code,
+                href: format!("/cases/{kind}/{}", c.id),
+                new_href: format!("/cases/{kind}/new"),
+                due: c.clocks.due_on().map(fmt_date).unwrap_or_else(|| "—".into()),
+            }))
+        }
+        Err(ServiceError::Invalid(errors)) => Ok(new_page_for(&app, &p, k, &f, &errors)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One entry of the timeline.
+pub struct EventView {
+    pub at: String,
+    pub actor: String,
+    pub label: String,
+    pub transition: String,
+    pub details: Vec<(String, String)>,
+    pub files: Vec<(String, String)>,
+}
+
+pub struct ClockRow {
+    pub label: String,
+    pub due: String,
+    pub status: String,
+    pub statutory: bool,
+    pub overdue: bool,
+    pub provisional: bool,
+    pub steps: Vec<String>,
+}
+
+pub struct ActionView {
+    pub code: String,
+    pub label: String,
+    pub href: String,
+    pub fields_html: String,
+    pub confirm: String,
+    pub open: bool,
+    pub files: bool,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    layout: Layout,
+    receipt_no: String,
+    kind_label: String,
+    title: String,
+    state_label: String,
+    tone: &'static str,
+    unit: String,
+    opened: String,
+    closed: String,
+    query_code: Option<String>,
+    clocks: Vec<ClockRow>,
+    info: Vec<(String, String)>,
+    handling: Vec<(String, String)>,
+    timeline: Vec<EventView>,
+    files: Vec<(String, String, String)>,
+    actions: Vec<ActionView>,
+    version: i64,
+}
+
+/// A stored value as a person reads it: masks for sealed values, labels for choices, unit names.
+fn display(app: &App, f: Option<&FieldDef>, v: &Json) -> String {
+    if let Some(m) = v.get("mask").and_then(Json::as_str) {
+        return m.to_string();
+    }
+    let text = match v {
+        Json::String(s) => s.clone(),
+        Json::Bool(b) => if *b { "是".into() } else { "否".into() },
+        Json::Null => String::new(),
+        other => other.to_string(),
+    };
+    match f.map(|f| &f.kind) {
+        Some(FieldKind::Choice { .. }) => f.and_then(|f| f.choice_label(&text)).map_or(text, String::from),
+        Some(FieldKind::Unit { .. }) => UnitId::parse(&text).ok().and_then(|id| app.unit(id)).map_or(text, |u| u.name),
+        Some(FieldKind::Money) => v.as_i64().map_or(text, |fen| fazhi_domain::values::Money::from_fen(fen).to_string()),
+        _ => text,
+    }
+}
+
+fn all_fields(k: &KindDef) -> Vec<&FieldDef> {
+    std::iter::once(&k.workflow.open).chain(&k.workflow.actions).flat_map(|a| &a.fields).collect()
+}
+
+fn event_view(app: &App, k: &KindDef, e: &Event, names: &HashMap<String, String>, kind: &str, case: CaseId) -> EventView {
+    let action: Option<&ActionDef> = if e.action == k.workflow.open.code { Some(&k.workflow.open) } else { k.workflow.action(&e.action) };
+    let state = |s: &Option<String>| s.as_deref().map(|x| k.workflow.state_label(x).to_string());
+    let transition = match (state(&e.from_state), state(&e.to_state)) {
+        (Some(a), Some(b)) if a != b => format!("{a} → {b}"),
+        (None, Some(b)) => format!("→ {b}"),
+        _ => String::new(),
+    };
+    let mut details = Vec::new();
+    match (&e.payload, action) {
+        (Json::Object(m), Some(a)) => {
+            for f in &a.fields {
+                if let Some(v) = m.get(f.name) {
+                    details.push((f.label.to_string(), display(app, Some(f), v)));
+                }
+            }
+        }
+        (Json::Object(m), None) => {
+            if let Some(Json::Array(changes)) = m.get("changes") {
+                for c in changes {
+                    let label = c.get("clock").and_then(Json::as_str).unwrap_or("期限");
+                    let b = c.get("before").and_then(Json::as_str).unwrap_or("");
+                    let a = c.get("after").and_then(Json::as_str).unwrap_or("");
+                    details.push((label.to_string(), format!("{b} → {a}")));
+                }
+            }
+            if let Some(r) = m.get("reason").and_then(Json::as_str) {
+                details.push(("原因".into(), r.to_string()));
+            }
+        }
+        _ => {}
+    }
+    let files = e
+        .attachments
+        .iter()
+        .map(|h| (names.get(h).cloned().unwrap_or_else(|| h[..12.min(h.len())].to_string()), format!("/cases/{kind}/{case}/files/{h}")))
+        .collect();
+    EventView { at: fmt_minute_ms(e.occurred_at), actor: e.actor_name.clone(), label: e.action_label.clone(), transition, details, files }
+}
+
+struct Failed<'a> {
+    action: &'a str,
+    values: &'a HashMap<String, String>,
+    errors: &'a [FieldError],
+}
+
+async fn case_page_for(app: &App, p: &Principal, d: &CaseDetail, flash: Option<String>, alert: Option<String>, failed: Option<Failed<'_>>) -> Result<Response, PageError> {
+    let c = &d.case;
+    let k = app.kind(&c.kind)?;
+    let base = format!("/cases/{}", c.kind);
+    let mut layout = Layout::new(app, p, &c.receipt_no, &base).crumb(&base, k.label).crumb("#", &c.receipt_no);
+    layout.flash = flash;
+    layout.alert = alert;
+    let files = app.case_attachments(p, c.id).await?;
+    let names: HashMap<String, String> = files.iter().map(|f| (f.hash.clone(), f.name.clone())).collect();
+    let field_defs = all_fields(k);
+    // Registration fields first, in form order; then what the procedure recorded.
+    let mut info = Vec::new();
+    for f in &k.workflow.open.fields {
+        let v = match f.name {
+            "title" => Some(Json::String(c.title.clone())),
+            "category" => c.category.clone().map(Json::String),
+            "urgency" => c.urgency.clone().map(Json::String),
+            "location" => c.location.clone().map(Json::String),
+            other => c.data.get(other).cloned(),
+        };
+        if let Some(v) = v {
+            info.push((f.label.to_string(), display(app, Some(f), &v)));
+        }
+    }
+    let open_names: Vec<&str> = k.workflow.open.fields.iter().map(|f| f.name).collect();
+    let mut handling = Vec::new();
+    let mut seen = Vec::new();
+    for f in &field_defs {
+        if open_names.contains(&f.name) || seen.contains(&f.name) {
+            continue;
+        }
+        if let Some(v) = c.data.get(f.name) {
+            seen.push(f.name);
+            handling.push((f.label.to_string(), display(app, Some(f), v)));
+        }
+    }
+    let clocks = d
+        .clocks
+        .iter()
+        .map(|cl| ClockRow {
+            label: cl.label.clone(),
+            due: cl.due.map(fmt_date).unwrap_or_else(|| "—".into()),
+            status: if !cl.running {
+                match cl.met {
+                    Some(true) => "已按期完成".into(),
+                    Some(false) => "超期完成".into(),
+                    None => "已停止".into(),
+                }
+            } else if cl.suspended {
+                "中止计算中".into()
+            } else if cl.overdue {
+                "已超期".into()
+            } else {
+                "计时中".into()
+            },
+            statutory: cl.statutory,
+            overdue: cl.overdue,
+            provisional: cl.provisional,
+            steps: cl.explanation.clone(),
+        })
+        .collect();
+    let units = units_for(app, p);
+    let no_values = HashMap::new();
+    let actions = d
+        .actions
+        .iter()
+        .map(|a| {
+            let (values, errors, open) = match &failed {
+                Some(f) if f.action == a.code => (f.values, forms::errors_by_field(f.errors), true),
+                _ => (&no_values, HashMap::new(), false),
+            };
+            ActionView {
+                code: a.code.to_string(),
+                label: a.label.to_string(),
+                href: format!("/cases/{}/{}/actions/{}", c.kind, c.id, a.code),
+                fields_html: forms::fields(a.code, &a.fields, values, &errors, &units),
+                confirm: a.confirm.unwrap_or("").to_string(),
+                open,
+                files: !a.public,
+            }
+        })
+        .collect();
+    let query_code = if p.has_role(fazhi_domain::role::Role::IntakeClerk) { app.query_code(p, c.id).await.ok().flatten() } else { None };
+    let page = CasePage {
+        layout,
+        receipt_no: c.receipt_no.clone(),
+        kind_label: k.label.to_string(),
+        title: c.title.clone(),
+        state_label: d.state_label.clone(),
+        tone: tone(c),
+        unit: d.unit_name.clone(),
+        opened: fmt_minute_ms(c.opened_at),
+        closed: c.closed_at.map(fmt_minute_ms).unwrap_or_default(),
+        query_code,
+        clocks,
+        info,
+        handling,
+        timeline: d.events.iter().map(|e| event_view(app, k, e, &names, &c.kind, c.id)).collect(),
+        files: files.iter().map(|f| (f.name.clone(), format!("/cases/{}/{}/files/{}", c.kind, c.id, f.hash), fmt_minute_ms(f.uploaded_at))).collect(),
+        actions,
+        version: c.version,
+    };
+    Ok(render(&page))
+}
+
+fn parse_case(raw: &str) -> Result<CaseId, PageError> {
+    CaseId::parse(raw).map_err(|_| ServiceError::NotFound("案件不存在".into()).into())
+}
+
+pub async fn case_page(State(app): State<App>, Staff(p): Staff, Path((kind, id)): Path<(String, String)>, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    let d = app.detail(&p, parse_case(&id)?).await?;
+    if d.case.kind != kind {
+        return Err(PageError::Redirect(format!("/cases/{}/{}", d.case.kind, d.case.id)));
+    }
+    let flash = q.get("done").and_then(|code| {
+        let k = app.kinds().get(&kind)?;
+        let label = if code == k.workflow.open.code { k.workflow.open.label } else { k.workflow.action(code)?.label };
+        let due = d.case.clocks.due_on().map(|x| format!("，办理期限 {}", fmt_date(x))).unwrap_or_default();
+        Some(format!("已{label}。当前状态：{}；承办单位：{}{due}。", d.state_label, d.unit_name))
+    });
+    case_page_for(&app, &p, &d, flash, None, None).await
+}
+
+pub async fn act(State(app): State<App>, Staff(p): Staff, Path((kind, id, action)): Path<(String, String, String)>, mp: Multipart) -> PageResult {
+    let id = parse_case(&id)?;
+    let submitted = forms::read_multipart(mp).await.map_err(ServiceError::BadRequest)?;
+    check_csrf(&p, submitted.get("_csrf"))?;
+    let version: i64 = submitted.get("version").and_then(|v| v.parse().ok()).ok_or_else(|| ServiceError::BadRequest("表单缺少版本号，请刷新页面后重试".into()))?;
+    let k = app.kind(&kind)?;
+    let defs: Vec<FieldDef> = k.workflow.action(&action).map(|a| a.fields.clone()).unwrap_or_default();
+    let input = submitted.input(&defs);
+    let result = app.act_with_files(&p, id, &action, &input, version, submitted.uploads.clone()).await;
+    let (status, alert, failed_errors) = match result {
+        Ok(c) => return Ok(Redirect::to(&format!("/cases/{}/{}?done={}", c.kind, c.id, url(&action))).into_response()),
+        Err(ServiceError::Invalid(errors)) => (StatusCode::BAD_REQUEST, format!("“{}”未提交：请按提示修改。", k.workflow.action(&action).map_or(action.as_str(), |a| a.label)), errors),
+        Err(e @ ServiceError::Stale { .. }) => (StatusCode::CONFLICT, format!("{e}。本次操作未执行。"), Vec::new()),
+        Err(e @ (ServiceError::WrongState(_) | ServiceError::Rule(_) | ServiceError::UnknownAction(_))) => {
+            (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::CONFLICT), format!("{e}。本次操作未执行。"), Vec::new())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let d = app.detail(&p, id).await?;
+    let failed = Failed { action: &action, values: &submitted.values, errors: &failed_errors };
+    let mut resp = case_page_for(&app, &p, &d, None, Some(alert), Some(failed)).await?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+pub async fn download(State(app): State<App>, Staff(p): Staff, Path((_kind, id, hash)): Path<(String, String, String)>) -> PageResult {
+    let id = parse_case(&id)?;
+    if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(ServiceError::NotFound("附件不存在".into()).into());
+    }
+    let (rec, path) = app.attachment_file(&p, id, &hash).await?;
+    let file = tokio::fs::File::open(&path).await.map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
+    let inline = rec.mime.starts_with("image/") || rec.mime == "application/pdf";
+    let disposition = format!("{}; filename=\"file\"; filename*=UTF-8''{}", if inline { "inline" } else { "attachment" }, url(&rec.name));
+    Ok(([(header::CONTENT_TYPE, rec.mime.clone()), (header::CONTENT_DISPOSITION, disposition)], Body::from_stream(tokio_util::io::ReaderStream::new(file))).into_response())
+}

@@ -1,0 +1,156 @@
+//! Form fields rendered from a workflow action's field definitions, and form input read back.
+//! A form that comes back with errors shows each message next to its field and keeps what was
+//! typed.
+
+use std::collections::HashMap;
+
+use axum::extract::Multipart;
+use fazhi_domain::FieldError;
+use fazhi_domain::unit::Unit;
+use fazhi_domain::workflow::{FieldDef, FieldKind};
+use fazhi_service::attachments::Upload;
+use serde_json::{Map, Value as Json};
+
+use super::html::esc;
+
+/// What a form submitted: text values by name, and files.
+#[derive(Debug, Default, Clone)]
+pub struct Submitted {
+    pub values: HashMap<String, String>,
+    pub files: Vec<UploadMeta>,
+    pub uploads: Vec<Upload>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UploadMeta {
+    pub name: String,
+}
+
+impl Submitted {
+    pub fn get(&self, k: &str) -> Option<&str> {
+        self.values.get(k).map(String::as_str)
+    }
+
+    /// The values of the given fields as the engine's input (strings), skipping the form's own
+    /// controls.
+    pub fn input(&self, fields: &[FieldDef]) -> Map<String, Json> {
+        fields
+            .iter()
+            .filter_map(|f| self.values.get(f.name).map(|v| (f.name.to_string(), Json::String(v.clone()))))
+            .collect()
+    }
+}
+
+/// Reads a multipart form: text fields and files (empty file inputs are skipped).
+///
+/// # Errors
+/// A malformed body (a message for the page).
+pub async fn read_multipart(mut mp: Multipart) -> Result<Submitted, String> {
+    let mut out = Submitted::default();
+    while let Some(field) = mp.next_field().await.map_err(|e| format!("表单数据不完整：{e}"))? {
+        let name = field.name().unwrap_or("").to_string();
+        if let Some(file_name) = field.file_name().map(String::from) {
+            let mime = field.content_type().unwrap_or("application/octet-stream").to_string();
+            let bytes = field.bytes().await.map_err(|e| format!("文件上传失败：{e}"))?;
+            if file_name.is_empty() && bytes.is_empty() {
+                continue;
+            }
+            out.files.push(UploadMeta { name: file_name.clone() });
+            out.uploads.push(Upload { name: file_name, mime, bytes: bytes.to_vec() });
+        } else {
+            let text = field.text().await.map_err(|e| format!("表单数据不完整：{e}"))?;
+            // Checkboxes of the same name (roles) collect with commas.
+            out.values.entry(name).and_modify(|v| {
+                v.push(',');
+            }).or_default().push_str(&text);
+        }
+    }
+    Ok(out)
+}
+
+/// Per-field messages of a failed submission.
+pub fn errors_by_field(errors: &[FieldError]) -> HashMap<String, String> {
+    let mut m = HashMap::new();
+    for e in errors {
+        m.entry(e.field.clone()).or_insert_with(|| e.reason.clone());
+    }
+    m
+}
+
+/// Renders one field with its label, help, typed value and error. `units` are the units a unit
+/// field may offer (already filtered to the user's tenant).
+pub fn field(prefix: &str, f: &FieldDef, value: Option<&str>, error: Option<&str>, units: &[Unit]) -> String {
+    let id = format!("{prefix}-{}", f.name);
+    let v = value.unwrap_or("");
+    let req = if f.required { " required" } else { "" };
+    let described = format!("{}{}", if f.help.is_some() { format!("{id}-help ") } else { String::new() }, if error.is_some() { format!("{id}-err") } else { String::new() });
+    let aria = if described.trim().is_empty() { String::new() } else { format!(" aria-describedby=\"{}\"", described.trim()) };
+    let invalid = if error.is_some() { " aria-invalid=\"true\"" } else { "" };
+    let common = format!("id=\"{id}\" name=\"{}\"{req}{aria}{invalid}", f.name);
+    let control = match &f.kind {
+        FieldKind::Text { max } => format!("<input type=\"text\" {common} maxlength=\"{max}\" value=\"{}\">", esc(v)),
+        FieldKind::LongText { max } => format!("<textarea {common} maxlength=\"{max}\" rows=\"4\">{}</textarea>", esc(v)),
+        FieldKind::Choice { options } => {
+            let mut s = format!("<select {common}><option value=\"\">请选择</option>");
+            for (code, label) in options {
+                let sel = if code == v { " selected" } else { "" };
+                s.push_str(&format!("<option value=\"{}\"{sel}>{}</option>", esc(code), esc(label)));
+            }
+            s.push_str("</select>");
+            s
+        }
+        FieldKind::Unit { kinds } => {
+            let mut s = format!("<select {common}><option value=\"\">请选择单位</option>");
+            for u in units.iter().filter(|u| kinds.is_empty() || kinds.contains(&u.kind)) {
+                let id = u.id.to_string();
+                let sel = if id == v { " selected" } else { "" };
+                let indent = "　".repeat(u.path.depth().saturating_sub(2));
+                s.push_str(&format!("<option value=\"{id}\"{sel}>{indent}{}</option>", esc(&u.name)));
+            }
+            s.push_str("</select>");
+            s
+        }
+        FieldKind::Date => format!("<input type=\"date\" {common} value=\"{}\">", esc(v)),
+        FieldKind::Integer { min, max } => format!("<input type=\"number\" {common} min=\"{min}\" max=\"{max}\" step=\"1\" value=\"{}\">", esc(v)),
+        FieldKind::Money => format!("<input type=\"text\" inputmode=\"decimal\" {common} placeholder=\"元，如 2256.03\" value=\"{}\">", esc(v)),
+        FieldKind::IdCard => format!("<input type=\"text\" {common} maxlength=\"18\" autocomplete=\"off\" value=\"{}\">", esc(v)),
+        FieldKind::Phone => format!("<input type=\"tel\" {common} maxlength=\"20\" value=\"{}\">", esc(v)),
+        FieldKind::Bool => {
+            let checked = if matches!(v, "true" | "on" | "1") { " checked" } else { "" };
+            format!("<input type=\"checkbox\" {common} value=\"true\"{checked}>")
+        }
+    };
+    let star = if f.required { "<span class=\"req\" aria-hidden=\"true\">*</span>" } else { "" };
+    let help = f.help.map(|h| format!("<p class=\"help\" id=\"{id}-help\">{}</p>", esc(h))).unwrap_or_default();
+    let err = error.map(|e| format!("<p class=\"error\" id=\"{id}-err\">{}</p>", esc(e))).unwrap_or_default();
+    let cls = if error.is_some() { "field has-error" } else { "field" };
+    format!("<div class=\"{cls}\"><label for=\"{id}\">{}{star}</label>{control}{help}{err}</div>", esc(f.label))
+}
+
+/// Renders all fields of an action.
+pub fn fields(prefix: &str, defs: &[FieldDef], values: &HashMap<String, String>, errors: &HashMap<String, String>, units: &[Unit]) -> String {
+    defs.iter()
+        .map(|f| field(prefix, f, values.get(f.name).map(String::as_str), errors.get(f.name).map(String::as_str), units))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_keeps_its_value_and_shows_its_error_escaped() {
+        let f = FieldDef::new("title", "标题", FieldKind::Text { max: 100 }).required();
+        let h = field("new", &f, Some("<路灯>"), Some("不能为空"), &[]);
+        assert!(h.contains("value=\"&lt;路灯&gt;\""));
+        assert!(h.contains("<p class=\"error\" id=\"new-title-err\">不能为空</p>"));
+        assert!(h.contains("aria-invalid=\"true\"") && h.contains("required"));
+    }
+
+    #[test]
+    fn a_choice_marks_the_chosen_option() {
+        let f = FieldDef::new("category", "类别", FieldKind::Choice { options: vec![("help".into(), "求助".into()), ("consult".into(), "咨询".into())] });
+        let h = field("x", &f, Some("consult"), None, &[]);
+        assert!(h.contains("<option value=\"consult\" selected>咨询</option>"));
+    }
+}

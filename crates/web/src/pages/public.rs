@@ -1,0 +1,96 @@
+//! 公开查询: residents track their case by receipt number and query code, and rate it once it is
+//! concluded. No login; works without JavaScript; look-ups are rate-limited per client address.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use fazhi_service::public::PublicView;
+use fazhi_service::{App, ServiceError};
+
+use super::session;
+use super::{PageResult, render};
+
+#[derive(Template)]
+#[template(path = "track.html")]
+struct TrackPage {
+    csrf: String,
+    receipt_no: String,
+    query_code: String,
+    errors: HashMap<String, String>,
+    message: Option<String>,
+    notice: Option<String>,
+    view: Option<PublicView>,
+}
+
+/// The client address used for rate limiting: the socket's peer.
+fn client(req_info: Option<&ConnectInfo<SocketAddr>>) -> String {
+    req_info.map_or_else(|| "local".to_string(), |c| c.0.ip().to_string())
+}
+
+fn page(csrf: String, f: &HashMap<String, String>, view: Option<PublicView>, err: Option<ServiceError>, notice: Option<String>) -> Response {
+    let (status, errors, message) = match err {
+        None => (StatusCode::OK, HashMap::new(), None),
+        Some(ServiceError::Invalid(fields)) => (StatusCode::BAD_REQUEST, super::forms::errors_by_field(&fields), None),
+        Some(e) => (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST), HashMap::new(), Some(e.to_string())),
+    };
+    let mut resp = render(&TrackPage {
+        csrf,
+        receipt_no: f.get("receipt_no").cloned().unwrap_or_default(),
+        query_code: f.get("query_code").cloned().unwrap_or_default(),
+        errors,
+        message,
+        notice,
+        view,
+    });
+    *resp.status_mut() = status;
+    resp
+}
+
+pub async fn track_page(State(app): State<App>, headers: HeaderMap) -> Response {
+    let (csrf, set) = session::anon_csrf(&app, &headers);
+    let mut resp = page(csrf, &HashMap::new(), None, None, None);
+    if let Some((k, v)) = set {
+        resp.headers_mut().insert(k, v);
+    }
+    resp
+}
+
+async fn form_of(req: Request) -> Result<(HeaderMap, String, HashMap<String, String>), ServiceError> {
+    let info = req.extensions().get::<ConnectInfo<SocketAddr>>().cloned();
+    let headers = req.headers().clone();
+    let Form(f) = <Form<HashMap<String, String>> as axum::extract::FromRequest<()>>::from_request(req, &())
+        .await
+        .map_err(|_| ServiceError::BadRequest("表单数据不正确".into()))?;
+    Ok((headers, client(info.as_ref()), f))
+}
+
+pub async fn lookup(State(app): State<App>, req: Request) -> PageResult {
+    let (headers, who, f) = form_of(req).await?;
+    session::check_anon_csrf(&headers, f.get("_csrf").map(String::as_str))?;
+    let (csrf, _) = session::anon_csrf(&app, &headers);
+    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
+    Ok(match app.public_lookup(&who, get("receipt_no"), get("query_code")).await {
+        Ok(v) => page(csrf, &f, Some(v), None, None),
+        Err(e) => page(csrf, &f, None, Some(e), None),
+    })
+}
+
+pub async fn rate(State(app): State<App>, req: Request) -> PageResult {
+    let (headers, who, f) = form_of(req).await?;
+    session::check_anon_csrf(&headers, f.get("_csrf").map(String::as_str))?;
+    let (csrf, _) = session::anon_csrf(&app, &headers);
+    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
+    let version: i64 = get("version").parse().unwrap_or(0);
+    Ok(match app.public_rate(&who, get("receipt_no"), get("query_code"), version, get("result"), get("note")).await {
+        Ok(v) => page(csrf, &f, Some(v), None, Some("感谢您的评价！".into())),
+        Err(e) => {
+            let view = app.public_lookup(&who, get("receipt_no"), get("query_code")).await.ok();
+            page(csrf, &f, view, Some(e), None)
+        }
+    })
+}

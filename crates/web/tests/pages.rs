@@ -1,0 +1,364 @@
+//! The staff pages and the public page, in-process: the route × role authorisation matrix, no
+//! page leaking a case outside the user's scope, CSRF on every form, and bad input on every form
+//! coming back with its message and the typed values, nothing half-saved.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use fazhi_service::SessionKind;
+use fazhi_testkit::{PASSWORD, TestApp};
+use http_body_util::BodyExt;
+use serde_json::{Map, Value as Json, json};
+
+struct Web<'a> {
+    t: &'a TestApp,
+    cookie: Option<String>,
+    csrf: String,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    body: String,
+}
+
+impl<'a> Web<'a> {
+    async fn as_user(t: &'a TestApp, username: &str) -> Web<'a> {
+        let ok = t.app.login(username, PASSWORD, SessionKind::Web).await.unwrap();
+        Web { t, cookie: Some(format!("fazhi_session={}", ok.token)), csrf: ok.csrf }
+    }
+
+    fn anonymous(t: &'a TestApp) -> Web<'a> {
+        Web { t, cookie: Some("fazhi_csrf=anon-token-0123456789".into()), csrf: "anon-token-0123456789".into() }
+    }
+
+    async fn send(&self, req: axum::http::request::Builder, body: Body) -> Page {
+        let req = match &self.cookie {
+            Some(c) => req.header(header::COOKIE, c),
+            None => req,
+        };
+        let resp = tower::ServiceExt::oneshot(self.t.router.clone(), req.body(body).unwrap()).await.unwrap();
+        let status = resp.status();
+        let location = resp.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_string());
+        let body = String::from_utf8_lossy(&resp.into_body().collect().await.unwrap().to_bytes()).into_owned();
+        Page { status, location, body }
+    }
+
+    async fn get(&self, uri: &str) -> Page {
+        self.send(Request::builder().method(Method::GET).uri(uri), Body::empty()).await
+    }
+
+    async fn post_form(&self, uri: &str, fields: &[(&str, &str)]) -> Page {
+        let mut all: Vec<(String, String)> = fields.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        if !fields.iter().any(|(k, _)| *k == "_csrf") {
+            all.push(("_csrf".into(), self.csrf.clone()));
+        }
+        let body = all.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&");
+        self.send(Request::builder().method(Method::POST).uri(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"), Body::from(body)).await
+    }
+
+    async fn post_multipart(&self, uri: &str, fields: &[(&str, &str)]) -> Page {
+        let boundary = "----fazhi-test-boundary";
+        let mut body = String::new();
+        let mut all: Vec<(&str, String)> = fields.iter().map(|(k, v)| (*k, (*v).to_string())).collect();
+        if !fields.iter().any(|(k, _)| *k == "_csrf") {
+            all.push(("_csrf", self.csrf.clone()));
+        }
+        for (k, v) in all {
+            body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        self.send(
+            Request::builder().method(Method::POST).uri(uri).header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}")),
+            Body::from(body),
+        )
+        .await
+    }
+}
+
+fn enc(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+fn obj(v: Json) -> Map<String, Json> {
+    v.as_object().cloned().unwrap()
+}
+
+/// A work order registered by the clerk and dispatched to 龙潭村.
+async fn dispatched(t: &TestApp) -> String {
+    let clerk = t.principal("clerk").await;
+    let c = t.app.open_case(&clerk, "work_order", &obj(TestApp::work_order_fields())).await.unwrap().case;
+    t.app.act(&clerk, c.id, "dispatch", &obj(json!({"unit": t.town.unit("longtan").to_string()})), 1).await.unwrap();
+    c.id.to_string()
+}
+
+#[tokio::test]
+async fn every_page_answers_every_role_as_the_matrix_says() {
+    let t = TestApp::sqlite().await;
+    let id = dispatched(&t).await;
+    let case = format!("/cases/work_order/{id}");
+    let routes = ["/workbench", "/cases", "/cases/work_order", "/cases/work_order/new", case.as_str(), "/dashboard", "/admin/units", "/admin/users", "/admin/audit"];
+    // 200 ok, 403 forbidden, 'R' a redirect (admins are sent to their own page).
+    let matrix: &[(&str, [char; 9])] = &[
+        ("clerk", ['2', '2', '2', '2', '2', '2', '3', '3', '3']),
+        ("leader", ['2', '2', '2', '3', '2', '2', '3', '3', '3']),
+        ("handler_longtan", ['2', '2', '2', '3', '2', '2', '3', '3', '3']),
+        ("handler_xitang", ['2', '2', '2', '3', '3', '2', '3', '3', '3']),
+        ("grid_longtan", ['2', '2', '2', '3', '3', '2', '3', '3', '3']),
+        ("officer", ['2', '2', '2', '3', '3', '2', '3', '3', '3']),
+        ("reviewer", ['2', '2', '2', '3', '2', '2', '3', '3', '3']),
+        ("mediator", ['2', '2', '2', '3', '3', '2', '3', '3', '3']),
+        ("advisor", ['2', '2', '2', '3', '2', '2', '3', '3', '3']),
+        ("sifasuo", ['2', '2', '2', '3', '2', '2', '3', '3', '3']),
+        ("district", ['2', '2', '2', '3', '2', '2', '3', '3', '3']),
+        ("wq_clerk", ['2', '2', '2', '2', '3', '2', '3', '3', '3']),
+        ("admin", ['R', '3', '3', '3', '3', '3', '2', '2', '3']),
+        ("security", ['R', '3', '3', '3', '3', '3', '3', '2', '3']),
+        ("auditor", ['R', '3', '3', '3', '3', '3', '3', '3', '2']),
+    ];
+    for (user, expected) in matrix {
+        let w = Web::as_user(&t, user).await;
+        for (route, want) in routes.iter().zip(expected) {
+            let p = w.get(route).await;
+            let got = match p.status.as_u16() {
+                200 => '2',
+                403 => '3',
+                303 | 302 | 307 => 'R',
+                other => panic!("{user} {route}: unexpected {other}"),
+            };
+            assert_eq!(got, *want, "{user} GET {route} → {}", p.status);
+            if got == '3' && *route == case {
+                assert!(!p.body.contains("龙潭村路灯不亮"), "{user}: a refused page leaks nothing of the case");
+            }
+        }
+    }
+    // Without a session every staff page sends to the login page; the public ones answer.
+    let anon = Web::anonymous(&t);
+    for route in routes {
+        let p = anon.get(route).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{route}");
+        assert!(p.location.unwrap().starts_with("/login"), "{route}");
+    }
+    assert_eq!(anon.get("/track").await.status, StatusCode::OK);
+    assert_eq!(anon.get("/login").await.status, StatusCode::OK);
+    assert_eq!(anon.get("/static/app.css").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn lists_show_only_cases_in_scope() {
+    let t = TestApp::sqlite().await;
+    dispatched(&t).await;
+    let wq = t.principal("wq_clerk").await;
+    let mut f = TestApp::work_order_fields();
+    f["title"] = json!("温泉镇石海村积水");
+    t.app.open_case(&wq, "work_order", &obj(f)).await.unwrap();
+    let body = |u: &'static str| {
+        let t = &t;
+        async move { Web::as_user(t, u).await.get("/cases").await.body }
+    };
+    let clerk = body("clerk").await;
+    assert!(clerk.contains("龙潭村路灯不亮") && !clerk.contains("温泉镇石海村积水"));
+    let xitang = body("handler_xitang").await;
+    assert!(!xitang.contains("龙潭村路灯不亮"));
+    let district = body("district").await;
+    assert!(district.contains("龙潭村路灯不亮") && district.contains("温泉镇石海村积水"));
+    // The workbench counts what waits on the handler.
+    let wb = Web::as_user(&t, "handler_longtan").await.get("/workbench").await.body;
+    assert!(wb.contains("<span class=\"num\">1</span><span class=\"lbl\">待我处理</span>"), "{wb}");
+}
+
+#[tokio::test]
+async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing() {
+    let t = TestApp::sqlite().await;
+    let id = dispatched(&t).await;
+    let w = Web::as_user(&t, "handler_longtan").await;
+    let p = w.post_multipart(&format!("/cases/work_order/{id}/actions/sign"), &[("_csrf", "forged"), ("version", "2")]).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let clerk = Web::as_user(&t, "clerk").await;
+    let p = clerk.post_form("/cases/work_order/new", &[("_csrf", "forged"), ("title", "x")]).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let c = t.app.store().case(&fazhi_service::Scope::Everything, fazhi_domain::ids::CaseId::parse(&id).unwrap()).await.unwrap().unwrap();
+    assert_eq!(c.version, 2);
+    // The login form checks the browser's token too.
+    let p = Web { t: &t, cookie: None, csrf: String::new() }.post_form("/login", &[("username", "clerk"), ("password", PASSWORD), ("_csrf", "x")]).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn login_sets_a_strict_http_only_cookie_and_a_temporary_password_forces_a_change() {
+    let t = TestApp::sqlite().await;
+    let anon = Web::anonymous(&t);
+    let p = anon.post_form("/login", &[("username", "clerk"), ("password", "wrong")]).await;
+    assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+    assert!(p.body.contains("用户名或密码不正确") && p.body.contains("value=\"clerk\""), "the username stays typed");
+    let req = Request::builder().method(Method::POST).uri("/login").header(header::COOKIE, "fazhi_csrf=anon-token-0123456789").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    let resp = tower::ServiceExt::oneshot(t.router.clone(), req.body(Body::from(format!("username=clerk&password={}&_csrf=anon-token-0123456789&next=%2Fcases", enc(PASSWORD)))).unwrap()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers()[header::LOCATION], "/cases");
+    let cookie = resp.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.starts_with("fazhi_session="), "{cookie}");
+    // A user with a temporary password is sent to change it before anything else.
+    let sec = t.principal("security").await;
+    let admin = t.principal("admin").await;
+    let clerk_user = t.app.store().user(t.town.user("clerk").id).await.unwrap().unwrap();
+    let _ = sec;
+    t.app.reset_password_as(&admin.actor, &clerk_user, Some("Temp@2024x".into())).await.unwrap();
+    let ok = t.app.login("clerk", "Temp@2024x", SessionKind::Web).await.unwrap();
+    let w = Web { t: &t, cookie: Some(format!("fazhi_session={}", ok.token)), csrf: ok.csrf };
+    let p = w.get("/workbench").await;
+    assert_eq!((p.status, p.location.as_deref()), (StatusCode::SEE_OTHER, Some("/password")));
+    let p = w.post_form("/password", &[("current_password", "Temp@2024x"), ("new_password", "Fresh@2024x"), ("confirm_password", "Other@2024x")]).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(p.body.contains("两次输入的新密码不一致"));
+    let p = w.post_form("/password", &[("current_password", "Temp@2024x"), ("new_password", "Fresh@2024x"), ("confirm_password", "Fresh@2024x")]).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert_eq!(w.get("/workbench").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn bad_input_on_the_registration_and_action_forms_comes_back_with_messages_and_values() {
+    let t = TestApp::sqlite().await;
+    let w = Web::as_user(&t, "clerk").await;
+    let p = w
+        .post_form("/cases/work_order/new", &[("title", "村口路灯"), ("content", ""), ("category", "help"), ("urgency", "normal"), ("caller_name", "陈先生"), ("caller_phone", "1381234"), ("caller_idcard", "440524188001010015")])
+        .await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(p.body.contains("校验位不正确，请核对最后一位"), "message next to the field");
+    assert!(p.body.contains("手机号码应为11位（现为7位）"));
+    assert!(p.body.contains("value=\"村口路灯\"") && p.body.contains("value=\"1381234\""), "typed values kept");
+    assert!(p.body.contains("<option value=\"help\" selected>"));
+    let (_, n) = t.app.store().list_cases(&fazhi_service::Scope::Everything, &Default::default(), 1, 10).await.map(|p| ((), p.total)).unwrap();
+    assert_eq!(n, 0, "nothing saved");
+    // A good registration shows the receipt and the query code.
+    let p = w
+        .post_form("/cases/work_order/new", &[("title", "村口路灯"), ("content", "三盏路灯不亮"), ("category", "help"), ("urgency", "normal"), ("caller_name", "陈先生"), ("caller_phone", "13812345678")])
+        .await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("AT-GD-2024-000001") && p.body.contains("查询码"));
+    let id = t.app.store().list_cases(&fazhi_service::Scope::Everything, &Default::default(), 1, 10).await.unwrap().items[0].case.id;
+    let act = format!("/cases/work_order/{id}/actions/dispatch");
+    // An action with a missing field: the form comes back open with the message.
+    let p = w.post_multipart(&act, &[("version", "1"), ("unit", ""), ("note", "请尽快")]).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(p.body.contains("请尽快") && p.body.contains("不能为空") && p.body.contains("<details class=\"action\" open>"));
+    // A stale form is refused with a clear message and not applied.
+    let ok = w.post_multipart(&act, &[("version", "1"), ("unit", &t.town.unit("longtan").to_string())]).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let again = w.post_multipart(&format!("/cases/work_order/{id}/actions/supervise"), &[("version", "1"), ("note", "x")]).await;
+    assert_eq!(again.status, StatusCode::FORBIDDEN, "the clerk is not a leader");
+    let leader = Web::as_user(&t, "leader").await;
+    let stale = leader.post_multipart(&format!("/cases/work_order/{id}/actions/supervise"), &[("version", "1"), ("note", "快办")]).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert!(stale.body.contains("该案件已被他人更新") && stale.body.contains("本次操作未执行"));
+    let page = w.get(&format!("/cases/work_order/{id}?done=dispatch")).await;
+    assert!(page.body.contains("已派单。当前状态：待签收；承办单位：龙潭村"), "{}", page.status);
+    assert!(page.body.contains("4405**********0014") || !page.body.contains("440524188001010014"), "identifiers only masked");
+}
+
+#[tokio::test]
+async fn the_public_page_shows_status_reply_and_dates_only_and_takes_one_rating() {
+    let t = TestApp::sqlite().await;
+    let clerk = t.principal("clerk").await;
+    let h = t.principal("handler_longtan").await;
+    let opened = t.app.open_case(&clerk, "work_order", &obj(TestApp::work_order_fields())).await.unwrap();
+    let id = opened.case.id;
+    t.app.act(&clerk, id, "dispatch", &obj(json!({"unit": t.town.unit("longtan").to_string(), "note": "内部意见：请核实"})), 1).await.unwrap();
+    t.app.act(&h, id, "sign", &Map::new(), 2).await.unwrap();
+    t.app.act(&h, id, "reply", &obj(json!({"reply": "路灯已修复，感谢反映。", "reply_method": "phone"})), 3).await.unwrap();
+    let anon = Web::anonymous(&t);
+    let p = anon.post_form("/track", &[("receipt_no", &opened.case.receipt_no), ("query_code", "12345")]).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(p.body.contains("应为回执上的6位数字"));
+    let wrong = if opened.query_code == "000000" { "000001" } else { "000000" };
+    let p = anon.post_form("/track", &[("receipt_no", &opened.case.receipt_no), ("query_code", wrong)]).await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    let p = anon.post_form("/track", &[("receipt_no", &opened.case.receipt_no), ("query_code", &opened.query_code)]).await;
+    assert_eq!(p.status, StatusCode::OK);
+    for shown in ["已办结", "路灯已修复，感谢反映。", "2024-09-27"] {
+        assert!(p.body.contains(shown), "{shown}");
+    }
+    for hidden in ["陈先生", "138", "内部意见", "龙潭村", "承办人", "handler"] {
+        assert!(!p.body.contains(hidden), "the public page must not show {hidden}");
+    }
+    let v = p.body.split("name=\"version\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let p = anon.post_form("/track/rate", &[("receipt_no", &opened.case.receipt_no), ("query_code", &opened.query_code), ("version", &v), ("result", "satisfied")]).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("感谢您的评价") && p.body.contains("您的评价"));
+    // Only once.
+    let p = anon.post_form("/track/rate", &[("receipt_no", &opened.case.receipt_no), ("query_code", &opened.query_code), ("version", "5"), ("result", "unsatisfied")]).await;
+    assert_eq!(p.status, StatusCode::CONFLICT);
+    let c = t.app.store().case(&fazhi_service::Scope::Everything, id).await.unwrap().unwrap();
+    assert_eq!(c.data_str("satisfaction"), Some("satisfied"));
+}
+
+#[tokio::test]
+async fn public_lookups_are_rate_limited_per_client() {
+    let t = TestApp::sqlite().await;
+    let anon = Web::anonymous(&t);
+    for _ in 0..10 {
+        assert_eq!(anon.post_form("/track", &[("receipt_no", "AT-GD-2024-000009"), ("query_code", "123456")]).await.status, StatusCode::NOT_FOUND);
+    }
+    let p = anon.post_form("/track", &[("receipt_no", "AT-GD-2024-000009"), ("query_code", "123456")]).await;
+    assert_eq!(p.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(p.body.contains("查询过于频繁"));
+}
+
+#[tokio::test]
+async fn administrators_see_their_own_part_and_bad_admin_input_is_named() {
+    let t = TestApp::sqlite().await;
+    let admin = Web::as_user(&t, "admin").await;
+    let p = admin.get("/admin/users").await;
+    assert!(p.body.contains("新建用户") && !p.body.contains("保存角色"), "the system admin creates, the security admin grants");
+    let sec = Web::as_user(&t, "security").await;
+    let p = sec.get("/admin/users").await;
+    assert!(!p.body.contains("新建用户") && p.body.contains("保存角色"));
+    let p = admin.post_form("/admin/units", &[("parent", &t.town.unit("aotou").to_string()), ("kind", "village"), ("name", "桥头村"), ("code", "Qiao Tou")]).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(p.body.contains("单位代码只能使用小写字母、数字和连字符") && p.body.contains("value=\"桥头村\""));
+    let p = admin.post_form("/admin/units", &[("parent", &t.town.unit("aotou").to_string()), ("kind", "village"), ("name", "桥头村"), ("code", "qiaotou")]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    let p = admin.post_form("/admin/users", &[("username", "X"), ("display_name", ""), ("unit", &t.town.unit("zzzx").to_string()), ("roles", "sys_admin"), ("roles", "leader")]).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(p.body.contains("应为3至32位小写字母") && p.body.contains("三员分立"));
+    let p = admin.post_form("/admin/users", &[("username", "newclerk"), ("display_name", "新受理员"), ("unit", &t.town.unit("zzzx").to_string()), ("roles", "intake_clerk")]).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("临时密码"));
+    let auditor = Web::as_user(&t, "auditor").await;
+    let p = auditor.get("/admin/audit?from=2024-13-01").await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    let p = auditor.get("/admin/audit?action=user.created").await;
+    assert!(p.body.contains("新建用户") && p.body.contains("newclerk"));
+}
+
+#[tokio::test]
+async fn the_dashboard_draws_its_charts_on_the_server() {
+    let t = TestApp::sqlite().await;
+    dispatched(&t).await;
+    let p = Web::as_user(&t, "leader").await.get("/dashboard?kind=work_order&from=2024-01-01&to=2024-12-31").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("<svg") && p.body.contains("受理数") && p.body.contains("龙潭村"));
+    for external in ["src=\"http", "href=\"http", "url(http", "@import"] {
+        assert!(!p.body.contains(external), "nothing fetched from elsewhere: {external}");
+    }
+    let p = Web::as_user(&t, "leader").await.get("/dashboard?from=2024-02-30").await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_list_exports_to_xlsx() {
+    let t = TestApp::sqlite().await;
+    dispatched(&t).await;
+    let w = Web::as_user(&t, "clerk").await;
+    let resp = tower::ServiceExt::oneshot(
+        t.router.clone(),
+        Request::builder().uri("/cases/work_order/export.xlsx?q=%E8%B7%AF%E7%81%AF").header(header::COOKIE, w.cookie.clone().unwrap()).body(Body::empty()).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().contains("attachment"));
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.xlsx");
+    std::fs::write(&path, &bytes).unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an xlsx is a zip");
+}
