@@ -31,6 +31,8 @@ pub struct ClockView {
     pub label: String,
     pub statutory: bool,
     pub due: Option<Date>,
+    /// The date the clock was (or is) due, running or not.
+    pub deadline: Date,
     pub running: bool,
     pub suspended: bool,
     pub met: Option<bool>,
@@ -179,7 +181,7 @@ impl App {
         self.store()
             .apply_action_with_files(CaseWrite { case: &out.case, event: ev, digests: &out.digests, query_digest: None }, version, &files)
             .await?;
-        Ok(out.case)
+        Ok(self.redacted(p, out.case))
     }
 
     /// A case with its timeline, clocks and the actions open to this user.
@@ -190,7 +192,9 @@ impl App {
         p.ready()?;
         let case = self.visible_case(p, id).await?;
         let kind = self.kind(&case.kind)?;
-        let events = self.store().events_of_case(id).await?;
+        let mut events = self.store().events_of_case(id).await?;
+        // 信访工作条例 第三十条: the accused unit never reads the accuser's identity.
+        self.redact_events(p, &case, &mut events);
         let today = local_date(self.now());
         let clocks = case
             .clocks
@@ -201,6 +205,7 @@ impl App {
                 label: c.label.clone(),
                 statutory: c.class == ClockClass::Statutory,
                 due: c.due(),
+                deadline: c.computed.due,
                 running: c.is_running(),
                 suspended: c.suspended_since.is_some(),
                 met: c.met,
@@ -215,7 +220,7 @@ impl App {
             actions: kind.workflow.available(&case, &p.actor).into_iter().cloned().collect(),
             events,
             clocks,
-            case,
+            case: self.redacted(p, case),
         })
     }
 
@@ -234,7 +239,11 @@ impl App {
         if let Some(k) = &filter.kind {
             self.kind(k)?;
         }
-        Ok(self.store().list_cases(&p.scope, filter, page, per_page).await?)
+        let mut page = self.store().list_cases(&p.scope, filter, page, per_page).await?;
+        for item in &mut page.items {
+            self.redact_case(p, &mut item.case);
+        }
+        Ok(page)
     }
 
     /// Figures of the catalogue for the cases this user may see, over a period. `codes` empty:

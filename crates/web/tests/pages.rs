@@ -362,3 +362,60 @@ async fn the_list_exports_to_xlsx() {
     std::fs::write(&path, &bytes).unwrap();
     assert_eq!(&bytes[..2], b"PK", "an xlsx is a zip");
 }
+
+#[tokio::test]
+async fn a_photo_attached_to_an_action_is_stored_listed_and_served_only_within_scope() {
+    let t = TestApp::sqlite().await;
+    let id = dispatched(&t).await;
+    let h = Web::as_user(&t, "handler_longtan").await;
+    assert_eq!(h.post_multipart(&format!("/cases/work_order/{id}/actions/sign"), &[("version", "2")]).await.status, StatusCode::SEE_OTHER);
+    let boundary = "----fazhi-file";
+    let png: &[u8] = b"\x89PNG\r\n\x1a\nfake-photo-bytes";
+    let mut body: Vec<u8> = Vec::new();
+    for (k, v) in [("_csrf", h.csrf.as_str()), ("version", "3"), ("note", "现场已拍照")] {
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+    }
+    body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"现场.png\"\r\nContent-Type: image/png\r\n\r\n").as_bytes());
+    body.extend(png);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let p = h
+        .send(
+            Request::builder().method(Method::POST).uri(format!("/cases/work_order/{id}/actions/progress")).header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}")),
+            Body::from(body),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let page = h.get(&format!("/cases/work_order/{id}")).await.body;
+    assert!(page.contains("现场.png"), "listed on the case page");
+    let hash = page.split("/files/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    assert_eq!(hash.len(), 64);
+    let got = h.get(&format!("/cases/work_order/{id}/files/{hash}")).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert!(got.body.contains("fake-photo-bytes"));
+    let other = Web::as_user(&t, "handler_xitang").await;
+    assert_eq!(other.get(&format!("/cases/work_order/{id}/files/{hash}")).await.status, StatusCode::FORBIDDEN);
+    // A file type not accepted is refused with the file named, and the action is not taken.
+    let mut body: Vec<u8> = Vec::new();
+    for (k, v) in [("_csrf", h.csrf.as_str()), ("version", "4"), ("note", "再拍一张")] {
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+    }
+    body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"病毒.exe\"\r\n\r\nMZ\r\n--{boundary}--\r\n").as_bytes());
+    let p = h
+        .send(
+            Request::builder().method(Method::POST).uri(format!("/cases/work_order/{id}/actions/progress")).header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}")),
+            Body::from(body),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(p.body.contains("“病毒.exe”的类型不支持") && p.body.contains("再拍一张"));
+    let c = t.app.store().case(&fazhi_service::Scope::Everything, fazhi_domain::ids::CaseId::parse(&id).unwrap()).await.unwrap().unwrap();
+    assert_eq!(c.version, 4);
+}
+
+#[tokio::test]
+async fn a_bad_list_filter_is_named_and_kept() {
+    let t = TestApp::sqlite().await;
+    let p = Web::as_user(&t, "clerk").await.get("/cases/work_order?opened_from=2024-02-30&q=%E7%BA%A0%E7%BA%B7").await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(p.body.contains("不是有效日期") && p.body.contains("value=\"纠纷\""));
+}

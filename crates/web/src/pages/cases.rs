@@ -634,7 +634,7 @@ async fn case_page_for(app: &App, p: &Principal, d: &CaseDetail, flash: Option<S
         .iter()
         .map(|cl| ClockRow {
             label: cl.label.clone(),
-            due: cl.due.map(fmt_date).unwrap_or_else(|| "—".into()),
+            due: fmt_date(cl.due.unwrap_or(cl.deadline)),
             status: if !cl.running {
                 match cl.met {
                     Some(true) => "已按期完成".into(),
@@ -727,7 +727,11 @@ pub async fn act(State(app): State<App>, Staff(p): Staff, Path((kind, id, action
     let result = app.act_with_files(&p, id, &action, &input, version, submitted.uploads.clone()).await;
     let (status, alert, failed_errors) = match result {
         Ok(c) => return Ok(Redirect::to(&format!("/cases/{}/{}?done={}", c.kind, c.id, url(&action))).into_response()),
-        Err(ServiceError::Invalid(errors)) => (StatusCode::BAD_REQUEST, format!("“{}”未提交：请按提示修改。", k.workflow.action(&action).map_or(action.as_str(), |a| a.label)), errors),
+        Err(ServiceError::Invalid(errors)) => {
+            let label = k.workflow.action(&action).map_or(action.as_str(), |a| a.label);
+            let all: Vec<String> = errors.iter().map(FieldError::message).collect();
+            (StatusCode::BAD_REQUEST, format!("“{label}”未提交，请修改：{}", all.join("；")), errors)
+        }
         Err(e @ ServiceError::Stale { .. }) => (StatusCode::CONFLICT, format!("{e}。本次操作未执行。"), Vec::new()),
         Err(e @ (ServiceError::WrongState(_) | ServiceError::Rule(_) | ServiceError::UnknownAction(_))) => {
             (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::CONFLICT), format!("{e}。本次操作未执行。"), Vec::new())
