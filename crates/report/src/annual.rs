@@ -1,0 +1,396 @@
+//! The annual 法治政府建设情况报告, in the structure of the seed report: title, preamble,
+//! 一、主要工作及成效 with numbered subsections, 二、存在问题, 三、下一年度重点工作.
+//!
+//! The words are a [`Draft`] people edit and fazhi keeps (versioned); the figures are
+//! placeholders — `{work_order.accepted}` — that [`Draft::assemble`] fills from the metric
+//! catalogue for the tenant and year. A paragraph whose figures belong to a kind fazhi does not
+//! run, or that has no cases in the year, is left out rather than faked.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+/// Chinese numerals for subsection numbering: （一）…（二十）.
+const NUMERALS: [&str; 20] =
+    ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五", "十六", "十七", "十八", "十九", "二十"];
+
+/// One subsection of 一、主要工作及成效: its heading and its text (paragraphs separated by blank
+/// lines; figures as `{metric.code}`; `{year}` and `{town}` for the year and the town).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftSubsection {
+    pub heading: String,
+    pub text: String,
+}
+
+/// The words of a report, as people write them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    pub title: String,
+    pub preamble: String,
+    pub achievements: Vec<DraftSubsection>,
+    /// 二、存在问题
+    pub problems: String,
+    /// 三、下一年度重点工作
+    pub plans: String,
+}
+
+/// The longest text fazhi keeps in one part of a draft.
+pub const MAX_PART: usize = 20_000;
+
+/// A problem with a draft, naming the part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftError {
+    pub field: String,
+    pub label: String,
+    pub reason: String,
+}
+
+/// The `{…}` placeholders of a text, in order.
+pub fn placeholders(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('{') {
+        let after = &rest[i + 1..];
+        match after.find('}') {
+            Some(j) => {
+                out.push(after[..j].to_string());
+                rest = &after[j + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+impl Draft {
+    /// The starting draft: the seed report's structure, with the sentences whose figures fazhi
+    /// computes. `issuer` is the government's name as the title gives it.
+    pub fn default_for(issuer: &str, year: i32) -> Self {
+        let sub = |heading: &str, text: &str| DraftSubsection { heading: heading.into(), text: text.into() };
+        Self {
+            title: format!("{issuer}关于{year}年度法治政府建设情况的报告"),
+            preamble: format!(
+                "{year}年，{{town}}坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻习近平法治思想，深入落实《法治政府建设实施纲要（2021—2025年）》部署要求，切实把法治贯彻落实到政府工作全过程各方面。现将{year}年法治政府建设情况报告如下："
+            ),
+            achievements: vec![
+                sub("坚持和加强党的全面领导，优化统筹法治政府建设", ""),
+                sub(
+                    "坚持以人民为中心，构建服务型法治政府",
+                    "认真回应群众诉求，承办广州12345政府服务热线工单{work_order.accepted}件，办结率达{work_order.close_rate}。其中按时办结率{work_order.on_time_rate}，回访满意率{work_order.satisfaction_rate}。",
+                ),
+                sub("健全行政执法工作体系，全面推进严格规范公正文明执法", ""),
+                sub(
+                    "深化多元共治，提升社会治理法治化水平",
+                    "{year}年{town}接待群众来访{visit.batches}批{visit.persons}人次，受理矛盾纠纷{dispute.accepted}宗，化解{dispute.resolved}宗，化解率{dispute.resolve_rate}，挽回群众财产损失{dispute.recovered}；其中受理信访件{petition.accepted}宗，求决类信访件一次性化解率{petition.one_time_rate}，满意率{petition.satisfaction_rate}，规定时间办结率{petition.on_time_rate}；解决涉及迁坟、人身损害、劳资欠薪方面的重大疑难纠纷{dispute.major}宗。",
+                ),
+                sub("完善科学民主依法决策机制，推进政府治理法治化规范化", ""),
+                sub("依法行政加强权力监督制约，确保行政权力规范透明", ""),
+            ],
+            problems: String::new(),
+            plans: String::new(),
+        }
+    }
+
+    /// Checks a draft: lengths, and that every placeholder names a known figure (`known`) or is
+    /// `year`/`town`.
+    ///
+    /// # Errors
+    /// Each problem, naming the part.
+    pub fn validate(&self, known: &HashSet<String>) -> Result<(), Vec<DraftError>> {
+        let mut errors = Vec::new();
+        let mut part = |field: String, label: String, text: &str, required: bool, max: usize| {
+            let n = text.chars().count();
+            if required && text.trim().is_empty() {
+                errors.push(DraftError { field: field.clone(), label: label.clone(), reason: "不能为空".into() });
+            }
+            if n > max {
+                errors.push(DraftError { field: field.clone(), label: label.clone(), reason: format!("不能超过{max}个字（现为{n}个）") });
+            }
+            for p in placeholders(text) {
+                if p != "year" && p != "town" && !known.contains(&p) {
+                    errors.push(DraftError { field: field.clone(), label: label.clone(), reason: format!("“{{{p}}}”不是可用的指标，请从下方指标表中复制") });
+                }
+            }
+        };
+        part("title".into(), "标题".into(), &self.title, true, 200);
+        part("preamble".into(), "导语".into(), &self.preamble, false, MAX_PART);
+        for (i, s) in self.achievements.iter().enumerate() {
+            part(format!("heading_{i}"), format!("（{}）标题", NUMERALS.get(i).unwrap_or(&"")), &s.heading, true, 200);
+            part(format!("text_{i}"), format!("（{}）正文", NUMERALS.get(i).unwrap_or(&"")), &s.text, false, MAX_PART);
+        }
+        part("problems".into(), "二、存在问题".into(), &self.problems, false, MAX_PART);
+        part("plans".into(), "三、下一年度重点工作".into(), &self.plans, false, MAX_PART);
+        if self.achievements.len() > NUMERALS.len() {
+            errors.push(DraftError { field: "achievements".into(), label: "主要工作及成效".into(), reason: format!("最多{}个小节", NUMERALS.len()) });
+        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+}
+
+/// A figure's value in the report and where its cases are listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FigureValue {
+    pub display: String,
+    pub href: Option<String>,
+}
+
+/// A run of a paragraph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Text(String),
+    Figure { code: String, display: String, href: Option<String> },
+}
+
+pub type Paragraph = Vec<Piece>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subsection {
+    /// （一）坚持……
+    pub heading: String,
+    pub paragraphs: Vec<Paragraph>,
+}
+
+/// A chart of the report: SVG for the page, PNG for Word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chart {
+    pub title: String,
+    pub svg: String,
+}
+
+/// The report ready to render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnnualReport {
+    pub title: String,
+    /// Not final: the year is not over, or a draft was asked for.
+    pub draft: bool,
+    /// "数据截至 2024-01-10" and similar.
+    pub note: String,
+    pub preamble: Vec<Paragraph>,
+    pub achievements: Vec<Subsection>,
+    pub problems: Vec<Paragraph>,
+    pub plans: Vec<Paragraph>,
+    pub charts: Vec<Chart>,
+}
+
+/// What assembling needs besides the draft.
+pub struct Inputs<'a> {
+    pub year: i32,
+    pub town: &'a str,
+    /// Every figure of the catalogue for the tenant and year, by code.
+    pub figures: &'a HashMap<String, FigureValue>,
+    /// Kinds with at least one case in the year: a paragraph about any other kind is left out.
+    pub kinds_with_cases: &'a HashSet<String>,
+    pub draft: bool,
+    pub note: String,
+    pub charts: Vec<Chart>,
+}
+
+fn paragraphs(text: &str, inp: &Inputs<'_>) -> Vec<Paragraph> {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| {
+            let mut pieces = Vec::new();
+            let mut rest = p;
+            while let Some(i) = rest.find('{') {
+                let after = &rest[i + 1..];
+                let Some(j) = after.find('}') else { break };
+                let code = &after[..j];
+                let before = &rest[..i];
+                if !before.is_empty() {
+                    pieces.push(Piece::Text(before.to_string()));
+                }
+                match code {
+                    "year" => pieces.push(Piece::Text(inp.year.to_string())),
+                    "town" => pieces.push(Piece::Text(inp.town.to_string())),
+                    _ => {
+                        let kind = code.split('.').next().unwrap_or("");
+                        // Omitted, not faked: a figure fazhi cannot give drops its paragraph.
+                        let value = inp.figures.get(code).filter(|_| inp.kinds_with_cases.contains(kind))?;
+                        pieces.push(Piece::Figure { code: code.to_string(), display: value.display.clone(), href: value.href.clone() });
+                    }
+                }
+                rest = &after[j + 1..];
+            }
+            if !rest.is_empty() {
+                pieces.push(Piece::Text(rest.to_string()));
+            }
+            Some(pieces)
+        })
+        .collect()
+}
+
+impl Draft {
+    /// Fills the draft with figures. Subsections left with no paragraph are dropped and the rest
+    /// renumbered; sections 二 and 三 keep their headings even when empty (a draft shows where to
+    /// write).
+    pub fn assemble(&self, inp: Inputs<'_>) -> AnnualReport {
+        let mut achievements = Vec::new();
+        for s in &self.achievements {
+            let paras = paragraphs(&s.text, &inp);
+            if paras.is_empty() {
+                continue;
+            }
+            let n = NUMERALS.get(achievements.len()).unwrap_or(&"");
+            achievements.push(Subsection { heading: format!("（{n}）{}", s.heading.trim()), paragraphs: paras });
+        }
+        AnnualReport {
+            title: self.title.trim().to_string(),
+            draft: inp.draft,
+            preamble: paragraphs(&self.preamble, &inp),
+            achievements,
+            problems: paragraphs(&self.problems, &inp),
+            plans: paragraphs(&self.plans, &inp),
+            note: inp.note,
+            charts: inp.charts,
+        }
+    }
+}
+
+fn plain(p: &Paragraph) -> String {
+    p.iter()
+        .map(|x| match x {
+            Piece::Text(t) => t.as_str(),
+            Piece::Figure { display, .. } => display.as_str(),
+        })
+        .collect()
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+impl AnnualReport {
+    /// Markdown, for diffing and archiving.
+    pub fn to_markdown(&self) -> String {
+        let mut out = format!("# {}\n\n", self.title);
+        if self.draft {
+            out.push_str(&format!("> 草稿，未定稿。{}\n\n", self.note));
+        }
+        for p in &self.preamble {
+            out.push_str(&plain(p));
+            out.push_str("\n\n");
+        }
+        out.push_str("## 一、主要工作及成效\n\n");
+        for s in &self.achievements {
+            out.push_str(&format!("### {}\n\n", s.heading));
+            for p in &s.paragraphs {
+                out.push_str(&plain(p));
+                out.push_str("\n\n");
+            }
+        }
+        for (h, ps) in [("二、存在问题", &self.problems), ("三、下一年度重点工作", &self.plans)] {
+            out.push_str(&format!("## {h}\n\n"));
+            if ps.is_empty() {
+                out.push_str("（待填写）\n\n");
+            }
+            for p in ps {
+                out.push_str(&plain(p));
+                out.push_str("\n\n");
+            }
+        }
+        out.trim_end().to_string() + "\n"
+    }
+
+    /// The report as an HTML fragment; every figure links to the cases it counts.
+    pub fn to_html_fragment(&self) -> String {
+        let para = |p: &Paragraph| {
+            let inner: String = p
+                .iter()
+                .map(|x| match x {
+                    Piece::Text(t) => esc(t),
+                    Piece::Figure { code, display, href: Some(h) } => {
+                        format!("<a class=\"figure\" href=\"{}\" title=\"{}\">{}</a>", esc(h), esc(code), esc(display))
+                    }
+                    Piece::Figure { display, .. } => format!("<span class=\"figure\">{}</span>", esc(display)),
+                })
+                .collect();
+            format!("<p>{inner}</p>\n")
+        };
+        let mut out = format!("<article class=\"annual-report\">\n<h1>{}</h1>\n", esc(&self.title));
+        if self.draft {
+            out.push_str(&format!("<p class=\"draft-note\">草稿，未定稿。{}</p>\n", esc(&self.note)));
+        }
+        out.extend(self.preamble.iter().map(para));
+        out.push_str("<h2>一、主要工作及成效</h2>\n");
+        for s in &self.achievements {
+            out.push_str(&format!("<h3>{}</h3>\n", esc(&s.heading)));
+            out.extend(s.paragraphs.iter().map(para));
+        }
+        for (h, ps) in [("二、存在问题", &self.problems), ("三、下一年度重点工作", &self.plans)] {
+            out.push_str(&format!("<h2>{h}</h2>\n"));
+            if ps.is_empty() {
+                out.push_str("<p class=\"todo\">（待填写）</p>\n");
+            }
+            out.extend(ps.iter().map(para));
+        }
+        for c in &self.charts {
+            out.push_str(&format!("<figure>{}<figcaption>{}</figcaption></figure>\n", c.svg, esc(&c.title)));
+        }
+        out.push_str("</article>\n");
+        out
+    }
+
+    /// A standalone HTML document (for download and archiving).
+    pub fn to_html_document(&self) -> String {
+        format!(
+            "<!doctype html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>body{{font-family:\"FangSong\",\"仿宋\",serif;max-width:46em;margin:2em auto;line-height:1.9;font-size:16pt}}h1{{font-family:\"SimSun\",\"宋体\",serif;text-align:center;font-size:22pt}}h2{{font-family:\"SimHei\",\"黑体\",sans-serif;font-size:16pt}}h3{{font-family:\"KaiTi\",\"楷体\",serif;font-size:16pt}}p{{text-indent:2em;margin:0}}a.figure{{color:inherit}}figure{{margin:1em 0}}.draft-note{{color:#b42318;text-indent:0}}</style>\n</head>\n<body>\n{}</body>\n</html>\n",
+            esc(&self.title),
+            self.to_html_fragment()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs<'a>(figures: &'a HashMap<String, FigureValue>, kinds: &'a HashSet<String>) -> Inputs<'a> {
+        Inputs { year: 2023, town: "鳌头镇", figures, kinds_with_cases: kinds, draft: false, note: String::new(), charts: vec![] }
+    }
+
+    fn fig(d: &str) -> FigureValue {
+        FigureValue { display: d.into(), href: Some(format!("/cases?x={d}")) }
+    }
+
+    #[test]
+    fn figures_fill_the_seed_sentence_and_link_to_their_cases() {
+        let draft = Draft::default_for("广州市从化区鳌头镇人民政府", 2023);
+        let figures: HashMap<String, FigureValue> = [
+            ("work_order.accepted", "4326"),
+            ("work_order.close_rate", "100.00%"),
+            ("work_order.on_time_rate", "97.73%"),
+            ("work_order.satisfaction_rate", "98.01%"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), fig(v)))
+        .collect();
+        let kinds: HashSet<String> = ["work_order".to_string()].into();
+        let r = draft.assemble(inputs(&figures, &kinds));
+        assert_eq!(r.title, "广州市从化区鳌头镇人民政府关于2023年度法治政府建设情况的报告");
+        assert_eq!(r.achievements.len(), 1, "only the subsection with figures fazhi has survives");
+        assert_eq!(r.achievements[0].heading, "（一）坚持以人民为中心，构建服务型法治政府");
+        let md = r.to_markdown();
+        assert!(md.contains("承办广州12345政府服务热线工单4326件，办结率达100.00%。"), "{md}");
+        assert!(!md.contains("矛盾纠纷"), "no dispute figures, no dispute paragraph");
+        assert!(md.contains("## 二、存在问题\n\n（待填写）"));
+        let html = r.to_html_fragment();
+        assert!(html.contains("<a class=\"figure\" href=\"/cases?x=4326\" title=\"work_order.accepted\">4326</a>"));
+    }
+
+    #[test]
+    fn unknown_placeholders_and_empty_titles_are_refused_by_name() {
+        let mut d = Draft::default_for("某镇人民政府", 2023);
+        d.achievements[0].text = "开会{meetings.count}次".into();
+        d.title = " ".into();
+        let known: HashSet<String> = ["work_order.accepted".to_string()].into();
+        let errs = d.validate(&known).unwrap_err();
+        assert!(errs.iter().any(|e| e.field == "title" && e.reason == "不能为空"));
+        assert!(errs.iter().any(|e| e.field == "text_0" && e.reason.contains("{meetings.count}")));
+    }
+
+    #[test]
+    fn placeholders_are_found_in_order() {
+        assert_eq!(placeholders("a{x.y}b{year}c{"), vec!["x.y", "year"]);
+    }
+}
