@@ -140,7 +140,7 @@ pub struct DuplicateSettings {
 
 impl Default for DuplicateSettings {
     fn default() -> Self {
-        Self { min_similarity_percent: 40 }
+        Self { min_similarity_percent: 30 }
     }
 }
 

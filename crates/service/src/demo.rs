@@ -218,14 +218,16 @@ impl App {
     pub async fn load_demo(&self, mut progress: impl FnMut(usize, usize)) -> Result<DemoReport> {
         if let Some(t) = self.store().tenant_by_code("AT").await? {
             let filter = fazhi_store::CaseFilter { kind: Some("work_order".into()), ..Default::default() };
-            if self.store().count_cases(&fazhi_store::Scope::Tenant(t.id), &filter).await? == 0 {
+            if self.store().count_cases(&fazhi_store::Scope::Tenant(t.id), &filter).await? == 0
+                || !self.demo_disputes_present(t.id).await?
+            {
                 return Err(ServiceError::Rule(
                     "演示数据不完整（上次载入被中断？）：请删除数据目录中的数据库后重新载入".into(),
                 ));
             }
             return Ok(DemoReport {
                 created: false,
-                users: demo_users_listing(),
+                users: all_demo_users(),
                 work_orders: 0,
                 sample_receipt: None,
             });
@@ -304,7 +306,10 @@ impl App {
         }
 
         let (n, sample) = self.demo_work_orders(town.id, &u, &staff, &mut progress).await?;
-        Ok(DemoReport { created: true, users: demo_users_listing(), work_orders: n, sample_receipt: sample })
+        // Visits, disputes and petitions of the same year (demo_disputes.rs).
+        let actors: HashMap<&str, Actor> = staff.iter().map(|(k, s)| (*k, s.actor.clone())).collect();
+        self.demo_disputes(town.id, &u, &actors).await?;
+        Ok(DemoReport { created: true, users: all_demo_users(), work_orders: n, sample_receipt: sample })
     }
 
     async fn demo_work_orders(
@@ -689,6 +694,12 @@ const DEMO_USERS: &[(&str, &str, &str, Role)] = &[
     ("sifasuo", "吴司法", "sfs", Role::JudicialOffice),
     ("district", "区司法局督查员", "conghua", Role::District),
 ];
+
+fn all_demo_users() -> Vec<(String, String, String)> {
+    let mut users = demo_users_listing();
+    users.extend(crate::demo_disputes::users_listing());
+    users
+}
 
 fn demo_users_listing() -> Vec<(String, String, String)> {
     DEMO_USERS.iter().map(|(u, _, unit, r)| ((*u).to_string(), r.label().to_string(), (*unit).to_string())).collect()

@@ -12,8 +12,12 @@ async fn load(db: &TestDb) -> (Vec<(String, String)>, Vec<String>) {
     let report = app.load_demo(|_, _| {}).await.unwrap();
     assert!(report.created);
     let at = app.store().tenant_by_code("AT").await.unwrap().unwrap();
-    let figures =
-        app.metrics_in(&Scope::Tenant(at.id), Some("work_order"), &[], &Period::year(2023).unwrap()).await.unwrap();
+    let mut figures = Vec::new();
+    for kind in ["work_order", "visit", "dispute", "petition"] {
+        figures.extend(
+            app.metrics_in(&Scope::Tenant(at.id), Some(kind), &[], &Period::year(2023).unwrap()).await.unwrap(),
+        );
+    }
     let figures: Vec<(String, String)> =
         figures.into_iter().map(|(m, f)| (m.code.to_string(), f.to_string())).collect();
     let filter = CaseFilter { opened_to: fazhi_domain::time_util::parse_date("2023-12-31").ok(), ..Default::default() };
@@ -56,7 +60,27 @@ async fn the_demo_reproduces_the_seed_figures_deterministically() {
     assert_eq!(fig("work_order.accepted"), "4326");
     assert_eq!(fig("work_order.closed"), "4326");
     assert_eq!(fig("work_order.close_rate"), "100.00%");
-    assert_eq!(cases.len(), 4326);
+    let of_kind = |code: &str| cases.iter().filter(|c| c.contains(&format!("-{code}-2023-"))).count();
+    assert_eq!(of_kind("GD"), 4326);
+    // 2023年鳌头镇接待群众来访296批939人次（另有4批当日重复来访并入原登记）……
+    assert_eq!(fig("visit.batches"), "296");
+    assert_eq!(fig("visit.persons"), "939");
+    assert_eq!(of_kind("LF"), 300);
+    // ……受理矛盾纠纷456宗，化解450宗，化解率98.68%，挽回群众财产损失2256.03万元……
+    assert_eq!(fig("dispute.accepted"), "456");
+    assert_eq!(fig("dispute.resolved"), "450");
+    assert_eq!(fig("dispute.resolve_rate"), "98.68%");
+    assert_eq!(fig("dispute.recovered"), "2256.03万元");
+    // ……解决涉及迁坟、人身损害、劳资欠薪方面的重大疑难纠纷24宗。
+    assert_eq!(fig("dispute.major"), "24");
+    assert_eq!(fig("dispute.major_resolved"), "24");
+    assert_eq!(of_kind("JF"), 461, "3 declined and 2 merged besides the 456 accepted");
+    // ……其中受理信访件432宗，求决类信访件一次性化解率98.54%，满意率99.62%，规定时间办结率100%。
+    assert_eq!(fig("petition.accepted"), "432");
+    assert_eq!(fig("petition.one_time_rate"), "98.54%");
+    assert_eq!(fig("petition.satisfaction_rate"), "99.62%");
+    assert_eq!(fig("petition.on_time_rate"), "100.00%");
+    assert_eq!(of_kind("XF"), 439, "5 guided to other procedures and 2 not accepted besides the 432");
     // The same seed gives the same year on the other backend (or on a second SQLite file).
     let b = TestDb::postgres().await.unwrap_or_else(TestDb::sqlite);
     let (figures_b, cases_b) = load(&b).await;

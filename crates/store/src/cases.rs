@@ -110,7 +110,7 @@ impl TryFrom<CaseRow> for CaseRecord {
 /// Inserts a case row inside `$tx`.
 macro_rules! insert_case {
     ($tx:expr, $c:expr, $query_digest:expr) => {{
-        let c: &CaseRecord = $c;
+        let c: &fazhi_domain::case::CaseRecord = $c;
         sqlx::query(
             "INSERT INTO cases (id, tenant_id, kind, receipt_no, query_digest, title, category, urgency, state, phase, \
              unit_id, unit_path, location, data, clocks, due_on, statutory_due_on, provisional, opened_at, closed_at, \
@@ -130,8 +130,8 @@ macro_rules! insert_case {
         .bind(c.unit_id.to_string())
         .bind(c.unit_path.as_str())
         .bind(&c.location)
-        .bind(SqlJson(&c.data))
-        .bind(SqlJson(&c.clocks))
+        .bind(sqlx::types::Json(&c.data))
+        .bind(sqlx::types::Json(&c.clocks))
         .bind(c.clocks.due_on())
         .bind(c.clocks.statutory_due_on())
         .bind(c.clocks.provisional())
@@ -149,7 +149,7 @@ macro_rules! insert_case {
 /// Records identifier digests inside `$tx`.
 macro_rules! insert_digests {
     ($tx:expr, $c:expr, $digests:expr) => {{
-        let c: &CaseRecord = $c;
+        let c: &fazhi_domain::case::CaseRecord = $c;
         for (kind, digest) in $digests.iter() {
             sqlx::query(
                 "INSERT INTO party_index (tenant_id, case_id, kind, digest) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
@@ -163,6 +163,101 @@ macro_rules! insert_digests {
         }
     }};
 }
+
+/// Updates a case row inside `$tx` if it is still at version `$expected`; otherwise returns
+/// `StoreError::Stale` (or `StoreError::NotFound`) from the enclosing async block.
+macro_rules! update_case {
+    ($tx:expr, $c:expr, $expected:expr) => {{
+        let c: &fazhi_domain::case::CaseRecord = $c;
+        let done = sqlx::query(
+            "UPDATE cases SET title = $3, category = $4, urgency = $5, state = $6, phase = $7, unit_id = $8, \
+             unit_path = $9, location = $10, data = $11, clocks = $12, due_on = $13, statutory_due_on = $14, \
+             provisional = $15, closed_at = $16, updated_at = $17, version = $18, search_text = $19 \
+             WHERE id = $1 AND version = $2",
+        )
+        .bind(c.id.to_string())
+        .bind($expected)
+        .bind(&c.title)
+        .bind(&c.category)
+        .bind(&c.urgency)
+        .bind(&c.state)
+        .bind(c.phase.code())
+        .bind(c.unit_id.to_string())
+        .bind(c.unit_path.as_str())
+        .bind(&c.location)
+        .bind(sqlx::types::Json(&c.data))
+        .bind(sqlx::types::Json(&c.clocks))
+        .bind(c.clocks.due_on())
+        .bind(c.clocks.statutory_due_on())
+        .bind(c.clocks.provisional())
+        .bind(c.closed_at)
+        .bind(c.updated_at)
+        .bind(c.version)
+        .bind(&c.search_text)
+        .execute(&mut *$tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            let current: Option<(i64,)> = sqlx::query_as("SELECT version FROM cases WHERE id = $1")
+                .bind(c.id.to_string())
+                .fetch_optional(&mut *$tx)
+                .await?;
+            return Err(match current {
+                Some((v,)) => $crate::StoreError::Stale { current: v },
+                None => $crate::StoreError::NotFound,
+            });
+        }
+    }};
+}
+
+/// Writes imported cases with their events (chained in the order given) inside `$tx`, raising
+/// receipt counters to the highest number written.
+macro_rules! import_batch {
+    ($tx:expr, $pg:expr, $batch:expr) => {{
+        let pg: bool = $pg;
+        for item in $batch.iter() {
+            insert_case!($tx, &item.case, item.query_digest.as_deref());
+            insert_digests!($tx, &item.case, item.digests);
+            for e in &item.events {
+                let _ = append_event!($tx, pg, e.clone(), None::<String>);
+            }
+            // AT-GD-2023-000123 → counter (tenant, kind, 2023) ≥ 123.
+            let mut parts = item.case.receipt_no.rsplitn(3, '-');
+            let seq = parts.next().and_then(|s| s.parse::<i64>().ok());
+            let year = parts.next().and_then(|s| s.parse::<i64>().ok());
+            if let (Some(seq), Some(year)) = (seq, year) {
+                sqlx::query(
+                    "INSERT INTO receipt_counters (tenant_id, kind, year, last) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (tenant_id, kind, year) DO UPDATE SET last = CASE WHEN receipt_counters.last > $4 THEN receipt_counters.last ELSE $4 END",
+                )
+                .bind(item.case.tenant_id.to_string())
+                .bind(&item.case.kind)
+                .bind(year)
+                .bind(seq)
+                .execute(&mut *$tx)
+                .await?;
+            }
+        }
+    }};
+}
+
+/// Gives `$case` (a mutable [`CaseRecord`]) the next receipt number of its tenant, kind and year
+/// inside `$tx`: `$prefix` + six digits.
+macro_rules! number_case {
+    ($tx:expr, $case:expr, $prefix:expr, $year:expr) => {{
+        let (seq,): (i64,) = sqlx::query_as(
+            "INSERT INTO receipt_counters (tenant_id, kind, year, last) VALUES ($1, $2, $3, 1) \
+             ON CONFLICT (tenant_id, kind, year) DO UPDATE SET last = receipt_counters.last + 1 RETURNING last",
+        )
+        .bind($case.tenant_id.to_string())
+        .bind(&$case.kind)
+        .bind(i64::from($year))
+        .fetch_one(&mut *$tx)
+        .await?;
+        $case.receipt_no = format!("{}{seq:06}", $prefix);
+    }};
+}
+
+pub(crate) use {import_batch, insert_case, insert_digests, number_case, update_case};
 
 /// The receipt number prefix for a tenant, kind and year: AT-GD-2024-.
 pub fn receipt_prefix(tenant_code: &str, kind_code: &str, year: i32) -> String {
@@ -181,16 +276,7 @@ impl Store {
         let mut case = w.case.clone();
         on_writer!(self, pool => async {
             let mut tx = pool.begin().await?;
-            let (seq,): (i64,) = sqlx::query_as(
-                "INSERT INTO receipt_counters (tenant_id, kind, year, last) VALUES ($1, $2, $3, 1) \
-                 ON CONFLICT (tenant_id, kind, year) DO UPDATE SET last = receipt_counters.last + 1 RETURNING last",
-            )
-            .bind(case.tenant_id.to_string())
-            .bind(&case.kind)
-            .bind(i64::from(year))
-            .fetch_one(&mut *tx)
-            .await?;
-            case.receipt_no = format!("{prefix}{seq:06}");
+            number_case!(tx, case, prefix, year);
             insert_case!(tx, &case, w.query_digest);
             insert_digests!(tx, &case, w.digests);
             let topic = Some(format!("case.{}.{}", case.kind, w.event.action));
@@ -220,43 +306,7 @@ impl Store {
         let c = w.case;
         on_writer!(self, pool => async {
             let mut tx = pool.begin().await?;
-            let done = sqlx::query(
-                "UPDATE cases SET title = $3, category = $4, urgency = $5, state = $6, phase = $7, unit_id = $8, \
-                 unit_path = $9, location = $10, data = $11, clocks = $12, due_on = $13, statutory_due_on = $14, \
-                 provisional = $15, closed_at = $16, updated_at = $17, version = $18, search_text = $19 \
-                 WHERE id = $1 AND version = $2",
-            )
-            .bind(c.id.to_string())
-            .bind(expected_version)
-            .bind(&c.title)
-            .bind(&c.category)
-            .bind(&c.urgency)
-            .bind(&c.state)
-            .bind(c.phase.code())
-            .bind(c.unit_id.to_string())
-            .bind(c.unit_path.as_str())
-            .bind(&c.location)
-            .bind(SqlJson(&c.data))
-            .bind(SqlJson(&c.clocks))
-            .bind(c.clocks.due_on())
-            .bind(c.clocks.statutory_due_on())
-            .bind(c.clocks.provisional())
-            .bind(c.closed_at)
-            .bind(c.updated_at)
-            .bind(c.version)
-            .bind(&c.search_text)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 0 {
-                let current: Option<(i64,)> = sqlx::query_as("SELECT version FROM cases WHERE id = $1")
-                    .bind(c.id.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                return Err(match current {
-                    Some((v,)) => StoreError::Stale { current: v },
-                    None => StoreError::NotFound,
-                });
-            }
+            update_case!(tx, c, expected_version);
             insert_digests!(tx, c, w.digests);
             let topic = Some(format!("case.{}.{}", c.kind, w.event.action));
             let ev = append_event!(tx, pg, w.event, topic);
@@ -291,29 +341,7 @@ impl Store {
         let pg = self.is_postgres();
         on_writer!(self, pool => async {
             let mut tx = pool.begin().await?;
-            for item in batch {
-                insert_case!(tx, &item.case, item.query_digest.as_deref());
-                insert_digests!(tx, &item.case, item.digests);
-                for e in &item.events {
-                    let _ = append_event!(tx, pg, e.clone(), None::<String>);
-                }
-                // AT-GD-2023-000123 → counter (tenant, kind, 2023) ≥ 123.
-                let mut parts = item.case.receipt_no.rsplitn(3, '-');
-                let seq = parts.next().and_then(|s| s.parse::<i64>().ok());
-                let year = parts.next().and_then(|s| s.parse::<i64>().ok());
-                if let (Some(seq), Some(year)) = (seq, year) {
-                    sqlx::query(
-                        "INSERT INTO receipt_counters (tenant_id, kind, year, last) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (tenant_id, kind, year) DO UPDATE SET last = CASE WHEN receipt_counters.last > $4 THEN receipt_counters.last ELSE $4 END",
-                    )
-                    .bind(item.case.tenant_id.to_string())
-                    .bind(&item.case.kind)
-                    .bind(year)
-                    .bind(seq)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
+            import_batch!(tx, pg, batch);
             tx.commit().await?;
             Ok::<_, StoreError>(())
         }.await)

@@ -36,6 +36,7 @@ mod attachments;
 mod calendar;
 mod cases;
 mod events;
+mod links;
 mod metrics;
 mod model;
 mod sql;
@@ -44,6 +45,7 @@ mod users;
 
 pub use cases::receipt_prefix;
 pub use events::{AuditFilter, ChainReport};
+pub use links::{CaseLink, LinkRelation, LinkedWrite};
 pub use metrics::{GroupBy, GroupKey};
 pub use users::FailedLogin;
 

@@ -16,6 +16,8 @@ pub enum GroupBy {
     Day,
     /// By the unit the case is with (its path).
     UnitPath,
+    /// By the case's category (dispute categories, petition categories …); '' for none.
+    Category,
 }
 
 /// A group's key.
@@ -23,6 +25,7 @@ pub enum GroupBy {
 pub enum GroupKey {
     Day(i64),
     UnitPath(String),
+    Category(String),
 }
 
 /// Per kind: each metric, the set it counts, and the data key it sums (None: it counts).
@@ -109,6 +112,7 @@ impl Store {
         let expr = match group {
             GroupBy::Day => "((c.opened_at + 28800000) / 86400000)",
             GroupBy::UnitPath => "c.unit_path",
+            GroupBy::Category => "COALESCE(c.category, '')",
         };
         let mut out: HashMap<GroupKey, HashMap<String, i64>> = HashMap::new();
         for (kind, items) in by_kind(metrics) {
@@ -121,6 +125,7 @@ impl Store {
                         let key = match group {
                             GroupBy::Day => GroupKey::Day(row.try_get::<i64, _>(0)?),
                             GroupBy::UnitPath => GroupKey::UnitPath(row.try_get::<String, _>(0)?),
+                            GroupBy::Category => GroupKey::Category(row.try_get::<String, _>(0)?),
                         };
                         let vals = (0..items.len()).map(|i| row.try_get::<i64, _>(i + 1)).collect::<std::result::Result<Vec<i64>, sqlx::Error>>()?;
                         Ok((key, vals))

@@ -275,19 +275,19 @@ fn on_confirmation(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> 
     Ok(())
 }
 
-/// Performed in full: nothing is left to follow. Otherwise the window closes by itself once
-/// lapsed (the parties can no longer apply), so it stops on its last day rather than show as
-/// overdue on a case whose mediation ended long ago.
+/// A window that lapsed closes on its last day (the parties can no longer apply), rather than
+/// show as overdue on a case whose mediation ended long ago; performed in full, nothing is left
+/// to follow and every clock stops.
 fn on_follow_up(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
-    if values.str("performance") == Some("performed") {
-        return stop_running_clocks(case, values, ctx);
-    }
     if let Some(c) = case.clocks.get_mut(CONFIRMATION)
         && c.is_running()
         && c.computed.due < ctx.today()
     {
         let due = c.computed.due;
         c.stop(due);
+    }
+    if values.str("performance") == Some("performed") {
+        return stop_running_clocks(case, values, ctx);
     }
     Ok(())
 }
