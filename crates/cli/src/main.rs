@@ -63,6 +63,39 @@ enum Command {
     /// Show the configuration in effect (secrets masked).
     #[command(subcommand)]
     Config(ConfigCmd),
+    /// The annual 法治政府建设情况报告 and the district comparison.
+    #[command(subcommand)]
+    Report(ReportCmd),
+}
+
+#[derive(Subcommand)]
+enum ReportCmd {
+    /// Write a town's annual report.
+    Annual {
+        #[arg(long)]
+        year: i32,
+        /// Town code (AT); may be left out when there is one town.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// md, html or docx.
+        #[arg(long, default_value = "md")]
+        format: String,
+        /// Output file (default: standard output for md and html; a file named after the town and
+        /// year for docx).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// A draft: allowed before the year is over, marked as a draft.
+        #[arg(long)]
+        draft: bool,
+    },
+    /// Each town's key rates beside the district's.
+    Compare {
+        #[arg(long)]
+        year: i32,
+        /// District code (CH); the first district when left out.
+        #[arg(long)]
+        district: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -251,6 +284,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
         }
         Command::Calendar(cmd) => calendar(config, cmd).await?,
+        Command::Report(cmd) => report(open(config).await?, cmd).await?,
         Command::Config(ConfigCmd::Show) => {
             print!("{}", config.to_masked_toml());
             println!(
@@ -337,6 +371,81 @@ async fn user(app: App, cmd: UserCmd) -> Result<(), Failure> {
                 };
                 println!("{:<18} {:<10} {:<14} {:<20} {}", u.username, u.display_name, unit, roles.join("、"), state);
             }
+        }
+    }
+    Ok(())
+}
+
+/// Writes a file whole or not at all: to a temporary file beside it, then renamed.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), Failure> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let fail = |e: std::io::Error| Failure(format!("错误：无法写入 {}：{e}", path.display()), 1);
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+async fn report(app: App, cmd: ReportCmd) -> Result<(), Failure> {
+    match cmd {
+        ReportCmd::Annual { year, tenant, format, out, draft } => {
+            if !matches!(format.as_str(), "md" | "html" | "docx") {
+                return Err(Failure(format!("错误：格式“{format}”不支持，应为 md、html 或 docx"), 2));
+            }
+            let town = app.town(tenant.as_deref())?;
+            // Everything is produced in memory first: a refused report writes no file.
+            let r = app.annual_report(&town, year, draft, None).await?;
+            let bytes = match format.as_str() {
+                "md" => r.to_markdown().into_bytes(),
+                "html" => r.to_html_document().into_bytes(),
+                _ => fazhi_report::docx::to_docx(&r).map_err(|e| Failure(format!("错误：{e}"), 1))?,
+            };
+            let out = out.or_else(|| {
+                (format == "docx").then(|| {
+                    PathBuf::from(format!(
+                        "{}-{year}年度法治政府建设情况报告{}.docx",
+                        town.name,
+                        if r.draft { "（草稿）" } else { "" }
+                    ))
+                })
+            });
+            match out {
+                Some(path) => {
+                    write_atomically(&path, &bytes)?;
+                    eprintln!("已生成 {}", path.display());
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes).map_err(|e| Failure(format!("错误：{e}"), 1))?;
+                }
+            }
+        }
+        ReportCmd::Compare { year, district } => {
+            let d = match district {
+                None => None,
+                Some(code) => Some(
+                    app.store()
+                        .tenant_by_code(&code)
+                        .await
+                        .map_err(ServiceError::from)?
+                        .ok_or_else(|| Failure(format!("错误：区代码“{code}”不存在"), 1))?
+                        .id,
+                ),
+            };
+            let c = app.compare(d, year).await?;
+            println!("{}{}年各镇（街道）主要比率与全区对比", c.district, c.year);
+            let names: Vec<&str> = c.metrics.iter().map(|m| m.name).collect();
+            println!("{:<12}{}", "", names.iter().map(|n| format!("{n:>14}")).collect::<String>());
+            for (town, figs) in &c.towns {
+                println!("{town:<12}{}", figs.iter().map(|f| format!("{:>16}", f.to_string())).collect::<String>());
+            }
+            println!(
+                "{:<12}{}",
+                "全区合计",
+                c.district_pooled.iter().map(|f| format!("{:>16}", f.to_string())).collect::<String>()
+            );
+            println!("{:<12}{}", "各镇平均", c.town_mean.iter().map(|f| format!("{f:>16}")).collect::<String>());
+            println!("（全区合计：全区各镇案件合并计算；各镇平均：各镇比率的算术平均，无分母的镇不计。）");
         }
     }
     Ok(())

@@ -171,3 +171,93 @@ fn audit_verify_reports_the_first_broken_link_and_fails() {
     assert!(out.contains("AT-GD-2023-"), "names the case by receipt number: {out}");
     assert!(out.contains("事件内容被修改"), "{out}");
 }
+
+#[test]
+fn the_annual_report_is_written_in_each_format_and_opens_in_libreoffice() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(fazhi(dir.path(), &["demo"]).status.success());
+    let md = fazhi(dir.path(), &["report", "annual", "--year", "2023", "--tenant", "AT"]);
+    assert!(md.status.success(), "{}", stderr(&md));
+    assert!(stdout(&md).contains("承办广州12345政府服务热线工单4326件，办结率达100%。"));
+    let html = dir.path().join("r.html");
+    assert!(
+        fazhi(dir.path(), &["report", "annual", "--year", "2023", "--format", "html", "--out", html.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert!(std::fs::read_to_string(&html).unwrap().contains("<svg"));
+    let docx = dir.path().join("report.docx");
+    let o =
+        fazhi(dir.path(), &["report", "annual", "--year", "2023", "--format", "docx", "--out", docx.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(&docx).unwrap();
+    assert_eq!(&bytes[..2], b"PK");
+    let cmp = fazhi(dir.path(), &["report", "compare", "--year", "2023"]);
+    assert!(stdout(&cmp).contains("鳌头镇") && stdout(&cmp).contains("全区合计"), "{}", stdout(&cmp));
+
+    // LibreOffice must open it without repair: convert to PDF and render page 1 as an artefact.
+    let Ok(lo) = Command::new("libreoffice").arg("--version").output() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true but LibreOffice is not installed (apt-get install libreoffice-writer-nogui poppler-utils)");
+        }
+        eprintln!("skipping the LibreOffice conversion: libreoffice is not installed");
+        return;
+    };
+    assert!(lo.status.success());
+    let out = dir.path().join("pdf");
+    let profile = dir.path().join("lo-profile");
+    let conv = Command::new("libreoffice")
+        .arg(format!("-env:UserInstallation=file://{}", profile.display()))
+        .args(["--headless", "--convert-to", "pdf", "--outdir", out.to_str().unwrap(), docx.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(conv.status.success(), "{}", String::from_utf8_lossy(&conv.stderr));
+    let pdf = out.join("report.pdf");
+    assert!(std::fs::metadata(&pdf).map(|m| m.len() > 1000).unwrap_or(false), "a PDF came out");
+    let artefacts = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/test-output/report");
+    std::fs::create_dir_all(&artefacts).unwrap();
+    std::fs::copy(&pdf, artefacts.join("annual-2023.pdf")).unwrap();
+    let png = Command::new("pdftoppm")
+        .args([
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            pdf.to_str().unwrap(),
+            artefacts.join("annual-2023-page1").to_str().unwrap(),
+        ])
+        .output();
+    if let Ok(png) = png {
+        assert!(png.status.success(), "{}", String::from_utf8_lossy(&png.stderr));
+        assert!(artefacts.join("annual-2023-page1.png").exists());
+    } else if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true but pdftoppm (poppler-utils) is not installed");
+    }
+}
+
+#[test]
+fn a_refused_report_writes_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(fazhi(dir.path(), &["demo"]).status.success());
+    let out = dir.path().join("r.docx");
+    let this_year =
+        fazhi(dir.path(), &["report", "annual", "--year", "2026", "--format", "docx", "--out", out.to_str().unwrap()]);
+    assert_eq!(this_year.status.code(), Some(1));
+    assert!(stderr(&this_year).contains("2026年尚未结束，只能生成草稿"), "{}", stderr(&this_year));
+    assert!(!out.exists());
+    let unknown = fazhi(
+        dir.path(),
+        &["report", "annual", "--year", "2023", "--tenant", "ZZ", "--format", "docx", "--out", out.to_str().unwrap()],
+    );
+    assert!(stderr(&unknown).contains("代码“ZZ”不存在"));
+    assert!(!out.exists());
+    let fmt = fazhi(dir.path(), &["report", "annual", "--year", "2023", "--format", "pdf"]);
+    assert_eq!(fmt.status.code(), Some(2));
+    let draft = fazhi(dir.path(), &["report", "annual", "--year", "2026", "--draft"]);
+    assert!(draft.status.success());
+    assert!(stdout(&draft).contains("> 草稿，未定稿。数据截至"));
+}

@@ -1,5 +1,6 @@
 //! Exact rates: an integer numerator over an integer denominator, printed the way the seed report
-//! prints them (98.68%). A rate with no denominator prints "—", never NaN or 100%.
+//! prints them: two decimals (98.68%), and a full rate as the seed writes it (办结率达100%). A rate
+//! with no denominator prints "—", never NaN or 100%.
 //!
 //! Written by hand rather than with a rational-number crate: the whole need is one division in
 //! integers and one formatting rule.
@@ -41,6 +42,8 @@ impl fmt::Display for Rate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.basis_points() {
             None => f.write_str("—"),
+            // Only an exactly full rate: 9999/10000 truncates to 99.99%, never to 100%.
+            Some(_) if self.num == self.den => f.write_str("100%"),
             Some(bp) => write!(f, "{}.{:02}%", bp / 100, bp % 100),
         }
     }
@@ -54,7 +57,7 @@ mod tests {
     #[test]
     fn the_seed_rates_print_as_the_seed_prints_them() {
         assert_eq!(Rate::new(450, 456, Rounding::Truncate).to_string(), "98.68%");
-        assert_eq!(Rate::new(4326, 4326, Rounding::Truncate).to_string(), "100.00%");
+        assert_eq!(Rate::new(4326, 4326, Rounding::Truncate).to_string(), "100%", "办结率达100%");
         assert_eq!(Rate::new(2477, 3136, Rounding::Truncate).to_string(), "78.98%");
         assert_eq!(Rate::new(2477, 3136, Rounding::HalfUp).to_string(), "78.99%");
     }

@@ -11,8 +11,10 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 /// Chinese numerals for subsection numbering: （一）…（二十）.
-const NUMERALS: [&str; 20] =
-    ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五", "十六", "十七", "十八", "十九", "二十"];
+const NUMERALS: [&str; 20] = [
+    "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五", "十六", "十七",
+    "十八", "十九", "二十",
+];
 
 /// One subsection of 一、主要工作及成效: its heading and its text (paragraphs separated by blank
 /// lines; figures as `{metric.code}`; `{year}` and `{town}` for the year and the town).
@@ -104,11 +106,19 @@ impl Draft {
                 errors.push(DraftError { field: field.clone(), label: label.clone(), reason: "不能为空".into() });
             }
             if n > max {
-                errors.push(DraftError { field: field.clone(), label: label.clone(), reason: format!("不能超过{max}个字（现为{n}个）") });
+                errors.push(DraftError {
+                    field: field.clone(),
+                    label: label.clone(),
+                    reason: format!("不能超过{max}个字（现为{n}个）"),
+                });
             }
             for p in placeholders(text) {
                 if p != "year" && p != "town" && !known.contains(&p) {
-                    errors.push(DraftError { field: field.clone(), label: label.clone(), reason: format!("“{{{p}}}”不是可用的指标，请从下方指标表中复制") });
+                    errors.push(DraftError {
+                        field: field.clone(),
+                        label: label.clone(),
+                        reason: format!("“{{{p}}}”不是可用的指标，请从下方指标表中复制"),
+                    });
                 }
             }
         };
@@ -121,7 +131,11 @@ impl Draft {
         part("problems".into(), "二、存在问题".into(), &self.problems, false, MAX_PART);
         part("plans".into(), "三、下一年度重点工作".into(), &self.plans, false, MAX_PART);
         if self.achievements.len() > NUMERALS.len() {
-            errors.push(DraftError { field: "achievements".into(), label: "主要工作及成效".into(), reason: format!("最多{}个小节", NUMERALS.len()) });
+            errors.push(DraftError {
+                field: "achievements".into(),
+                label: "主要工作及成效".into(),
+                reason: format!("最多{}个小节", NUMERALS.len()),
+            });
         }
         if errors.is_empty() { Ok(()) } else { Err(errors) }
     }
@@ -207,7 +221,11 @@ fn paragraphs(text: &str, inp: &Inputs<'_>) -> Vec<Paragraph> {
                         let kind = code.split('.').next().unwrap_or("");
                         // Omitted, not faked: a figure fazhi cannot give drops its paragraph.
                         let value = inp.figures.get(code).filter(|_| inp.kinds_with_cases.contains(kind))?;
-                        pieces.push(Piece::Figure { code: code.to_string(), display: value.display.clone(), href: value.href.clone() });
+                        pieces.push(Piece::Figure {
+                            code: code.to_string(),
+                            display: value.display.clone(),
+                            href: value.href.clone(),
+                        });
                     }
                 }
                 rest = &after[j + 1..];
@@ -346,7 +364,15 @@ mod tests {
     use super::*;
 
     fn inputs<'a>(figures: &'a HashMap<String, FigureValue>, kinds: &'a HashSet<String>) -> Inputs<'a> {
-        Inputs { year: 2023, town: "鳌头镇", figures, kinds_with_cases: kinds, draft: false, note: String::new(), charts: vec![] }
+        Inputs {
+            year: 2023,
+            town: "鳌头镇",
+            figures,
+            kinds_with_cases: kinds,
+            draft: false,
+            note: String::new(),
+            charts: vec![],
+        }
     }
 
     fn fig(d: &str) -> FigureValue {

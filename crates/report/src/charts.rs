@@ -35,7 +35,14 @@ const FONT: &str = "sans-serif";
 ///
 /// # Errors
 /// Only a failure of the drawing backend.
-pub fn bars_svg(title: &str, bars: &[Bar], unit: &str, line: Option<&RateLine>, width: u32, height: u32) -> Result<String, ChartError> {
+pub fn bars_svg(
+    title: &str,
+    bars: &[Bar],
+    unit: &str,
+    line: Option<&RateLine>,
+    width: u32,
+    height: u32,
+) -> Result<String, ChartError> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
@@ -67,7 +74,8 @@ pub fn bars_svg(title: &str, bars: &[Bar], unit: &str, line: Option<&RateLine>, 
             .map_err(err)?;
         chart
             .draw_series(bars.iter().enumerate().map(|(i, b)| {
-                let mut r = Rectangle::new([(SegmentValue::Exact(i), 0), (SegmentValue::Exact(i + 1), b.value)], BLUE.filled());
+                let mut r =
+                    Rectangle::new([(SegmentValue::Exact(i), 0), (SegmentValue::Exact(i + 1), b.value)], BLUE.filled());
                 r.set_margin(0, 0, 4, 4);
                 r
             }))
@@ -128,7 +136,8 @@ pub fn hbars_svg(title: &str, bars: &[Bar], width: u32) -> Result<String, ChartE
             .map_err(err)?;
         chart
             .draw_series(bars.iter().enumerate().map(|(i, b)| {
-                let mut r = Rectangle::new([(0, SegmentValue::Exact(i)), (b.value, SegmentValue::Exact(i + 1))], BLUE.filled());
+                let mut r =
+                    Rectangle::new([(0, SegmentValue::Exact(i)), (b.value, SegmentValue::Exact(i + 1))], BLUE.filled());
                 r.set_margin(3, 3, 0, 0);
                 r
             }))
@@ -141,7 +150,11 @@ pub fn hbars_svg(title: &str, bars: &[Bar], width: u32) -> Result<String, ChartE
 /// Gives the SVG a role and a title for screen readers, and lets it scale with the page.
 fn accessible(svg: String, title: &str) -> String {
     let esc = title.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-    let svg = svg.replacen("<svg ", "<svg role=\"img\" preserveAspectRatio=\"xMinYMin meet\" style=\"max-width:100%;height:auto\" ", 1);
+    let svg = svg.replacen(
+        "<svg ",
+        "<svg role=\"img\" preserveAspectRatio=\"xMinYMin meet\" style=\"max-width:100%;height:auto\" ",
+        1,
+    );
     match svg.find('>') {
         Some(i) => format!("{}<title>{esc}</title>{}", &svg[..=i], &svg[i + 1..]),
         None => svg,
@@ -158,7 +171,10 @@ mod tests {
 
     #[test]
     fn a_monthly_chart_is_an_svg_with_chinese_labels_and_a_title() {
-        let line = RateLine { name: "按时办结率".into(), points: (0..12).map(|i| if i == 3 { None } else { Some(95.0) }).collect() };
+        let line = RateLine {
+            name: "按时办结率".into(),
+            points: (0..12).map(|i| if i == 3 { None } else { Some(95.0) }).collect(),
+        };
         let svg = bars_svg("2023年12345工单受理量", &bars(), "件", Some(&line), 800, 360).unwrap();
         assert!(svg.starts_with("<svg role=\"img\""));
         assert!(svg.contains("<title>2023年12345工单受理量</title>"));
@@ -169,7 +185,12 @@ mod tests {
     #[test]
     fn empty_and_horizontal_charts_draw() {
         assert!(bars_svg("无数据", &[], "件", None, 400, 300).unwrap().contains("<svg"));
-        let svg = hbars_svg("按单位", &[Bar { label: "龙潭村".into(), value: 5 }, Bar { label: "西塘村".into(), value: 0 }], 600).unwrap();
+        let svg = hbars_svg(
+            "按单位",
+            &[Bar { label: "龙潭村".into(), value: 5 }, Bar { label: "西塘村".into(), value: 0 }],
+            600,
+        )
+        .unwrap();
         assert!(svg.contains("龙潭村"));
     }
 }

@@ -4,7 +4,10 @@
 //! 仿宋 with a two-character first-line indent and fixed 28 pt line spacing; 一、 headings in 黑体,
 //! （一） headings in 楷体; page numbers "— 1 —" at the foot. Fonts every Windows machine has.
 
-use docx_rs::{AlignmentType, Docx, Footer, LineSpacing, LineSpacingType, PageMargin, PageNum, Paragraph, Pic, Run, RunFonts, SpecialIndentType};
+use docx_rs::{
+    AlignmentType, Docx, Footer, LineSpacing, LineSpacingType, PageMargin, PageNum, Paragraph, Pic, Run, RunFonts,
+    SpecialIndentType,
+};
 
 use crate::annual::{AnnualReport, Paragraph as Para, Piece};
 
@@ -35,11 +38,20 @@ fn body(p: &Para) -> Paragraph {
             Piece::Figure { display, .. } => display.as_str(),
         })
         .collect();
-    Paragraph::new().add_run(run(&text, "仿宋", SIZE_BODY)).indent(None, Some(SpecialIndentType::FirstLine(640)), None, None).first_line_chars(200).line_spacing(spacing()).align(AlignmentType::Both)
+    Paragraph::new()
+        .add_run(run(&text, "仿宋", SIZE_BODY))
+        .indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
+        .first_line_chars(200)
+        .line_spacing(spacing())
+        .align(AlignmentType::Both)
 }
 
 fn heading(text: &str, font: &str) -> Paragraph {
-    Paragraph::new().add_run(run(text, font, SIZE_BODY)).indent(None, Some(SpecialIndentType::FirstLine(640)), None, None).first_line_chars(200).line_spacing(spacing())
+    Paragraph::new()
+        .add_run(run(text, font, SIZE_BODY))
+        .indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
+        .first_line_chars(200)
+        .line_spacing(spacing())
 }
 
 /// Why the document could not be written.
@@ -66,10 +78,17 @@ pub fn to_docx(report: &AnnualReport) -> Result<Vec<u8>, DocxError> {
     );
     doc = doc.footer(footer);
     doc = doc.add_paragraph(
-        Paragraph::new().align(AlignmentType::Center).line_spacing(LineSpacing::new().line_rule(LineSpacingType::Exact).line(800)).add_run(run(&report.title, "宋体", SIZE_TITLE).bold()),
+        Paragraph::new()
+            .align(AlignmentType::Center)
+            .line_spacing(LineSpacing::new().line_rule(LineSpacingType::Exact).line(800))
+            .add_run(run(&report.title, "宋体", SIZE_TITLE).bold()),
     );
     if report.draft {
-        doc = doc.add_paragraph(Paragraph::new().align(AlignmentType::Center).add_run(run(&format!("（草稿，未定稿。{}）", report.note), "楷体", 28)));
+        doc = doc.add_paragraph(Paragraph::new().align(AlignmentType::Center).add_run(run(
+            &format!("（草稿，未定稿。{}）", report.note),
+            "楷体",
+            28,
+        )));
     }
     doc = doc.add_paragraph(Paragraph::new().line_spacing(spacing()));
     for p in &report.preamble {
@@ -95,7 +114,11 @@ pub fn to_docx(report: &AnnualReport) -> Result<Vec<u8>, DocxError> {
         let (png, w, h) = crate::png::svg_to_png(&c.svg, 2.0).map_err(|e| DocxError(e.to_string()))?;
         // Fit the text width (≈ 15.6 cm ≈ 590 px at 96 dpi).
         let (dw, dh) = (590u32, 590 * h / w.max(1));
-        doc = doc.add_paragraph(Paragraph::new().align(AlignmentType::Center).add_run(Run::new().add_image(Pic::new_with_dimensions(png, dw, dh))));
+        doc = doc.add_paragraph(
+            Paragraph::new()
+                .align(AlignmentType::Center)
+                .add_run(Run::new().add_image(Pic::new_with_dimensions(png, dw, dh))),
+        );
         doc = doc.add_paragraph(Paragraph::new().align(AlignmentType::Center).add_run(run(&c.title, "楷体", 28)));
     }
     let mut buf = std::io::Cursor::new(Vec::new());
@@ -115,12 +138,21 @@ mod tests {
     fn the_document_is_a_zip_with_the_parts_word_needs_and_our_text() {
         let mut d = Draft::default_for("某镇人民政府", 2023);
         d.problems = "一是专业力量不足。".into();
-        let figures: HashMap<String, FigureValue> = ["work_order.accepted", "work_order.close_rate", "work_order.on_time_rate", "work_order.satisfaction_rate"]
-            .iter()
-            .map(|c| ((*c).to_string(), FigureValue { display: "100.00%".into(), href: None }))
-            .collect();
+        let figures: HashMap<String, FigureValue> =
+            ["work_order.accepted", "work_order.close_rate", "work_order.on_time_rate", "work_order.satisfaction_rate"]
+                .iter()
+                .map(|c| ((*c).to_string(), FigureValue { display: "100.00%".into(), href: None }))
+                .collect();
         let kinds: HashSet<String> = ["work_order".to_string()].into();
-        let r = d.assemble(Inputs { year: 2023, town: "某镇", figures: &figures, kinds_with_cases: &kinds, draft: true, note: "数据截至 2023-06-30".into(), charts: vec![] });
+        let r = d.assemble(Inputs {
+            year: 2023,
+            town: "某镇",
+            figures: &figures,
+            kinds_with_cases: &kinds,
+            draft: true,
+            note: "数据截至 2023-06-30".into(),
+            charts: vec![],
+        });
         let bytes = to_docx(&r).unwrap();
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
         for part in ["[Content_Types].xml", "word/document.xml", "word/styles.xml", "word/_rels/document.xml.rels"] {

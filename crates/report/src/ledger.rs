@@ -101,8 +101,12 @@ mod tests {
     fn a_ledger_round_trips_with_chinese_text() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("台账.xlsx");
-        let mut pages = vec![vec![vec![Cell::from("AT-GD-2023-000001"), Cell::from("龙潭村路灯不亮"), Cell::Number(3.0)]], vec![]];
-        let n = write::<String>(&path, "12345工单", &["受理编号", "标题", "件数"], &[20.0, 30.0], || Ok(pages.remove(0))).unwrap();
+        let mut pages =
+            vec![vec![vec![Cell::from("AT-GD-2023-000001"), Cell::from("龙潭村路灯不亮"), Cell::Number(3.0)]], vec![]];
+        let n = write::<String>(&path, "12345工单", &["受理编号", "标题", "件数"], &[20.0, 30.0], || {
+            Ok(pages.remove(0))
+        })
+        .unwrap();
         assert_eq!(n, 1);
         let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
         let range = wb.worksheet_range("12345工单").unwrap();

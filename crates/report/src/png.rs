@@ -18,7 +18,11 @@ fn fonts() -> &'static std::sync::Arc<usvg::fontdb::Database> {
         let mut db = usvg::fontdb::Database::new();
         db.load_system_fonts();
         // The generic family the charts use resolves to a CJK face when there is one.
-        let cjk = db.faces().find(|f| f.families.iter().any(|(n, _)| n.contains("CJK") || n.contains("Hei") || n.contains("Song") || n.contains("WenQuanYi")));
+        let cjk = db.faces().find(|f| {
+            f.families
+                .iter()
+                .any(|(n, _)| n.contains("CJK") || n.contains("Hei") || n.contains("Song") || n.contains("WenQuanYi"))
+        });
         if let Some(face) = cjk.map(|f| f.families[0].0.clone()) {
             db.set_sans_serif_family(face.clone());
             db.set_serif_family(face);
@@ -29,7 +33,11 @@ fn fonts() -> &'static std::sync::Arc<usvg::fontdb::Database> {
 
 /// Whether a CJK font is installed (charts need one).
 pub fn has_cjk_font() -> bool {
-    fonts().faces().any(|f| f.families.iter().any(|(n, _)| n.contains("CJK") || n.contains("Hei") || n.contains("Song") || n.contains("WenQuanYi")))
+    fonts().faces().any(|f| {
+        f.families
+            .iter()
+            .any(|(n, _)| n.contains("CJK") || n.contains("Hei") || n.contains("Song") || n.contains("WenQuanYi"))
+    })
 }
 
 /// Rasterises an SVG at `scale` (2.0 for print quality). Returns PNG bytes and the pixel size.

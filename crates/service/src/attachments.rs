@@ -100,7 +100,12 @@ impl App {
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))?
             .map_err(|e| ServiceError::Internal(format!("storing attachment: {e}")))?;
-            out.push(NewAttachment { mime: mime_of(&name).unwrap_or("application/octet-stream").to_string(), hash, name, size });
+            out.push(NewAttachment {
+                mime: mime_of(&name).unwrap_or("application/octet-stream").to_string(),
+                hash,
+                name,
+                size,
+            });
         }
         Ok(out)
     }
@@ -122,7 +127,8 @@ impl App {
     pub async fn attachment_file(&self, p: &Principal, id: CaseId, hash: &str) -> Result<(AttachmentRecord, PathBuf)> {
         p.ready()?;
         self.visible_case(p, id).await?;
-        let rec = self.store().attachment(id, hash).await?.ok_or_else(|| ServiceError::NotFound("附件不存在".into()))?;
+        let rec =
+            self.store().attachment(id, hash).await?.ok_or_else(|| ServiceError::NotFound("附件不存在".into()))?;
         Ok((rec, self.attachment_path(hash)))
     }
 }
@@ -138,7 +144,10 @@ mod tests {
     #[test]
     fn uploads_are_checked_by_count_size_and_type() {
         assert!(check_uploads(&[up("现场照片.JPG", 10), up("签字.pdf", 10)]).is_ok());
-        assert_eq!(check_uploads(&[up("a.exe", 10)]).unwrap_err().to_string(), "附件：“a.exe”的类型不支持，仅支持图片、PDF、Word、Excel和文本文件");
+        assert_eq!(
+            check_uploads(&[up("a.exe", 10)]).unwrap_err().to_string(),
+            "附件：“a.exe”的类型不支持，仅支持图片、PDF、Word、Excel和文本文件"
+        );
         assert!(check_uploads(&[up("a.png", 0)]).is_err());
         assert!(check_uploads(&[up("a.png", MAX_BYTES + 1)]).is_err());
         assert!(check_uploads(&vec![up("a.png", 1); MAX_FILES + 1]).is_err());

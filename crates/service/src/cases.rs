@@ -122,7 +122,14 @@ impl App {
     /// # Errors
     /// 403 outside the user's scope or role, 404, 409 wrong state or stale, 400 bad fields, 422 a
     /// rule of the procedure.
-    pub async fn act(&self, p: &Principal, id: CaseId, action: &str, input: &Map<String, Json>, version: i64) -> Result<CaseRecord> {
+    pub async fn act(
+        &self,
+        p: &Principal,
+        id: CaseId,
+        action: &str,
+        input: &Map<String, Json>,
+        version: i64,
+    ) -> Result<CaseRecord> {
         self.act_with_files(p, id, action, input, version, Vec::new()).await
     }
 
@@ -179,7 +186,11 @@ impl App {
         };
         let ev = self.case_event(&p.actor, case.id, out.event);
         self.store()
-            .apply_action_with_files(CaseWrite { case: &out.case, event: ev, digests: &out.digests, query_digest: None }, version, &files)
+            .apply_action_with_files(
+                CaseWrite { case: &out.case, event: ev, digests: &out.digests, query_digest: None },
+                version,
+                &files,
+            )
             .await?;
         Ok(self.redacted(p, out.case))
     }

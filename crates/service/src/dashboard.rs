@@ -118,13 +118,19 @@ impl App {
             .filter(|u| u.path.depth() == depth)
             .filter(|u| match &p.scope {
                 Scope::Tenant(t) => u.tenant_id == *t,
-                Scope::Subtree { tenant, path } => u.tenant_id == *tenant && (path.contains(&u.path) || u.path.contains(path)),
+                Scope::Subtree { tenant, path } => {
+                    u.tenant_id == *tenant && (path.contains(&u.path) || u.path.contains(path))
+                }
                 Scope::Tenants(ts) => ts.contains(&u.tenant_id),
                 Scope::Everything => true,
                 Scope::Nothing => false,
             })
             .map(|u| {
-                let label = if depth == 1 { self.tenant(u.tenant_id).map_or(u.name.clone(), |t| t.name) } else { u.name.clone() };
+                let label = if depth == 1 {
+                    self.tenant(u.tenant_id).map_or(u.name.clone(), |t| t.name)
+                } else {
+                    u.name.clone()
+                };
                 (u.path.as_str().to_string(), label, HashMap::new())
             })
             .collect();
@@ -141,7 +147,11 @@ impl App {
         let mut unit_rows = groups
             .iter()
             .map(|(path, label, raw)| {
-                Ok(Row { label: label.clone(), unit_id: path_to_id.get(path.as_str()).cloned(), figures: self.figures(&defs, raw)? })
+                Ok(Row {
+                    label: label.clone(),
+                    unit_id: path_to_id.get(path.as_str()).cloned(),
+                    figures: self.figures(&defs, raw)?,
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         // Busiest first; units with nothing at the end.
@@ -152,7 +162,12 @@ impl App {
         unit_rows.sort_by_key(|r| std::cmp::Reverse(first_count(r)));
 
         let today = local_date(self.now());
-        let overdue_filter = CaseFilter { kind: Some(kind.to_string()), overdue_on: Some(today), sort: SortField::DueOn, ..Default::default() };
+        let overdue_filter = CaseFilter {
+            kind: Some(kind.to_string()),
+            overdue_on: Some(today),
+            sort: SortField::DueOn,
+            ..Default::default()
+        };
         let overdue = store.list_cases(&p.scope, &overdue_filter, 1, 20).await?;
         Ok(Dashboard {
             kind: k.slug,

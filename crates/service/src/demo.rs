@@ -225,12 +225,7 @@ impl App {
                     "演示数据不完整（上次载入被中断？）：请删除数据目录中的数据库后重新载入".into(),
                 ));
             }
-            return Ok(DemoReport {
-                created: false,
-                users: all_demo_users(),
-                work_orders: 0,
-                sample_receipt: None,
-            });
+            return Ok(DemoReport { created: false, users: all_demo_users(), work_orders: 0, sample_receipt: None });
         }
         let district = self.create_tenant("CH", "从化区", TenantKind::District, None).await?;
         let town = self.create_tenant("AT", "鳌头镇", TenantKind::Town, Some(district.id)).await?;
@@ -306,6 +301,7 @@ impl App {
         }
 
         let (n, sample) = self.demo_work_orders(town.id, &u, &staff, &mut progress).await?;
+        self.demo_report_draft(&town).await?;
         // Visits, disputes and petitions of the same year (demo_disputes.rs).
         let actors: HashMap<&str, Actor> = staff.iter().map(|(k, s)| (*k, s.actor.clone())).collect();
         self.demo_disputes(town.id, &u, &actors).await?;

@@ -13,8 +13,22 @@ use crate::{App, Principal, Result, ServiceError};
 pub const MAX_EXPORT_ROWS: u64 = 100_000;
 const PAGE: u32 = 2_000;
 
-const HEADERS: [&str; 14] =
-    ["受理编号", "类型", "标题", "类别", "紧急程度", "状态", "承办单位", "受理时间", "办理期限", "是否超期", "办结时间", "当事人/来电人", "联系电话", "内容"];
+const HEADERS: [&str; 14] = [
+    "受理编号",
+    "类型",
+    "标题",
+    "类别",
+    "紧急程度",
+    "状态",
+    "承办单位",
+    "受理时间",
+    "办理期限",
+    "是否超期",
+    "办结时间",
+    "当事人/来电人",
+    "联系电话",
+    "内容",
+];
 const WIDTHS: [f64; 14] = [20.0, 12.0, 30.0, 8.0, 8.0, 12.0, 18.0, 17.0, 12.0, 8.0, 17.0, 14.0, 14.0, 60.0];
 
 /// A finished export: a temporary file (removed when dropped) and how many rows it holds.
@@ -35,7 +49,9 @@ impl App {
     fn ledger_row(&self, item: &CaseListItem, today: time::Date) -> Vec<Cell> {
         let c = &item.case;
         let kind = self.kinds().get(&c.kind);
-        let label = |field: &str, v: &Option<String>| v.as_ref().map(|code| kind.and_then(|k| k.choice_label(field, code)).unwrap_or_else(|| code.clone()));
+        let label = |field: &str, v: &Option<String>| {
+            v.as_ref().map(|code| kind.and_then(|k| k.choice_label(field, code)).unwrap_or_else(|| code.clone()))
+        };
         vec![
             Cell::from(c.receipt_no.as_str()),
             Cell::from(kind.map_or(c.kind.as_str(), |k| k.label)),
@@ -62,9 +78,15 @@ impl App {
         p.ready()?;
         let total = self.store().count_cases(&p.scope, filter).await?;
         if total > MAX_EXPORT_ROWS {
-            return Err(ServiceError::Rule(format!("符合条件的记录有{total}条，超过单次导出上限{MAX_EXPORT_ROWS}条，请缩小筛选范围")));
+            return Err(ServiceError::Rule(format!(
+                "符合条件的记录有{total}条，超过单次导出上限{MAX_EXPORT_ROWS}条，请缩小筛选范围"
+            )));
         }
-        let file = tempfile::Builder::new().suffix(".xlsx").tempfile().map_err(|e| ServiceError::Internal(e.to_string()))?.into_temp_path();
+        let file = tempfile::Builder::new()
+            .suffix(".xlsx")
+            .tempfile()
+            .map_err(|e| ServiceError::Internal(e.to_string()))?
+            .into_temp_path();
         let path = file.to_path_buf();
         let app = self.clone();
         let scope = p.scope.clone();

@@ -22,12 +22,14 @@ pub mod crypto;
 pub mod dashboard;
 pub mod demo;
 pub mod demo_disputes;
+mod demo_report;
 pub mod duplicates;
 pub mod error;
 pub mod export;
 pub mod links;
 pub mod petitions;
 pub mod public;
+pub mod report;
 pub mod workbench;
 
 use std::collections::HashMap;

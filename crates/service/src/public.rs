@@ -76,9 +76,13 @@ impl App {
             })
             .unwrap_or_default();
         let rated = events.iter().rev().find(|e| e.action == "rate");
-        let rating = rated
-            .and_then(|e| e.payload.get("result").and_then(Json::as_str))
-            .and_then(|code| kind.workflow.action("rate").and_then(|a| a.field("result")).and_then(|f| f.choice_label(code)).map(String::from));
+        let rating = rated.and_then(|e| e.payload.get("result").and_then(Json::as_str)).and_then(|code| {
+            kind.workflow
+                .action("rate")
+                .and_then(|a| a.field("result"))
+                .and_then(|f| f.choice_label(code))
+                .map(String::from)
+        });
         Ok(PublicView {
             receipt_no: case.receipt_no.clone(),
             kind_label: kind.label.to_string(),
@@ -111,7 +115,15 @@ impl App {
     ///
     /// # Errors
     /// As [`App::public_lookup`]; rating not open now (409); a stale page (409); a bad choice.
-    pub async fn public_rate(&self, client: &str, receipt: &str, code: &str, version: i64, result: &str, note: &str) -> Result<PublicView> {
+    pub async fn public_rate(
+        &self,
+        client: &str,
+        receipt: &str,
+        code: &str,
+        version: i64,
+        result: &str,
+        note: &str,
+    ) -> Result<PublicView> {
         let case = self.public_case(client, receipt, code).await?;
         if case.version != version {
             return Err(ServiceError::Stale { current: case.version });
@@ -128,14 +140,17 @@ impl App {
             let units = self.units();
             let ctx = self.ctx(&public, &cal, &units);
             kind.act(&case, "rate", &input, &ctx).map_err(|e| match e {
-                fazhi_domain::workflow::ActionError::WrongState { .. } | fazhi_domain::workflow::ActionError::UnknownAction(_) => {
+                fazhi_domain::workflow::ActionError::WrongState { .. }
+                | fazhi_domain::workflow::ActionError::UnknownAction(_) => {
                     ServiceError::WrongState("该事项目前不能评价（办结后、回访前可以评价一次）".into())
                 }
                 other => other.into(),
             })?
         };
         let ev = self.case_event(&public, case.id, out.event);
-        self.store().apply_action(CaseWrite { case: &out.case, event: ev, digests: &[], query_digest: None }, version).await?;
+        self.store()
+            .apply_action(CaseWrite { case: &out.case, event: ev, digests: &[], query_digest: None }, version)
+            .await?;
         self.public_view(&out.case).await
     }
 }

@@ -63,8 +63,7 @@ impl Store {
     /// Database errors.
     pub async fn attachment(&self, case: CaseId, hash: &str) -> Result<Option<AttachmentRecord>> {
         let sql = format!("SELECT {COLS} FROM attachments WHERE case_id = $1 AND hash = $2");
-        let row: Option<Row> =
-            on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&sql)).bind(case.to_string()).bind(hash).fetch_optional(pool).await)?;
+        let row: Option<Row> = on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&sql)).bind(case.to_string()).bind(hash).fetch_optional(pool).await)?;
         row.map(record).transpose()
     }
 }

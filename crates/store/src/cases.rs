@@ -8,8 +8,8 @@ use fazhi_domain::unit::UnitPath;
 use serde_json::{Map, Value as Json};
 use sqlx::types::Json as SqlJson;
 
-use crate::events::append_event;
 use crate::attachments::NewAttachment;
+use crate::events::append_event;
 use crate::model::{CaseFilter, CaseListItem, Page, Scope};
 use crate::sql::{self, Sql, bind_all};
 use crate::{Result, Store, StoreError};
@@ -301,7 +301,12 @@ impl Store {
     ///
     /// # Errors
     /// As [`Store::apply_action`].
-    pub async fn apply_action_with_files(&self, w: CaseWrite<'_>, expected_version: i64, files: &[NewAttachment]) -> Result<Event> {
+    pub async fn apply_action_with_files(
+        &self,
+        w: CaseWrite<'_>,
+        expected_version: i64,
+        files: &[NewAttachment],
+    ) -> Result<Event> {
         let pg = self.is_postgres();
         let c = w.case;
         on_writer!(self, pool => async {

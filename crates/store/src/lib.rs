@@ -39,6 +39,7 @@ mod events;
 mod links;
 mod metrics;
 mod model;
+mod reports;
 mod sql;
 mod tenants;
 mod users;
@@ -47,6 +48,7 @@ pub use cases::receipt_prefix;
 pub use events::{AuditFilter, ChainReport};
 pub use links::{CaseLink, LinkRelation, LinkedWrite};
 pub use metrics::{GroupBy, GroupKey};
+pub use reports::DraftVersion;
 pub use users::FailedLogin;
 
 pub use attachments::{AttachmentRecord, NewAttachment};

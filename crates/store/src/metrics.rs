@@ -36,7 +36,9 @@ fn by_kind<'m>(metrics: &[&'m MetricDef]) -> HashMap<&'m str, Vec<Column<'m>>> {
     for m in metrics {
         match &m.measure {
             Measure::Count { set } => out.entry(set.kind).or_default().push((m, set, None)),
-            Measure::SumMoney { set, key } | Measure::Sum { set, key } => out.entry(set.kind).or_default().push((m, set, Some(key))),
+            Measure::SumMoney { set, key } | Measure::Sum { set, key } => {
+                out.entry(set.kind).or_default().push((m, set, Some(key)))
+            }
             Measure::Ratio { .. } => {}
         }
     }
@@ -80,7 +82,12 @@ impl Store {
     ///
     /// # Errors
     /// Database errors.
-    pub async fn metric_values(&self, scope: &Scope, metrics: &[&MetricDef], period: &Period) -> Result<HashMap<String, i64>> {
+    pub async fn metric_values(
+        &self,
+        scope: &Scope,
+        metrics: &[&MetricDef],
+        period: &Period,
+    ) -> Result<HashMap<String, i64>> {
         let mut out = HashMap::new();
         for (kind, items) in by_kind(metrics) {
             let q = query(kind, &items, scope, period, None);

@@ -117,6 +117,8 @@ pub enum SortField {
 /// exports and the traced lists behind report figures.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaseFilter {
+    /// Only this tenant's cases (within the reader's scope): a town's figures read by the district.
+    pub tenant: Option<TenantId>,
     pub kind: Option<String>,
     pub states: Vec<String>,
     pub phase: Option<Phase>,

@@ -154,6 +154,10 @@ fn like_pattern(text: &str) -> String {
 
 /// `AND …` for every field of a list filter.
 pub(crate) fn filter(sql: &mut Sql, f: &CaseFilter) {
+    if let Some(t) = &f.tenant {
+        let p = sql.text_arg(t.to_string());
+        sql.push(&format!(" AND c.tenant_id = {p}"));
+    }
     if let Some(k) = &f.kind {
         let p = sql.text_arg(k.clone());
         sql.push(&format!(" AND c.kind = {p}"));

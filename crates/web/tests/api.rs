@@ -91,8 +91,8 @@ async fn a_work_order_goes_through_its_whole_journey_over_the_api() {
             .to_string()
     };
     assert_eq!(fig("work_order.accepted"), "1");
-    assert_eq!(fig("work_order.close_rate"), "100.00%");
-    assert_eq!(fig("work_order.satisfaction_rate"), "100.00%");
+    assert_eq!(fig("work_order.close_rate"), "100%");
+    assert_eq!(fig("work_order.satisfaction_rate"), "100%");
     assert_eq!(fig("work_order.reopen_rate"), "0.00%");
     let (_, m) = t.request(Method::GET, "/api/v1/metrics?kind=work_order&year=2023", Some(&clerk), None).await;
     let close_rate = m["figures"].as_array().unwrap().iter().find(|f| f["code"] == "work_order.close_rate").unwrap();

@@ -105,7 +105,13 @@ impl Browser {
 
     /// Opens an action's form on the case page and submits it, accepting its confirmation.
     async fn act(&self, action: &str, fill: &[(&str, &str)], selects: &[(&str, &str)], confirm: bool) {
-        self.c.find(Locator::XPath(&format!("//summary[normalize-space()='{action}']"))).await.unwrap_or_else(|_| panic!("no action {action}")).click().await.expect("open action");
+        self.c
+            .find(Locator::XPath(&format!("//summary[normalize-space()='{action}']")))
+            .await
+            .unwrap_or_else(|_| panic!("no action {action}"))
+            .click()
+            .await
+            .expect("open action");
         for (css, v) in fill {
             self.fill(css, v).await;
         }
@@ -215,7 +221,13 @@ async fn the_whole_work_order_journey_in_a_real_browser() {
     b.click("details.clock summary").await;
     assert!(b.text().await.contains("计入调休上班日"));
     b.shot("handling").await;
-    b.act("办结", &[("#reply-reply", "已联系供电所更换灯泡，路灯恢复照明。")], &[("#reply-reply_method", "phone")], true).await;
+    b.act(
+        "办结",
+        &[("#reply-reply", "已联系供电所更换灯泡，路灯恢复照明。")],
+        &[("#reply-reply_method", "phone")],
+        true,
+    )
+    .await;
     assert!(b.text().await.contains("当前状态：已办结待回访"));
     b.shot("replied").await;
     b.logout().await;

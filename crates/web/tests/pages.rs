@@ -53,7 +53,14 @@ impl<'a> Web<'a> {
             all.push(("_csrf".into(), self.csrf.clone()));
         }
         let body = all.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&");
-        self.send(Request::builder().method(Method::POST).uri(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"), Body::from(body)).await
+        self.send(
+            Request::builder()
+                .method(Method::POST)
+                .uri(uri)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            Body::from(body),
+        )
+        .await
     }
 
     async fn post_multipart(&self, uri: &str, fields: &[(&str, &str)]) -> Page {
@@ -68,7 +75,10 @@ impl<'a> Web<'a> {
         }
         body.push_str(&format!("--{boundary}--\r\n"));
         self.send(
-            Request::builder().method(Method::POST).uri(uri).header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}")),
+            Request::builder()
+                .method(Method::POST)
+                .uri(uri)
+                .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}")),
             Body::from(body),
         )
         .await
@@ -76,7 +86,15 @@ impl<'a> Web<'a> {
 }
 
 fn enc(s: &str) -> String {
-    s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 fn obj(v: Json) -> Map<String, Json> {
@@ -96,7 +114,17 @@ async fn every_page_answers_every_role_as_the_matrix_says() {
     let t = TestApp::sqlite().await;
     let id = dispatched(&t).await;
     let case = format!("/cases/work_order/{id}");
-    let routes = ["/workbench", "/cases", "/cases/work_order", "/cases/work_order/new", case.as_str(), "/dashboard", "/admin/units", "/admin/users", "/admin/audit"];
+    let routes = [
+        "/workbench",
+        "/cases",
+        "/cases/work_order",
+        "/cases/work_order/new",
+        case.as_str(),
+        "/dashboard",
+        "/admin/units",
+        "/admin/users",
+        "/admin/audit",
+    ];
     // 200 ok, 403 forbidden, 'R' a redirect (admins are sent to their own page).
     let matrix: &[(&str, [char; 9])] = &[
         ("clerk", ['2', '2', '2', '2', '2', '2', '3', '3', '3']),
@@ -171,15 +199,25 @@ async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing() {
     let t = TestApp::sqlite().await;
     let id = dispatched(&t).await;
     let w = Web::as_user(&t, "handler_longtan").await;
-    let p = w.post_multipart(&format!("/cases/work_order/{id}/actions/sign"), &[("_csrf", "forged"), ("version", "2")]).await;
+    let p = w
+        .post_multipart(&format!("/cases/work_order/{id}/actions/sign"), &[("_csrf", "forged"), ("version", "2")])
+        .await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
     let clerk = Web::as_user(&t, "clerk").await;
     let p = clerk.post_form("/cases/work_order/new", &[("_csrf", "forged"), ("title", "x")]).await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
-    let c = t.app.store().case(&fazhi_service::Scope::Everything, fazhi_domain::ids::CaseId::parse(&id).unwrap()).await.unwrap().unwrap();
+    let c = t
+        .app
+        .store()
+        .case(&fazhi_service::Scope::Everything, fazhi_domain::ids::CaseId::parse(&id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(c.version, 2);
     // The login form checks the browser's token too.
-    let p = Web { t: &t, cookie: None, csrf: String::new() }.post_form("/login", &[("username", "clerk"), ("password", PASSWORD), ("_csrf", "x")]).await;
+    let p = Web { t: &t, cookie: None, csrf: String::new() }
+        .post_form("/login", &[("username", "clerk"), ("password", PASSWORD), ("_csrf", "x")])
+        .await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
 }
 
@@ -190,12 +228,28 @@ async fn login_sets_a_strict_http_only_cookie_and_a_temporary_password_forces_a_
     let p = anon.post_form("/login", &[("username", "clerk"), ("password", "wrong")]).await;
     assert_eq!(p.status, StatusCode::UNAUTHORIZED);
     assert!(p.body.contains("用户名或密码不正确") && p.body.contains("value=\"clerk\""), "the username stays typed");
-    let req = Request::builder().method(Method::POST).uri("/login").header(header::COOKIE, "fazhi_csrf=anon-token-0123456789").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    let resp = tower::ServiceExt::oneshot(t.router.clone(), req.body(Body::from(format!("username=clerk&password={}&_csrf=anon-token-0123456789&next=%2Fcases", enc(PASSWORD)))).unwrap()).await.unwrap();
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/login")
+        .header(header::COOKIE, "fazhi_csrf=anon-token-0123456789")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    let resp = tower::ServiceExt::oneshot(
+        t.router.clone(),
+        req.body(Body::from(format!(
+            "username=clerk&password={}&_csrf=anon-token-0123456789&next=%2Fcases",
+            enc(PASSWORD)
+        )))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(resp.headers()[header::LOCATION], "/cases");
     let cookie = resp.headers()[header::SET_COOKIE].to_str().unwrap();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.starts_with("fazhi_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.starts_with("fazhi_session="),
+        "{cookie}"
+    );
     // A user with a temporary password is sent to change it before anything else.
     let sec = t.principal("security").await;
     let admin = t.principal("admin").await;
@@ -206,10 +260,20 @@ async fn login_sets_a_strict_http_only_cookie_and_a_temporary_password_forces_a_
     let w = Web { t: &t, cookie: Some(format!("fazhi_session={}", ok.token)), csrf: ok.csrf };
     let p = w.get("/workbench").await;
     assert_eq!((p.status, p.location.as_deref()), (StatusCode::SEE_OTHER, Some("/password")));
-    let p = w.post_form("/password", &[("current_password", "Temp@2024x"), ("new_password", "Fresh@2024x"), ("confirm_password", "Other@2024x")]).await;
+    let p = w
+        .post_form(
+            "/password",
+            &[("current_password", "Temp@2024x"), ("new_password", "Fresh@2024x"), ("confirm_password", "Other@2024x")],
+        )
+        .await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
     assert!(p.body.contains("两次输入的新密码不一致"));
-    let p = w.post_form("/password", &[("current_password", "Temp@2024x"), ("new_password", "Fresh@2024x"), ("confirm_password", "Fresh@2024x")]).await;
+    let p = w
+        .post_form(
+            "/password",
+            &[("current_password", "Temp@2024x"), ("new_password", "Fresh@2024x"), ("confirm_password", "Fresh@2024x")],
+        )
+        .await;
     assert_eq!(p.status, StatusCode::OK);
     assert_eq!(w.get("/workbench").await.status, StatusCode::OK);
 }
@@ -219,39 +283,78 @@ async fn bad_input_on_the_registration_and_action_forms_comes_back_with_messages
     let t = TestApp::sqlite().await;
     let w = Web::as_user(&t, "clerk").await;
     let p = w
-        .post_form("/cases/work_order/new", &[("title", "村口路灯"), ("content", ""), ("category", "help"), ("urgency", "normal"), ("caller_name", "陈先生"), ("caller_phone", "1381234"), ("caller_idcard", "440524188001010015")])
+        .post_form(
+            "/cases/work_order/new",
+            &[
+                ("title", "村口路灯"),
+                ("content", ""),
+                ("category", "help"),
+                ("urgency", "normal"),
+                ("caller_name", "陈先生"),
+                ("caller_phone", "1381234"),
+                ("caller_idcard", "440524188001010015"),
+            ],
+        )
         .await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
     assert!(p.body.contains("校验位不正确，请核对最后一位"), "message next to the field");
     assert!(p.body.contains("手机号码应为11位（现为7位）"));
     assert!(p.body.contains("value=\"村口路灯\"") && p.body.contains("value=\"1381234\""), "typed values kept");
     assert!(p.body.contains("<option value=\"help\" selected>"));
-    let (_, n) = t.app.store().list_cases(&fazhi_service::Scope::Everything, &Default::default(), 1, 10).await.map(|p| ((), p.total)).unwrap();
+    let (_, n) = t
+        .app
+        .store()
+        .list_cases(&fazhi_service::Scope::Everything, &Default::default(), 1, 10)
+        .await
+        .map(|p| ((), p.total))
+        .unwrap();
     assert_eq!(n, 0, "nothing saved");
     // A good registration shows the receipt and the query code.
     let p = w
-        .post_form("/cases/work_order/new", &[("title", "村口路灯"), ("content", "三盏路灯不亮"), ("category", "help"), ("urgency", "normal"), ("caller_name", "陈先生"), ("caller_phone", "13812345678")])
+        .post_form(
+            "/cases/work_order/new",
+            &[
+                ("title", "村口路灯"),
+                ("content", "三盏路灯不亮"),
+                ("category", "help"),
+                ("urgency", "normal"),
+                ("caller_name", "陈先生"),
+                ("caller_phone", "13812345678"),
+            ],
+        )
         .await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.body.contains("AT-GD-2024-000001") && p.body.contains("查询码"));
-    let id = t.app.store().list_cases(&fazhi_service::Scope::Everything, &Default::default(), 1, 10).await.unwrap().items[0].case.id;
+    let id =
+        t.app.store().list_cases(&fazhi_service::Scope::Everything, &Default::default(), 1, 10).await.unwrap().items[0]
+            .case
+            .id;
     let act = format!("/cases/work_order/{id}/actions/dispatch");
     // An action with a missing field: the form comes back open with the message.
     let p = w.post_multipart(&act, &[("version", "1"), ("unit", ""), ("note", "请尽快")]).await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
-    assert!(p.body.contains("请尽快") && p.body.contains("不能为空") && p.body.contains("<details class=\"action\" open>"));
+    assert!(
+        p.body.contains("请尽快") && p.body.contains("不能为空") && p.body.contains("<details class=\"action\" open>")
+    );
     // A stale form is refused with a clear message and not applied.
     let ok = w.post_multipart(&act, &[("version", "1"), ("unit", &t.town.unit("longtan").to_string())]).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
-    let again = w.post_multipart(&format!("/cases/work_order/{id}/actions/supervise"), &[("version", "1"), ("note", "x")]).await;
+    let again = w
+        .post_multipart(&format!("/cases/work_order/{id}/actions/supervise"), &[("version", "1"), ("note", "x")])
+        .await;
     assert_eq!(again.status, StatusCode::FORBIDDEN, "the clerk is not a leader");
     let leader = Web::as_user(&t, "leader").await;
-    let stale = leader.post_multipart(&format!("/cases/work_order/{id}/actions/supervise"), &[("version", "1"), ("note", "快办")]).await;
+    let stale = leader
+        .post_multipart(&format!("/cases/work_order/{id}/actions/supervise"), &[("version", "1"), ("note", "快办")])
+        .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
     assert!(stale.body.contains("该案件已被他人更新") && stale.body.contains("本次操作未执行"));
     let page = w.get(&format!("/cases/work_order/{id}?done=dispatch")).await;
     assert!(page.body.contains("已派单。当前状态：待签收；承办单位：龙潭村"), "{}", page.status);
-    assert!(page.body.contains("4405**********0014") || !page.body.contains("440524188001010014"), "identifiers only masked");
+    assert!(
+        page.body.contains("4405**********0014") || !page.body.contains("440524188001010014"),
+        "identifiers only masked"
+    );
 }
 
 #[tokio::test]
@@ -261,9 +364,21 @@ async fn the_public_page_shows_status_reply_and_dates_only_and_takes_one_rating(
     let h = t.principal("handler_longtan").await;
     let opened = t.app.open_case(&clerk, "work_order", &obj(TestApp::work_order_fields())).await.unwrap();
     let id = opened.case.id;
-    t.app.act(&clerk, id, "dispatch", &obj(json!({"unit": t.town.unit("longtan").to_string(), "note": "内部意见：请核实"})), 1).await.unwrap();
+    t.app
+        .act(
+            &clerk,
+            id,
+            "dispatch",
+            &obj(json!({"unit": t.town.unit("longtan").to_string(), "note": "内部意见：请核实"})),
+            1,
+        )
+        .await
+        .unwrap();
     t.app.act(&h, id, "sign", &Map::new(), 2).await.unwrap();
-    t.app.act(&h, id, "reply", &obj(json!({"reply": "路灯已修复，感谢反映。", "reply_method": "phone"})), 3).await.unwrap();
+    t.app
+        .act(&h, id, "reply", &obj(json!({"reply": "路灯已修复，感谢反映。", "reply_method": "phone"})), 3)
+        .await
+        .unwrap();
     let anon = Web::anonymous(&t);
     let p = anon.post_form("/track", &[("receipt_no", &opened.case.receipt_no), ("query_code", "12345")]).await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
@@ -271,7 +386,8 @@ async fn the_public_page_shows_status_reply_and_dates_only_and_takes_one_rating(
     let wrong = if opened.query_code == "000000" { "000001" } else { "000000" };
     let p = anon.post_form("/track", &[("receipt_no", &opened.case.receipt_no), ("query_code", wrong)]).await;
     assert_eq!(p.status, StatusCode::NOT_FOUND);
-    let p = anon.post_form("/track", &[("receipt_no", &opened.case.receipt_no), ("query_code", &opened.query_code)]).await;
+    let p =
+        anon.post_form("/track", &[("receipt_no", &opened.case.receipt_no), ("query_code", &opened.query_code)]).await;
     assert_eq!(p.status, StatusCode::OK);
     for shown in ["已办结", "路灯已修复，感谢反映。", "2024-09-27"] {
         assert!(p.body.contains(shown), "{shown}");
@@ -280,11 +396,31 @@ async fn the_public_page_shows_status_reply_and_dates_only_and_takes_one_rating(
         assert!(!p.body.contains(hidden), "the public page must not show {hidden}");
     }
     let v = p.body.split("name=\"version\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-    let p = anon.post_form("/track/rate", &[("receipt_no", &opened.case.receipt_no), ("query_code", &opened.query_code), ("version", &v), ("result", "satisfied")]).await;
+    let p = anon
+        .post_form(
+            "/track/rate",
+            &[
+                ("receipt_no", &opened.case.receipt_no),
+                ("query_code", &opened.query_code),
+                ("version", &v),
+                ("result", "satisfied"),
+            ],
+        )
+        .await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.body.contains("感谢您的评价") && p.body.contains("您的评价"));
     // Only once.
-    let p = anon.post_form("/track/rate", &[("receipt_no", &opened.case.receipt_no), ("query_code", &opened.query_code), ("version", "5"), ("result", "unsatisfied")]).await;
+    let p = anon
+        .post_form(
+            "/track/rate",
+            &[
+                ("receipt_no", &opened.case.receipt_no),
+                ("query_code", &opened.query_code),
+                ("version", "5"),
+                ("result", "unsatisfied"),
+            ],
+        )
+        .await;
     assert_eq!(p.status, StatusCode::CONFLICT);
     let c = t.app.store().case(&fazhi_service::Scope::Everything, id).await.unwrap().unwrap();
     assert_eq!(c.data_str("satisfaction"), Some("satisfied"));
@@ -295,7 +431,10 @@ async fn public_lookups_are_rate_limited_per_client() {
     let t = TestApp::sqlite().await;
     let anon = Web::anonymous(&t);
     for _ in 0..10 {
-        assert_eq!(anon.post_form("/track", &[("receipt_no", "AT-GD-2024-000009"), ("query_code", "123456")]).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            anon.post_form("/track", &[("receipt_no", "AT-GD-2024-000009"), ("query_code", "123456")]).await.status,
+            StatusCode::NOT_FOUND
+        );
     }
     let p = anon.post_form("/track", &[("receipt_no", "AT-GD-2024-000009"), ("query_code", "123456")]).await;
     assert_eq!(p.status, StatusCode::TOO_MANY_REQUESTS);
@@ -307,19 +446,63 @@ async fn administrators_see_their_own_part_and_bad_admin_input_is_named() {
     let t = TestApp::sqlite().await;
     let admin = Web::as_user(&t, "admin").await;
     let p = admin.get("/admin/users").await;
-    assert!(p.body.contains("新建用户") && !p.body.contains("保存角色"), "the system admin creates, the security admin grants");
+    assert!(
+        p.body.contains("新建用户") && !p.body.contains("保存角色"),
+        "the system admin creates, the security admin grants"
+    );
     let sec = Web::as_user(&t, "security").await;
     let p = sec.get("/admin/users").await;
     assert!(!p.body.contains("新建用户") && p.body.contains("保存角色"));
-    let p = admin.post_form("/admin/units", &[("parent", &t.town.unit("aotou").to_string()), ("kind", "village"), ("name", "桥头村"), ("code", "Qiao Tou")]).await;
+    let p = admin
+        .post_form(
+            "/admin/units",
+            &[
+                ("parent", &t.town.unit("aotou").to_string()),
+                ("kind", "village"),
+                ("name", "桥头村"),
+                ("code", "Qiao Tou"),
+            ],
+        )
+        .await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
     assert!(p.body.contains("单位代码只能使用小写字母、数字和连字符") && p.body.contains("value=\"桥头村\""));
-    let p = admin.post_form("/admin/units", &[("parent", &t.town.unit("aotou").to_string()), ("kind", "village"), ("name", "桥头村"), ("code", "qiaotou")]).await;
+    let p = admin
+        .post_form(
+            "/admin/units",
+            &[
+                ("parent", &t.town.unit("aotou").to_string()),
+                ("kind", "village"),
+                ("name", "桥头村"),
+                ("code", "qiaotou"),
+            ],
+        )
+        .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER);
-    let p = admin.post_form("/admin/users", &[("username", "X"), ("display_name", ""), ("unit", &t.town.unit("zzzx").to_string()), ("roles", "sys_admin"), ("roles", "leader")]).await;
+    let p = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("username", "X"),
+                ("display_name", ""),
+                ("unit", &t.town.unit("zzzx").to_string()),
+                ("roles", "sys_admin"),
+                ("roles", "leader"),
+            ],
+        )
+        .await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
     assert!(p.body.contains("应为3至32位小写字母") && p.body.contains("三员分立"));
-    let p = admin.post_form("/admin/users", &[("username", "newclerk"), ("display_name", "新受理员"), ("unit", &t.town.unit("zzzx").to_string()), ("roles", "intake_clerk")]).await;
+    let p = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("username", "newclerk"),
+                ("display_name", "新受理员"),
+                ("unit", &t.town.unit("zzzx").to_string()),
+                ("roles", "intake_clerk"),
+            ],
+        )
+        .await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.body.contains("临时密码"));
     let auditor = Web::as_user(&t, "auditor").await;
@@ -350,7 +533,11 @@ async fn the_list_exports_to_xlsx() {
     let w = Web::as_user(&t, "clerk").await;
     let resp = tower::ServiceExt::oneshot(
         t.router.clone(),
-        Request::builder().uri("/cases/work_order/export.xlsx?q=%E8%B7%AF%E7%81%AF").header(header::COOKIE, w.cookie.clone().unwrap()).body(Body::empty()).unwrap(),
+        Request::builder()
+            .uri("/cases/work_order/export.xlsx?q=%E8%B7%AF%E7%81%AF")
+            .header(header::COOKIE, w.cookie.clone().unwrap())
+            .body(Body::empty())
+            .unwrap(),
     )
     .await
     .unwrap();
@@ -368,7 +555,10 @@ async fn a_photo_attached_to_an_action_is_stored_listed_and_served_only_within_s
     let t = TestApp::sqlite().await;
     let id = dispatched(&t).await;
     let h = Web::as_user(&t, "handler_longtan").await;
-    assert_eq!(h.post_multipart(&format!("/cases/work_order/{id}/actions/sign"), &[("version", "2")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        h.post_multipart(&format!("/cases/work_order/{id}/actions/sign"), &[("version", "2")]).await.status,
+        StatusCode::SEE_OTHER
+    );
     let boundary = "----fazhi-file";
     let png: &[u8] = b"\x89PNG\r\n\x1a\nfake-photo-bytes";
     let mut body: Vec<u8> = Vec::new();
@@ -380,7 +570,10 @@ async fn a_photo_attached_to_an_action_is_stored_listed_and_served_only_within_s
     body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
     let p = h
         .send(
-            Request::builder().method(Method::POST).uri(format!("/cases/work_order/{id}/actions/progress")).header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}")),
+            Request::builder()
+                .method(Method::POST)
+                .uri(format!("/cases/work_order/{id}/actions/progress"))
+                .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}")),
             Body::from(body),
         )
         .await;
@@ -402,13 +595,22 @@ async fn a_photo_attached_to_an_action_is_stored_listed_and_served_only_within_s
     body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"病毒.exe\"\r\n\r\nMZ\r\n--{boundary}--\r\n").as_bytes());
     let p = h
         .send(
-            Request::builder().method(Method::POST).uri(format!("/cases/work_order/{id}/actions/progress")).header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}")),
+            Request::builder()
+                .method(Method::POST)
+                .uri(format!("/cases/work_order/{id}/actions/progress"))
+                .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}")),
             Body::from(body),
         )
         .await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
     assert!(p.body.contains("“病毒.exe”的类型不支持") && p.body.contains("再拍一张"));
-    let c = t.app.store().case(&fazhi_service::Scope::Everything, fazhi_domain::ids::CaseId::parse(&id).unwrap()).await.unwrap().unwrap();
+    let c = t
+        .app
+        .store()
+        .case(&fazhi_service::Scope::Everything, fazhi_domain::ids::CaseId::parse(&id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(c.version, 4);
 }
 
@@ -418,4 +620,60 @@ async fn a_bad_list_filter_is_named_and_kept() {
     let p = Web::as_user(&t, "clerk").await.get("/cases/work_order?opened_from=2024-02-30&q=%E7%BA%A0%E7%BA%B7").await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
     assert!(p.body.contains("不是有效日期") && p.body.contains("value=\"纠纷\""));
+}
+
+#[tokio::test]
+async fn the_report_page_links_each_figure_to_its_cases_and_keeps_its_draft() {
+    let t = TestApp::sqlite().await;
+    dispatched(&t).await;
+    let leader = Web::as_user(&t, "leader").await;
+    // 2024 is not over (the clock is at 2024-09-27): the page shows a draft.
+    let p = leader.get("/reports/2024").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("草稿，未定稿") && p.body.contains("工单<a class=\"figure\""), "{}", p.status);
+    let href =
+        p.body.split("<a class=\"figure\" href=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+    assert!(href.starts_with("/cases?tenant=AT&metric=work_order.accepted"), "{href}");
+    let list = leader.get(&href).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("按指标“受理数”列出") && list.body.contains("共 1 件"), "the figure 1 lists 1 case");
+    // The leader saves the words; a bad figure code is named and nothing is saved.
+    let fields = [
+        ("title", "从化区鳌头镇人民政府关于2024年度法治政府建设情况的报告"),
+        ("preamble", "导语"),
+        ("heading_0", "为民服务"),
+        ("text_0", "受理{work_order.accepted}件，另开会{meetings.count}次"),
+        ("problems", "一是力量不足。"),
+        ("plans", "一是加强培训。"),
+        ("version", "0"),
+    ];
+    let bad = leader.post_form("/reports/2024/draft", &fields).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("“{meetings.count}”不是可用的指标") && bad.body.contains("一是力量不足。"));
+    let good: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| if *k == "text_0" { (*k, "受理{work_order.accepted}件。") } else { (*k, *v) })
+        .collect();
+    let ok = leader.post_form("/reports/2024/draft", &good).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let p = leader.get("/reports/2024").await;
+    assert!(p.body.contains("第1版") && p.body.contains("一是力量不足。"));
+    // Downloads.
+    let docx = leader.get("/reports/2024/download/docx").await;
+    assert_eq!(docx.status, StatusCode::OK);
+    assert!(docx.body.starts_with("PK"));
+    let md = leader.get("/reports/2024/download/md").await;
+    assert!(md.body.contains("受理1件。"));
+    // A handler reads but does not edit; the clerk cannot save.
+    assert!(!Web::as_user(&t, "handler_longtan").await.get("/reports/2024").await.body.contains("保存为新版本"));
+    assert_eq!(
+        Web::as_user(&t, "clerk").await.post_form("/reports/2024/draft", &good).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Another town's report is not readable from here.
+    assert_eq!(leader.get("/reports/2024?tenant=WQ").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(Web::as_user(&t, "district").await.get("/reports/2024?tenant=WQ").await.status, StatusCode::OK);
+    assert_eq!(Web::as_user(&t, "admin").await.get("/reports/2024").await.status, StatusCode::FORBIDDEN);
+    let cmp = Web::as_user(&t, "district").await.get("/reports/compare?year=2024").await;
+    assert!(cmp.body.contains("鳌头镇") && cmp.body.contains("温泉镇") && cmp.body.contains("全区合计"));
 }

@@ -624,7 +624,7 @@ fn the_metric_catalogue_has_the_seed_figures_of_petitions() {
     };
     assert_eq!(cat.figure("petition.one_time_rate", &mut raw).unwrap().to_string(), "98.54%");
     assert_eq!(cat.figure("petition.satisfaction_rate", &mut raw).unwrap().to_string(), "99.62%");
-    assert_eq!(cat.figure("petition.on_time_rate", &mut raw).unwrap().to_string(), "100.00%");
+    assert_eq!(cat.figure("petition.on_time_rate", &mut raw).unwrap().to_string(), "100%");
     assert!(cat.get("petition.accepted").unwrap().formula.contains("受理"));
     let merged_out = cat.traced_set("petition.accepted").unwrap();
     assert!(merged_out.conds.contains(&Cond::DataEq { key: COUNTED, value: "yes".into() }));

@@ -181,6 +181,7 @@ impl ListQuery {
         };
         let today = local_date(app.now());
         let filter = CaseFilter {
+            tenant: None,
             kind: self.kind.clone().filter(|s| !s.is_empty()),
             states: self
                 .state

@@ -53,7 +53,13 @@ struct UnitsPage {
     errors: HashMap<String, String>,
 }
 
-fn units_page_for(app: &App, p: &Principal, values: HashMap<String, String>, errors: &[FieldError], flash: Option<String>) -> axum::response::Response {
+fn units_page_for(
+    app: &App,
+    p: &Principal,
+    values: HashMap<String, String>,
+    errors: &[FieldError],
+    flash: Option<String>,
+) -> axum::response::Response {
     let mut layout = Layout::new(app, p, "单位管理", "/admin/units").crumb("/admin/units", "单位管理");
     layout.flash = flash;
     if !errors.is_empty() {
@@ -64,10 +70,20 @@ fn units_page_for(app: &App, p: &Principal, values: HashMap<String, String>, err
     let parent = values.get("parent").cloned().unwrap_or_default();
     let kind = values.get("kind").cloned().unwrap_or_default();
     let page = UnitsPage {
-        parents: units.iter().map(|u| (u.id.to_string(), format!("{}{}", "　".repeat(u.path.depth() - 1), u.name), u.id.to_string() == parent)).collect(),
+        parents: units
+            .iter()
+            .map(|u| {
+                (u.id.to_string(), format!("{}{}", "　".repeat(u.path.depth() - 1), u.name), u.id.to_string() == parent)
+            })
+            .collect(),
         units: units
             .iter()
-            .map(|u| UnitRow { indent: "　".repeat(u.path.depth() - 1), name: u.name.clone(), code: u.code.as_str().to_string(), kind: u.kind.label().to_string() })
+            .map(|u| UnitRow {
+                indent: "　".repeat(u.path.depth() - 1),
+                name: u.name.clone(),
+                code: u.code.as_str().to_string(),
+                kind: u.kind.label().to_string(),
+            })
             .collect(),
         kinds: [UnitKind::Department, UnitKind::Village, UnitKind::Community, UnitKind::Grid]
             .iter()
@@ -84,22 +100,35 @@ fn units_page_for(app: &App, p: &Principal, values: HashMap<String, String>, err
     resp
 }
 
-pub async fn units_page(State(app): State<App>, Staff(p): Staff, Query(q): Query<HashMap<String, String>>) -> PageResult {
+pub async fn units_page(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
     p.require(&[Role::SysAdmin])?;
     let flash = q.get("created").map(|c| format!("已新建单位 {c}。"));
     Ok(units_page_for(&app, &p, HashMap::new(), &[], flash))
 }
 
-pub async fn create_unit(State(app): State<App>, Staff(p): Staff, Form(f): Form<HashMap<String, String>>) -> PageResult {
+pub async fn create_unit(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
     check_csrf(&p, f.get("_csrf").map(String::as_str))?;
     p.require(&[Role::SysAdmin])?;
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let mut errors = Vec::new();
-    let parent = UnitId::parse(&get("parent")).map_err(|_| errors.push(FieldError::new("parent", "上级单位", "请选择"))).ok();
+    let parent =
+        UnitId::parse(&get("parent")).map_err(|_| errors.push(FieldError::new("parent", "上级单位", "请选择"))).ok();
     let kind = UnitKind::parse(&get("kind")).map_err(|e| errors.push(e.at("kind", "单位类型"))).ok();
     if let (Some(parent), Some(kind), true) = (parent, kind, errors.is_empty()) {
         match app.create_unit(&p, Some(parent), &get("code"), &get("name"), kind).await {
-            Ok(u) => return Ok(Redirect::to(&format!("/admin/units?created={}", super::html::url(&u.name))).into_response_page()),
+            Ok(u) => {
+                return Ok(
+                    Redirect::to(&format!("/admin/units?created={}", super::html::url(&u.name))).into_response_page()
+                );
+            }
             Err(ServiceError::Invalid(e)) => errors = e,
             Err(e) => return Err(e.into()),
         }
@@ -141,16 +170,26 @@ struct UsersPage {
     errors: HashMap<String, String>,
 }
 
-async fn users_page_for(app: &App, p: &Principal, values: HashMap<String, String>, errors: &[FieldError], flash: Option<String>, alert: Option<String>) -> PageResult {
+async fn users_page_for(
+    app: &App,
+    p: &Principal,
+    values: HashMap<String, String>,
+    errors: &[FieldError],
+    flash: Option<String>,
+    alert: Option<String>,
+) -> PageResult {
     let users = app.list_users(p).await?;
     let mut layout = Layout::new(app, p, "用户管理", "/admin/users").crumb("/admin/users", "用户管理");
     layout.flash = flash;
-    layout.alert = alert.or_else(|| (!errors.is_empty()).then(|| errors.iter().map(FieldError::message).collect::<Vec<_>>().join("；")));
+    layout.alert = alert.or_else(|| {
+        (!errors.is_empty()).then(|| errors.iter().map(FieldError::message).collect::<Vec<_>>().join("；"))
+    });
     let now = app.now_ms();
     let mut units: Vec<_> = app.units().values().filter(|u| u.tenant_id == p.user.tenant_id).cloned().collect();
     units.sort_by(|a, b| a.path.cmp(&b.path));
     let chosen_unit = values.get("unit").cloned().unwrap_or_default();
-    let chosen_roles: Vec<String> = values.get("roles").map(|r| r.split(',').map(String::from).collect()).unwrap_or_default();
+    let chosen_roles: Vec<String> =
+        values.get("roles").map(|r| r.split(',').map(String::from).collect()).unwrap_or_default();
     let assignable: Vec<Role> = Role::ALL.into_iter().filter(|r| *r != Role::District).collect();
     let page = UsersPage {
         sys_admin: p.has_role(Role::SysAdmin),
@@ -165,16 +204,37 @@ async fn users_page_for(app: &App, p: &Principal, values: HashMap<String, String
                 roles: u.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"),
                 status: match (u.disabled, u.locked_until) {
                     (true, _) => "已停用".into(),
-                    (false, Some(t)) if t > now => if t == i64::MAX { "已锁定".into() } else { format!("锁定至 {}", fmt_minute_ms(t)) },
+                    (false, Some(t)) if t > now => {
+                        if t == i64::MAX {
+                            "已锁定".into()
+                        } else {
+                            format!("锁定至 {}", fmt_minute_ms(t))
+                        }
+                    }
                     _ if u.must_change_password => "待修改临时密码".into(),
                     _ => "正常".into(),
                 },
                 locked: u.locked_until.is_some_and(|t| t > now),
-                role_boxes: assignable.iter().map(|r| (r.code().to_string(), r.label().to_string(), u.roles.contains(r))).collect(),
+                role_boxes: assignable
+                    .iter()
+                    .map(|r| (r.code().to_string(), r.label().to_string(), u.roles.contains(r)))
+                    .collect(),
             })
             .collect(),
-        units: units.iter().map(|u| (u.id.to_string(), format!("{}{}", "　".repeat(u.path.depth() - 1), u.name), u.id.to_string() == chosen_unit)).collect(),
-        roles: assignable.iter().map(|r| (r.code().to_string(), r.label().to_string(), chosen_roles.iter().any(|c| c == r.code()))).collect(),
+        units: units
+            .iter()
+            .map(|u| {
+                (
+                    u.id.to_string(),
+                    format!("{}{}", "　".repeat(u.path.depth() - 1), u.name),
+                    u.id.to_string() == chosen_unit,
+                )
+            })
+            .collect(),
+        roles: assignable
+            .iter()
+            .map(|r| (r.code().to_string(), r.label().to_string(), chosen_roles.iter().any(|c| c == r.code())))
+            .collect(),
         errors: errors_by_field(errors),
         values,
         layout,
@@ -194,10 +254,12 @@ pub async fn users_page(State(app): State<App>, Staff(p): Staff) -> PageResult {
 fn collect(pairs: Vec<(String, String)>) -> HashMap<String, String> {
     let mut m: HashMap<String, String> = HashMap::new();
     for (k, v) in pairs {
-        m.entry(k).and_modify(|x| {
-            x.push(',');
-            x.push_str(&v);
-        }).or_insert(v);
+        m.entry(k)
+            .and_modify(|x| {
+                x.push(',');
+                x.push_str(&v);
+            })
+            .or_insert(v);
     }
     m
 }
@@ -208,7 +270,11 @@ fn parse_roles(raw: Option<&String>) -> Result<Vec<Role>, FieldError> {
         .map_err(|e| e.at("roles", "角色"))
 }
 
-pub async fn create_user(State(app): State<App>, Staff(p): Staff, Form(pairs): Form<Vec<(String, String)>>) -> PageResult {
+pub async fn create_user(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
     let f = collect(pairs);
     check_csrf(&p, f.get("_csrf").map(String::as_str))?;
     p.require(&[Role::SysAdmin])?;
@@ -217,10 +283,23 @@ pub async fn create_user(State(app): State<App>, Staff(p): Staff, Form(pairs): F
     let unit = UnitId::parse(&get("unit")).map_err(|_| errors.push(FieldError::new("unit", "所属单位", "请选择"))).ok();
     let roles = parse_roles(f.get("roles")).map_err(|e| errors.push(e)).unwrap_or_default();
     if let (Some(unit), true) = (unit, errors.is_empty()) {
-        let new = NewUser { tenant: p.user.tenant_id, unit, username: get("username"), display_name: get("display_name"), roles, password: None, must_change: true };
+        let new = NewUser {
+            tenant: p.user.tenant_id,
+            unit,
+            username: get("username"),
+            display_name: get("display_name"),
+            roles,
+            password: None,
+            must_change: true,
+        };
         match app.create_user(&p, new).await {
             Ok((u, temp)) => {
-                let flash = format!("已创建用户 {}（{}）。临时密码：{}（请当面告知本人，首次登录须修改）", u.username, u.display_name, temp.unwrap_or_default());
+                let flash = format!(
+                    "已创建用户 {}（{}）。临时密码：{}（请当面告知本人，首次登录须修改）",
+                    u.username,
+                    u.display_name,
+                    temp.unwrap_or_default()
+                );
                 return users_page_for(&app, &p, HashMap::new(), &[], Some(flash), None).await;
             }
             Err(ServiceError::Invalid(e)) => errors = e,
@@ -234,16 +313,39 @@ fn user_id(raw: &str) -> Result<UserId, PageError> {
     UserId::parse(raw).map_err(|_| ServiceError::NotFound("用户不存在".into()).into())
 }
 
-pub async fn reset_password(State(app): State<App>, Staff(p): Staff, Path(id): Path<String>, Form(f): Form<HashMap<String, String>>) -> PageResult {
+pub async fn reset_password(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
     check_csrf(&p, f.get("_csrf").map(String::as_str))?;
     p.require(&[Role::SysAdmin])?;
     let id = user_id(&id)?;
-    let user = app.list_users(&p).await?.into_iter().find(|u| u.id == id).ok_or_else(|| ServiceError::NotFound("用户不存在".into()))?;
+    let user = app
+        .list_users(&p)
+        .await?
+        .into_iter()
+        .find(|u| u.id == id)
+        .ok_or_else(|| ServiceError::NotFound("用户不存在".into()))?;
     let pw = app.reset_password_as(&p.actor, &user, None).await?;
-    users_page_for(&app, &p, HashMap::new(), &[], Some(format!("已重置 {} 的密码。临时密码：{pw}（下次登录须修改）", user.username)), None).await
+    users_page_for(
+        &app,
+        &p,
+        HashMap::new(),
+        &[],
+        Some(format!("已重置 {} 的密码。临时密码：{pw}（下次登录须修改）", user.username)),
+        None,
+    )
+    .await
 }
 
-pub async fn set_roles(State(app): State<App>, Staff(p): Staff, Path(id): Path<String>, Form(pairs): Form<Vec<(String, String)>>) -> PageResult {
+pub async fn set_roles(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
     let f = collect(pairs);
     check_csrf(&p, f.get("_csrf").map(String::as_str))?;
     let id = user_id(&id)?;
@@ -252,7 +354,9 @@ pub async fn set_roles(State(app): State<App>, Staff(p): Staff, Path(id): Path<S
         Err(e) => return users_page_for(&app, &p, HashMap::new(), &[e], None, None).await,
     };
     match app.set_roles(&p, id, &roles).await {
-        Ok(()) => users_page_for(&app, &p, HashMap::new(), &[], Some("角色已更新，该用户需重新登录。".into()), None).await,
+        Ok(()) => {
+            users_page_for(&app, &p, HashMap::new(), &[], Some("角色已更新，该用户需重新登录。".into()), None).await
+        }
         Err(ServiceError::Invalid(e)) => users_page_for(&app, &p, HashMap::new(), &e, None, None).await,
         Err(e) => Err(e.into()),
     }
@@ -262,17 +366,39 @@ async fn lock_to(app: App, p: Principal, id: String, f: HashMap<String, String>,
     check_csrf(&p, f.get("_csrf").map(String::as_str))?;
     let id = user_id(&id)?;
     match app.set_locked(&p, id, locked).await {
-        Ok(()) => users_page_for(&app, &p, HashMap::new(), &[], Some(if locked { "账户已锁定。" } else { "账户已解锁。" }.into()), None).await,
-        Err(e @ ServiceError::Rule(_)) => users_page_for(&app, &p, HashMap::new(), &[], None, Some(e.to_string())).await,
+        Ok(()) => {
+            users_page_for(
+                &app,
+                &p,
+                HashMap::new(),
+                &[],
+                Some(if locked { "账户已锁定。" } else { "账户已解锁。" }.into()),
+                None,
+            )
+            .await
+        }
+        Err(e @ ServiceError::Rule(_)) => {
+            users_page_for(&app, &p, HashMap::new(), &[], None, Some(e.to_string())).await
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn lock(State(app): State<App>, Staff(p): Staff, Path(id): Path<String>, Form(f): Form<HashMap<String, String>>) -> PageResult {
+pub async fn lock(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
     lock_to(app, p, id, f, true).await
 }
 
-pub async fn unlock(State(app): State<App>, Staff(p): Staff, Path(id): Path<String>, Form(f): Form<HashMap<String, String>>) -> PageResult {
+pub async fn unlock(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
     lock_to(app, p, id, f, false).await
 }
 
@@ -311,7 +437,11 @@ fn mask(v: &Json) -> Json {
     }
 }
 
-pub async fn audit_page(State(app): State<App>, Staff(p): Staff, Query(q): Query<HashMap<String, String>>) -> PageResult {
+pub async fn audit_page(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
     p.require(&[Role::AuditAdmin])?;
     let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("").trim().to_string();
     let mut errors = Vec::new();
@@ -356,7 +486,11 @@ pub async fn audit_page(State(app): State<App>, Staff(p): Staff, Query(q): Query
             hash: e.hash[..12.min(e.hash.len())].to_string(),
         })
         .collect();
-    let qs: String = ["user", "action", "from", "to"].iter().filter(|k| !get(k).is_empty()).map(|k| format!("{k}={}&", super::html::url(&get(k)))).collect();
+    let qs: String = ["user", "action", "from", "to"]
+        .iter()
+        .filter(|k| !get(k).is_empty())
+        .map(|k| format!("{k}={}&", super::html::url(&get(k))))
+        .collect();
     let pages = total.div_ceil(50).max(1);
     let mut layout = Layout::new(&app, &p, "审计日志", "/admin/audit").crumb("/admin/audit", "审计日志");
     if !errors.is_empty() {

@@ -31,7 +31,11 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-pub async fn login_page(State(app): State<App>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn login_page(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let (csrf, set) = session::anon_csrf(&app, &headers);
     let notice = if q.contains_key("expired") {
         Some("会话已超时，请重新登录。".to_string())
@@ -40,7 +44,13 @@ pub async fn login_page(State(app): State<App>, headers: HeaderMap, Query(q): Qu
     } else {
         None
     };
-    let page = LoginPage { csrf, username: String::new(), next: safe_next(q.get("next").map(String::as_str)), message: None, notice };
+    let page = LoginPage {
+        csrf,
+        username: String::new(),
+        next: safe_next(q.get("next").map(String::as_str)),
+        message: None,
+        notice,
+    };
     let mut resp = render(&page);
     if let Some((k, v)) = set {
         resp.headers_mut().insert(k, v);
@@ -58,12 +68,19 @@ pub async fn login(State(app): State<App>, headers: HeaderMap, Form(f): Form<Has
             let max_age = i64::from(app.config().security.session_max_hours) * 3600;
             let target = if ok.user.must_change_password { "/password".to_string() } else { next };
             let mut resp = Redirect::to(&target).into_response();
-            resp.headers_mut().insert(SET_COOKIE, session::set_cookie(&app, session::SESSION_COOKIE, &ok.token, max_age));
+            resp.headers_mut()
+                .insert(SET_COOKIE, session::set_cookie(&app, session::SESSION_COOKIE, &ok.token, max_age));
             Ok(resp)
         }
-        Err(e @ (ServiceError::BadCredentials | ServiceError::Locked { .. } | ServiceError::Disabled | ServiceError::Invalid(_))) => {
+        Err(
+            e @ (ServiceError::BadCredentials
+            | ServiceError::Locked { .. }
+            | ServiceError::Disabled
+            | ServiceError::Invalid(_)),
+        ) => {
             let (csrf, _) = session::anon_csrf(&app, &headers);
-            let status = if matches!(e, ServiceError::Invalid(_)) { StatusCode::BAD_REQUEST } else { StatusCode::UNAUTHORIZED };
+            let status =
+                if matches!(e, ServiceError::Invalid(_)) { StatusCode::BAD_REQUEST } else { StatusCode::UNAUTHORIZED };
             let mut resp = render(&LoginPage { csrf, username, next, message: Some(e.to_string()), notice: None });
             *resp.status_mut() = status;
             Ok(resp)
@@ -72,7 +89,11 @@ pub async fn login(State(app): State<App>, headers: HeaderMap, Form(f): Form<Has
     }
 }
 
-pub async fn logout(State(app): State<App>, AnyStaff(p): AnyStaff, Form(f): Form<HashMap<String, String>>) -> PageResult {
+pub async fn logout(
+    State(app): State<App>,
+    AnyStaff(p): AnyStaff,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
     session::check_csrf(&p, f.get("_csrf").map(String::as_str))?;
     app.logout(&p).await?;
     let mut resp = Redirect::to("/login?bye=1").into_response();
@@ -91,10 +112,20 @@ struct PasswordPage {
 }
 
 pub async fn password_page(AnyStaff(p): AnyStaff) -> Response {
-    render(&PasswordPage { csrf: p.csrf.clone(), forced: p.user.must_change_password, user: p.user.display_name.clone(), errors: HashMap::new(), done: false })
+    render(&PasswordPage {
+        csrf: p.csrf.clone(),
+        forced: p.user.must_change_password,
+        user: p.user.display_name.clone(),
+        errors: HashMap::new(),
+        done: false,
+    })
 }
 
-pub async fn change_password(State(app): State<App>, AnyStaff(p): AnyStaff, Form(f): Form<HashMap<String, String>>) -> PageResult {
+pub async fn change_password(
+    State(app): State<App>,
+    AnyStaff(p): AnyStaff,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
     session::check_csrf(&p, f.get("_csrf").map(String::as_str))?;
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let mut errors = HashMap::new();
@@ -103,13 +134,25 @@ pub async fn change_password(State(app): State<App>, AnyStaff(p): AnyStaff, Form
     } else {
         match app.change_password(&p, &get("current_password"), &get("new_password")).await {
             Ok(()) => {
-                return Ok(render(&PasswordPage { csrf: p.csrf.clone(), forced: false, user: p.user.display_name.clone(), errors, done: true }));
+                return Ok(render(&PasswordPage {
+                    csrf: p.csrf.clone(),
+                    forced: false,
+                    user: p.user.display_name.clone(),
+                    errors,
+                    done: true,
+                }));
             }
             Err(ServiceError::Invalid(fields)) => errors = super::forms::errors_by_field(&fields),
             Err(e) => return Err(e.into()),
         }
     }
-    let mut resp = render(&PasswordPage { csrf: p.csrf.clone(), forced: p.user.must_change_password, user: p.user.display_name.clone(), errors, done: false });
+    let mut resp = render(&PasswordPage {
+        csrf: p.csrf.clone(),
+        forced: p.user.must_change_password,
+        user: p.user.display_name.clone(),
+        errors,
+        done: false,
+    });
     *resp.status_mut() = StatusCode::BAD_REQUEST;
     Ok(resp)
 }

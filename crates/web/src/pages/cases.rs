@@ -48,6 +48,22 @@ pub struct ListParams {
     pub sort: String,
     pub page: String,
     pub per_page: String,
+    /// A town's code (the district reading one town).
+    pub tenant: String,
+    /// A metric's code: list the cases it counts (a report figure's link).
+    pub metric: String,
+    /// The metric's period.
+    pub mfrom: String,
+    pub mto: String,
+}
+
+/// A date field of the filter; a bad one is noted in `errors`.
+fn date_field(raw: &str, field: &str, label: &str, errors: &mut Vec<FieldError>) -> Option<Date> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    parse_date(raw).map_err(|e| errors.push(e.at(field, label))).ok()
 }
 
 fn nonempty(s: &str) -> Option<String> {
@@ -59,17 +75,10 @@ impl ListParams {
     /// The filter, or the fields that could not be read.
     pub fn to_filter(&self, app: &App) -> Result<CaseFilter, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let mut date = |raw: &str, field: &str, label: &str| -> Option<Date> {
-            let raw = raw.trim();
-            if raw.is_empty() {
-                return None;
-            }
-            parse_date(raw).map_err(|e| errors.push(e.at(field, label))).ok()
-        };
-        let opened_from = date(&self.opened_from, "opened_from", "受理日期起");
-        let opened_to = date(&self.opened_to, "opened_to", "受理日期止");
-        let mut due_from = date(&self.due_from, "due_from", "期限起");
-        let mut due_by = date(&self.due_to, "due_to", "期限止");
+        let opened_from = date_field(&self.opened_from, "opened_from", "受理日期起", &mut errors);
+        let opened_to = date_field(&self.opened_to, "opened_to", "受理日期止", &mut errors);
+        let mut due_from = date_field(&self.due_from, "due_from", "期限起", &mut errors);
+        let mut due_by = date_field(&self.due_to, "due_to", "期限止", &mut errors);
         if let Some(n) = nonempty(&self.due_within) {
             match n.parse::<u32>() {
                 Ok(n) if (1..=60).contains(&n) => {
@@ -120,10 +129,42 @@ impl ListParams {
         if self.q.chars().count() > 100 {
             errors.push(FieldError::new("q", "关键词", "不能超过100个字"));
         }
+        let tenant = match nonempty(&self.tenant) {
+            None => None,
+            Some(code) => match app.tenants().iter().find(|t| t.code.eq_ignore_ascii_case(&code)) {
+                Some(t) => Some(t.id),
+                None => {
+                    errors.push(FieldError::new("tenant", "镇（街道）", "不存在"));
+                    None
+                }
+            },
+        };
+        let metric = match nonempty(&self.metric) {
+            None => None,
+            Some(code) => {
+                let set = app
+                    .catalogue()
+                    .traced_set(&code)
+                    .map_err(|_| errors.push(FieldError::new("metric", "指标", format!("“{code}”不存在"))))
+                    .ok()
+                    .cloned();
+                let from = date_field(&self.mfrom, "mfrom", "统计期间起", &mut errors);
+                let to = date_field(&self.mto, "mto", "统计期间止", &mut errors);
+                match (set, from, to) {
+                    (Some(set), Some(from), Some(to)) => Some((set, fazhi_domain::metric::Period { from, to })),
+                    (Some(_), _, _) => {
+                        errors.push(FieldError::new("mfrom", "统计期间", "请同时给出起止日期"));
+                        None
+                    }
+                    _ => None,
+                }
+            }
+        };
         if !errors.is_empty() {
             return Err(errors);
         }
         Ok(CaseFilter {
+            tenant,
             kind,
             states: self.state.split(',').filter_map(nonempty).collect(),
             phase,
@@ -136,7 +177,7 @@ impl ListParams {
             opened_from,
             opened_to,
             text: nonempty(&self.q),
-            metric: None,
+            metric,
             sort,
             descending,
         })
@@ -166,6 +207,10 @@ impl ListParams {
             sort: String::new(),
             page: String::new(),
             per_page: String::new(),
+            tenant: f.tenant.and_then(|t| app.tenant(t)).map(|t| t.code).unwrap_or_default(),
+            metric: String::new(),
+            mfrom: String::new(),
+            mto: String::new(),
         }
     }
 
@@ -187,8 +232,17 @@ impl ListParams {
             ("q", &self.q),
             ("sort", &self.sort),
             ("per_page", &self.per_page),
+            ("tenant", &self.tenant),
+            ("metric", &self.metric),
+            ("mfrom", &self.mfrom),
+            ("mto", &self.mto),
         ];
-        pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", url(v))).collect::<Vec<_>>().join("&")
+        pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", url(v)))
+            .collect::<Vec<_>>()
+            .join("&")
     }
 }
 
@@ -270,6 +324,8 @@ struct ListPage {
     next_href: Option<String>,
     export_href: String,
     show_kind: bool,
+    /// What a list traced from a report figure counts.
+    metric_banner: Option<String>,
 }
 
 /// The units a user may filter or dispatch by: those of their tenant (or district's towns), in
@@ -314,7 +370,10 @@ async fn list(app: App, p: Principal, kind: Option<&KindDef>, mut params: ListPa
             (rows, result.total, HashMap::new())
         }
         Err(errs) => {
-            layout.alert = Some("筛选条件有误，请按提示修改：".to_string() + &errs.iter().map(FieldError::message).collect::<Vec<_>>().join("；"));
+            layout.alert = Some(
+                "筛选条件有误，请按提示修改：".to_string()
+                    + &errs.iter().map(FieldError::message).collect::<Vec<_>>().join("；"),
+            );
             (Vec::new(), 0, forms::errors_by_field(&errs))
         }
     };
@@ -342,7 +401,10 @@ async fn list(app: App, p: Principal, kind: Option<&KindDef>, mut params: ListPa
         heading: title,
         action: base.clone(),
         can_open: kind.is_some_and(|k| k.workflow.open.permits(&p.actor)),
-        kinds: opts(app.kinds().all().iter().map(|k| (k.slug.to_string(), k.label.to_string())).collect(), &params.kind),
+        kinds: opts(
+            app.kinds().all().iter().map(|k| (k.slug.to_string(), k.label.to_string())).collect(),
+            &params.kind,
+        ),
         states: opts(states, &params.state),
         categories: opts(choices("category"), &params.category),
         urgencies: opts(choices("urgency"), &params.urgency),
@@ -358,6 +420,19 @@ async fn list(app: App, p: Principal, kind: Option<&KindDef>, mut params: ListPa
         next_href: (page < pages).then(|| href(page + 1)),
         export_href: format!("{base}/export.xlsx?{q}"),
         show_kind: kind.is_none(),
+        metric_banner: nonempty(&params.metric).and_then(|code| {
+            let m = app.catalogue().get(&code)?;
+            let town = nonempty(&params.tenant)
+                .and_then(|c| app.tenants().iter().find(|t| t.code.eq_ignore_ascii_case(&c)).map(|t| t.name.clone()))
+                .unwrap_or_default();
+            let what = match &m.measure {
+                fazhi_domain::metric::Measure::Ratio { num, .. } => {
+                    format!("“{}”的分子“{}”", m.name, app.catalogue().get(num).map_or("", |n| n.name))
+                }
+                _ => format!("“{}”", m.name),
+            };
+            Some(format!("{town}按指标{what}列出（{} 至 {}）：{}。", params.mfrom, params.mto, m.formula))
+        }),
         p: params,
         layout,
     };
@@ -370,7 +445,12 @@ pub async fn list_all(State(app): State<App>, Staff(p): Staff, Query(params): Qu
     list(app, p, None, params).await
 }
 
-pub async fn list_kind(State(app): State<App>, Staff(p): Staff, Path(kind): Path<String>, Query(params): Query<ListParams>) -> PageResult {
+pub async fn list_kind(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Path(kind): Path<String>,
+    Query(params): Query<ListParams>,
+) -> PageResult {
     let k = app.kind(&kind)?.clone();
     list(app, p, Some(&k), params).await
 }
@@ -397,7 +477,12 @@ pub async fn export_all(State(app): State<App>, Staff(p): Staff, Query(params): 
     export(app, p, params).await
 }
 
-pub async fn export_kind(State(app): State<App>, Staff(p): Staff, Path(kind): Path<String>, Query(mut params): Query<ListParams>) -> PageResult {
+pub async fn export_kind(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Path(kind): Path<String>,
+    Query(mut params): Query<ListParams>,
+) -> PageResult {
     app.kind(&kind)?;
     params.kind = kind;
     export(app, p, params).await
@@ -424,12 +509,22 @@ struct CreatedPage {
     due: String,
 }
 
-fn new_page_for(app: &App, p: &Principal, k: &KindDef, values: &HashMap<String, String>, errors: &[FieldError]) -> Response {
+fn new_page_for(
+    app: &App,
+    p: &Principal,
+    k: &KindDef,
+    values: &HashMap<String, String>,
+    errors: &[FieldError],
+) -> Response {
     let mut layout = Layout::new(app, p, &format!("登记{}", k.label), &format!("/cases/{}", k.slug))
         .crumb(&format!("/cases/{}", k.slug), k.label)
         .crumb(&format!("/cases/{}/new", k.slug), "登记");
     if !errors.is_empty() {
-        layout.alert = Some(format!("有{}处需要修改：{}", errors.len(), errors.iter().map(FieldError::message).collect::<Vec<_>>().join("；")));
+        layout.alert = Some(format!(
+            "有{}处需要修改：{}",
+            errors.len(),
+            errors.iter().map(FieldError::message).collect::<Vec<_>>().join("；")
+        ));
     }
     let units = units_for(app, p);
     let html = forms::fields("new", &k.workflow.open.fields, values, &forms::errors_by_field(errors), &units);
@@ -448,7 +543,12 @@ pub async fn new_page(State(app): State<App>, Staff(p): Staff, Path(kind): Path<
     Ok(new_page_for(&app, &p, k, &HashMap::new(), &[]))
 }
 
-pub async fn create(State(app): State<App>, Staff(p): Staff, Path(kind): Path<String>, Form(f): Form<HashMap<String, String>>) -> PageResult {
+pub async fn create(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Path(kind): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
     check_csrf(&p, f.get("_csrf").map(String::as_str))?;
     let k = app.kind(&kind)?;
     let submitted = Submitted { values: f.clone(), ..Default::default() };
@@ -456,7 +556,9 @@ pub async fn create(State(app): State<App>, Staff(p): Staff, Path(kind): Path<St
     match app.open_case(&p, &kind, &input).await {
         Ok(opened) => {
             let c = &opened.case;
-            let layout = Layout::new(&app, &p, "登记成功", &format!("/cases/{kind}")).crumb(&format!("/cases/{kind}"), k.label).crumb("#", "登记成功");
+            let layout = Layout::new(&app, &p, "登记成功", &format!("/cases/{kind}"))
+                .crumb(&format!("/cases/{kind}"), k.label)
+                .crumb("#", "登记成功");
             Ok(render(&CreatedPage {
                 layout,
                 label: k.label.to_string(),
@@ -531,7 +633,13 @@ fn display(app: &App, f: Option<&FieldDef>, v: &Json) -> String {
     }
     let text = match v {
         Json::String(s) => s.clone(),
-        Json::Bool(b) => if *b { "是".into() } else { "否".into() },
+        Json::Bool(b) => {
+            if *b {
+                "是".into()
+            } else {
+                "否".into()
+            }
+        }
         Json::Null => String::new(),
         other => other.to_string(),
     };
@@ -547,8 +655,16 @@ fn all_fields(k: &KindDef) -> Vec<&FieldDef> {
     std::iter::once(&k.workflow.open).chain(&k.workflow.actions).flat_map(|a| &a.fields).collect()
 }
 
-fn event_view(app: &App, k: &KindDef, e: &Event, names: &HashMap<String, String>, kind: &str, case: CaseId) -> EventView {
-    let action: Option<&ActionDef> = if e.action == k.workflow.open.code { Some(&k.workflow.open) } else { k.workflow.action(&e.action) };
+fn event_view(
+    app: &App,
+    k: &KindDef,
+    e: &Event,
+    names: &HashMap<String, String>,
+    kind: &str,
+    case: CaseId,
+) -> EventView {
+    let action: Option<&ActionDef> =
+        if e.action == k.workflow.open.code { Some(&k.workflow.open) } else { k.workflow.action(&e.action) };
     let state = |s: &Option<String>| s.as_deref().map(|x| k.workflow.state_label(x).to_string());
     let transition = match (state(&e.from_state), state(&e.to_state)) {
         (Some(a), Some(b)) if a != b => format!("{a} → {b}"),
@@ -582,9 +698,21 @@ fn event_view(app: &App, k: &KindDef, e: &Event, names: &HashMap<String, String>
     let files = e
         .attachments
         .iter()
-        .map(|h| (names.get(h).cloned().unwrap_or_else(|| h[..12.min(h.len())].to_string()), format!("/cases/{kind}/{case}/files/{h}")))
+        .map(|h| {
+            (
+                names.get(h).cloned().unwrap_or_else(|| h[..12.min(h.len())].to_string()),
+                format!("/cases/{kind}/{case}/files/{h}"),
+            )
+        })
         .collect();
-    EventView { at: fmt_minute_ms(e.occurred_at), actor: e.actor_name.clone(), label: e.action_label.clone(), transition, details, files }
+    EventView {
+        at: fmt_minute_ms(e.occurred_at),
+        actor: e.actor_name.clone(),
+        label: e.action_label.clone(),
+        transition,
+        details,
+        files,
+    }
 }
 
 struct Failed<'a> {
@@ -593,7 +721,14 @@ struct Failed<'a> {
     errors: &'a [FieldError],
 }
 
-async fn case_page_for(app: &App, p: &Principal, d: &CaseDetail, flash: Option<String>, alert: Option<String>, failed: Option<Failed<'_>>) -> Result<Response, PageError> {
+async fn case_page_for(
+    app: &App,
+    p: &Principal,
+    d: &CaseDetail,
+    flash: Option<String>,
+    alert: Option<String>,
+    failed: Option<Failed<'_>>,
+) -> Result<Response, PageError> {
     let c = &d.case;
     let k = app.kind(&c.kind)?;
     let base = format!("/cases/{}", c.kind);
@@ -675,7 +810,11 @@ async fn case_page_for(app: &App, p: &Principal, d: &CaseDetail, flash: Option<S
             }
         })
         .collect();
-    let query_code = if p.has_role(fazhi_domain::role::Role::IntakeClerk) { app.query_code(p, c.id).await.ok().flatten() } else { None };
+    let query_code = if p.has_role(fazhi_domain::role::Role::IntakeClerk) {
+        app.query_code(p, c.id).await.ok().flatten()
+    } else {
+        None
+    };
     let page = CasePage {
         layout,
         receipt_no: c.receipt_no.clone(),
@@ -691,7 +830,12 @@ async fn case_page_for(app: &App, p: &Principal, d: &CaseDetail, flash: Option<S
         info,
         handling,
         timeline: d.events.iter().map(|e| event_view(app, k, e, &names, &c.kind, c.id)).collect(),
-        files: files.iter().map(|f| (f.name.clone(), format!("/cases/{}/{}/files/{}", c.kind, c.id, f.hash), fmt_minute_ms(f.uploaded_at))).collect(),
+        files: files
+            .iter()
+            .map(|f| {
+                (f.name.clone(), format!("/cases/{}/{}/files/{}", c.kind, c.id, f.hash), fmt_minute_ms(f.uploaded_at))
+            })
+            .collect(),
         actions,
         version: c.version,
     };
@@ -702,7 +846,12 @@ fn parse_case(raw: &str) -> Result<CaseId, PageError> {
     CaseId::parse(raw).map_err(|_| ServiceError::NotFound("案件不存在".into()).into())
 }
 
-pub async fn case_page(State(app): State<App>, Staff(p): Staff, Path((kind, id)): Path<(String, String)>, Query(q): Query<HashMap<String, String>>) -> PageResult {
+pub async fn case_page(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Path((kind, id)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
     let d = app.detail(&p, parse_case(&id)?).await?;
     if d.case.kind != kind {
         return Err(PageError::Redirect(format!("/cases/{}/{}", d.case.kind, d.case.id)));
@@ -716,11 +865,19 @@ pub async fn case_page(State(app): State<App>, Staff(p): Staff, Path((kind, id))
     case_page_for(&app, &p, &d, flash, None, None).await
 }
 
-pub async fn act(State(app): State<App>, Staff(p): Staff, Path((kind, id, action)): Path<(String, String, String)>, mp: Multipart) -> PageResult {
+pub async fn act(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Path((kind, id, action)): Path<(String, String, String)>,
+    mp: Multipart,
+) -> PageResult {
     let id = parse_case(&id)?;
     let submitted = forms::read_multipart(mp).await.map_err(ServiceError::BadRequest)?;
     check_csrf(&p, submitted.get("_csrf"))?;
-    let version: i64 = submitted.get("version").and_then(|v| v.parse().ok()).ok_or_else(|| ServiceError::BadRequest("表单缺少版本号，请刷新页面后重试".into()))?;
+    let version: i64 = submitted
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| ServiceError::BadRequest("表单缺少版本号，请刷新页面后重试".into()))?;
     let k = app.kind(&kind)?;
     let defs: Vec<FieldDef> = k.workflow.action(&action).map(|a| a.fields.clone()).unwrap_or_default();
     let input = submitted.input(&defs);
@@ -733,9 +890,11 @@ pub async fn act(State(app): State<App>, Staff(p): Staff, Path((kind, id, action
             (StatusCode::BAD_REQUEST, format!("“{label}”未提交，请修改：{}", all.join("；")), errors)
         }
         Err(e @ ServiceError::Stale { .. }) => (StatusCode::CONFLICT, format!("{e}。本次操作未执行。"), Vec::new()),
-        Err(e @ (ServiceError::WrongState(_) | ServiceError::Rule(_) | ServiceError::UnknownAction(_))) => {
-            (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::CONFLICT), format!("{e}。本次操作未执行。"), Vec::new())
-        }
+        Err(e @ (ServiceError::WrongState(_) | ServiceError::Rule(_) | ServiceError::UnknownAction(_))) => (
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::CONFLICT),
+            format!("{e}。本次操作未执行。"),
+            Vec::new(),
+        ),
         Err(e) => return Err(e.into()),
     };
     let d = app.detail(&p, id).await?;
@@ -745,14 +904,27 @@ pub async fn act(State(app): State<App>, Staff(p): Staff, Path((kind, id, action
     Ok(resp)
 }
 
-pub async fn download(State(app): State<App>, Staff(p): Staff, Path((_kind, id, hash)): Path<(String, String, String)>) -> PageResult {
+pub async fn download(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Path((_kind, id, hash)): Path<(String, String, String)>,
+) -> PageResult {
     let id = parse_case(&id)?;
     if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(ServiceError::NotFound("附件不存在".into()).into());
     }
     let (rec, path) = app.attachment_file(&p, id, &hash).await?;
-    let file = tokio::fs::File::open(&path).await.map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
+    let file =
+        tokio::fs::File::open(&path).await.map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
     let inline = rec.mime.starts_with("image/") || rec.mime == "application/pdf";
-    let disposition = format!("{}; filename=\"file\"; filename*=UTF-8''{}", if inline { "inline" } else { "attachment" }, url(&rec.name));
-    Ok(([(header::CONTENT_TYPE, rec.mime.clone()), (header::CONTENT_DISPOSITION, disposition)], Body::from_stream(tokio_util::io::ReaderStream::new(file))).into_response())
+    let disposition = format!(
+        "{}; filename=\"file\"; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
+        url(&rec.name)
+    );
+    Ok((
+        [(header::CONTENT_TYPE, rec.mime.clone()), (header::CONTENT_DISPOSITION, disposition)],
+        Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+    )
+        .into_response())
 }

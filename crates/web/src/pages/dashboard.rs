@@ -59,17 +59,19 @@ fn percent(f: &Figure) -> Option<f64> {
 }
 
 pub async fn page(State(app): State<App>, Staff(p): Staff, Query(q): Query<HashMap<String, String>>) -> PageResult {
-    let kind = q.get("kind").filter(|k| !k.is_empty()).cloned().unwrap_or_else(|| app.kinds().all()[0].slug.to_string());
+    let kind =
+        q.get("kind").filter(|k| !k.is_empty()).cloned().unwrap_or_else(|| app.kinds().all()[0].slug.to_string());
     let today = local_date(app.now());
     let default_from = time::Date::from_calendar_date(today.year(), Month::January, 1).unwrap_or(today);
     let mut errors = Vec::new();
-    let mut date = |k: &str, label: &str, default: time::Date| match q.get(k).map(String::as_str).filter(|s| !s.is_empty()) {
-        None => default,
-        Some(raw) => parse_date(raw).unwrap_or_else(|e| {
-            errors.push(e.at(k, label));
-            default
-        }),
-    };
+    let mut date =
+        |k: &str, label: &str, default: time::Date| match q.get(k).map(String::as_str).filter(|s| !s.is_empty()) {
+            None => default,
+            Some(raw) => parse_date(raw).unwrap_or_else(|e| {
+                errors.push(e.at(k, label));
+                default
+            }),
+        };
     let period = match q.get("year").and_then(|y| y.parse::<i32>().ok()).and_then(Period::year) {
         Some(p) => p,
         None => Period { from: date("from", "开始日期", default_from), to: date("to", "结束日期", today) },
@@ -90,22 +92,45 @@ pub async fn page(State(app): State<App>, Staff(p): Staff, Query(q): Query<HashM
         .position(|(m, _)| m.code.ends_with("on_time_rate"))
         .or_else(|| d.totals.iter().position(|(m, _)| m.unit == MetricUnit::Rate));
     let count_name = d.totals.get(first_count).map(|(m, _)| m.name).unwrap_or("件数");
-    let bars: Vec<Bar> = d.months.iter().map(|r| Bar { label: r.label[5..].trim_start_matches('0').to_string() + "月", value: r.figures.get(first_count).map_or(0, |(_, f)| count(f)) }).collect();
+    let bars: Vec<Bar> = d
+        .months
+        .iter()
+        .map(|r| Bar {
+            label: r.label[5..].trim_start_matches('0').to_string() + "月",
+            value: r.figures.get(first_count).map_or(0, |(_, f)| count(f)),
+        })
+        .collect();
     let line = first_rate.map(|i| RateLine {
         name: d.totals[i].0.name.to_string(),
         points: d.months.iter().map(|r| r.figures.get(i).and_then(|(_, f)| percent(f))).collect(),
     });
-    let month_chart = charts::bars_svg(&format!("{}按月{}", d.kind_label, count_name), &bars, "件", line.as_ref(), 860, 340)
+    let month_chart =
+        charts::bars_svg(&format!("{}按月{}", d.kind_label, count_name), &bars, "件", line.as_ref(), 860, 340)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let unit_bars: Vec<Bar> = d
+        .units
+        .iter()
+        .map(|r| Bar { label: r.label.clone(), value: r.figures.get(first_count).map_or(0, |(_, f)| count(f)) })
+        .collect();
+    let unit_chart = charts::hbars_svg(&format!("{}按单位{}", d.kind_label, count_name), &unit_bars, 860)
         .map_err(|e| ServiceError::Internal(e.to_string()))?;
-    let unit_bars: Vec<Bar> = d.units.iter().map(|r| Bar { label: r.label.clone(), value: r.figures.get(first_count).map_or(0, |(_, f)| count(f)) }).collect();
-    let unit_chart = charts::hbars_svg(&format!("{}按单位{}", d.kind_label, count_name), &unit_bars, 860).map_err(|e| ServiceError::Internal(e.to_string()))?;
     let headers: Vec<String> = d.totals.iter().map(|(m, _)| m.name.to_string()).collect();
     let table = |rows: &[fazhi_service::dashboard::Row], link: bool| Table {
         headers: headers.clone(),
         rows: rows
             .iter()
             .map(|r| {
-                let href = if link { r.unit_id.as_ref().map(|u| format!("/cases/{kind}?unit={u}&opened_from={}&opened_to={}", fmt_date(period.from), fmt_date(period.to))) } else { None };
+                let href = if link {
+                    r.unit_id.as_ref().map(|u| {
+                        format!(
+                            "/cases/{kind}?unit={u}&opened_from={}&opened_to={}",
+                            fmt_date(period.from),
+                            fmt_date(period.to)
+                        )
+                    })
+                } else {
+                    None
+                };
                 (r.label.clone(), href, r.figures.iter().map(|(_, f)| f.to_string()).collect())
             })
             .collect(),

@@ -60,9 +60,13 @@ pub async fn read_multipart(mut mp: Multipart) -> Result<Submitted, String> {
         } else {
             let text = field.text().await.map_err(|e| format!("表单数据不完整：{e}"))?;
             // Checkboxes of the same name (roles) collect with commas.
-            out.values.entry(name).and_modify(|v| {
-                v.push(',');
-            }).or_default().push_str(&text);
+            out.values
+                .entry(name)
+                .and_modify(|v| {
+                    v.push(',');
+                })
+                .or_default()
+                .push_str(&text);
         }
     }
     Ok(out)
@@ -83,13 +87,20 @@ pub fn field(prefix: &str, f: &FieldDef, value: Option<&str>, error: Option<&str
     let id = format!("{prefix}-{}", f.name);
     let v = value.unwrap_or("");
     let req = if f.required { " required" } else { "" };
-    let described = format!("{}{}", if f.help.is_some() { format!("{id}-help ") } else { String::new() }, if error.is_some() { format!("{id}-err") } else { String::new() });
-    let aria = if described.trim().is_empty() { String::new() } else { format!(" aria-describedby=\"{}\"", described.trim()) };
+    let described = format!(
+        "{}{}",
+        if f.help.is_some() { format!("{id}-help ") } else { String::new() },
+        if error.is_some() { format!("{id}-err") } else { String::new() }
+    );
+    let aria =
+        if described.trim().is_empty() { String::new() } else { format!(" aria-describedby=\"{}\"", described.trim()) };
     let invalid = if error.is_some() { " aria-invalid=\"true\"" } else { "" };
     let common = format!("id=\"{id}\" name=\"{}\"{req}{aria}{invalid}", f.name);
     let control = match &f.kind {
         FieldKind::Text { max } => format!("<input type=\"text\" {common} maxlength=\"{max}\" value=\"{}\">", esc(v)),
-        FieldKind::LongText { max } => format!("<textarea {common} maxlength=\"{max}\" rows=\"4\">{}</textarea>", esc(v)),
+        FieldKind::LongText { max } => {
+            format!("<textarea {common} maxlength=\"{max}\" rows=\"4\">{}</textarea>", esc(v))
+        }
         FieldKind::Choice { options } => {
             let mut s = format!("<select {common}><option value=\"\">请选择</option>");
             for (code, label) in options {
@@ -111,9 +122,16 @@ pub fn field(prefix: &str, f: &FieldDef, value: Option<&str>, error: Option<&str
             s
         }
         FieldKind::Date => format!("<input type=\"date\" {common} value=\"{}\">", esc(v)),
-        FieldKind::Integer { min, max } => format!("<input type=\"number\" {common} min=\"{min}\" max=\"{max}\" step=\"1\" value=\"{}\">", esc(v)),
-        FieldKind::Money => format!("<input type=\"text\" inputmode=\"decimal\" {common} placeholder=\"元，如 2256.03\" value=\"{}\">", esc(v)),
-        FieldKind::IdCard => format!("<input type=\"text\" {common} maxlength=\"18\" autocomplete=\"off\" value=\"{}\">", esc(v)),
+        FieldKind::Integer { min, max } => {
+            format!("<input type=\"number\" {common} min=\"{min}\" max=\"{max}\" step=\"1\" value=\"{}\">", esc(v))
+        }
+        FieldKind::Money => format!(
+            "<input type=\"text\" inputmode=\"decimal\" {common} placeholder=\"元，如 2256.03\" value=\"{}\">",
+            esc(v)
+        ),
+        FieldKind::IdCard => {
+            format!("<input type=\"text\" {common} maxlength=\"18\" autocomplete=\"off\" value=\"{}\">", esc(v))
+        }
         FieldKind::Phone => format!("<input type=\"tel\" {common} maxlength=\"20\" value=\"{}\">", esc(v)),
         FieldKind::Bool => {
             let checked = if matches!(v, "true" | "on" | "1") { " checked" } else { "" };
@@ -128,9 +146,17 @@ pub fn field(prefix: &str, f: &FieldDef, value: Option<&str>, error: Option<&str
 }
 
 /// Renders all fields of an action.
-pub fn fields(prefix: &str, defs: &[FieldDef], values: &HashMap<String, String>, errors: &HashMap<String, String>, units: &[Unit]) -> String {
+pub fn fields(
+    prefix: &str,
+    defs: &[FieldDef],
+    values: &HashMap<String, String>,
+    errors: &HashMap<String, String>,
+    units: &[Unit],
+) -> String {
     defs.iter()
-        .map(|f| field(prefix, f, values.get(f.name).map(String::as_str), errors.get(f.name).map(String::as_str), units))
+        .map(|f| {
+            field(prefix, f, values.get(f.name).map(String::as_str), errors.get(f.name).map(String::as_str), units)
+        })
         .collect()
 }
 
@@ -149,7 +175,11 @@ mod tests {
 
     #[test]
     fn a_choice_marks_the_chosen_option() {
-        let f = FieldDef::new("category", "类别", FieldKind::Choice { options: vec![("help".into(), "求助".into()), ("consult".into(), "咨询".into())] });
+        let f = FieldDef::new(
+            "category",
+            "类别",
+            FieldKind::Choice { options: vec![("help".into(), "求助".into()), ("consult".into(), "咨询".into())] },
+        );
         let h = field("x", &f, Some("consult"), None, &[]);
         assert!(h.contains("<option value=\"consult\" selected>咨询</option>"));
     }

@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod forms;
 pub mod html;
 pub mod public;
+pub mod reports;
 pub mod session;
 pub mod workbench;
 
@@ -38,10 +39,17 @@ pub fn routes() -> Router<App> {
         .route("/cases/{kind}/{id}", get(cases::case_page))
         .route(
             "/cases/{kind}/{id}/actions/{action}",
-            post(cases::act).layer(DefaultBodyLimit::max(fazhi_service::attachments::MAX_BYTES * fazhi_service::attachments::MAX_FILES + 1024 * 1024)),
+            post(cases::act).layer(DefaultBodyLimit::max(
+                fazhi_service::attachments::MAX_BYTES * fazhi_service::attachments::MAX_FILES + 1024 * 1024,
+            )),
         )
         .route("/cases/{kind}/{id}/files/{hash}", get(cases::download))
         .route("/dashboard", get(dashboard::page))
+        .route("/reports", get(reports::index))
+        .route("/reports/compare", get(reports::compare))
+        .route("/reports/{year}", get(reports::report_page))
+        .route("/reports/{year}/draft", post(reports::save_draft))
+        .route("/reports/{year}/download/{format}", get(reports::download))
         .route("/track", get(public::track_page).post(public::lookup))
         .route("/track/rate", post(public::rate))
         .route("/admin/units", get(admin::units_page).post(admin::create_unit))
@@ -64,11 +72,17 @@ async fn home(staff: Option<session::Staff>) -> Redirect {
 }
 
 async fn css() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../../static/app.css"))
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/app.css"),
+    )
 }
 
 async fn js() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../../static/app.js"))
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/app.js"),
+    )
 }
 
 /// An entry of the sidebar.
@@ -98,7 +112,9 @@ impl Layout {
     /// The frame for `p`, with the sidebar entries their roles open, `active` marking the current one.
     pub fn new(app: &App, p: &Principal, title: &str, active: &str) -> Self {
         let mut nav = Vec::new();
-        let mut add = |href: &str, label: &str| nav.push(NavItem { href: href.into(), label: label.into(), active: href == active });
+        let mut add = |href: &str, label: &str| {
+            nav.push(NavItem { href: href.into(), label: label.into(), active: href == active })
+        };
         if p.scope != Scope::Nothing {
             add("/workbench", "工作台");
             for k in app.kinds().all() {
@@ -106,6 +122,7 @@ impl Layout {
             }
             add("/cases", "全部案件");
             add("/dashboard", "领导驾驶舱");
+            add("/reports", "年度报告");
         }
         if p.has_role(Role::SysAdmin) {
             add("/admin/units", "单位管理");
@@ -192,7 +209,8 @@ impl IntoResponse for PageError {
                     500 => "系统错误",
                     _ => "无法完成",
                 };
-                let mut resp = render(&ErrorPage { status: status.as_u16(), heading: heading.into(), message: e.to_string() });
+                let mut resp =
+                    render(&ErrorPage { status: status.as_u16(), heading: heading.into(), message: e.to_string() });
                 *resp.status_mut() = status;
                 resp
             }

@@ -32,11 +32,19 @@ fn client(req_info: Option<&ConnectInfo<SocketAddr>>) -> String {
     req_info.map_or_else(|| "local".to_string(), |c| c.0.ip().to_string())
 }
 
-fn page(csrf: String, f: &HashMap<String, String>, view: Option<PublicView>, err: Option<ServiceError>, notice: Option<String>) -> Response {
+fn page(
+    csrf: String,
+    f: &HashMap<String, String>,
+    view: Option<PublicView>,
+    err: Option<ServiceError>,
+    notice: Option<String>,
+) -> Response {
     let (status, errors, message) = match err {
         None => (StatusCode::OK, HashMap::new(), None),
         Some(ServiceError::Invalid(fields)) => (StatusCode::BAD_REQUEST, super::forms::errors_by_field(&fields), None),
-        Some(e) => (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST), HashMap::new(), Some(e.to_string())),
+        Some(e) => {
+            (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST), HashMap::new(), Some(e.to_string()))
+        }
     };
     let mut resp = render(&TrackPage {
         csrf,

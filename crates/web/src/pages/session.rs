@@ -53,8 +53,13 @@ pub struct AnyStaff(pub Principal);
 
 fn to_login(parts: &Parts, expired: bool) -> Response {
     let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let target = if parts.method == axum::http::Method::GET { format!("/login?next={}", url(next)) } else { "/login".to_string() };
-    let target = if expired { format!("{target}{}expired=1", if target.contains('?') { "&" } else { "?" }) } else { target };
+    let target = if parts.method == axum::http::Method::GET {
+        format!("/login?next={}", url(next))
+    } else {
+        "/login".to_string()
+    };
+    let target =
+        if expired { format!("{target}{}expired=1", if target.contains('?') { "&" } else { "?" }) } else { target };
     Redirect::to(&target).into_response()
 }
 

@@ -37,7 +37,9 @@ pub async fn page(State(app): State<App>, Staff(p): Staff) -> PageResult {
         return Err(super::PageError::Redirect(super::admin::home_of(&p).to_string()));
     }
     let wb = app.workbench(&p).await?;
-    let href = |kind: &str, f: &fazhi_service::CaseFilter| format!("/cases/{kind}?{}", ListParams::from_filter(&app, f).query());
+    let href = |kind: &str, f: &fazhi_service::CaseFilter| {
+        format!("/cases/{kind}?{}", ListParams::from_filter(&app, f).query())
+    };
     let kinds = wb
         .kinds
         .iter()
@@ -55,6 +57,10 @@ pub async fn page(State(app): State<App>, Staff(p): Staff) -> PageResult {
             can_open: app.kinds().get(k.kind).is_some_and(|kd| kd.workflow.open.permits(&p.actor)),
         })
         .collect();
-    let resp: Response = render(&WorkbenchPage { layout: Layout::new(&app, &p, "工作台", "/workbench"), today: fmt_date(wb.today), kinds });
+    let resp: Response = render(&WorkbenchPage {
+        layout: Layout::new(&app, &p, "工作台", "/workbench"),
+        today: fmt_date(wb.today),
+        kinds,
+    });
     Ok(resp)
 }

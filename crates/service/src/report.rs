@@ -1,0 +1,312 @@
+//! The annual report: its draft (words people edit, versioned, each save an event), its figures
+//! (the catalogue for the tenant and year), and the district comparison of key rates.
+
+use std::collections::{HashMap, HashSet};
+
+use fazhi_domain::FieldError;
+use fazhi_domain::case::Actor;
+use fazhi_domain::ids::TenantId;
+use fazhi_domain::metric::{CaseSet, Cond, Figure, Measure, MetricDef, MetricUnit, Period};
+use fazhi_domain::role::Role;
+use fazhi_domain::time_util::{fmt_date, local_date};
+use fazhi_report::annual::{AnnualReport, Chart, Draft, FigureValue, Inputs};
+use fazhi_report::charts::{self, Bar, RateLine};
+use fazhi_store::{CaseFilter, GroupBy, GroupKey, Scope, Tenant, TenantKind};
+use serde_json::json;
+use time::Month;
+
+use crate::{App, Principal, Result, ServiceError};
+
+/// Makes the link of a figure to its cases: (metric code, period) → URL.
+pub type FigureLink = dyn Fn(&str, &Period) -> String + Sync;
+
+/// A draft as loaded: the words, the version (0 for the default, never saved), who saved it.
+#[derive(Debug, Clone)]
+pub struct LoadedDraft {
+    pub draft: Draft,
+    pub version: i64,
+    pub saved: Option<(String, i64)>,
+}
+
+/// One town's key rates beside the district's.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub year: i32,
+    pub district: String,
+    pub metrics: Vec<MetricDef>,
+    /// (town, its figures in `metrics` order)
+    pub towns: Vec<(String, Vec<Figure>)>,
+    /// The district's pooled figures: all its towns' cases counted together.
+    pub district_pooled: Vec<Figure>,
+    /// The plain average of the towns' rates (towns without a denominator left out), "—" if none.
+    pub town_mean: Vec<String>,
+}
+
+fn rate_bp(f: &Figure) -> Option<u64> {
+    match f {
+        Figure::Rate(r) => r.basis_points(),
+        _ => None,
+    }
+}
+
+impl App {
+    /// The issuer as the default title names it: 从化区鳌头镇人民政府.
+    fn issuer(&self, t: &Tenant) -> String {
+        let district = t.parent_id.and_then(|d| self.tenant(d)).map(|d| d.name).unwrap_or_default();
+        format!("{district}{}人民政府", t.name)
+    }
+
+    /// A town by code (or the only town, when there is one).
+    ///
+    /// # Errors
+    /// An unknown code, or several towns and no code.
+    pub fn town(&self, code: Option<&str>) -> Result<Tenant> {
+        let towns: Vec<Tenant> = self.tenants().iter().filter(|t| t.kind == TenantKind::Town).cloned().collect();
+        match code {
+            Some(c) => towns
+                .into_iter()
+                .find(|t| t.code.eq_ignore_ascii_case(c))
+                .ok_or_else(|| ServiceError::field("tenant", "镇（街道）", format!("代码“{c}”不存在"))),
+            None if towns.len() == 1 => {
+                Ok(towns.into_iter().next().ok_or_else(|| ServiceError::Internal("no town".into()))?)
+            }
+            None if towns.is_empty() => Err(ServiceError::field("tenant", "镇（街道）", "尚无任何镇（街道）")),
+            None => Err(ServiceError::field(
+                "tenant",
+                "镇（街道）",
+                format!(
+                    "有多个镇（街道），请指定代码：{}",
+                    towns.iter().map(|t| t.code.as_str()).collect::<Vec<_>>().join("、")
+                ),
+            )),
+        }
+    }
+
+    /// The codes a draft may use: every figure of the catalogue.
+    pub fn report_codes(&self) -> HashSet<String> {
+        self.catalogue().metrics.iter().map(|m| m.code.to_string()).collect()
+    }
+
+    /// The latest draft of a town's report for a year, or the default one.
+    ///
+    /// # Errors
+    /// Database errors, or a stored draft that no longer parses.
+    pub async fn report_draft(&self, tenant: &Tenant, year: i32) -> Result<LoadedDraft> {
+        match self.store().report_draft(tenant.id, year, None).await? {
+            Some(v) => Ok(LoadedDraft {
+                draft: serde_json::from_str(&v.content)
+                    .map_err(|e| ServiceError::Internal(format!("stored draft: {e}")))?,
+                version: v.version,
+                saved: Some((v.saved_by_name, v.saved_at)),
+            }),
+            None => Ok(LoadedDraft { draft: Draft::default_for(&self.issuer(tenant), year), version: 0, saved: None }),
+        }
+    }
+
+    /// Saves a new version of the draft as `actor`, if nobody saved since `expected`.
+    ///
+    /// # Errors
+    /// Bad parts of the draft (named), a stale version.
+    pub async fn save_report_draft_as(
+        &self,
+        actor: &Actor,
+        tenant: &Tenant,
+        year: i32,
+        expected: i64,
+        draft: &Draft,
+    ) -> Result<i64> {
+        draft.validate(&self.report_codes()).map_err(|errs| {
+            ServiceError::Invalid(errs.into_iter().map(|e| FieldError::new(e.field, e.label, e.reason)).collect())
+        })?;
+        let content = serde_json::to_string(draft).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let event = self.event(
+            actor,
+            "report.draft_saved",
+            "修改年度报告草稿",
+            json!({"year": year, "version": expected + 1, "title": draft.title}),
+        );
+        let event = fazhi_domain::event::Event { tenant_id: tenant.id, ..event };
+        Ok(self.store().save_report_draft(tenant.id, year, expected, &content, event).await?)
+    }
+
+    /// Saves the draft of the user's own town (领导, 司法所).
+    ///
+    /// # Errors
+    /// 403 for other roles; as [`App::save_report_draft_as`].
+    pub async fn save_report_draft(&self, p: &Principal, year: i32, expected: i64, draft: &Draft) -> Result<i64> {
+        p.require(&[Role::Leader, Role::JudicialOffice])?;
+        let tenant = self.tenant(p.user.tenant_id).ok_or_else(|| ServiceError::Internal("tenant".into()))?;
+        self.save_report_draft_as(&p.actor, &tenant, year, expected, draft).await
+    }
+
+    /// Checks that a report for `year` can be produced: the year has begun; a final report only
+    /// once it is over; the calendar of that year is loaded (time-limit figures depend on it).
+    ///
+    /// # Errors
+    /// A Chinese reason naming the year.
+    pub fn check_report_year(&self, year: i32, draft: bool) -> Result<()> {
+        let today = local_date(self.now());
+        let err = |r: String| Err(ServiceError::field("year", "年度", r));
+        if !(2000..=today.year()).contains(&year) {
+            return err(format!("{year}年不在可生成的范围（2000年至今年）"));
+        }
+        if year == today.year() && !draft {
+            return err(format!("{year}年尚未结束，只能生成草稿（命令行加 --draft）"));
+        }
+        if !self.calendar().has_year(year) {
+            return err(format!(
+                "{year}年节假日安排尚未导入，按期办结等期限类指标无法准确计算，请先导入（fazhi calendar import）"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The annual report of a town. `link` makes each figure's link to its cases (the web passes
+    /// one; the command line none).
+    ///
+    /// # Errors
+    /// As [`App::check_report_year`]; database errors; a chart that cannot be drawn.
+    pub async fn annual_report(
+        &self,
+        tenant: &Tenant,
+        year: i32,
+        draft: bool,
+        link: Option<&FigureLink>,
+    ) -> Result<AnnualReport> {
+        self.check_report_year(year, draft)?;
+        let period = Period::year(year).ok_or_else(|| ServiceError::field("year", "年度", "无效"))?;
+        let scope = Scope::Tenant(tenant.id);
+        let loaded = self.report_draft(tenant, year).await?;
+        let figures: HashMap<String, FigureValue> = self
+            .metrics_in(&scope, None, &[], &period)
+            .await?
+            .into_iter()
+            .map(|(m, f)| {
+                (m.code.to_string(), FigureValue { display: f.to_string(), href: link.map(|l| l(m.code, &period)) })
+            })
+            .collect();
+        let mut kinds_with_cases = HashSet::new();
+        for k in self.kinds().all() {
+            let f = CaseFilter {
+                kind: Some(k.slug.to_string()),
+                opened_from: Some(period.from),
+                opened_to: Some(period.to),
+                ..Default::default()
+            };
+            if self.store().count_cases(&scope, &f).await? > 0 {
+                kinds_with_cases.insert(k.slug.to_string());
+            }
+        }
+        let mut charts = Vec::new();
+        if kinds_with_cases.contains("work_order") {
+            charts.push(self.monthly_chart(&scope, &period, "work_order").await?);
+        }
+        let today = local_date(self.now());
+        let note =
+            if draft || year == today.year() { format!("数据截至 {}", fmt_date(today)) } else { String::new() };
+        Ok(loaded.draft.assemble(Inputs {
+            year,
+            town: &tenant.name,
+            figures: &figures,
+            kinds_with_cases: &kinds_with_cases,
+            draft: draft || year == today.year(),
+            note,
+            charts,
+        }))
+    }
+
+    /// Cases registered per month with the close rate, as a chart.
+    async fn monthly_chart(&self, scope: &Scope, period: &Period, kind: &str) -> Result<Chart> {
+        let k = self.kind(kind)?;
+        let opened = MetricDef {
+            code: "chart.opened",
+            name: "受理数",
+            unit: MetricUnit::Cases,
+            formula: String::new(),
+            measure: Measure::Count { set: CaseSet { kind: k.slug, conds: vec![Cond::OpenedIn] } },
+        };
+        let closed = MetricDef {
+            code: "chart.closed",
+            name: "办结数",
+            unit: MetricUnit::Cases,
+            formula: String::new(),
+            measure: Measure::Count { set: CaseSet { kind: k.slug, conds: vec![Cond::OpenedIn, Cond::ClosedByEnd] } },
+        };
+        let by_day = self.store().metric_values_by(scope, &[&opened, &closed], period, GroupBy::Day).await?;
+        let mut months = [(0i64, 0i64); 12];
+        for (key, v) in &by_day {
+            let GroupKey::Day(day) = key else { continue };
+            let Some(d) = time::Date::from_calendar_date(1970, Month::January, 1)
+                .ok()
+                .and_then(|e| e.checked_add(time::Duration::days(*day)))
+            else {
+                continue;
+            };
+            if d.year() == period.from.year() {
+                let m = &mut months[d.month() as usize - 1];
+                m.0 += v.get("chart.opened").copied().unwrap_or(0);
+                m.1 += v.get("chart.closed").copied().unwrap_or(0);
+            }
+        }
+        let bars: Vec<Bar> = months
+            .iter()
+            .enumerate()
+            .map(|(i, (o, _))| Bar { label: format!("{}月", i + 1), value: u64::try_from(*o).unwrap_or(0) })
+            .collect();
+        let line = RateLine {
+            name: "办结率（%）".into(),
+            points: months.iter().map(|(o, c)| (*o > 0).then(|| *c as f64 * 100.0 / *o as f64)).collect(),
+        };
+        let title = format!("{}年{}按月受理量与办结率", period.from.year(), k.label);
+        let svg = charts::bars_svg(&title, &bars, "件", Some(&line), 800, 360)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        Ok(Chart { title, svg })
+    }
+
+    /// Each town's key rates beside the district's, for a year.
+    ///
+    /// # Errors
+    /// An unknown district; database errors.
+    pub async fn compare(&self, district: Option<TenantId>, year: i32) -> Result<Comparison> {
+        let period = Period::year(year)
+            .filter(|_| (2000..=local_date(self.now()).year()).contains(&year))
+            .ok_or_else(|| ServiceError::field("year", "年度", "不在可统计的范围"))?;
+        let districts: Vec<Tenant> =
+            self.tenants().iter().filter(|t| t.kind == TenantKind::District).cloned().collect();
+        let d = match district {
+            Some(id) => districts.into_iter().find(|t| t.id == id),
+            None => districts.into_iter().next(),
+        }
+        .ok_or_else(|| ServiceError::field("district", "区", "不存在"))?;
+        let towns: Vec<Tenant> = self
+            .tenants()
+            .iter()
+            .filter(|t| t.kind == TenantKind::Town && t.parent_id == Some(d.id))
+            .cloned()
+            .collect();
+        let metrics: Vec<MetricDef> =
+            self.catalogue().metrics.iter().filter(|m| m.unit == MetricUnit::Rate).cloned().collect();
+        let codes: Vec<String> = metrics.iter().map(|m| m.code.to_string()).collect();
+        let figs = async |scope: Scope| -> Result<Vec<Figure>> {
+            let v = self.metrics_in(&scope, None, &codes, &period).await?;
+            Ok(v.into_iter().map(|(_, f)| f).collect())
+        };
+        let mut rows = Vec::new();
+        for t in &towns {
+            rows.push((t.name.clone(), figs(Scope::Tenant(t.id)).await?));
+        }
+        let pooled = figs(Scope::Tenants(towns.iter().map(|t| t.id).collect())).await?;
+        let town_mean = (0..metrics.len())
+            .map(|i| {
+                let bps: Vec<u64> = rows.iter().filter_map(|(_, f)| f.get(i).and_then(rate_bp)).collect();
+                if bps.is_empty() {
+                    "—".to_string()
+                } else {
+                    let mean = bps.iter().sum::<u64>() / bps.len() as u64;
+                    format!("{}.{:02}%", mean / 100, mean % 100)
+                }
+            })
+            .collect();
+        Ok(Comparison { year, district: d.name, metrics, towns: rows, district_pooled: pooled, town_mean })
+    }
+}
