@@ -144,7 +144,9 @@ impl App {
                 continue;
             }
             let Some(item) = self.store().case(&p.scope, id).await? else { continue };
-            let labels: Vec<&'static str> = kinds.iter().map(|k| identifier_label(k)).collect();
+            let mut labels: Vec<&'static str> = kinds.iter().map(|k| identifier_label(k)).collect();
+            labels.sort_by_key(|l| *l != "身份证号码");
+            labels.dedup();
             let unit = self.unit(item.unit_id).map(|u| u.name).unwrap_or_default();
             found.push((item, unit, labels));
         }

@@ -348,3 +348,49 @@ impl TestApp {
         })
     }
 }
+
+/// Valid registration forms for the kinds `visit`, `dispute` and `petition`.
+impl TestApp {
+    /// A group visit of eight people with two representatives, about unpaid wages.
+    pub fn visit_fields() -> Json {
+        serde_json::json!({
+            "title": "反映龙潭村村道工程拖欠工资",
+            "content": "八名工人反映在龙潭村村道硬化工程务工，包工头拖欠工资共计六万元，多次催讨未果。",
+            "category": "dispute",
+            "visitor_count": 8,
+            "party_name": "陈大明",
+            "party_phone": "13812345678",
+            "party_idcard": "440524188001010014",
+            "party_address": "龙潭村五队",
+            "representatives": "陈大明、李小红",
+        })
+    }
+
+    /// A neighbours' dispute at 龙潭村.
+    pub fn dispute_fields() -> Json {
+        serde_json::json!({
+            "title": "龙潭村两户宅基地界址纠纷",
+            "content": "陈某与李某因宅基地界址及滴水位置发生争执，多次口角。",
+            "category": "homestead",
+            "source": "phone",
+            "party_name": "陈某",
+            "party_phone": "13912345678",
+            "respondent_name": "李某",
+            "amount": "12000",
+            "location": "龙潭村三队",
+        })
+    }
+
+    /// A petition of `category` (`claim`, `suggestion`; an `accusation` also needs `accused_unit`).
+    pub fn petition_fields(category: &str) -> Json {
+        serde_json::json!({
+            "title": "请求解决宅基地确权登记问题",
+            "content": "信访人黄某请求协调办理其宅基地确权登记，材料已提交多时未办结。",
+            "category": category,
+            "channel": "letter",
+            "party_name": "黄某",
+            "party_phone": "13712345678",
+            "party_address": "龙潭村五队",
+        })
+    }
+}
