@@ -389,3 +389,193 @@ async fn an_unknown_case_id_is_simply_absent() {
     })
     .await;
 }
+
+/// An unlinked event of `case` (the store links it into the chain).
+fn event_of(case: &fazhi_domain::case::CaseRecord, action: &str) -> fazhi_domain::event::Event {
+    fazhi_domain::event::Event {
+        id: fazhi_domain::ids::EventId::new(),
+        tenant_id: case.tenant_id,
+        seq: 0,
+        case_id: Some(case.id),
+        actor_id: None,
+        actor_name: "测试".into(),
+        action: action.into(),
+        action_label: action.into(),
+        from_state: Some(case.state.clone()),
+        to_state: Some(case.state.clone()),
+        payload: json!({}),
+        attachments: vec![],
+        occurred_at: case.updated_at,
+        prev_hash: String::new(),
+        hash: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn several_cases_and_their_link_are_written_in_one_transaction_or_not_at_all() {
+    use fazhi_store::{CaseLink, CaseWrite, LinkRelation, LinkedWrite};
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        let a = open(&t, &clerk, "甲").await;
+        let s = t.app.store();
+        let mut new = a.clone();
+        new.id = CaseId::new();
+        new.receipt_no = String::new();
+        let mut a2 = a.clone();
+        a2.version = 2;
+        a2.title = "已关联".into();
+        let link = CaseLink::new(a.tenant_id, a.id, new.id, LinkRelation::Related, "同一事项", None, 1);
+        let written = s
+            .write_linked(
+                vec![
+                    LinkedWrite::Create {
+                        write: CaseWrite {
+                            case: &new,
+                            event: event_of(&new, "open"),
+                            digests: &[],
+                            query_digest: None,
+                        },
+                        prefix: "AT-GD-2024-".into(),
+                        year: 2024,
+                    },
+                    LinkedWrite::Update {
+                        write: CaseWrite { case: &a2, event: event_of(&a2, "link"), digests: &[], query_digest: None },
+                        expected_version: 1,
+                    },
+                ],
+                &link,
+            )
+            .await
+            .unwrap();
+        assert_eq!(written[0].0.receipt_no, "AT-GD-2024-000002", "{:?}", t.db.backend);
+        assert!(written[1].1.seq > written[0].1.seq, "chained in order");
+        assert_eq!(s.case(&Scope::Everything, a.id).await.unwrap().unwrap().title, "已关联");
+        let links = s.links_of(new.id).await.unwrap();
+        assert_eq!((links.len(), links[0].other(new.id), links[0].relation), (1, a.id, LinkRelation::Related));
+        assert_eq!(s.links_of(a.id).await.unwrap(), links);
+
+        // A stale update rolls everything back: the new case, its number, the link.
+        let mut late = a.clone();
+        late.id = CaseId::new();
+        late.receipt_no = String::new();
+        let err = s
+            .write_linked(
+                vec![
+                    LinkedWrite::Create {
+                        write: CaseWrite {
+                            case: &late,
+                            event: event_of(&late, "open"),
+                            digests: &[],
+                            query_digest: None,
+                        },
+                        prefix: "AT-GD-2024-".into(),
+                        year: 2024,
+                    },
+                    LinkedWrite::Update {
+                        write: CaseWrite { case: &a2, event: event_of(&a2, "link"), digests: &[], query_digest: None },
+                        expected_version: 1,
+                    },
+                ],
+                &CaseLink::new(a.tenant_id, late.id, a.id, LinkRelation::Related, "", None, 2),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Stale { current: 2 }), "{err:?}");
+        assert!(s.case(&Scope::Everything, late.id).await.unwrap().is_none());
+        assert_eq!(open(&t, &clerk, "乙").await.receipt_no, "AT-GD-2024-000003", "the number was not used up");
+
+        // The same two cases are linked once: a second link is a conflict and writes nothing.
+        let mut a3 = a2.clone();
+        a3.version = 3;
+        let err = s
+            .write_linked(
+                vec![LinkedWrite::Update {
+                    write: CaseWrite { case: &a3, event: event_of(&a3, "link"), digests: &[], query_digest: None },
+                    expected_version: 2,
+                }],
+                &CaseLink::new(a.tenant_id, a.id, new.id, LinkRelation::Related, "", None, 3),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        assert_eq!(s.case(&Scope::Everything, a.id).await.unwrap().unwrap().version, 2);
+        let r = s.verify_chain(t.town.tenant, |_| {}).await.unwrap();
+        assert!(r.broken.is_none() && r.mismatched_cases.is_empty(), "{r:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn imported_cases_and_their_links_are_written_together() {
+    use fazhi_store::{CaseLink, ImportCase, LinkRelation};
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        let template = open(&t, &clerk, "模板").await;
+        let mk = |n: u32| {
+            let mut c = template.clone();
+            c.id = CaseId::new();
+            c.receipt_no = format!("AT-LF-2023-{n:06}");
+            c.kind = "visit".into();
+            ImportCase { events: vec![event_of(&c, "open")], case: c, digests: vec![], query_digest: None }
+        };
+        let (x, y) = (mk(1), mk(2));
+        let link = CaseLink::new(x.case.tenant_id, x.case.id, y.case.id, LinkRelation::Merged, "重复来访", None, 5);
+        t.app.store().import_linked(&[x.clone(), y.clone()], std::slice::from_ref(&link)).await.unwrap();
+        assert_eq!(t.app.store().links_of(y.case.id).await.unwrap(), vec![link]);
+        assert!(t.app.store().case(&Scope::Everything, x.case.id).await.unwrap().is_some());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn cases_are_found_by_the_keyed_digests_of_their_parties_identifiers() {
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        let a = open(&t, &clerk, "甲").await;
+        let wq = t.principal("wq_clerk").await;
+        open(&t, &wq, "温泉镇同一来电人").await;
+        let crypto = t.app.crypto();
+        let d = |kind: &str, v: &str| (kind.to_string(), fazhi_domain::workflow::Sealer::digest(crypto, kind, v));
+        let s = t.app.store();
+        let found = s
+            .cases_by_digests(t.town.tenant, &[d("phone", "13812345678"), d("idcard", "440524188001010014")], 10)
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1, "one case, once, in this town only");
+        let mut kinds = found[0].1.clone();
+        kinds.sort();
+        assert_eq!((found[0].0, kinds), (a.id, vec!["idcard".to_string(), "phone".to_string()]));
+        assert!(s.cases_by_digests(t.town.tenant, &[d("phone", "13900000000")], 10).await.unwrap().is_empty());
+        assert!(s.cases_by_digests(t.town.tenant, &[], 10).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn figures_group_by_category() {
+    use fazhi_store::{GroupBy, GroupKey};
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        for category in ["help", "help", "complaint"] {
+            let mut f = TestApp::work_order_fields();
+            f["category"] = json!(category);
+            t.app.open_case(&clerk, "work_order", &obj(f)).await.unwrap();
+        }
+        let cat = Catalogue::standard(&Default::default());
+        let accepted = cat.get("work_order.accepted").unwrap();
+        let by = t
+            .app
+            .store()
+            .metric_values_by(
+                &Scope::Tenant(t.town.tenant),
+                &[accepted],
+                &Period::year(2024).unwrap(),
+                GroupBy::Category,
+            )
+            .await
+            .unwrap();
+        assert_eq!(by[&GroupKey::Category("help".into())]["work_order.accepted"], 2, "{:?}", t.db.backend);
+        assert_eq!(by[&GroupKey::Category("complaint".into())]["work_order.accepted"], 1);
+    })
+    .await;
+}
