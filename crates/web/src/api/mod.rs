@@ -12,6 +12,8 @@
 //! | GET | `/cases/{id}` | a case with clocks, timeline and the actions open now |
 //! | POST | `/cases/{id}/actions/{action}` | act on a case |
 //! | GET | `/metrics` | figures of the catalogue over a period |
+//! | GET | `/reports/annual` | a town's annual report (md, html, docx) |
+//! | GET | `/reports/compare` | the district comparison of key rates |
 //! | GET | `/openapi.json` | this API as OpenAPI 3.1 |
 
 pub mod dto;
@@ -30,7 +32,7 @@ use fazhi_service::{App, CaseFilter, ServiceError, SessionKind, SortField};
 use serde::Deserialize;
 use serde_json::{Map, Value as JsonValue};
 use time::Date;
-use utoipa::{IntoParams, OpenApi};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use self::dto::*;
 use self::extract::{ApiUser, JsonBody, QueryOf};
@@ -47,6 +49,8 @@ pub fn routes() -> Router<App> {
         .route("/cases/{id}", get(case_detail))
         .route("/cases/{id}/actions/{action}", post(act))
         .route("/metrics", get(metrics))
+        .route("/reports/annual", get(annual_report))
+        .route("/reports/compare", get(compare_report))
         .route("/openapi.json", get(openapi))
 }
 
@@ -341,10 +345,100 @@ async fn metrics(
     }))
 }
 
+/// Which report.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AnnualQuery {
+    year: i32,
+    /// Town code; the user's own town when absent.
+    tenant: Option<String>,
+    /// md (default), html or docx.
+    format: Option<String>,
+    /// A draft (allowed before the year is over).
+    draft: Option<bool>,
+}
+
+/// A town's annual 法治政府建设情况报告 as Markdown, HTML or Word.
+#[utoipa::path(get, path = "/api/v1/reports/annual", params(AnnualQuery), tag = "reports", security(("bearer" = [])),
+    responses((status = 200, description = "the report", content_type = "text/markdown"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn annual_report(State(app): State<App>, ApiUser(p): ApiUser, QueryOf(q): QueryOf<AnnualQuery>) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    p.ready()?;
+    let town = match q.tenant.as_deref() {
+        Some(code) => app.town(Some(code))?,
+        None => app.tenant(p.user.tenant_id).ok_or(ServiceError::NotFound("镇（街道）不存在".into()))?,
+    };
+    let allowed = match &p.scope {
+        fazhi_service::Scope::Tenants(ts) => ts.contains(&town.id),
+        fazhi_service::Scope::Nothing => false,
+        _ => p.user.tenant_id == town.id,
+    };
+    if !allowed {
+        return Err(ServiceError::Forbidden("该镇（街道）不在您的管辖范围内".into()).into());
+    }
+    let r = app.annual_report(&town, q.year, q.draft.unwrap_or(false), None).await?;
+    Ok(match q.format.as_deref().unwrap_or("md") {
+        "md" => ([(axum::http::header::CONTENT_TYPE, "text/markdown; charset=utf-8")], r.to_markdown()).into_response(),
+        "html" => ([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], r.to_html_document()).into_response(),
+        "docx" => {
+            let bytes = fazhi_report::docx::to_docx(&r).map_err(|e| ServiceError::Internal(e.to_string()))?;
+            ([(axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.wordprocessingml.document")], bytes).into_response()
+        }
+        other => return Err(ServiceError::field("format", "格式", format!("“{other}”不支持，应为 md、html 或 docx")).into()),
+    })
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CompareQuery {
+    year: i32,
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct CompareRow {
+    pub town: String,
+    /// Rates in the order of `metrics`, as printed.
+    pub figures: Vec<String>,
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct CompareResponse {
+    pub year: i32,
+    pub district: String,
+    pub metrics: Vec<String>,
+    pub towns: Vec<CompareRow>,
+    /// All the district's cases counted together.
+    pub district_pooled: Vec<String>,
+    /// The plain mean of the towns' rates.
+    pub town_mean: Vec<String>,
+}
+
+/// Each town's key rates beside the district's.
+#[utoipa::path(get, path = "/api/v1/reports/compare", params(CompareQuery), tag = "reports", security(("bearer" = [])),
+    responses((status = 200, body = CompareResponse), (status = 403, body = ErrorBody)))]
+async fn compare_report(State(app): State<App>, ApiUser(p): ApiUser, QueryOf(q): QueryOf<CompareQuery>) -> ApiResult<Json<CompareResponse>> {
+    p.ready()?;
+    if p.scope == fazhi_service::Scope::Nothing {
+        return Err(ServiceError::Forbidden("您的角色不查看业务数据".into()).into());
+    }
+    let me = app.tenant(p.user.tenant_id).ok_or(ServiceError::NotFound("镇（街道）不存在".into()))?;
+    let c = app.compare(Some(me.parent_id.unwrap_or(me.id)), q.year).await?;
+    Ok(Json(CompareResponse {
+        year: c.year,
+        district: c.district,
+        metrics: c.metrics.iter().map(|m| m.code.to_string()).collect(),
+        towns: c.towns.into_iter().map(|(town, f)| CompareRow { town, figures: f.iter().map(ToString::to_string).collect() }).collect(),
+        district_pooled: c.district_pooled.iter().map(ToString::to_string).collect(),
+        town_mean: c.town_mean,
+    }))
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "fazhi API", version = "1", description = "法治政府建设工作平台 JSON API。错误统一为 {code, message, fields}。"),
-    paths(login, logout, change_password, me, kinds, open_case, list_cases, case_detail, act, metrics),
+    paths(login, logout, change_password, me, kinds, open_case, list_cases, case_detail, act, metrics, annual_report, compare_report),
     components(schemas(ErrorBody, FieldErrorBody)),
     modifiers(&BearerAuth),
 )]

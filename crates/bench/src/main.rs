@@ -1,0 +1,523 @@
+//! # fazhi-bench — how fast, how big, how it grows
+//!
+//! `cargo run --release -p fazhi-bench -- <scenario> [options]`. Each scenario starts its own
+//! server — this binary re-run as `__server`, built exactly as `fazhi serve` builds it — on a
+//! fresh database in a temporary directory (SQLite, or a fresh PostgreSQL database with
+//! `--database-url`), drives it over HTTP from this process, prints a table, writes JSON with
+//! `--json FILE`, and stops the server. Figures are measurements, never assertions: the scenarios'
+//! smoke test only checks that they run and that nothing acknowledged was lost.
+
+mod generate;
+mod load;
+mod server;
+mod stats;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use indicatif::ProgressBar;
+use serde::Serialize;
+use serde_json::{Value as Json, json};
+
+use crate::load::{Job, token};
+use crate::server::Server;
+use crate::stats::Latency;
+
+#[derive(Parser)]
+#[command(name = "fazhi-bench", about = "fazhi benchmarks")]
+struct Cli {
+    /// PostgreSQL server (a fresh database is created and dropped); SQLite when absent.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Write the results as JSON.
+    #[arg(long, global = true)]
+    json: Option<PathBuf>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Create work orders through the API; count what was acknowledged and what is stored.
+    Intake {
+        #[arg(short, default_value_t = 20_000)]
+        n: usize,
+        #[arg(short, default_value_t = 8)]
+        c: usize,
+    },
+    /// Drive work orders through their whole workflow over the API.
+    Act {
+        #[arg(short, default_value_t = 2_000)]
+        n: usize,
+        #[arg(short, default_value_t = 8)]
+        c: usize,
+    },
+    /// Lists and free-text search over bulk-generated cases, as a village handler and the district.
+    List {
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: usize,
+        #[arg(long, default_value_t = 20)]
+        towns: usize,
+        #[arg(short, default_value_t = 8)]
+        c: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+    /// The annual report of one town and the district comparison over bulk-generated cases.
+    Report {
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: usize,
+        #[arg(long, default_value_t = 20)]
+        towns: usize,
+    },
+    /// List and report timings at several sizes, on one chart.
+    Scale {
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+        sizes: Vec<usize>,
+        #[arg(short, default_value_t = 4)]
+        c: usize,
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Where to write the SVG chart.
+        #[arg(long, default_value = "scale.svg")]
+        svg: PathBuf,
+    },
+    #[command(name = "__server", hide = true)]
+    Server {
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long)]
+        port: u16,
+    },
+}
+
+/// A fresh database for one scenario: a temporary directory, and on PostgreSQL a new database.
+struct Fresh {
+    dir: tempfile::TempDir,
+    url: Option<String>,
+    admin: Option<(String, String)>,
+}
+
+impl Fresh {
+    async fn new(pg: Option<&str>) -> Result<Self, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let Some(admin) = pg else { return Ok(Self { dir, url: None, admin: None }) };
+        let name = format!("fazhi_bench_{}", uuid::Uuid::now_v7().simple());
+        let status = std::process::Command::new("psql").args([admin, "-qc", &format!("CREATE DATABASE {name}")]).status().map_err(|e| format!("psql: {e}"))?;
+        if !status.success() {
+            return Err("CREATE DATABASE failed".into());
+        }
+        let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+        Ok(Self { dir, url: Some(format!("{base}/{name}")), admin: Some((admin.to_string(), name)) })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Fresh {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.admin {
+            let _ = std::process::Command::new("psql").args([admin.as_str(), "-qc", &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")]).status();
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Default)]
+struct Results {
+    scenario: String,
+    backend: String,
+    machine: String,
+    figures: serde_json::Map<String, Json>,
+}
+
+fn machine() -> String {
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let mem = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<f64>().ok())).map_or(0.0, |kb| kb / 1024.0 / 1024.0);
+    format!("{cpus} cores, {mem:.0} GiB, {}", std::env::consts::OS)
+}
+
+fn row(name: &str, l: &Latency) {
+    println!("{name:<34} {:>9.0}/s {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>6}", l.per_second, l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms, l.count, l.errors);
+}
+
+fn header() {
+    println!("{:<34} {:>11} {:>8} {:>8} {:>8} {:>8} {:>7} {:>6}", "", "rate", "p50 ms", "p95 ms", "p99 ms", "max ms", "ok", "err");
+}
+
+async fn intake(pg: Option<&str>, n: usize, c: usize, out: &mut Results) -> Result<(), String> {
+    let db = Fresh::new(pg).await?;
+    {
+        let app = server::open(db.path(), db.url.as_deref()).await?;
+        server::small_town(&app).await?;
+        app.store().close().await;
+    }
+    let mut srv = Server::start(db.path(), db.url.as_deref()).await?;
+    let body = Arc::new(json!({"kind": "work_order", "fields": {
+        "title": "龙潭村路灯不亮", "content": "龙潭村村口三盏路灯已坏两周，夜间出行不便。", "category": "help",
+        "urgency": "normal", "caller_name": "陈先生", "caller_phone": "13812345678", "location": "龙潭村村口"}}));
+    let base = srv.base.clone();
+    let job: Job = Arc::new(move |client, tok, _i| {
+        let (base, body) = (base.clone(), body.clone());
+        Box::pin(async move {
+            match client.post(format!("{base}/api/v1/cases")).bearer_auth(tok).json(&*body).send().await {
+                Ok(r) if r.status().as_u16() == 201 => {
+                    let v: Option<Json> = r.json().await.ok();
+                    (true, v.map(|v| v["case"]["receipt_no"].clone()))
+                }
+                _ => (false, None),
+            }
+        })
+    });
+    let (lat, bodies) = load::run(&srv.base, &["clerk".to_string()], c, Some(n), None, job).await;
+    let (_, peak) = srv.rss();
+    let peak = srv.kill().max(peak);
+    // Killed, reopened: every acknowledged create must be there, once.
+    let app = server::open(db.path(), db.url.as_deref()).await?;
+    let stored = app.store().count_cases(&fazhi_service::Scope::Everything, &fazhi_service::CaseFilter { kind: Some("work_order".into()), ..Default::default() }).await.map_err(|e| e.to_string())?;
+    let acked: std::collections::HashSet<String> = bodies.iter().filter_map(|b| b.as_str().map(String::from)).collect();
+    let mut lost = 0u64;
+    for r in &acked {
+        let found = app.store().count_cases(&fazhi_service::Scope::Everything, &fazhi_service::CaseFilter { text: Some(r.clone()), ..Default::default() }).await.map_err(|e| e.to_string())?;
+        if found == 0 {
+            lost += 1;
+        }
+    }
+    let duplicated = stored.saturating_sub(acked.len() as u64) + (bodies.len() - acked.len()) as u64;
+    app.store().close().await;
+    header();
+    row(&format!("create work order (C={c})"), &lat);
+    println!("acknowledged {}, stored {stored}, lost {lost}, duplicated {duplicated}; server peak RSS {peak:.1} MB", acked.len());
+    out.figures.insert("create".into(), json!(lat));
+    out.figures.insert("acknowledged".into(), json!(acked.len()));
+    out.figures.insert("stored".into(), json!(stored));
+    out.figures.insert("lost".into(), json!(lost));
+    out.figures.insert("duplicated".into(), json!(duplicated));
+    out.figures.insert("server_peak_rss_mb".into(), json!(peak));
+    Ok(())
+}
+
+async fn act(pg: Option<&str>, n: usize, c: usize, out: &mut Results) -> Result<(), String> {
+    let db = Fresh::new(pg).await?;
+    let longtan;
+    {
+        let app = server::open(db.path(), db.url.as_deref()).await?;
+        server::small_town(&app).await?;
+        longtan = app.units().values().find(|u| u.code.as_str() == "longtan").map(|u| u.id.to_string()).ok_or("no unit")?;
+        app.store().close().await;
+    }
+    let mut srv = Server::start(db.path(), db.url.as_deref()).await?;
+    let client = reqwest::Client::new();
+    let clerk = token(&client, &srv.base, "clerk").await?;
+    // The cases to drive, created first (not measured here: that is the intake scenario).
+    let mut ids = Vec::with_capacity(n);
+    for _ in 0..n {
+        let r: Json = client
+            .post(format!("{}/api/v1/cases", srv.base))
+            .bearer_auth(&clerk)
+            .json(&json!({"kind": "work_order", "fields": {"title": "路灯", "content": "路灯不亮", "category": "help", "urgency": "normal", "caller_name": "陈先生", "caller_phone": "13812345678"}}))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
+        ids.push(r["case"]["id"].as_str().unwrap_or_default().to_string());
+    }
+    let ids = Arc::new(ids);
+    let base = srv.base.clone();
+    let steps: Arc<Vec<(&'static str, Json, bool)>> = Arc::new(vec![
+        ("dispatch", json!({"unit": longtan}), false),
+        ("sign", json!({}), true),
+        ("reply", json!({"reply": "已修复", "reply_method": "phone"}), true),
+        ("callback", json!({"result": "satisfied"}), false),
+        ("archive", json!({}), false),
+    ]);
+    let handler = token(&client, &srv.base, "handler").await?;
+    let handler = Arc::new(handler);
+    // Each request is one action: action k of case i, in order per case.
+    let job: Job = Arc::new(move |client, clerk_tok, i| {
+        let (base, ids, steps, handler) = (base.clone(), ids.clone(), steps.clone(), handler.clone());
+        Box::pin(async move {
+            let case = &ids[i / 5];
+            let (action, fields, by_handler) = &steps[i % 5];
+            let tok = if *by_handler { handler.as_str().to_string() } else { clerk_tok };
+            let body = json!({"version": (i % 5) as i64 + 1, "fields": fields});
+            match client.post(format!("{base}/api/v1/cases/{case}/actions/{action}")).bearer_auth(tok).json(&body).send().await {
+                Ok(r) => (r.status().is_success(), None),
+                Err(_) => (false, None),
+            }
+        })
+    });
+    // One worker per case at a time keeps each case's actions in order: workers take whole cases.
+    let per_worker = n.div_ceil(c.max(1));
+    let mut handles = Vec::new();
+    let started = Instant::now();
+    for w in 0..c {
+        let (job, base2, from, to) = (job.clone(), srv.base.clone(), w * per_worker, ((w + 1) * per_worker).min(n));
+        handles.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let tok = token(&client, &base2, "clerk").await.unwrap_or_default();
+            let mut samples = Vec::new();
+            let mut errors = 0u64;
+            for case in from..to {
+                for k in 0..5 {
+                    let t0 = Instant::now();
+                    let (ok, _) = job(client.clone(), tok.clone(), case * 5 + k).await;
+                    if ok { samples.push(t0.elapsed()) } else { errors += 1 }
+                }
+            }
+            (samples, errors)
+        }));
+    }
+    let mut samples = Vec::new();
+    let mut errors = 0;
+    for h in handles {
+        if let Ok((s, e)) = h.await {
+            samples.extend(s);
+            errors += e;
+        }
+    }
+    let lat = Latency::from(samples, errors, started.elapsed());
+    let (_, peak) = srv.rss();
+    let peak = srv.kill().max(peak);
+    header();
+    row(&format!("workflow action (C={c})"), &lat);
+    println!("{n} cases × 5 actions (dispatch, sign, reply, callback, archive); server peak RSS {peak:.1} MB");
+    out.figures.insert("action".into(), json!(lat));
+    out.figures.insert("server_peak_rss_mb".into(), json!(peak));
+    Ok(())
+}
+
+/// Generates `cases` across `towns` into a fresh database and starts a server on it.
+async fn generated(pg: Option<&str>, cases: usize, towns: usize) -> Result<(Fresh, generate::Generated), String> {
+    let db = Fresh::new(pg).await?;
+    let app = server::open(db.path(), db.url.as_deref()).await?;
+    let pb = ProgressBar::new(cases as u64);
+    let now = time::OffsetDateTime::now_utc();
+    let g = generate::generate(&app, cases, towns, now.year() - 1, now, |n| pb.set_position(n as u64)).await?;
+    pb.finish_and_clear();
+    app.store().close().await;
+    println!("generated {} cases and {} events across {towns} towns in {:.1} s", g.cases, g.events, g.seconds);
+    Ok((db, g))
+}
+
+async fn timed_get(base: &str, who: &str, c: usize, seconds: u64, path: String) -> Result<Latency, String> {
+    let base2 = base.to_string();
+    let job: Job = Arc::new(move |client, tok, _| {
+        let url = format!("{base2}{path}");
+        Box::pin(async move {
+            match client.get(url).bearer_auth(tok).send().await {
+                Ok(r) => {
+                    let ok = r.status().is_success();
+                    let _ = r.bytes().await;
+                    (ok, None)
+                }
+                Err(_) => (false, None),
+            }
+        })
+    });
+    Ok(load::run(base, &[who.to_string()], c, None, Some(Duration::from_secs(seconds)), job).await.0)
+}
+
+struct ListFigures {
+    rows: Vec<(String, Latency)>,
+    peak: f64,
+}
+
+async fn list_queries(srv: &mut Server, g: &generate::Generated, c: usize, seconds: u64) -> Result<ListFigures, String> {
+    let filtered = "/api/v1/cases?kind=work_order&state=handling&overdue=true&sort=due_on&per_page=20".to_string();
+    let text = "/api/v1/cases?q=%E7%BA%A0%E7%BA%B7&per_page=20".to_string();
+    let mut rows = Vec::new();
+    for (name, who, path) in [
+        ("filtered first page, village handler", g.handler.as_str(), filtered.clone()),
+        ("filtered first page, district", g.district.as_str(), filtered),
+        ("text search 纠纷, village handler", g.handler.as_str(), text.clone()),
+        ("text search 纠纷, district", g.district.as_str(), text),
+    ] {
+        let l = timed_get(&srv.base, who, c, seconds, path).await?;
+        srv.rss();
+        rows.push((name.to_string(), l));
+    }
+    let (_, peak) = srv.rss();
+    Ok(ListFigures { rows, peak })
+}
+
+async fn report_timings(srv: &mut Server, g: &generate::Generated) -> Result<(f64, f64), String> {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(600)).build().map_err(|e| e.to_string())?;
+    let tok = token(&client, &srv.base, &g.district).await?;
+    let year = time::OffsetDateTime::now_utc().year() - 1;
+    let mut best = (f64::MAX, f64::MAX);
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let r = client.get(format!("{}/api/v1/reports/annual?year={year}&tenant={}", srv.base, g.town)).bearer_auth(&tok).send().await.map_err(|e| e.to_string())?;
+        if !r.status().is_success() {
+            return Err(format!("report: {}", r.text().await.unwrap_or_default()));
+        }
+        let _ = r.bytes().await;
+        best.0 = best.0.min(t0.elapsed().as_secs_f64());
+        let t0 = Instant::now();
+        let r = client.get(format!("{}/api/v1/reports/compare?year={year}", srv.base)).bearer_auth(&tok).send().await.map_err(|e| e.to_string())?;
+        if !r.status().is_success() {
+            return Err(format!("compare: {}", r.text().await.unwrap_or_default()));
+        }
+        let _ = r.bytes().await;
+        best.1 = best.1.min(t0.elapsed().as_secs_f64());
+        srv.rss();
+    }
+    Ok(best)
+}
+
+async fn list(pg: Option<&str>, cases: usize, towns: usize, c: usize, seconds: u64, out: &mut Results) -> Result<(), String> {
+    let (db, g) = generated(pg, cases, towns).await?;
+    let mut srv = Server::start(db.path(), db.url.as_deref()).await?;
+    let f = list_queries(&mut srv, &g, c, seconds).await?;
+    let peak = srv.kill().max(f.peak);
+    header();
+    for (name, l) in &f.rows {
+        row(name, l);
+        out.figures.insert(name.clone(), json!(l));
+    }
+    println!("server peak RSS {peak:.1} MB");
+    out.figures.insert("generation_seconds".into(), json!(g.seconds));
+    out.figures.insert("cases".into(), json!(g.cases));
+    out.figures.insert("events".into(), json!(g.events));
+    out.figures.insert("server_peak_rss_mb".into(), json!(peak));
+    Ok(())
+}
+
+async fn report(pg: Option<&str>, cases: usize, towns: usize, out: &mut Results) -> Result<(), String> {
+    let (db, g) = generated(pg, cases, towns).await?;
+    let mut srv = Server::start(db.path(), db.url.as_deref()).await?;
+    let (annual, compare) = report_timings(&mut srv, &g).await?;
+    let peak = srv.kill();
+    println!("annual report of one town: {annual:.3} s; district comparison of {towns} towns: {compare:.3} s; server peak RSS {peak:.1} MB");
+    out.figures.insert("annual_report_seconds".into(), json!(annual));
+    out.figures.insert("compare_seconds".into(), json!(compare));
+    out.figures.insert("generation_seconds".into(), json!(g.seconds));
+    out.figures.insert("cases".into(), json!(g.cases));
+    out.figures.insert("events".into(), json!(g.events));
+    out.figures.insert("server_peak_rss_mb".into(), json!(peak));
+    Ok(())
+}
+
+async fn scale(pg: Option<&str>, sizes: &[usize], c: usize, seconds: u64, svg: &Path, out: &mut Results) -> Result<(), String> {
+    let mut points = Vec::new();
+    for &n in sizes {
+        let towns = (n / 50_000).clamp(1, 20);
+        let (db, g) = generated(pg, n, towns).await?;
+        let mut srv = Server::start(db.path(), db.url.as_deref()).await?;
+        let f = list_queries(&mut srv, &g, c, seconds).await?;
+        let (annual, compare) = report_timings(&mut srv, &g).await?;
+        let peak = srv.kill().max(f.peak);
+        let p99 = |i: usize| f.rows[i].1.p99_ms;
+        println!("{n:>9} cases: list p99 {:.2}/{:.2} ms, text p99 {:.2}/{:.2} ms, report {:.3} s, compare {:.3} s, peak RSS {peak:.1} MB", p99(0), p99(1), p99(2), p99(3), annual, compare);
+        points.push(json!({"cases": n, "towns": towns, "list_p99_ms_handler": p99(0), "list_p99_ms_district": p99(1), "text_p99_ms_handler": p99(2), "text_p99_ms_district": p99(3), "annual_report_s": annual, "compare_s": compare, "server_peak_rss_mb": peak, "generation_s": g.seconds}));
+    }
+    chart(&points, svg)?;
+    println!("chart: {}", svg.display());
+    out.figures.insert("points".into(), json!(points));
+    Ok(())
+}
+
+/// The scale chart: each timing against the number of cases (log scale).
+fn chart(points: &[Json], path: &Path) -> Result<(), String> {
+    use plotters::prelude::*;
+    let series = [
+        ("list_p99_ms_handler", "列表首页 p99（承办人）ms", RGBColor(31, 111, 209)),
+        ("list_p99_ms_district", "列表首页 p99（区级）ms", RGBColor(23, 85, 159)),
+        ("text_p99_ms_handler", "全文检索 p99（承办人）ms", RGBColor(47, 153, 81)),
+        ("text_p99_ms_district", "全文检索 p99（区级）ms", RGBColor(30, 122, 60)),
+        ("annual_report_s", "年度报告 s×1000", RGBColor(180, 35, 24)),
+    ];
+    let val = |p: &Json, k: &str| p[k].as_f64().unwrap_or(0.0) * if k.ends_with("_s") { 1000.0 } else { 1.0 };
+    let max_y = points.iter().flat_map(|p| series.iter().map(move |(k, _, _)| val(p, k))).fold(1.0f64, f64::max);
+    let xs: Vec<f64> = points.iter().map(|p| p["cases"].as_f64().unwrap_or(1.0)).collect();
+    let (x0, x1) = (xs.iter().copied().fold(f64::MAX, f64::min).max(1.0), xs.iter().copied().fold(1.0, f64::max));
+    let root = SVGBackend::new(path, (900, 500)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let mut ch = ChartBuilder::on(&root)
+        .caption("fazhi 规模曲线：耗时随案件数量的增长", ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d((x0 * 0.8..x1 * 1.2).log_scale(), 0.0..max_y * 1.15)
+        .map_err(|e| e.to_string())?;
+    ch.configure_mesh().x_desc("案件数（对数刻度）").y_desc("毫秒").draw().map_err(|e| e.to_string())?;
+    for (k, label, color) in series {
+        let pts: Vec<(f64, f64)> = points.iter().map(|p| (p["cases"].as_f64().unwrap_or(1.0), val(p, k))).collect();
+        ch.draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
+            .map_err(|e| e.to_string())?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+        ch.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, color.filled()))).map_err(|e| e.to_string())?;
+    }
+    ch.configure_series_labels().position(SeriesLabelPosition::UpperLeft).background_style(WHITE.mix(0.85)).border_style(BLACK).draw().map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    if let Cmd::Server { data_dir, database_url, port } = cli.cmd {
+        tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new("warn")).with_writer(std::io::stderr).init();
+        return match server::run(data_dir, database_url, port) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("server: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("{e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let pg = cli.database_url.clone();
+    let mut out = Results { backend: if pg.is_some() { "postgres".into() } else { "sqlite".into() }, machine: machine(), ..Default::default() };
+    let result = rt.block_on(async {
+        match cli.cmd {
+            Cmd::Intake { n, c } => {
+                out.scenario = "intake".into();
+                intake(pg.as_deref(), n, c, &mut out).await
+            }
+            Cmd::Act { n, c } => {
+                out.scenario = "act".into();
+                act(pg.as_deref(), n, c, &mut out).await
+            }
+            Cmd::List { cases, towns, c, seconds } => {
+                out.scenario = "list".into();
+                list(pg.as_deref(), cases, towns, c, seconds, &mut out).await
+            }
+            Cmd::Report { cases, towns } => {
+                out.scenario = "report".into();
+                report(pg.as_deref(), cases, towns, &mut out).await
+            }
+            Cmd::Scale { sizes, c, seconds, svg } => {
+                out.scenario = "scale".into();
+                scale(pg.as_deref(), &sizes, c, seconds, &svg, &mut out).await
+            }
+            Cmd::Server { .. } => Ok(()),
+        }
+    });
+    out.figures.insert("bench_peak_rss_mb".into(), json!(stats::own_peak_mb()));
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
+    if let Some(path) = cli.json {
+        if let Err(e) = std::fs::write(&path, serde_json::to_string_pretty(&out).unwrap_or_default()) {
+            eprintln!("{}: {e}", path.display());
+            return std::process::ExitCode::FAILURE;
+        }
+    }
+    std::process::ExitCode::SUCCESS
+}
