@@ -616,7 +616,7 @@ fn dispute_plans(rng: &mut ChaCha8Rng, days: &[Date]) -> Vec<DisputePlan> {
             repeat: repeat.contains(&i),
             from_visit: false,
             village: rng.random_range(0..VILLAGES.len()),
-            at_town: is_major || r % 5 == 0,
+            at_town: is_major || r.is_multiple_of(5),
             day,
         });
     }

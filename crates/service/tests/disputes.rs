@@ -8,7 +8,7 @@ use fazhi_testkit::TestApp;
 use serde_json::{Map, Value as Json, json};
 
 fn obj(v: Json) -> Map<String, Json> {
-    v.as_object().cloned().unwrap()
+    v.as_object().cloned().expect("a JSON object")
 }
 
 #[tokio::test]

@@ -8,11 +8,11 @@ use fazhi_testkit::TestApp;
 use serde_json::{Map, Value as Json, json};
 
 fn obj(v: Json) -> Map<String, Json> {
-    v.as_object().cloned().unwrap()
+    v.as_object().cloned().expect("a JSON object")
 }
 
 async fn open(t: &TestApp, p: &Principal, kind: &str, fields: Json) -> fazhi_domain::case::CaseRecord {
-    t.app.open_case(p, kind, &obj(fields)).await.unwrap().case
+    t.app.open_case(p, kind, &obj(fields)).await.expect("registered").case
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use serde_json::{Map, Value as Json, json};
 use time::macros::datetime;
 
 fn obj(v: Json) -> Map<String, Json> {
-    v.as_object().cloned().unwrap()
+    v.as_object().cloned().expect("a JSON object")
 }
 
 /// An accusation against `accused` (a unit code of the fixture town).
@@ -20,7 +20,7 @@ async fn accusation(t: &TestApp, accused: &str) -> CaseRecord {
     f["title"] = json!("反映某单位工作人员违规收费问题");
     f["accused_unit"] = json!(t.town.unit(accused).to_string());
     f["accused_persons"] = json!("某工作人员");
-    t.app.open_case(&clerk, "petition", &obj(f)).await.unwrap().case
+    t.app.open_case(&clerk, "petition", &obj(f)).await.expect("accusation registered").case
 }
 
 fn withheld(data: &Map<String, Json>) {
@@ -125,7 +125,12 @@ async fn claim_through(t: &TestApp, path: &[&str]) -> CaseRecord {
     let clerk = t.principal("clerk").await;
     let handler = t.principal("handler_longtan").await;
     let district = t.principal("district").await;
-    let mut c = t.app.open_case(&clerk, "petition", &obj(TestApp::petition_fields("claim"))).await.unwrap().case;
+    let mut c = t
+        .app
+        .open_case(&clerk, "petition", &obj(TestApp::petition_fields("claim")))
+        .await
+        .expect("claim registered")
+        .case;
     for step in path {
         let (who, action, input): (&Principal, &str, Json) = match *step {
             "accept" => (

@@ -10,17 +10,17 @@ use fazhi_testkit::{TestApp, TestDb};
 use serde_json::{Map, Value as Json, json};
 
 fn obj(v: Json) -> Map<String, Json> {
-    v.as_object().cloned().unwrap()
+    v.as_object().cloned().expect("a JSON object")
 }
 
 async fn visit(t: &TestApp) -> fazhi_domain::case::CaseRecord {
     let clerk = t.principal("clerk").await;
-    t.app.open_case(&clerk, "visit", &obj(TestApp::visit_fields())).await.unwrap().case
+    t.app.open_case(&clerk, "visit", &obj(TestApp::visit_fields())).await.expect("visit registered").case
 }
 
 async fn count(t: &TestApp, kind: &str) -> u64 {
     let f = CaseFilter { kind: Some(kind.into()), ..Default::default() };
-    t.app.store().count_cases(&Scope::Everything, &f).await.unwrap()
+    t.app.store().count_cases(&Scope::Everything, &f).await.expect("count")
 }
 
 #[tokio::test]
