@@ -168,7 +168,10 @@ impl App {
             sort: SortField::DueOn,
             ..Default::default()
         };
-        let overdue = store.list_cases(&p.scope, &overdue_filter, 1, 20).await?;
+        let mut overdue = store.list_cases(&p.scope, &overdue_filter, 1, 20).await?;
+        for item in &mut overdue.items {
+            self.redact_case(p, &mut item.case);
+        }
         Ok(Dashboard {
             kind: k.slug,
             kind_label: k.label,

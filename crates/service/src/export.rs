@@ -90,6 +90,7 @@ impl App {
         let path = file.to_path_buf();
         let app = self.clone();
         let scope = p.scope.clone();
+        let principal = p.clone();
         let filter = filter.clone();
         let today = fazhi_domain::time_util::local_date(self.now());
         let handle = tokio::runtime::Handle::current();
@@ -98,7 +99,15 @@ impl App {
             ledger::write(&path, "案件清单", &HEADERS, &WIDTHS, || {
                 let page = handle.block_on(app.store().list_cases_raw(&scope, &filter, PAGE, offset))?;
                 offset += PAGE;
-                Ok::<_, fazhi_store::StoreError>(page.iter().map(|i| app.ledger_row(i, today)).collect())
+                // 信访工作条例 第三十条: the export hides what the page hides.
+                Ok::<_, fazhi_store::StoreError>(
+                    page.into_iter()
+                        .map(|mut i| {
+                            app.redact_case(&principal, &mut i.case);
+                            app.ledger_row(&i, today)
+                        })
+                        .collect(),
+                )
             })
         })
         .await

@@ -92,7 +92,8 @@ async fn an_action_writes_case_event_and_outbox_together_and_a_stale_version_wri
         assert_eq!(outbox, 1, "one outbox row for the action");
 
         // Someone else acted at version 2; a form still at version 1 is refused and changes nothing.
-        let err = t.app.act(&clerk, c.id, "supervise", &obj(json!({"note": "x"})), 1).await;
+        let leader = t.principal("leader").await;
+        let err = t.app.act(&leader, c.id, "supervise", &obj(json!({"note": "x"})), 1).await;
         assert!(matches!(err, Err(fazhi_service::ServiceError::Stale { current: 2 })), "{err:?}");
         // The store refuses a stale write even when the caller skipped the check.
         let mut stale = after.clone();

@@ -14,6 +14,7 @@ use fazhi_domain::case::{CaseRecord, Phase};
 use fazhi_domain::event::Event;
 use fazhi_domain::ids::{CaseId, UnitId};
 use fazhi_domain::kinds::KindDef;
+use fazhi_domain::role::Role;
 use fazhi_domain::time_util::{fmt_date, fmt_minute_ms, local_date, parse_date};
 use fazhi_domain::unit::Unit;
 use fazhi_domain::workflow::{ActionDef, FieldDef, FieldKind};
@@ -495,6 +496,7 @@ struct NewPage {
     kind: String,
     label: String,
     fields_html: String,
+    candidates: Vec<super::links::CandidateRow>,
 }
 
 #[derive(Template)]
@@ -515,6 +517,7 @@ fn new_page_for(
     k: &KindDef,
     values: &HashMap<String, String>,
     errors: &[FieldError],
+    candidates: Vec<super::links::CandidateRow>,
 ) -> Response {
     let mut layout = Layout::new(app, p, &format!("登记{}", k.label), &format!("/cases/{}", k.slug))
         .crumb(&format!("/cases/{}", k.slug), k.label)
@@ -528,7 +531,13 @@ fn new_page_for(
     }
     let units = units_for(app, p);
     let html = forms::fields("new", &k.workflow.open.fields, values, &forms::errors_by_field(errors), &units);
-    let mut resp = render(&NewPage { layout, kind: k.slug.to_string(), label: k.label.to_string(), fields_html: html });
+    if !candidates.is_empty() && errors.is_empty() {
+        layout.alert = Some(format!(
+            "发现{}件可能重复的案件（同一人或相似事项），请先核对。如确认不是重复，请勾选“确认登记为新案件”后再次提交；如是同一事项，可在原案件页面关联或合并。",
+            candidates.len()
+        ));
+    }
+    let mut resp = render(&NewPage { layout, kind: k.slug.to_string(), label: k.label.to_string(), fields_html: html, candidates });
     if !errors.is_empty() {
         *resp.status_mut() = StatusCode::BAD_REQUEST;
     }
@@ -540,7 +549,7 @@ pub async fn new_page(State(app): State<App>, Staff(p): Staff, Path(kind): Path<
     if !k.workflow.open.permits(&p.actor) {
         return Err(ServiceError::Forbidden(format!("您的角色不能登记{}", k.label)).into());
     }
-    Ok(new_page_for(&app, &p, k, &HashMap::new(), &[]))
+    Ok(new_page_for(&app, &p, k, &HashMap::new(), &[], Vec::new()))
 }
 
 pub async fn create(
@@ -553,6 +562,14 @@ pub async fn create(
     let k = app.kind(&kind)?;
     let submitted = Submitted { values: f.clone(), ..Default::default() };
     let input = submitted.input(&k.workflow.open.fields);
+    // 重复件: the same person or the same matter already open is shown before anything is
+    // registered; the clerk confirms a new case, or links or merges on the original.
+    if !f.contains_key("confirm_new") {
+        let candidates = super::links::duplicates(&app, &p, &kind, &input).await;
+        if !candidates.is_empty() {
+            return Ok(new_page_for(&app, &p, k, &f, &[], candidates));
+        }
+    }
     match app.open_case(&p, &kind, &input).await {
         Ok(opened) => {
             let c = &opened.case;
@@ -569,7 +586,7 @@ pub async fn create(
                 due: c.clocks.due_on().map(fmt_date).unwrap_or_else(|| "—".into()),
             }))
         }
-        Err(ServiceError::Invalid(errors)) => Ok(new_page_for(&app, &p, k, &f, &errors)),
+        Err(ServiceError::Invalid(errors)) => Ok(new_page_for(&app, &p, k, &f, &errors, Vec::new())),
         Err(e) => Err(e.into()),
     }
 }
@@ -624,6 +641,19 @@ struct CasePage {
     files: Vec<(String, String, String)>,
     actions: Vec<ActionView>,
     version: i64,
+    links: Vec<LinkRow>,
+    link_href: Option<String>,
+    merge_href: Option<String>,
+    same_matter: bool,
+    convert: Vec<(String, String)>,
+}
+
+/// A link of the case as the page shows it.
+pub struct LinkRow {
+    pub label: String,
+    pub href: Option<String>,
+    pub text: String,
+    pub note: String,
 }
 
 /// A stored value as a person reads it: masks for sealed values, labels for choices, unit names.
@@ -815,6 +845,32 @@ async fn case_page_for(
     } else {
         None
     };
+    let links = app
+        .links(p, c.id)
+        .await?
+        .into_iter()
+        .map(|l| match &l.other {
+            Some(o) => LinkRow {
+                label: l.label.to_string(),
+                href: Some(format!("/cases/{}/{}", o.kind, o.id)),
+                text: format!("{} {} {}（{}）", o.kind_label, o.receipt_no, o.title, o.state_label),
+                note: l.note.clone(),
+            },
+            None => LinkRow { label: l.label.to_string(), href: None, text: "（不在您的管辖范围内）".into(), note: l.note.clone() },
+        })
+        .collect();
+    let linker = [Role::IntakeClerk, Role::Mediator, Role::Leader, Role::JudicialOffice].iter().any(|r| p.has_role(*r));
+    let merge_open = k.workflow.action("merge").is_some_and(|a| a.from.contains(&c.state.as_str()) && a.permits(&p.actor));
+    let convert = match k.workflow.action("convert") {
+        Some(a) if a.from.contains(&c.state.as_str()) && a.permits(&p.actor) => match a.field("target_kind").map(|f| &f.kind) {
+            Some(FieldKind::Choice { options }) => options
+                .iter()
+                .map(|(code, label)| (format!("/cases/{}/{}/convert/{code}", c.kind, c.id), format!("转为{label}")))
+                .collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
     let page = CasePage {
         layout,
         receipt_no: c.receipt_no.clone(),
@@ -838,8 +894,24 @@ async fn case_page_for(
             .collect(),
         actions,
         version: c.version,
+        links,
+        link_href: (linker && c.phase != Phase::Archived).then(|| format!("/cases/{}/{}/link", c.kind, c.id)),
+        merge_href: merge_open.then(|| format!("/cases/{}/{}/merge", c.kind, c.id)),
+        same_matter: c.kind == "petition",
+        convert,
     };
     Ok(render(&page))
+}
+
+/// The case page with a message over it (a refused link or merge).
+pub async fn case_page_with_alert(app: &App, p: &Principal, kind: &str, id: CaseId, alert: String, status: StatusCode) -> PageResult {
+    let d = app.detail(p, id).await?;
+    if d.case.kind != kind {
+        return Err(ServiceError::NotFound("案件不存在".into()).into());
+    }
+    let mut resp = case_page_for(app, p, &d, None, Some(format!("{alert}。本次操作未执行。")), None).await?;
+    *resp.status_mut() = status;
+    Ok(resp)
 }
 
 fn parse_case(raw: &str) -> Result<CaseId, PageError> {
@@ -856,13 +928,14 @@ pub async fn case_page(
     if d.case.kind != kind {
         return Err(PageError::Redirect(format!("/cases/{}/{}", d.case.kind, d.case.id)));
     }
+    let linked = q.get("linked").map(|_| "已关联。".to_string()).or_else(|| q.get("merged").map(|_| "已作为重复件并入原案件。".to_string()));
     let flash = q.get("done").and_then(|code| {
         let k = app.kinds().get(&kind)?;
         let label = if code == k.workflow.open.code { k.workflow.open.label } else { k.workflow.action(code)?.label };
         let due = d.case.clocks.due_on().map(|x| format!("，办理期限 {}", fmt_date(x))).unwrap_or_default();
         Some(format!("已{label}。当前状态：{}；承办单位：{}{due}。", d.state_label, d.unit_name))
     });
-    case_page_for(&app, &p, &d, flash, None, None).await
+    case_page_for(&app, &p, &d, flash.or(linked), None, None).await
 }
 
 pub async fn act(

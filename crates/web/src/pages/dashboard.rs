@@ -39,6 +39,7 @@ struct DashboardPage {
     unit_chart: String,
     months: Table,
     units: Table,
+    categories: Table,
     overdue: Vec<Row>,
     overdue_total: u64,
     overdue_href: String,
@@ -135,6 +136,12 @@ pub async fn page(State(app): State<App>, Staff(p): Staff, Query(q): Query<HashM
             })
             .collect(),
     };
+    // By category (纠纷类别, 诉求类别 …): the same catalogue figures, one grouped query.
+    let by_category = app.breakdown(&p, &kind, &[], &period, fazhi_service::breakdown::BreakdownBy::Category).await?;
+    let categories = Table {
+        headers: headers.clone(),
+        rows: by_category.iter().map(|r| (r.label.clone(), None, r.figures.iter().map(|(_, f)| f.to_string()).collect())).collect(),
+    };
     let soon = app.working_days_from_today(2);
     let page = DashboardPage {
         layout: Layout::new(&app, &p, "领导驾驶舱", "/dashboard").crumb("/dashboard", "领导驾驶舱"),
@@ -147,6 +154,7 @@ pub async fn page(State(app): State<App>, Staff(p): Staff, Query(q): Query<HashM
         unit_chart,
         months: table(&d.months, false),
         units: table(&d.units, true),
+        categories,
         overdue: d.overdue.iter().map(|i| row(&app, &i.case, &i.unit_name, today, soon)).collect(),
         overdue_total: d.overdue_total,
         overdue_href: format!("/cases/{kind}?overdue=1&sort=due_on"),

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod dashboard;
 pub mod forms;
 pub mod html;
+pub mod links;
 pub mod public;
 pub mod reports;
 pub mod session;
@@ -44,6 +45,9 @@ pub fn routes() -> Router<App> {
             )),
         )
         .route("/cases/{kind}/{id}/files/{hash}", get(cases::download))
+        .route("/cases/{kind}/{id}/link", post(links::link))
+        .route("/cases/{kind}/{id}/merge", post(links::merge))
+        .route("/cases/visit/{id}/convert/{target}", get(links::convert_page).post(links::convert))
         .route("/dashboard", get(dashboard::page))
         .route("/reports", get(reports::index))
         .route("/reports/compare", get(reports::compare))

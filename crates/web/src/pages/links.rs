@@ -1,0 +1,198 @@
+//! Cases that belong together, on the pages: a visit turned into a dispute, a petition or a work
+//! order; a case linked to another or merged into its original. The use cases are the service's
+//! (`links.rs`); these handlers parse the forms and say what happened.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use fazhi_domain::FieldError;
+use fazhi_domain::ids::CaseId;
+use fazhi_service::{App, CaseFilter, Principal, ServiceError};
+use serde_json::{Map, Value as Json};
+
+use super::forms;
+use super::session::{Staff, check_csrf};
+use super::{Layout, PageError, PageResult, render};
+
+fn case_id(raw: &str) -> Result<CaseId, PageError> {
+    CaseId::parse(raw).map_err(|_| ServiceError::NotFound("案件不存在".into()).into())
+}
+
+/// A case the user may see, by its receipt number (the forms ask for the number people know).
+async fn by_receipt(app: &App, p: &Principal, receipt: &str, field: &str, label: &str) -> Result<CaseId, ServiceError> {
+    let r = receipt.trim().to_uppercase();
+    if r.is_empty() {
+        return Err(ServiceError::field(field, label, "不能为空"));
+    }
+    let page = app.list(p, &CaseFilter { text: Some(r.clone()), ..Default::default() }, 1, 20).await?;
+    page.items
+        .into_iter()
+        .find(|i| i.case.receipt_no == r)
+        .map(|i| i.case.id)
+        .ok_or_else(|| ServiceError::field(field, label, format!("找不到受理编号为“{r}”的案件（或不在您的管辖范围内）")))
+}
+
+pub async fn link(State(app): State<App>, Staff(p): Staff, Path((kind, id)): Path<(String, String)>, Form(f): Form<HashMap<String, String>>) -> PageResult {
+    check_csrf(&p, f.get("_csrf").map(String::as_str))?;
+    let id = case_id(&id)?;
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let result = async {
+        let other = by_receipt(&app, &p, &get("other"), "other", "关联案件受理编号").await?;
+        app.link_cases(&p, id, other, &get("relation"), &get("note")).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{kind}/{id}?linked=1")).into_response()),
+        Err(e @ (ServiceError::Invalid(_) | ServiceError::Rule(_) | ServiceError::Conflict(_) | ServiceError::Stale { .. })) => {
+            super::cases::case_page_with_alert(&app, &p, &kind, id, e.to_string(), StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn merge(State(app): State<App>, Staff(p): Staff, Path((kind, id)): Path<(String, String)>, Form(f): Form<HashMap<String, String>>) -> PageResult {
+    check_csrf(&p, f.get("_csrf").map(String::as_str))?;
+    let id = case_id(&id)?;
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let version: i64 = get("version").parse().unwrap_or(-1);
+    let result = async {
+        let original = by_receipt(&app, &p, &get("original"), "original", "原案件受理编号").await?;
+        if get("reason").trim().is_empty() {
+            return Err(ServiceError::field("reason", "合并理由", "不能为空"));
+        }
+        app.merge_cases(&p, id, version, original, &get("reason")).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{kind}/{id}?merged=1")).into_response()),
+        Err(e @ (ServiceError::Invalid(_) | ServiceError::Rule(_) | ServiceError::Conflict(_) | ServiceError::Stale { .. } | ServiceError::WrongState(_))) => {
+            super::cases::case_page_with_alert(&app, &p, &kind, id, e.to_string(), StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "convert.html")]
+struct ConvertPage {
+    layout: Layout,
+    visit_href: String,
+    visit_receipt: String,
+    action: String,
+    target_label: String,
+    version: i64,
+    fields_html: String,
+}
+
+async fn convert_page_for(app: &App, p: &Principal, visit: CaseId, target: &str, values: &HashMap<String, String>, errors: &[FieldError], version: Option<i64>) -> PageResult {
+    let d = app.detail(p, visit).await?;
+    let k = app.kind(target)?;
+    let mut layout = Layout::new(app, p, &format!("转为{}", k.label), "/cases/visit").crumb("/cases/visit", "来访登记").crumb(&format!("/cases/visit/{visit}"), &d.case.receipt_no).crumb("#", &format!("转为{}", k.label));
+    if !errors.is_empty() {
+        layout.alert = Some(format!("未转立，请修改：{}", errors.iter().map(FieldError::message).collect::<Vec<_>>().join("；")));
+    }
+    let units = super::cases::units_for(app, p);
+    let html = forms::fields("conv", &k.workflow.open.fields, values, &forms::errors_by_field(errors), &units);
+    let mut resp = render(&ConvertPage {
+        layout,
+        visit_href: format!("/cases/visit/{visit}"),
+        visit_receipt: d.case.receipt_no.clone(),
+        action: format!("/cases/visit/{visit}/convert/{target}"),
+        target_label: k.label.to_string(),
+        version: version.unwrap_or(d.case.version),
+        fields_html: html,
+    });
+    if !errors.is_empty() {
+        *resp.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    Ok(resp)
+}
+
+pub async fn convert_page(State(app): State<App>, Staff(p): Staff, Path((id, target)): Path<(String, String)>) -> PageResult {
+    let id = case_id(&id)?;
+    let form = app.conversion_form(&p, id, &target).await?;
+    let values: HashMap<String, String> = form.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string()))).collect();
+    convert_page_for(&app, &p, id, &target, &values, &[], None).await
+}
+
+#[derive(Template)]
+#[template(path = "created.html")]
+struct ConvertedPage {
+    layout: Layout,
+    label: String,
+    receipt_no: String,
+    query_code: String,
+    href: String,
+    new_href: String,
+    due: String,
+}
+
+pub async fn convert(State(app): State<App>, Staff(p): Staff, Path((id, target)): Path<(String, String)>, Form(f): Form<HashMap<String, String>>) -> PageResult {
+    check_csrf(&p, f.get("_csrf").map(String::as_str))?;
+    let id = case_id(&id)?;
+    let k = app.kind(&target)?;
+    let version: i64 = f.get("version").and_then(|v| v.parse().ok()).unwrap_or(-1);
+    let input: Map<String, Json> = k.workflow.open.fields.iter().filter_map(|fd| f.get(fd.name).filter(|v| !v.is_empty()).map(|v| (fd.name.to_string(), Json::String(v.clone())))).collect();
+    match app.convert_visit(&p, id, version, &target, &input).await {
+        Ok(c) => {
+            let layout = Layout::new(&app, &p, "转立成功", &format!("/cases/{target}")).crumb(&format!("/cases/{target}"), k.label).crumb("#", "转立成功");
+            Ok(render(&ConvertedPage {
+                layout,
+                label: k.label.to_string(),
+                receipt_no: c.case.receipt_no.clone(),
+                query_code: c.query_code,
+                href: format!("/cases/{target}/{}", c.case.id),
+                new_href: format!("/cases/visit/{id}"),
+                due: c.case.clocks.due_on().map(fazhi_domain::time_util::fmt_date).unwrap_or_else(|| "—".into()),
+            }))
+        }
+        Err(ServiceError::Invalid(errors)) => convert_page_for(&app, &p, id, &target, &f, &errors, Some(version)).await,
+        Err(e @ ServiceError::Stale { .. }) => Err(e.into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// "重复件" links for the registration form: what looks like the same person or matter.
+pub struct CandidateRow {
+    pub href: String,
+    pub receipt_no: String,
+    pub kind_label: String,
+    pub title: String,
+    pub state_label: String,
+    pub why: String,
+}
+
+/// Candidates for a registration form, or nothing when the check cannot run (a malformed
+/// identifier is reported by the registration itself).
+pub async fn duplicates(app: &App, p: &Principal, kind: &str, input: &Map<String, Json>) -> Vec<CandidateRow> {
+    match app.find_duplicates(p, kind, input, None).await {
+        Ok(c) => c
+            .into_iter()
+            .map(|c| CandidateRow {
+                href: format!("/cases/{}/{}", c.kind, c.id),
+                receipt_no: c.receipt_no,
+                kind_label: c.kind_label,
+                title: c.title,
+                state_label: c.state_label,
+                why: {
+                    let mut w = Vec::new();
+                    if !c.same_person.is_empty() {
+                        w.push(format!("同一人（{}相同）", c.same_person.join("、")));
+                    }
+                    if c.similarity > 0 {
+                        w.push(format!("内容相似度{}%", c.similarity));
+                    }
+                    if c.final_review {
+                        w.push("该事项复核已终结，同一事项不再受理".into());
+                    }
+                    w.join("；")
+                },
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
