@@ -22,6 +22,7 @@ pub mod metric;
 pub mod petition;
 pub mod rate;
 pub mod role;
+pub mod search;
 pub mod settings;
 pub mod time_util;
 pub mod unit;

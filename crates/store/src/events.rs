@@ -152,7 +152,7 @@ impl Store {
     pub async fn append_event(&self, event: Event) -> Result<Event> {
         let pg = self.is_postgres();
         on_writer!(self, pool => async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(self.begin_write()).await?;
             let topic = Some(format!("system.{}", event.action));
             let ev = append_event!(tx, pg, event, topic);
             tx.commit().await?;

@@ -36,6 +36,7 @@ mod attachments;
 mod calendar;
 mod cases;
 mod events;
+mod group;
 mod links;
 mod metrics;
 mod model;
@@ -44,7 +45,7 @@ mod sql;
 mod tenants;
 mod users;
 
-pub use cases::receipt_prefix;
+pub use cases::{LIST_COUNT_CAP, TEXT_COUNT_CAP, receipt_prefix};
 pub use events::{AuditFilter, ChainReport};
 pub use links::{CaseLink, LinkRelation, LinkedWrite};
 pub use metrics::{GroupBy, GroupKey};
@@ -111,6 +112,18 @@ enum Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     backend: Backend,
+    /// SQLite only: the writer task that group-commits registrations.
+    group: Option<group::Queue>,
+}
+
+/// The file of a `sqlite:` URL (`sqlite:PATH`, `sqlite://PATH`, with or without `?options`).
+fn sqlite_path(url: &str) -> Result<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path == ":memory:" {
+        return Err(StoreError::BadUrl(format!("{url}: fazhi keeps its data in a file")));
+    }
+    Ok(std::path::PathBuf::from(path))
 }
 
 /// Options for opening a store.
@@ -142,7 +155,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
-            return Ok(Self { backend: Backend::Postgres(pool) });
+            return Ok(Self { backend: Backend::Postgres(pool), group: None });
         }
         if !url.starts_with("sqlite:") {
             return Err(StoreError::BadUrl(format!("{url}: expected sqlite:PATH or postgres://…")));
@@ -154,17 +167,22 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            .pragma("cache_size", "-32000");
+            // 8 MB of page cache per connection: five connections stay well inside 100 MB.
+            .pragma("cache_size", "-8000")
+            // The store's checkpointer thread copies the log back (see group.rs).
+            .pragma("wal_autocheckpoint", "0");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts.clone())
             .await?;
+        // Each SQLite connection is a thread; on a small machine more readers only add switching.
         let reader = SqlitePoolOptions::new()
-            .max_connections(options.max_connections.max(1))
+            .max_connections(options.max_connections.clamp(1, 4))
             .connect_with(opts.read_only(true))
             .await?;
-        Ok(Self { backend: Backend::Sqlite { writer, reader } })
+        let group = Some(group::Queue::start(sqlite_path(url)?)?);
+        Ok(Self { backend: Backend::Sqlite { writer, reader }, group })
     }
 
     /// Applies the pending migrations of this backend.
@@ -176,7 +194,7 @@ impl Store {
             Backend::Sqlite { writer, .. } => sqlx::migrate!("./migrations/sqlite").run(writer).await?,
             Backend::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
-        Ok(())
+        self.backfill_search_terms().await
     }
 
     /// "sqlite" or "postgres".
@@ -189,6 +207,14 @@ impl Store {
 
     pub(crate) fn is_postgres(&self) -> bool {
         matches!(self.backend, Backend::Postgres(_))
+    }
+
+    /// How a write transaction begins. On SQLite it takes the write lock at once (`IMMEDIATE`):
+    /// the group-commit thread is a second writer, and a deferred transaction that read before
+    /// that thread committed could not write afterwards (`SQLITE_BUSY_SNAPSHOT`, which no busy
+    /// timeout retries).
+    pub(crate) fn begin_write(&self) -> &'static str {
+        if self.is_postgres() { "BEGIN" } else { "BEGIN IMMEDIATE" }
     }
 
     /// Whether the database answers (readiness).

@@ -170,7 +170,7 @@ impl Store {
     ) -> Result<Vec<(CaseRecord, Event)>> {
         let pg = self.is_postgres();
         on_writer!(self, pool => async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(self.begin_write()).await?;
             let mut out = Vec::new();
             for w in &writes {
                 match w {
@@ -206,7 +206,7 @@ impl Store {
     pub async fn import_linked(&self, batch: &[ImportCase], links: &[CaseLink]) -> Result<()> {
         let pg = self.is_postgres();
         on_writer!(self, pool => async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(self.begin_write()).await?;
             import_batch!(tx, pg, batch);
             for l in links {
                 insert_link!(tx, l);

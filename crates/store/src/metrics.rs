@@ -18,6 +18,8 @@ pub enum GroupBy {
     UnitPath,
     /// By the case's category (dispute categories, petition categories …); '' for none.
     Category,
+    /// By tenant (each town of a district comparison).
+    Tenant,
 }
 
 /// A group's key.
@@ -26,6 +28,7 @@ pub enum GroupKey {
     Day(i64),
     UnitPath(String),
     Category(String),
+    Tenant(String),
 }
 
 /// Per kind: each metric, the set it counts, and the data key it sums (None: it counts).
@@ -103,7 +106,7 @@ impl Store {
         Ok(out)
     }
 
-    /// As [`Store::metric_values`], broken down by day of registration or by unit: one grouped
+    /// As [`Store::metric_values`], broken down by day, unit, category or tenant: one grouped
     /// query per kind. Groups with no case are absent.
     ///
     /// # Errors
@@ -120,6 +123,7 @@ impl Store {
             GroupBy::Day => "((c.opened_at + 28800000) / 86400000)",
             GroupBy::UnitPath => "c.unit_path",
             GroupBy::Category => "COALESCE(c.category, '')",
+            GroupBy::Tenant => "c.tenant_id",
         };
         let mut out: HashMap<GroupKey, HashMap<String, i64>> = HashMap::new();
         for (kind, items) in by_kind(metrics) {
@@ -133,6 +137,7 @@ impl Store {
                             GroupBy::Day => GroupKey::Day(row.try_get::<i64, _>(0)?),
                             GroupBy::UnitPath => GroupKey::UnitPath(row.try_get::<String, _>(0)?),
                             GroupBy::Category => GroupKey::Category(row.try_get::<String, _>(0)?),
+                            GroupBy::Tenant => GroupKey::Tenant(row.try_get::<String, _>(0)?),
                         };
                         let vals = (0..items.len()).map(|i| row.try_get::<i64, _>(i + 1)).collect::<std::result::Result<Vec<i64>, sqlx::Error>>()?;
                         Ok((key, vals))

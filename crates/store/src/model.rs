@@ -150,6 +150,9 @@ pub struct CaseFilter {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,
+    /// `total` is a lower bound: counting stopped there (free-text searches, see
+    /// `TEXT_COUNT_CAP`).
+    pub capped: bool,
     pub page: u32,
     pub per_page: u32,
 }

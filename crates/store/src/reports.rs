@@ -34,7 +34,7 @@ impl Store {
     ) -> Result<i64> {
         let pg = self.is_postgres();
         on_writer!(self, pool => async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(self.begin_write()).await?;
             let (current,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(version), 0) FROM report_drafts WHERE tenant_id = $1 AND year = $2")
                 .bind(tenant.to_string())
                 .bind(i64::from(year))

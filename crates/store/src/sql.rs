@@ -94,6 +94,19 @@ pub(crate) fn scope(sql: &mut Sql, scope: &Scope) {
     }
 }
 
+/// [`scope`] for several towns, written so that SQLite does not use it to pick an index (`+x` is
+/// the same value, but not a column). SQLite only: PostgreSQL has no unary plus on text.
+pub(crate) fn scope_unindexed(sql: &mut Sql, scope: &Scope) {
+    if let Scope::Tenants(ts) = scope
+        && !ts.is_empty()
+    {
+        let ps: Vec<String> = ts.iter().map(|t| sql.text_arg(t.to_string())).collect();
+        sql.push(&format!(" AND +c.tenant_id IN ({})", ps.join(", ")));
+    } else {
+        self::scope(sql, scope);
+    }
+}
+
 /// Keys of data fields are code constants; refuse anything else rather than quote it.
 fn key(k: &str) -> &str {
     if k.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()) { k } else { "invalid_key" }
@@ -206,24 +219,66 @@ pub(crate) fn filter(sql: &mut Sql, f: &CaseFilter) {
     }
     if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let p = sql.text_arg(like_pattern(t));
-        sql.push(&format!(" AND (c.search_text LIKE {p} ESCAPE '\\' OR c.receipt_no LIKE {p} ESCAPE '\\')"));
+        if t.is_ascii() {
+            sql.push(&format!(" AND (c.search_text LIKE {p} ESCAPE '\\' OR c.receipt_no LIKE {p} ESCAPE '\\')"));
+        } else {
+            // Receipt numbers are ASCII: text with anything else can only be in search_text
+            // (which an index then covers, see migration 0005).
+            sql.push(&format!(" AND c.search_text LIKE {p} ESCAPE '\\'"));
+        }
     }
     if let Some((set, period)) = &f.metric {
         case_set(sql, set, period);
     }
 }
 
-/// ` ORDER BY …` with a unique tie-breaker so pages never overlap.
-pub(crate) fn order(sql: &mut Sql, f: &CaseFilter) {
+/// How a list answers its free-text filter (chosen by the store, see `Store::text_plan`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TextPlan {
+    /// No free text.
+    NoText,
+    /// Check each case's text only (the substring match in [`filter`]).
+    Scan,
+    /// Narrow through the term index first: the FTS5 query on SQLite, the space-separated terms
+    /// on PostgreSQL.
+    Index(String),
+}
+
+/// ` AND …` narrowing a text search through the term index; the substring match of [`filter`]
+/// still decides.
+pub(crate) fn text_index(sql: &mut Sql, plan: &TextPlan, pg: bool) {
+    if let TextPlan::Index(q) = plan {
+        let p = sql.text_arg(q.clone());
+        if pg {
+            sql.push(&format!(" AND to_tsvector('simple', c.search_terms) @@ plainto_tsquery('simple', {p})"));
+        } else {
+            // Cases past the index's watermark are not in it yet (migration 0005): they are
+            // checked directly, by the substring match.
+            sql.push(&format!(
+                " AND (c.rowid IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH {p}) \
+                 OR c.rowid > (SELECT upto FROM search_indexed WHERE id = 1))"
+            ));
+        }
+    }
+}
+
+/// ` ORDER BY …` with a unique tie-breaker (`key`: `c.rowid` on SQLite, `c.id` on PostgreSQL) so
+/// pages never overlap.
+pub(crate) fn order(sql: &mut Sql, f: &CaseFilter, key: &str) {
     let dir = if f.descending { "DESC" } else { "ASC" };
     let by = match f.sort {
+        // A due-date filter already leaves out cases without a running clock; ordering by the bare
+        // column lets an index deliver the rows in order.
+        SortField::DueOn if f.overdue_on.is_some() || f.due_from.is_some() || f.due_by.is_some() => {
+            format!("c.due_on {dir}")
+        }
         // Cases without a running clock sort last either way.
         SortField::DueOn => format!("(c.due_on IS NULL) ASC, c.due_on {dir}"),
         SortField::OpenedAt => format!("c.opened_at {dir}"),
         SortField::UpdatedAt => format!("c.updated_at {dir}"),
         SortField::ReceiptNo => format!("c.receipt_no {dir}"),
     };
-    sql.push(&format!(" ORDER BY {by}, c.id {dir}"));
+    sql.push(&format!(" ORDER BY {by}, {key} {dir}"));
 }
 
 #[cfg(test)]

@@ -71,7 +71,7 @@ impl Store {
     /// [`StoreError::Conflict`] when the code is taken.
     pub async fn insert_tenant(&self, t: &Tenant) -> Result<()> {
         on_writer!(self, pool => async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(self.begin_write()).await?;
             sqlx::query("INSERT INTO tenants (id, code, name, kind, parent_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(t.id.to_string())
                 .bind(&t.code)

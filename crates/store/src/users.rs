@@ -67,7 +67,7 @@ impl Store {
     /// [`StoreError::Conflict`] when the username is taken.
     pub async fn insert_user(&self, u: &UserRecord) -> Result<()> {
         on_writer!(self, pool => async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(self.begin_write()).await?;
             sqlx::query(crate::sql::safe(&format!("INSERT INTO users ({USER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")))
                 .bind(u.id.to_string())
                 .bind(u.tenant_id.to_string())
@@ -210,7 +210,7 @@ impl Store {
     /// [`StoreError::NotFound`].
     pub async fn set_password(&self, id: UserId, hash: &str, must_change: bool, now: i64) -> Result<()> {
         on_writer!(self, pool => async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(self.begin_write()).await?;
             let done = sqlx::query("UPDATE users SET password_hash = $2, must_change_password = $3, password_changed_at = $4 WHERE id = $1")
                 .bind(id.to_string())
                 .bind(hash)
@@ -248,7 +248,7 @@ impl Store {
     /// [`StoreError::NotFound`].
     pub async fn set_roles(&self, id: UserId, roles: &[Role]) -> Result<()> {
         on_writer!(self, pool => async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(self.begin_write()).await?;
             let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *tx).await?;
             if exists.is_none() {
                 return Err(StoreError::NotFound);
@@ -323,6 +323,53 @@ impl Store {
             })
         })
         .transpose()
+    }
+
+    /// A session and its user, roles included, in one query (every authenticated request asks).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn session_with_user(&self, token_hash: &str) -> Result<Option<(SessionRecord, UserRecord)>> {
+        let agg = if self.is_postgres() { "string_agg(role, ',')" } else { "group_concat(role, ',')" };
+        let cols = USER_COLS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT s.token_hash, s.kind, s.csrf_token, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, {cols}, \
+             (SELECT {agg} FROM user_roles r WHERE r.user_id = u.id) AS roles \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
+        );
+        #[derive(sqlx::FromRow)]
+        struct Joined {
+            token_hash: String,
+            kind: String,
+            csrf_token: String,
+            s_created_at: i64,
+            last_seen_at: i64,
+            expires_at: i64,
+            #[sqlx(flatten)]
+            user: UserRow,
+            roles: Option<String>,
+        }
+        let row: Option<Joined> = on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&sql)).bind(token_hash).fetch_optional(pool).await)?;
+        let Some(j) = row else { return Ok(None) };
+        let roles = j
+            .roles
+            .unwrap_or_default()
+            .split(',')
+            .filter(|r| !r.is_empty())
+            .map(Role::parse)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(corrupt)?;
+        let user = j.user.into_record(roles)?;
+        let session = SessionRecord {
+            token_hash: j.token_hash,
+            user_id: user.id,
+            kind: if j.kind == "web" { SessionKind::Web } else { SessionKind::Api },
+            csrf_token: j.csrf_token,
+            created_at: j.s_created_at,
+            last_seen_at: j.last_seen_at,
+            expires_at: j.expires_at,
+        };
+        Ok(Some((session, user)))
     }
 
     /// Records activity on a session (for the idle timeout).

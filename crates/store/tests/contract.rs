@@ -580,3 +580,207 @@ async fn figures_group_by_category() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn registrations_and_actions_arriving_together_are_all_written_in_order() {
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        let other = t.principal("wq_clerk").await;
+        let first = open(&t, &clerk, "先登记的").await;
+        // 120 registrations in two tenants, with actions on an existing case in between: on
+        // SQLite the registrations are group-committed by one thread while the actions go through
+        // the other writer, so both writers meet here.
+        let mut tasks = Vec::new();
+        for i in 0..120 {
+            let app = t.app.clone();
+            let who = if i % 3 == 0 { other.clone() } else { clerk.clone() };
+            tasks.push(tokio::spawn(async move {
+                let mut fields = TestApp::work_order_fields();
+                fields["title"] = json!(format!("并发登记{i}"));
+                app.open_case(&who, "work_order", &obj(fields)).await.map(|o| o.case.receipt_no)
+            }));
+        }
+        let app = t.app.clone();
+        let c = clerk.clone();
+        let leader = t.principal("leader").await;
+        let unit = t.town.unit("longtan").to_string();
+        let acts = tokio::spawn(async move {
+            let mut v = 1;
+            for _ in 0..20 {
+                let done = app.act(&leader, first.id, "supervise", &obj(json!({"note": "催办"})), v).await.unwrap();
+                v = done.version;
+            }
+            app.act(&c, first.id, "dispatch", &obj(json!({"unit": unit})), v).await.unwrap()
+        });
+        let mut numbers = Vec::new();
+        for task in tasks {
+            numbers.push(task.await.unwrap().unwrap());
+        }
+        assert_eq!(acts.await.unwrap().version, 22);
+        // Every registration has its own number, and the numbers leave no gap.
+        numbers.sort();
+        let at: Vec<&String> = numbers.iter().filter(|n| n.starts_with("AT-")).collect();
+        let wq: Vec<&String> = numbers.iter().filter(|n| n.starts_with("WQ-")).collect();
+        assert_eq!((at.len(), wq.len()), (80, 40));
+        assert_eq!(at.first().map(|s| s.as_str()), Some("AT-GD-2024-000002"));
+        assert_eq!(at.last().map(|s| s.as_str()), Some("AT-GD-2024-000081"));
+        assert_eq!(wq.last().map(|s| s.as_str()), Some("WQ-GD-2024-000040"));
+        numbers.dedup();
+        assert_eq!(numbers.len(), 120);
+        // And both chains still verify end to end.
+        for tenant in [t.town.tenant, t.town.other_tenant] {
+            let report = t.app.store().verify_chain(tenant, |_| {}).await.unwrap();
+            assert!(report.broken.is_none() && report.mismatched_cases.is_empty(), "{:?}: {report:?}", t.db.backend);
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refused_registration_fails_alone_and_its_neighbours_are_written() {
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        let taken = open(&t, &clerk, "已有").await;
+        // A registration reusing an existing case's id is refused by the database; sent together
+        // with good ones, only it fails.
+        let mut tasks = Vec::new();
+        for i in 0..20 {
+            let store = t.app.store().clone();
+            let mut case = taken.clone();
+            if i != 7 {
+                case.id = CaseId::new();
+            }
+            case.title = format!("同批{i}");
+            let event = fazhi_domain::event::Event {
+                id: fazhi_domain::ids::EventId::new(),
+                tenant_id: case.tenant_id,
+                seq: 0,
+                case_id: Some(case.id),
+                actor_id: None,
+                actor_name: "测试".into(),
+                action: "open".into(),
+                action_label: "登记".into(),
+                from_state: None,
+                to_state: Some(case.state.clone()),
+                payload: json!({}),
+                attachments: vec![],
+                occurred_at: 1,
+                prev_hash: String::new(),
+                hash: String::new(),
+            };
+            tasks.push(tokio::spawn(async move {
+                let w = fazhi_store::CaseWrite { case: &case, event, digests: &[], query_digest: None };
+                store.create_case(w, "AT-GD-2024-", 2024).await.map(|(c, _)| c.receipt_no)
+            }));
+        }
+        let mut ok = 0;
+        for (i, task) in tasks.into_iter().enumerate() {
+            match task.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(e) => assert!(i == 7 && matches!(e, StoreError::Conflict(_)), "{i}: {e:?}"),
+            }
+        }
+        assert_eq!(ok, 19, "{:?}", t.db.backend);
+        let back = t.app.store().case(&Scope::Everything, taken.id).await.unwrap().unwrap();
+        assert_eq!(back.title, "已有");
+        let report = t.app.store().verify_chain(t.town.tenant, |_| {}).await.unwrap();
+        assert!(report.broken.is_none(), "{report:?}");
+    })
+    .await;
+}
+
+async fn found(t: &TestApp, text: &str) -> (Vec<String>, u64, bool) {
+    let f = CaseFilter { text: Some(text.into()), ..Default::default() };
+    let page = t.app.store().list_cases(&Scope::Everything, &f, 1, 20).await.unwrap();
+    (page.items.into_iter().map(|i| i.case.title).collect(), page.total, page.capped)
+}
+
+/// Registers a work order whose title is its whole text.
+async fn open_text(t: &TestApp, clerk: &Principal, title: &str) -> fazhi_domain::case::CaseRecord {
+    let mut fields = TestApp::work_order_fields();
+    fields["title"] = json!(title);
+    fields["content"] = json!(title);
+    t.app.open_case(clerk, "work_order", &obj(fields)).await.unwrap().case
+}
+
+#[tokio::test]
+async fn text_search_finds_cases_before_and_after_the_index_has_them() {
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        let c = open_text(&t, &clerk, "龙潭村路灯不亮").await;
+        open_text(&t, &clerk, "道路积水").await;
+        // Just registered: on SQLite not yet in the text index, found all the same.
+        assert_eq!(found(&t, "路灯").await.0, vec!["龙潭村路灯不亮"], "{:?}", t.db.backend);
+        assert!(t.app.store().catch_up_search_index().await.unwrap() >= 2 || t.db.backend == Backend::Postgres);
+        assert_eq!(t.app.store().catch_up_search_index().await.unwrap(), 0, "nothing left");
+        // Indexed: pairs narrow, the substring decides.
+        assert_eq!(found(&t, "路灯").await.0, vec!["龙潭村路灯不亮"]);
+        assert_eq!(found(&t, "潭村路灯").await.0, vec!["龙潭村路灯不亮"]);
+        assert!(found(&t, "路不").await.0.is_empty(), "both characters are there, not together");
+        let mut both = found(&t, "路").await.0;
+        both.sort();
+        assert_eq!(both, vec!["道路积水", "龙潭村路灯不亮"], "one character: substring only");
+        // The reply becomes searchable text; the indexed case is indexed again.
+        let h = t.principal("handler_longtan").await;
+        let unit = t.town.unit("longtan").to_string();
+        t.app.act(&clerk, c.id, "dispatch", &obj(json!({"unit": unit})), 1).await.unwrap();
+        t.app.act(&h, c.id, "sign", &obj(json!({})), 2).await.unwrap();
+        assert!(found(&t, "灯泡").await.0.is_empty());
+        t.app.act(&h, c.id, "reply", &obj(json!({"reply": "已更换灯泡", "reply_method": "phone"})), 3).await.unwrap();
+        assert_eq!(found(&t, "更换灯泡").await.0, vec!["龙潭村路灯不亮"], "{:?}", t.db.backend);
+        assert_eq!(found(&t, "路灯").await.0, vec!["龙潭村路灯不亮"], "the earlier text is still found");
+        let (_, total, capped) = found(&t, "路灯").await;
+        assert_eq!((total, capped), (1, false));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_counts_stop_at_the_cap_and_say_so() {
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        let c = open(&t, &clerk, "纠纷").await;
+        // Imported copies: more cases than a text search counts.
+        let n = usize::try_from(fazhi_store::TEXT_COUNT_CAP).unwrap() + 5;
+        let mut batch = Vec::with_capacity(n);
+        for i in 0..n {
+            let mut case = c.clone();
+            case.id = CaseId::new();
+            case.receipt_no = format!("AT-GD-2023-{:06}", i + 1);
+            case.search_text = format!("{} 劳资纠纷{i}", case.receipt_no);
+            let event = fazhi_domain::event::Event {
+                id: fazhi_domain::ids::EventId::new(),
+                tenant_id: case.tenant_id,
+                seq: 0,
+                case_id: Some(case.id),
+                actor_id: None,
+                actor_name: "导入".into(),
+                action: "open".into(),
+                action_label: "登记".into(),
+                from_state: None,
+                to_state: Some(case.state.clone()),
+                payload: json!({}),
+                attachments: vec![],
+                occurred_at: case.opened_at,
+                prev_hash: String::new(),
+                hash: String::new(),
+            };
+            batch.push(fazhi_store::ImportCase { case, events: vec![event], digests: vec![], query_digest: None });
+        }
+        t.app.store().import_cases(&batch).await.unwrap();
+        let cap = fazhi_store::TEXT_COUNT_CAP;
+        let (items, total, capped) = found(&t, "纠纷").await;
+        assert_eq!((items.len(), total, capped), (20, cap, true), "{:?}", t.db.backend);
+        t.app.store().catch_up_search_index().await.unwrap();
+        assert_eq!(found(&t, "纠纷").await.1, cap);
+        // Exact where exactness is asked for.
+        let f = CaseFilter { text: Some("纠纷".into()), ..Default::default() };
+        assert_eq!(t.app.store().count_cases(&Scope::Everything, &f).await.unwrap(), cap + 6);
+        // A rare word goes through the index and is counted exactly.
+        assert_eq!(found(&t, "劳资纠纷7").await.1, 111, "7, 70–79, 700–799");
+        // The chain still verifies after a bulk import.
+        let report = t.app.store().verify_chain(t.town.tenant, |_| {}).await.unwrap();
+        assert!(report.broken.is_none(), "{report:?}");
+    })
+    .await;
+}

@@ -679,7 +679,11 @@ async fn the_report_page_links_each_figure_to_its_cases_and_keeps_its_draft() {
 }
 
 fn form_pairs(v: &Json) -> Vec<(String, String)> {
-    v.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().map(String::from).unwrap_or_else(|| v.to_string()))).collect()
+    v.as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().map(String::from).unwrap_or_else(|| v.to_string())))
+        .collect()
 }
 
 #[tokio::test]
@@ -689,12 +693,16 @@ async fn a_visit_becomes_a_dispute_from_its_page_and_the_two_link_to_each_other(
     let visit = t.app.open_case(&clerk, "visit", &obj(TestApp::visit_fields())).await.unwrap().case;
     let w = Web::as_user(&t, "clerk").await;
     let page = w.get(&format!("/cases/visit/{}", visit.id)).await;
-    assert!(page.body.contains("转为矛盾纠纷") && page.body.contains("转为信访事项") && page.body.contains("转为12345工单"));
+    assert!(
+        page.body.contains("转为矛盾纠纷") && page.body.contains("转为信访事项") && page.body.contains("转为12345工单")
+    );
     let form = w.get(&format!("/cases/visit/{}/convert/dispute", visit.id)).await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.body.contains("value=\"反映龙潭村村道工程拖欠工资\""), "prefilled from the visit");
     // Missing required fields are named and nothing is converted.
-    let bad = w.post_form(&format!("/cases/visit/{}/convert/dispute", visit.id), &[("version", "1"), ("title", "拖欠工资")]).await;
+    let bad = w
+        .post_form(&format!("/cases/visit/{}/convert/dispute", visit.id), &[("version", "1"), ("title", "拖欠工资")])
+        .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("未转立"));
     // What the dispute needs beyond the visit: the other party; identifiers are carried over.
@@ -724,26 +732,64 @@ async fn registration_shows_possible_duplicates_first_and_registers_once_confirm
     assert!(w.post_form("/cases/work_order/new", &refs).await.body.contains("登记成功"));
     // The same caller again: shown as a possible duplicate, nothing registered yet.
     let again = w.post_form("/cases/work_order/new", &refs).await;
-    assert!(again.body.contains("可能重复的案件") && again.body.contains("AT-GD-2024-000001") && again.body.contains("同一人"), "{}", again.status);
+    assert!(
+        again.body.contains("可能重复的案件")
+            && again.body.contains("AT-GD-2024-000001")
+            && again.body.contains("同一人"),
+        "{}",
+        again.status
+    );
     assert_eq!(t.app.store().count_cases(&fazhi_service::Scope::Everything, &Default::default()).await.unwrap(), 1);
     let mut confirmed = refs.clone();
     confirmed.push(("confirm_new", "1"));
     assert!(w.post_form("/cases/work_order/new", &confirmed).await.body.contains("AT-GD-2024-000002"));
     // Then the second is merged into the first from its page.
-    let second = t.app.list(&t.principal("clerk").await, &fazhi_service::CaseFilter { text: Some("000002".into()), ..Default::default() }, 1, 1).await.unwrap().items[0].case.clone();
+    let second = t
+        .app
+        .list(
+            &t.principal("clerk").await,
+            &fazhi_service::CaseFilter { text: Some("000002".into()), ..Default::default() },
+            1,
+            1,
+        )
+        .await
+        .unwrap()
+        .items[0]
+        .case
+        .clone();
     let p = w.get(&format!("/cases/work_order/{}", second.id)).await;
     if p.body.contains("合并为重复件") {
-        let m = w.post_form(&format!("/cases/work_order/{}/merge", second.id), &[("version", "1"), ("original", "AT-GD-2024-000001"), ("reason", "同一来电人重复反映")]).await;
+        let m = w
+            .post_form(
+                &format!("/cases/work_order/{}/merge", second.id),
+                &[("version", "1"), ("original", "AT-GD-2024-000001"), ("reason", "同一来电人重复反映")],
+            )
+            .await;
         assert_eq!(m.status, StatusCode::SEE_OTHER);
     } else {
         // Kinds without merging link instead.
-        let l = w.post_form(&format!("/cases/work_order/{}/link", second.id), &[("other", "AT-GD-2024-000001"), ("relation", "related"), ("note", "同一来电人")]).await;
+        let l = w
+            .post_form(
+                &format!("/cases/work_order/{}/link", second.id),
+                &[("other", "AT-GD-2024-000001"), ("relation", "related"), ("note", "同一来电人")],
+            )
+            .await;
         assert_eq!(l.status, StatusCode::SEE_OTHER, "{}", l.body);
-        let again = w.post_form(&format!("/cases/work_order/{}/link", second.id), &[("other", "AT-GD-2024-000001"), ("relation", "related")]).await;
+        let again = w
+            .post_form(
+                &format!("/cases/work_order/{}/link", second.id),
+                &[("other", "AT-GD-2024-000001"), ("relation", "related")],
+            )
+            .await;
         assert_eq!(again.status, StatusCode::CONFLICT);
         assert!(again.body.contains("已经关联"));
     }
-    let bad = w.post_form(&format!("/cases/work_order/{}/link", second.id), &[("other", "AT-GD-2099-999999"), ("relation", "related")]).await;
+    let bad = w
+        .post_form(
+            &format!("/cases/work_order/{}/link", second.id),
+            &[("other", "AT-GD-2099-999999"), ("relation", "related")],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("找不到受理编号"));
 }

@@ -193,6 +193,8 @@ impl CaseDto {
 pub struct CaseList {
     pub items: Vec<CaseDto>,
     pub total: u64,
+    /// `total` is a lower bound: a free-text search stops counting at 1,000.
+    pub total_capped: bool,
     pub page: u32,
     pub per_page: u32,
 }

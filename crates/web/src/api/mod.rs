@@ -228,6 +228,7 @@ async fn list_cases(
     Ok(Json(CaseList {
         items: page.items.iter().map(|i| CaseDto::from(&app, &i.case)).collect(),
         total: page.total,
+        total_capped: page.capped,
         page: page.page,
         per_page: page.per_page,
     }))
@@ -362,7 +363,11 @@ pub struct AnnualQuery {
 /// A town's annual 法治政府建设情况报告 as Markdown, HTML or Word.
 #[utoipa::path(get, path = "/api/v1/reports/annual", params(AnnualQuery), tag = "reports", security(("bearer" = [])),
     responses((status = 200, description = "the report", content_type = "text/markdown"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn annual_report(State(app): State<App>, ApiUser(p): ApiUser, QueryOf(q): QueryOf<AnnualQuery>) -> ApiResult<axum::response::Response> {
+async fn annual_report(
+    State(app): State<App>,
+    ApiUser(p): ApiUser,
+    QueryOf(q): QueryOf<AnnualQuery>,
+) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
     p.ready()?;
     let town = match q.tenant.as_deref() {
@@ -380,12 +385,23 @@ async fn annual_report(State(app): State<App>, ApiUser(p): ApiUser, QueryOf(q): 
     let r = app.annual_report(&town, q.year, q.draft.unwrap_or(false), None).await?;
     Ok(match q.format.as_deref().unwrap_or("md") {
         "md" => ([(axum::http::header::CONTENT_TYPE, "text/markdown; charset=utf-8")], r.to_markdown()).into_response(),
-        "html" => ([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], r.to_html_document()).into_response(),
+        "html" => {
+            ([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], r.to_html_document()).into_response()
+        }
         "docx" => {
             let bytes = fazhi_report::docx::to_docx(&r).map_err(|e| ServiceError::Internal(e.to_string()))?;
-            ([(axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.wordprocessingml.document")], bytes).into_response()
+            (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                )],
+                bytes,
+            )
+                .into_response()
         }
-        other => return Err(ServiceError::field("format", "格式", format!("“{other}”不支持，应为 md、html 或 docx")).into()),
+        other => {
+            return Err(ServiceError::field("format", "格式", format!("“{other}”不支持，应为 md、html 或 docx")).into());
+        }
     })
 }
 
@@ -418,7 +434,11 @@ pub struct CompareResponse {
 /// Each town's key rates beside the district's.
 #[utoipa::path(get, path = "/api/v1/reports/compare", params(CompareQuery), tag = "reports", security(("bearer" = [])),
     responses((status = 200, body = CompareResponse), (status = 403, body = ErrorBody)))]
-async fn compare_report(State(app): State<App>, ApiUser(p): ApiUser, QueryOf(q): QueryOf<CompareQuery>) -> ApiResult<Json<CompareResponse>> {
+async fn compare_report(
+    State(app): State<App>,
+    ApiUser(p): ApiUser,
+    QueryOf(q): QueryOf<CompareQuery>,
+) -> ApiResult<Json<CompareResponse>> {
     p.ready()?;
     if p.scope == fazhi_service::Scope::Nothing {
         return Err(ServiceError::Forbidden("您的角色不查看业务数据".into()).into());
@@ -429,7 +449,11 @@ async fn compare_report(State(app): State<App>, ApiUser(p): ApiUser, QueryOf(q):
         year: c.year,
         district: c.district,
         metrics: c.metrics.iter().map(|m| m.code.to_string()).collect(),
-        towns: c.towns.into_iter().map(|(town, f)| CompareRow { town, figures: f.iter().map(ToString::to_string).collect() }).collect(),
+        towns: c
+            .towns
+            .into_iter()
+            .map(|(town, f)| CompareRow { town, figures: f.iter().map(ToString::to_string).collect() })
+            .collect(),
         district_pooled: c.district_pooled.iter().map(ToString::to_string).collect(),
         town_mean: c.town_mean,
     }))

@@ -318,6 +318,8 @@ struct ListPage {
     errors: HashMap<String, String>,
     rows: Vec<Row>,
     total: u64,
+    /// The count stopped at the cap of a free-text search.
+    capped: bool,
     page: u32,
     pages: u32,
     per_page: u32,
@@ -362,20 +364,20 @@ async fn list(app: App, p: Principal, kind: Option<&KindDef>, mut params: ListPa
         None => ("全部案件".to_string(), "/cases".to_string()),
     };
     let mut layout = Layout::new(&app, &p, &title, &base).crumb(&base, &title);
-    let (rows, total, errors) = match params.to_filter(&app) {
+    let (rows, total, capped, errors) = match params.to_filter(&app) {
         Ok(filter) => {
             let result = app.list(&p, &filter, page, per_page).await?;
             let today = local_date(app.now());
             let soon = app.working_days_from_today(2);
             let rows = result.items.iter().map(|i| row(&app, &i.case, &i.unit_name, today, soon)).collect();
-            (rows, result.total, HashMap::new())
+            (rows, result.total, result.capped, HashMap::new())
         }
         Err(errs) => {
             layout.alert = Some(
                 "筛选条件有误，请按提示修改：".to_string()
                     + &errs.iter().map(FieldError::message).collect::<Vec<_>>().join("；"),
             );
-            (Vec::new(), 0, forms::errors_by_field(&errs))
+            (Vec::new(), 0, false, forms::errors_by_field(&errs))
         }
     };
     let pages = u32::try_from(total.div_ceil(u64::from(per_page))).unwrap_or(1).max(1);
@@ -414,6 +416,7 @@ async fn list(app: App, p: Principal, kind: Option<&KindDef>, mut params: ListPa
         errors,
         rows,
         total,
+        capped,
         page,
         pages,
         per_page,
@@ -537,7 +540,13 @@ fn new_page_for(
             candidates.len()
         ));
     }
-    let mut resp = render(&NewPage { layout, kind: k.slug.to_string(), label: k.label.to_string(), fields_html: html, candidates });
+    let mut resp = render(&NewPage {
+        layout,
+        kind: k.slug.to_string(),
+        label: k.label.to_string(),
+        fields_html: html,
+        candidates,
+    });
     if !errors.is_empty() {
         *resp.status_mut() = StatusCode::BAD_REQUEST;
     }
@@ -856,19 +865,27 @@ async fn case_page_for(
                 text: format!("{} {} {}（{}）", o.kind_label, o.receipt_no, o.title, o.state_label),
                 note: l.note.clone(),
             },
-            None => LinkRow { label: l.label.to_string(), href: None, text: "（不在您的管辖范围内）".into(), note: l.note.clone() },
+            None => LinkRow {
+                label: l.label.to_string(),
+                href: None,
+                text: "（不在您的管辖范围内）".into(),
+                note: l.note.clone(),
+            },
         })
         .collect();
     let linker = [Role::IntakeClerk, Role::Mediator, Role::Leader, Role::JudicialOffice].iter().any(|r| p.has_role(*r));
-    let merge_open = k.workflow.action("merge").is_some_and(|a| a.from.contains(&c.state.as_str()) && a.permits(&p.actor));
+    let merge_open =
+        k.workflow.action("merge").is_some_and(|a| a.from.contains(&c.state.as_str()) && a.permits(&p.actor));
     let convert = match k.workflow.action("convert") {
-        Some(a) if a.from.contains(&c.state.as_str()) && a.permits(&p.actor) => match a.field("target_kind").map(|f| &f.kind) {
-            Some(FieldKind::Choice { options }) => options
-                .iter()
-                .map(|(code, label)| (format!("/cases/{}/{}/convert/{code}", c.kind, c.id), format!("转为{label}")))
-                .collect(),
-            _ => Vec::new(),
-        },
+        Some(a) if a.from.contains(&c.state.as_str()) && a.permits(&p.actor) => {
+            match a.field("target_kind").map(|f| &f.kind) {
+                Some(FieldKind::Choice { options }) => options
+                    .iter()
+                    .map(|(code, label)| (format!("/cases/{}/{}/convert/{code}", c.kind, c.id), format!("转为{label}")))
+                    .collect(),
+                _ => Vec::new(),
+            }
+        }
         _ => Vec::new(),
     };
     let page = CasePage {
@@ -904,7 +921,14 @@ async fn case_page_for(
 }
 
 /// The case page with a message over it (a refused link or merge).
-pub async fn case_page_with_alert(app: &App, p: &Principal, kind: &str, id: CaseId, alert: String, status: StatusCode) -> PageResult {
+pub async fn case_page_with_alert(
+    app: &App,
+    p: &Principal,
+    kind: &str,
+    id: CaseId,
+    alert: String,
+    status: StatusCode,
+) -> PageResult {
     let d = app.detail(p, id).await?;
     if d.case.kind != kind {
         return Err(ServiceError::NotFound("案件不存在".into()).into());
@@ -928,7 +952,10 @@ pub async fn case_page(
     if d.case.kind != kind {
         return Err(PageError::Redirect(format!("/cases/{}/{}", d.case.kind, d.case.id)));
     }
-    let linked = q.get("linked").map(|_| "已关联。".to_string()).or_else(|| q.get("merged").map(|_| "已作为重复件并入原案件。".to_string()));
+    let linked = q
+        .get("linked")
+        .map(|_| "已关联。".to_string())
+        .or_else(|| q.get("merged").map(|_| "已作为重复件并入原案件。".to_string()));
     let flash = q.get("done").and_then(|code| {
         let k = app.kinds().get(&kind)?;
         let label = if code == k.workflow.open.code { k.workflow.open.label } else { k.workflow.action(code)?.label };

@@ -140,7 +140,10 @@ pub async fn page(State(app): State<App>, Staff(p): Staff, Query(q): Query<HashM
     let by_category = app.breakdown(&p, &kind, &[], &period, fazhi_service::breakdown::BreakdownBy::Category).await?;
     let categories = Table {
         headers: headers.clone(),
-        rows: by_category.iter().map(|r| (r.label.clone(), None, r.figures.iter().map(|(_, f)| f.to_string()).collect())).collect(),
+        rows: by_category
+            .iter()
+            .map(|r| (r.label.clone(), None, r.figures.iter().map(|(_, f)| f.to_string()).collect()))
+            .collect(),
     };
     let soon = app.working_days_from_today(2);
     let page = DashboardPage {

@@ -29,14 +29,17 @@ async fn by_receipt(app: &App, p: &Principal, receipt: &str, field: &str, label:
         return Err(ServiceError::field(field, label, "不能为空"));
     }
     let page = app.list(p, &CaseFilter { text: Some(r.clone()), ..Default::default() }, 1, 20).await?;
-    page.items
-        .into_iter()
-        .find(|i| i.case.receipt_no == r)
-        .map(|i| i.case.id)
-        .ok_or_else(|| ServiceError::field(field, label, format!("找不到受理编号为“{r}”的案件（或不在您的管辖范围内）")))
+    page.items.into_iter().find(|i| i.case.receipt_no == r).map(|i| i.case.id).ok_or_else(|| {
+        ServiceError::field(field, label, format!("找不到受理编号为“{r}”的案件（或不在您的管辖范围内）"))
+    })
 }
 
-pub async fn link(State(app): State<App>, Staff(p): Staff, Path((kind, id)): Path<(String, String)>, Form(f): Form<HashMap<String, String>>) -> PageResult {
+pub async fn link(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Path((kind, id)): Path<(String, String)>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
     check_csrf(&p, f.get("_csrf").map(String::as_str))?;
     let id = case_id(&id)?;
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
@@ -47,14 +50,32 @@ pub async fn link(State(app): State<App>, Staff(p): Staff, Path((kind, id)): Pat
     .await;
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{kind}/{id}?linked=1")).into_response()),
-        Err(e @ (ServiceError::Invalid(_) | ServiceError::Rule(_) | ServiceError::Conflict(_) | ServiceError::Stale { .. })) => {
-            super::cases::case_page_with_alert(&app, &p, &kind, id, e.to_string(), StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST)).await
+        Err(
+            e @ (ServiceError::Invalid(_)
+            | ServiceError::Rule(_)
+            | ServiceError::Conflict(_)
+            | ServiceError::Stale { .. }),
+        ) => {
+            super::cases::case_page_with_alert(
+                &app,
+                &p,
+                &kind,
+                id,
+                e.to_string(),
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn merge(State(app): State<App>, Staff(p): Staff, Path((kind, id)): Path<(String, String)>, Form(f): Form<HashMap<String, String>>) -> PageResult {
+pub async fn merge(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Path((kind, id)): Path<(String, String)>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
     check_csrf(&p, f.get("_csrf").map(String::as_str))?;
     let id = case_id(&id)?;
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
@@ -69,8 +90,22 @@ pub async fn merge(State(app): State<App>, Staff(p): Staff, Path((kind, id)): Pa
     .await;
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{kind}/{id}?merged=1")).into_response()),
-        Err(e @ (ServiceError::Invalid(_) | ServiceError::Rule(_) | ServiceError::Conflict(_) | ServiceError::Stale { .. } | ServiceError::WrongState(_))) => {
-            super::cases::case_page_with_alert(&app, &p, &kind, id, e.to_string(), StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST)).await
+        Err(
+            e @ (ServiceError::Invalid(_)
+            | ServiceError::Rule(_)
+            | ServiceError::Conflict(_)
+            | ServiceError::Stale { .. }
+            | ServiceError::WrongState(_)),
+        ) => {
+            super::cases::case_page_with_alert(
+                &app,
+                &p,
+                &kind,
+                id,
+                e.to_string(),
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -88,12 +123,24 @@ struct ConvertPage {
     fields_html: String,
 }
 
-async fn convert_page_for(app: &App, p: &Principal, visit: CaseId, target: &str, values: &HashMap<String, String>, errors: &[FieldError], version: Option<i64>) -> PageResult {
+async fn convert_page_for(
+    app: &App,
+    p: &Principal,
+    visit: CaseId,
+    target: &str,
+    values: &HashMap<String, String>,
+    errors: &[FieldError],
+    version: Option<i64>,
+) -> PageResult {
     let d = app.detail(p, visit).await?;
     let k = app.kind(target)?;
-    let mut layout = Layout::new(app, p, &format!("转为{}", k.label), "/cases/visit").crumb("/cases/visit", "来访登记").crumb(&format!("/cases/visit/{visit}"), &d.case.receipt_no).crumb("#", &format!("转为{}", k.label));
+    let mut layout = Layout::new(app, p, &format!("转为{}", k.label), "/cases/visit")
+        .crumb("/cases/visit", "来访登记")
+        .crumb(&format!("/cases/visit/{visit}"), &d.case.receipt_no)
+        .crumb("#", &format!("转为{}", k.label));
     if !errors.is_empty() {
-        layout.alert = Some(format!("未转立，请修改：{}", errors.iter().map(FieldError::message).collect::<Vec<_>>().join("；")));
+        layout.alert =
+            Some(format!("未转立，请修改：{}", errors.iter().map(FieldError::message).collect::<Vec<_>>().join("；")));
     }
     let units = super::cases::units_for(app, p);
     let html = forms::fields("conv", &k.workflow.open.fields, values, &forms::errors_by_field(errors), &units);
@@ -112,10 +159,15 @@ async fn convert_page_for(app: &App, p: &Principal, visit: CaseId, target: &str,
     Ok(resp)
 }
 
-pub async fn convert_page(State(app): State<App>, Staff(p): Staff, Path((id, target)): Path<(String, String)>) -> PageResult {
+pub async fn convert_page(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Path((id, target)): Path<(String, String)>,
+) -> PageResult {
     let id = case_id(&id)?;
     let form = app.conversion_form(&p, id, &target).await?;
-    let values: HashMap<String, String> = form.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string()))).collect();
+    let values: HashMap<String, String> =
+        form.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string()))).collect();
     convert_page_for(&app, &p, id, &target, &values, &[], None).await
 }
 
@@ -131,15 +183,30 @@ struct ConvertedPage {
     due: String,
 }
 
-pub async fn convert(State(app): State<App>, Staff(p): Staff, Path((id, target)): Path<(String, String)>, Form(f): Form<HashMap<String, String>>) -> PageResult {
+pub async fn convert(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Path((id, target)): Path<(String, String)>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
     check_csrf(&p, f.get("_csrf").map(String::as_str))?;
     let id = case_id(&id)?;
     let k = app.kind(&target)?;
     let version: i64 = f.get("version").and_then(|v| v.parse().ok()).unwrap_or(-1);
-    let input: Map<String, Json> = k.workflow.open.fields.iter().filter_map(|fd| f.get(fd.name).filter(|v| !v.is_empty()).map(|v| (fd.name.to_string(), Json::String(v.clone())))).collect();
+    let input: Map<String, Json> = k
+        .workflow
+        .open
+        .fields
+        .iter()
+        .filter_map(|fd| {
+            f.get(fd.name).filter(|v| !v.is_empty()).map(|v| (fd.name.to_string(), Json::String(v.clone())))
+        })
+        .collect();
     match app.convert_visit(&p, id, version, &target, &input).await {
         Ok(c) => {
-            let layout = Layout::new(&app, &p, "转立成功", &format!("/cases/{target}")).crumb(&format!("/cases/{target}"), k.label).crumb("#", "转立成功");
+            let layout = Layout::new(&app, &p, "转立成功", &format!("/cases/{target}"))
+                .crumb(&format!("/cases/{target}"), k.label)
+                .crumb("#", "转立成功");
             Ok(render(&ConvertedPage {
                 layout,
                 label: k.label.to_string(),
