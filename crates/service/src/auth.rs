@@ -283,13 +283,12 @@ impl App {
     pub async fn authenticate(&self, token: &str, kind: SessionKind) -> Result<Principal> {
         let hash = token_hash(token);
         let now = self.now_ms();
-        let session = self.store().session(&hash).await?.ok_or(ServiceError::Unauthenticated)?;
+        let (session, user) = self.store().session_with_user(&hash).await?.ok_or(ServiceError::Unauthenticated)?;
         let idle_ms = i64::from(self.config().security.session_idle_minutes) * 60_000;
         if session.kind != kind || session.expires_at <= now || session.last_seen_at + idle_ms <= now {
             self.store().delete_session(&hash).await?;
             return Err(ServiceError::Unauthenticated);
         }
-        let user = self.store().user(session.user_id).await?.ok_or(ServiceError::Unauthenticated)?;
         if user.disabled || user.locked_until.is_some_and(|u| u > now) {
             self.store().delete_session(&hash).await?;
             return Err(ServiceError::Unauthenticated);

@@ -84,7 +84,7 @@ impl App {
             let k = match key {
                 GroupKey::Category(c) => c,
                 GroupKey::UnitPath(path) => village_of(&path),
-                GroupKey::Day(_) => continue,
+                GroupKey::Day(_) | GroupKey::Tenant(_) => continue,
             };
             let row = rows.entry(k).or_default();
             for (code, v) in values {
