@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use fazhi_domain::calendar::Calendar;
-use fazhi_domain::case::{Actor, CaseRecord, ClockClass, Clock, Clocks, Phase};
+use fazhi_domain::case::{Actor, CaseRecord, Clock, ClockClass, Clocks, Phase};
 use fazhi_domain::deadline::{DeadlineRule, Period as Span, TimeUnit};
 use fazhi_domain::event::Event;
 use fazhi_domain::ids::{CaseId, EventId, uuid_v7_from};
@@ -35,9 +35,20 @@ pub struct Generated {
     pub seconds: f64,
 }
 
+/// The caller of one case in 10,000.
+pub const RARE_NAME: &str = "欧阳雪梅";
+
 const TITLES: [&str; 10] = [
-    "路灯损坏", "道路积水", "垃圾清运不及时", "夜间施工噪音扰民", "劳资纠纷：工资被拖欠",
-    "举报违规野外用火", "咨询社保缴费", "邻里纠纷：排水沟堵塞", "建议增设公交站点", "自来水停水",
+    "路灯损坏",
+    "道路积水",
+    "垃圾清运不及时",
+    "夜间施工噪音扰民",
+    "劳资纠纷：工资被拖欠",
+    "举报违规野外用火",
+    "咨询社保缴费",
+    "邻里纠纷：排水沟堵塞",
+    "建议增设公交站点",
+    "自来水停水",
 ];
 
 /// States and their share per thousand, with how many actions each has been through.
@@ -60,21 +71,47 @@ const ACTIONS: [(&str, &str, &str); 6] = [
     ("archive", "归档", "archived"),
 ];
 
+/// The code of the `t`-th town (from 0): T01 spelt in letters, TAB.
+pub fn town_code(t: usize) -> String {
+    format!("T{:02}", t + 1)
+        .chars()
+        .map(|c| if c.is_ascii_digit() { (b'A' + c.to_digit(10).unwrap_or(0) as u8) as char } else { c })
+        .collect()
+}
+
 /// Creates `towns` towns of `units_per_town` units with users, then `cases` work orders spread
 /// evenly; `year` holds the concluded ones, the open ones sit in the last three weeks before
 /// `now`. `progress` is told the cases written so far.
 ///
 /// # Errors
 /// Database errors.
-pub async fn generate(app: &App, cases: usize, towns: usize, year: i32, now: OffsetDateTime, mut progress: impl FnMut(usize)) -> Result<Generated, String> {
+pub async fn generate(
+    app: &App,
+    cases: usize,
+    towns: usize,
+    year: i32,
+    now: OffsetDateTime,
+    mut progress: impl FnMut(usize),
+) -> Result<Generated, String> {
     let start = Instant::now();
     let e = |x: fazhi_service::ServiceError| x.to_string();
     let district = app.create_tenant("QU", "基准区", TenantKind::District, None).await.map_err(e)?;
     let dsys = Actor::system(district.id);
     let droot = app.create_unit_as(&dsys, district.id, None, "qu", "区司法局", UnitKind::District).await.map_err(e)?;
-    app.create_user_as(&dsys, NewUser { tenant: district.id, unit: droot.id, username: "district".into(), display_name: "区督查".into(), roles: vec![Role::District], password: Some(PASSWORD.into()), must_change: false })
-        .await
-        .map_err(e)?;
+    app.create_user_as(
+        &dsys,
+        NewUser {
+            tenant: district.id,
+            unit: droot.id,
+            username: "district".into(),
+            display_name: "区督查".into(),
+            roles: vec![Role::District],
+            password: Some(PASSWORD.into()),
+            must_change: false,
+        },
+    )
+    .await
+    .map_err(e)?;
     let cal = Calendar::builtin();
     let mut rng = ChaCha8Rng::seed_from_u64(1_000_000);
     let per_town = cases.div_ceil(towns.max(1));
@@ -83,30 +120,91 @@ pub async fn generate(app: &App, cases: usize, towns: usize, year: i32, now: Off
     let mut first_town = String::new();
     let mut handler = String::new();
     for t in 0..towns {
-        let code = format!("T{:02}", t + 1);
-        let letters: String = code.chars().map(|c| if c.is_ascii_digit() { (b'A' + c.to_digit(10).unwrap_or(0) as u8) as char } else { c }).collect();
-        let town = app.create_tenant(&letters, &format!("第{}镇", t + 1), TenantKind::Town, Some(district.id)).await.map_err(e)?;
+        let letters = town_code(t);
+        let town = app
+            .create_tenant(&letters, &format!("第{}镇", t + 1), TenantKind::Town, Some(district.id))
+            .await
+            .map_err(e)?;
         let sys = Actor::system(town.id);
         let root = app.create_unit_as(&sys, town.id, None, "town", &town.name, UnitKind::Town).await.map_err(e)?;
-        let zzzx = app.create_unit_as(&sys, town.id, Some(root.id), "zzzx", "综治中心", UnitKind::Department).await.map_err(e)?;
+        let zzzx = app
+            .create_unit_as(&sys, town.id, Some(root.id), "zzzx", "综治中心", UnitKind::Department)
+            .await
+            .map_err(e)?;
         let mut handlers: Vec<Unit> = Vec::new();
         for d in 0..3 {
-            handlers.push(app.create_unit_as(&sys, town.id, Some(root.id), &format!("dept{d}"), &format!("部门{d}"), UnitKind::Department).await.map_err(e)?);
+            handlers.push(
+                app.create_unit_as(
+                    &sys,
+                    town.id,
+                    Some(root.id),
+                    &format!("dept{d}"),
+                    &format!("部门{d}"),
+                    UnitKind::Department,
+                )
+                .await
+                .map_err(e)?,
+            );
         }
         // 1 + 1 + 3 departments + 14 villages × (1 + 4 grids) = 75 units.
         for v in 0..14 {
-            let village = app.create_unit_as(&sys, town.id, Some(root.id), &format!("v{v:02}"), &format!("第{v}村"), UnitKind::Village).await.map_err(e)?;
+            let village = app
+                .create_unit_as(
+                    &sys,
+                    town.id,
+                    Some(root.id),
+                    &format!("v{v:02}"),
+                    &format!("第{v}村"),
+                    UnitKind::Village,
+                )
+                .await
+                .map_err(e)?;
             for g in 0..4 {
-                app.create_unit_as(&sys, town.id, Some(village.id), &format!("v{v:02}-g{g}"), &format!("第{v}村第{g}网格"), UnitKind::Grid).await.map_err(e)?;
+                app.create_unit_as(
+                    &sys,
+                    town.id,
+                    Some(village.id),
+                    &format!("v{v:02}-g{g}"),
+                    &format!("第{v}村第{g}网格"),
+                    UnitKind::Grid,
+                )
+                .await
+                .map_err(e)?;
             }
             handlers.push(village);
         }
         let clerk_name = format!("clerk{}", t + 1);
         let handler_name = format!("handler{}", t + 1);
-        app.create_user_as(&sys, NewUser { tenant: town.id, unit: zzzx.id, username: clerk_name.clone(), display_name: "受理员".into(), roles: vec![Role::IntakeClerk], password: Some(PASSWORD.into()), must_change: false }).await.map_err(e)?;
+        app.create_user_as(
+            &sys,
+            NewUser {
+                tenant: town.id,
+                unit: zzzx.id,
+                username: clerk_name.clone(),
+                display_name: "受理员".into(),
+                roles: vec![Role::IntakeClerk],
+                password: Some(PASSWORD.into()),
+                must_change: false,
+            },
+        )
+        .await
+        .map_err(e)?;
         // The first village's handler: the small scope of the list scenario.
         let village0 = handlers[3].clone();
-        app.create_user_as(&sys, NewUser { tenant: town.id, unit: village0.id, username: handler_name.clone(), display_name: "承办人".into(), roles: vec![Role::Handler], password: Some(PASSWORD.into()), must_change: false }).await.map_err(e)?;
+        app.create_user_as(
+            &sys,
+            NewUser {
+                tenant: town.id,
+                unit: village0.id,
+                username: handler_name.clone(),
+                display_name: "承办人".into(),
+                roles: vec![Role::Handler],
+                password: Some(PASSWORD.into()),
+                must_change: false,
+            },
+        )
+        .await
+        .map_err(e)?;
         if t == 0 {
             first_town = letters.clone();
             handler = handler_name;
@@ -132,13 +230,19 @@ pub async fn generate(app: &App, cases: usize, towns: usize, year: i32, now: Off
             let opened: Date = if open_state || state == "replied" {
                 now.to_offset(CST).date() - Duration::days(rng.random_range(0..21))
             } else {
-                Date::from_calendar_date(year, Month::January, 1).unwrap_or(Date::MIN) + Duration::days(rng.random_range(0..360))
+                Date::from_calendar_date(year, Month::January, 1).unwrap_or(Date::MIN)
+                    + Duration::days(rng.random_range(0..360))
             };
             let opened_ms = day_start_ms(opened) + rng.random_range(8 * 3_600_000..17 * 3_600_000);
             let unit = &handlers[rng.random_range(0..handlers.len())];
-            let (unit_id, unit_path) = if steps >= 2 { (unit.id, unit.path.clone()) } else { (zzzx.id, zzzx.path.clone()) };
+            let (unit_id, unit_path) =
+                if steps >= 2 { (unit.id, unit.path.clone()) } else { (zzzx.id, zzzx.path.clone()) };
             let title = format!("{}（{}）", TITLES[rng.random_range(0..TITLES.len())], unit.name);
-            let rule = DeadlineRule { period: Span::new(5, TimeUnit::WorkingDay), trigger: "受理".into(), source: "12345热线办理时限（一般件，本地配置）".into() };
+            let rule = DeadlineRule {
+                period: Span::new(5, TimeUnit::WorkingDay),
+                trigger: "受理".into(),
+                source: "12345热线办理时限（一般件，本地配置）".into(),
+            };
             let mut clock = Clock::start("handle", "办理期限", ClockClass::Target, rule, opened, &cal);
             let closed = matches!(state, "replied" | "visited" | "archived");
             if closed {
@@ -146,7 +250,10 @@ pub async fn generate(app: &App, cases: usize, towns: usize, year: i32, now: Off
             }
             let mut data = Map::new();
             data.insert("content".into(), json!(format!("群众反映：{title}，请尽快处理。")));
-            data.insert("caller_name".into(), json!("某先生"));
+            // One caller in 10,000 has a name of their own: what a clerk looks a person up by (the
+            // list scenario's rare-word search).
+            let caller = if i % 10_000 == 7 { RARE_NAME } else { "某先生" };
+            data.insert("caller_name".into(), json!(caller));
             data.insert("intake_unit_id".into(), json!(zzzx.id.to_string()));
             data.insert("reopens".into(), json!(0));
             if closed {
@@ -154,11 +261,14 @@ pub async fn generate(app: &App, cases: usize, towns: usize, year: i32, now: Off
                 data.insert("reply".into(), json!("已处理完毕。"));
             }
             if matches!(state, "visited" | "archived") {
-                data.insert("satisfaction".into(), json!(if rng.random_range(0..100) < 95 { "satisfied" } else { "basic" }));
+                data.insert(
+                    "satisfaction".into(),
+                    json!(if rng.random_range(0..100) < 95 { "satisfied" } else { "basic" }),
+                );
             }
             let id = CaseId::from_uuid(uuid_v7_from(opened_ms, rng.random()));
             let receipt_no = format!("{letters}-GD-{}-{:06}", opened.year(), i + 1);
-            let search_text = format!("{title} {} 某先生", data["content"].as_str().unwrap_or(""));
+            let search_text = format!("{title} {} {caller}", data["content"].as_str().unwrap_or(""));
             let phase = match state {
                 "archived" => Phase::Archived,
                 "replied" | "visited" => Phase::Closed,
@@ -174,7 +284,11 @@ pub async fn generate(app: &App, cases: usize, towns: usize, year: i32, now: Off
                     seq: 0,
                     case_id: Some(id),
                     actor_id: None,
-                    actor_name: if matches!(*code, "sign" | "reply") { worker.name.clone() } else { clerk.name.clone() },
+                    actor_name: if matches!(*code, "sign" | "reply") {
+                        worker.name.clone()
+                    } else {
+                        clerk.name.clone()
+                    },
                     action: (*code).into(),
                     action_label: (*label).into(),
                     from_state: prev.map(String::from),
@@ -233,5 +347,12 @@ pub async fn generate(app: &App, cases: usize, towns: usize, year: i32, now: Off
             progress(written);
         }
     }
-    Ok(Generated { handler, district: "district".into(), town: first_town, cases: written, events, seconds: start.elapsed().as_secs_f64() })
+    Ok(Generated {
+        handler,
+        district: "district".into(),
+        town: first_town,
+        cases: written,
+        events,
+        seconds: start.elapsed().as_secs_f64(),
+    })
 }

@@ -38,21 +38,29 @@ pub mod futures_job {
 
 /// Runs `total` requests (or until `until`) over `c` workers; returns the latency figures and
 /// the bodies of successful requests.
-pub async fn run(base: &str, users: &[String], c: usize, total: Option<usize>, until: Option<Duration>, job: Job) -> (Latency, Vec<Json>) {
+pub async fn run(
+    base: &str,
+    users: &[String],
+    c: usize,
+    total: Option<usize>,
+    until: Option<Duration>,
+    job: Job,
+) -> (Latency, Vec<Json>) {
     let next = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
-    let start = Instant::now();
-    let mut handles = Vec::new();
+    // Sign every worker in first: a login is a deliberate argon2 hash, not part of the load.
+    let mut workers = Vec::new();
     for w in 0..c {
         let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap_or_default();
         let user = users[w % users.len()].clone();
-        let tok = match token(&client, base, &user).await {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("{e}");
-                continue;
-            }
-        };
+        match token(&client, base, &user).await {
+            Ok(tok) => workers.push((client, tok)),
+            Err(e) => eprintln!("{e}"),
+        }
+    }
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for (client, tok) in workers {
         let (next, errors, job) = (next.clone(), errors.clone(), job.clone());
         handles.push(tokio::spawn(async move {
             let mut samples = Vec::new();

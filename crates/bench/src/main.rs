@@ -7,6 +7,11 @@
 //! `--json FILE`, and stops the server. Figures are measurements, never assertions: the scenarios'
 //! smoke test only checks that they run and that nothing acknowledged was lost.
 
+/// mimalloc rather than the system allocator: under load glibc's malloc and free were a sixth of
+/// the writer thread's time (perf, intake scenario); see docs/performance.md.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod generate;
 mod load;
 mod server;
@@ -97,33 +102,52 @@ enum Cmd {
 
 /// A fresh database for one scenario: a temporary directory, and on PostgreSQL a new database.
 struct Fresh {
-    dir: tempfile::TempDir,
+    /// Removed when dropped; `None` for reused data.
+    #[allow(dead_code)]
+    dir: Option<tempfile::TempDir>,
+    path: PathBuf,
     url: Option<String>,
     admin: Option<(String, String)>,
 }
 
 impl Fresh {
     async fn new(pg: Option<&str>) -> Result<Self, String> {
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let Some(admin) = pg else { return Ok(Self { dir, url: None, admin: None }) };
+        // FAZHI_BENCH_KEEP=1 leaves the SQLite directory behind, to look at query plans afterwards.
+        let keep = std::env::var_os("FAZHI_BENCH_KEEP").is_some();
+        let dir = tempfile::Builder::new()
+            .prefix("fazhi-bench-")
+            .disable_cleanup(keep)
+            .tempdir()
+            .map_err(|e| e.to_string())?;
+        if keep {
+            println!("data kept in {}", dir.path().display());
+        }
+        let path = dir.path().to_path_buf();
+        let dir = Some(dir);
+        let Some(admin) = pg else { return Ok(Self { dir, path, url: None, admin: None }) };
         let name = format!("fazhi_bench_{}", uuid::Uuid::now_v7().simple());
-        let status = std::process::Command::new("psql").args([admin, "-qc", &format!("CREATE DATABASE {name}")]).status().map_err(|e| format!("psql: {e}"))?;
+        let status = std::process::Command::new("psql")
+            .args([admin, "-qc", &format!("CREATE DATABASE {name}")])
+            .status()
+            .map_err(|e| format!("psql: {e}"))?;
         if !status.success() {
             return Err("CREATE DATABASE failed".into());
         }
         let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
-        Ok(Self { dir, url: Some(format!("{base}/{name}")), admin: Some((admin.to_string(), name)) })
+        Ok(Self { dir, path, url: Some(format!("{base}/{name}")), admin: Some((admin.to_string(), name)) })
     }
 
     fn path(&self) -> &Path {
-        self.dir.path()
+        &self.path
     }
 }
 
 impl Drop for Fresh {
     fn drop(&mut self) {
         if let Some((admin, name)) = &self.admin {
-            let _ = std::process::Command::new("psql").args([admin.as_str(), "-qc", &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")]).status();
+            let _ = std::process::Command::new("psql")
+                .args([admin.as_str(), "-qc", &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")])
+                .status();
         }
     }
 }
@@ -138,16 +162,25 @@ struct Results {
 
 fn machine() -> String {
     let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let mem = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<f64>().ok())).map_or(0.0, |kb| kb / 1024.0 / 1024.0);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<f64>().ok()))
+        .map_or(0.0, |kb| kb / 1024.0 / 1024.0);
     format!("{cpus} cores, {mem:.0} GiB, {}", std::env::consts::OS)
 }
 
 fn row(name: &str, l: &Latency) {
-    println!("{name:<34} {:>9.0}/s {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>6}", l.per_second, l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms, l.count, l.errors);
+    println!(
+        "{name:<34} {:>9.0}/s {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>6}",
+        l.per_second, l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms, l.count, l.errors
+    );
 }
 
 fn header() {
-    println!("{:<34} {:>11} {:>8} {:>8} {:>8} {:>8} {:>7} {:>6}", "", "rate", "p50 ms", "p95 ms", "p99 ms", "max ms", "ok", "err");
+    println!(
+        "{:<34} {:>11} {:>8} {:>8} {:>8} {:>8} {:>7} {:>6}",
+        "", "rate", "p50 ms", "p95 ms", "p99 ms", "max ms", "ok", "err"
+    );
 }
 
 async fn intake(pg: Option<&str>, n: usize, c: usize, out: &mut Results) -> Result<(), String> {
@@ -179,20 +212,34 @@ async fn intake(pg: Option<&str>, n: usize, c: usize, out: &mut Results) -> Resu
     let peak = srv.kill().max(peak);
     // Killed, reopened: every acknowledged create must be there, once.
     let app = server::open(db.path(), db.url.as_deref()).await?;
-    let stored = app.store().count_cases(&fazhi_service::Scope::Everything, &fazhi_service::CaseFilter { kind: Some("work_order".into()), ..Default::default() }).await.map_err(|e| e.to_string())?;
+    let filter = fazhi_service::CaseFilter { kind: Some("work_order".into()), ..Default::default() };
+    let stored =
+        app.store().count_cases(&fazhi_service::Scope::Everything, &filter).await.map_err(|e| e.to_string())?;
     let acked: std::collections::HashSet<String> = bodies.iter().filter_map(|b| b.as_str().map(String::from)).collect();
-    let mut lost = 0u64;
-    for r in &acked {
-        let found = app.store().count_cases(&fazhi_service::Scope::Everything, &fazhi_service::CaseFilter { text: Some(r.clone()), ..Default::default() }).await.map_err(|e| e.to_string())?;
-        if found == 0 {
-            lost += 1;
+    // Read back every stored receipt number, a page at a time.
+    let mut numbers = std::collections::HashSet::new();
+    let mut offset = 0u32;
+    loop {
+        let page = app
+            .store()
+            .list_cases_raw(&fazhi_service::Scope::Everything, &filter, 1000, offset)
+            .await
+            .map_err(|e| e.to_string())?;
+        if page.is_empty() {
+            break;
         }
+        offset += u32::try_from(page.len()).unwrap_or(u32::MAX);
+        numbers.extend(page.into_iter().map(|i| i.case.receipt_no));
     }
+    let lost = acked.difference(&numbers).count() as u64;
     let duplicated = stored.saturating_sub(acked.len() as u64) + (bodies.len() - acked.len()) as u64;
     app.store().close().await;
     header();
     row(&format!("create work order (C={c})"), &lat);
-    println!("acknowledged {}, stored {stored}, lost {lost}, duplicated {duplicated}; server peak RSS {peak:.1} MB", acked.len());
+    println!(
+        "acknowledged {}, stored {stored}, lost {lost}, duplicated {duplicated}; server peak RSS {peak:.1} MB",
+        acked.len()
+    );
     out.figures.insert("create".into(), json!(lat));
     out.figures.insert("acknowledged".into(), json!(acked.len()));
     out.figures.insert("stored".into(), json!(stored));
@@ -208,7 +255,8 @@ async fn act(pg: Option<&str>, n: usize, c: usize, out: &mut Results) -> Result<
     {
         let app = server::open(db.path(), db.url.as_deref()).await?;
         server::small_town(&app).await?;
-        longtan = app.units().values().find(|u| u.code.as_str() == "longtan").map(|u| u.id.to_string()).ok_or("no unit")?;
+        longtan =
+            app.units().values().find(|u| u.code.as_str() == "longtan").map(|u| u.id.to_string()).ok_or("no unit")?;
         app.store().close().await;
     }
     let mut srv = Server::start(db.path(), db.url.as_deref()).await?;
@@ -248,7 +296,13 @@ async fn act(pg: Option<&str>, n: usize, c: usize, out: &mut Results) -> Result<
             let (action, fields, by_handler) = &steps[i % 5];
             let tok = if *by_handler { handler.as_str().to_string() } else { clerk_tok };
             let body = json!({"version": (i % 5) as i64 + 1, "fields": fields});
-            match client.post(format!("{base}/api/v1/cases/{case}/actions/{action}")).bearer_auth(tok).json(&body).send().await {
+            match client
+                .post(format!("{base}/api/v1/cases/{case}/actions/{action}"))
+                .bearer_auth(tok)
+                .json(&body)
+                .send()
+                .await
+            {
                 Ok(r) => (r.status().is_success(), None),
                 Err(_) => (false, None),
             }
@@ -296,15 +350,42 @@ async fn act(pg: Option<&str>, n: usize, c: usize, out: &mut Results) -> Result<
 
 /// Generates `cases` across `towns` into a fresh database and starts a server on it.
 async fn generated(pg: Option<&str>, cases: usize, towns: usize) -> Result<(Fresh, generate::Generated), String> {
+    // FAZHI_BENCH_REUSE=DIR runs on data a previous run kept (FAZHI_BENCH_KEEP=1) with the same
+    // --cases and --towns: for measuring a query change without generating again.
+    if let (Some(dir), None) = (std::env::var_os("FAZHI_BENCH_REUSE"), pg) {
+        let path = PathBuf::from(dir);
+        println!("reusing the data in {}", path.display());
+        let town = generate::town_code(0);
+        let g = generate::Generated {
+            handler: "handler1".into(),
+            district: "district".into(),
+            town,
+            cases,
+            events: 0,
+            seconds: 0.0,
+        };
+        return Ok((Fresh { dir: None, path, url: None, admin: None }, g));
+    }
     let db = Fresh::new(pg).await?;
     let app = server::open(db.path(), db.url.as_deref()).await?;
     let pb = ProgressBar::new(cases as u64);
     let now = time::OffsetDateTime::now_utc();
     let g = generate::generate(&app, cases, towns, now.year() - 1, now, |n| pb.set_position(n as u64)).await?;
     pb.finish_and_clear();
+    // The text index catches up beside the writers; measure it here rather than during the lists.
+    let t0 = std::time::Instant::now();
+    let indexed = app.store().catch_up_search_index().await.map_err(|e| e.to_string())?;
+    if indexed > 0 {
+        println!("indexed the text of {indexed} cases in {:.1} s", t0.elapsed().as_secs_f64());
+    }
     app.store().close().await;
     println!("generated {} cases and {} events across {towns} towns in {:.1} s", g.cases, g.events, g.seconds);
     Ok((db, g))
+}
+
+/// `s` percent-encoded for a query string.
+fn percent(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 async fn timed_get(base: &str, who: &str, c: usize, seconds: u64, path: String) -> Result<Latency, String> {
@@ -330,15 +411,23 @@ struct ListFigures {
     peak: f64,
 }
 
-async fn list_queries(srv: &mut Server, g: &generate::Generated, c: usize, seconds: u64) -> Result<ListFigures, String> {
+async fn list_queries(
+    srv: &mut Server,
+    g: &generate::Generated,
+    c: usize,
+    seconds: u64,
+) -> Result<ListFigures, String> {
     let filtered = "/api/v1/cases?kind=work_order&state=handling&overdue=true&sort=due_on&per_page=20".to_string();
+    // 纠纷 is in a fifth of the cases; the name in one in 10,000.
     let text = "/api/v1/cases?q=%E7%BA%A0%E7%BA%B7&per_page=20".to_string();
+    let rare = format!("/api/v1/cases?q={}&per_page=20", percent(generate::RARE_NAME));
     let mut rows = Vec::new();
     for (name, who, path) in [
         ("filtered first page, village handler", g.handler.as_str(), filtered.clone()),
         ("filtered first page, district", g.district.as_str(), filtered),
         ("text search 纠纷, village handler", g.handler.as_str(), text.clone()),
         ("text search 纠纷, district", g.district.as_str(), text),
+        ("text search of a name, district", g.district.as_str(), rare),
     ] {
         let l = timed_get(&srv.base, who, c, seconds, path).await?;
         srv.rss();
@@ -355,14 +444,24 @@ async fn report_timings(srv: &mut Server, g: &generate::Generated) -> Result<(f6
     let mut best = (f64::MAX, f64::MAX);
     for _ in 0..3 {
         let t0 = Instant::now();
-        let r = client.get(format!("{}/api/v1/reports/annual?year={year}&tenant={}", srv.base, g.town)).bearer_auth(&tok).send().await.map_err(|e| e.to_string())?;
+        let r = client
+            .get(format!("{}/api/v1/reports/annual?year={year}&tenant={}", srv.base, g.town))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
         if !r.status().is_success() {
             return Err(format!("report: {}", r.text().await.unwrap_or_default()));
         }
         let _ = r.bytes().await;
         best.0 = best.0.min(t0.elapsed().as_secs_f64());
         let t0 = Instant::now();
-        let r = client.get(format!("{}/api/v1/reports/compare?year={year}", srv.base)).bearer_auth(&tok).send().await.map_err(|e| e.to_string())?;
+        let r = client
+            .get(format!("{}/api/v1/reports/compare?year={year}", srv.base))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
         if !r.status().is_success() {
             return Err(format!("compare: {}", r.text().await.unwrap_or_default()));
         }
@@ -373,7 +472,14 @@ async fn report_timings(srv: &mut Server, g: &generate::Generated) -> Result<(f6
     Ok(best)
 }
 
-async fn list(pg: Option<&str>, cases: usize, towns: usize, c: usize, seconds: u64, out: &mut Results) -> Result<(), String> {
+async fn list(
+    pg: Option<&str>,
+    cases: usize,
+    towns: usize,
+    c: usize,
+    seconds: u64,
+    out: &mut Results,
+) -> Result<(), String> {
     let (db, g) = generated(pg, cases, towns).await?;
     let mut srv = Server::start(db.path(), db.url.as_deref()).await?;
     let f = list_queries(&mut srv, &g, c, seconds).await?;
@@ -396,7 +502,9 @@ async fn report(pg: Option<&str>, cases: usize, towns: usize, out: &mut Results)
     let mut srv = Server::start(db.path(), db.url.as_deref()).await?;
     let (annual, compare) = report_timings(&mut srv, &g).await?;
     let peak = srv.kill();
-    println!("annual report of one town: {annual:.3} s; district comparison of {towns} towns: {compare:.3} s; server peak RSS {peak:.1} MB");
+    println!(
+        "annual report of one town: {annual:.3} s; district comparison of {towns} towns: {compare:.3} s; server peak RSS {peak:.1} MB"
+    );
     out.figures.insert("annual_report_seconds".into(), json!(annual));
     out.figures.insert("compare_seconds".into(), json!(compare));
     out.figures.insert("generation_seconds".into(), json!(g.seconds));
@@ -406,7 +514,14 @@ async fn report(pg: Option<&str>, cases: usize, towns: usize, out: &mut Results)
     Ok(())
 }
 
-async fn scale(pg: Option<&str>, sizes: &[usize], c: usize, seconds: u64, svg: &Path, out: &mut Results) -> Result<(), String> {
+async fn scale(
+    pg: Option<&str>,
+    sizes: &[usize],
+    c: usize,
+    seconds: u64,
+    svg: &Path,
+    out: &mut Results,
+) -> Result<(), String> {
     let mut points = Vec::new();
     for &n in sizes {
         let towns = (n / 50_000).clamp(1, 20);
@@ -416,7 +531,15 @@ async fn scale(pg: Option<&str>, sizes: &[usize], c: usize, seconds: u64, svg: &
         let (annual, compare) = report_timings(&mut srv, &g).await?;
         let peak = srv.kill().max(f.peak);
         let p99 = |i: usize| f.rows[i].1.p99_ms;
-        println!("{n:>9} cases: list p99 {:.2}/{:.2} ms, text p99 {:.2}/{:.2} ms, report {:.3} s, compare {:.3} s, peak RSS {peak:.1} MB", p99(0), p99(1), p99(2), p99(3), annual, compare);
+        println!(
+            "{n:>9} cases: list p99 {:.2}/{:.2} ms, text p99 {:.2}/{:.2} ms, report {:.3} s, compare {:.3} s, peak RSS {peak:.1} MB",
+            p99(0),
+            p99(1),
+            p99(2),
+            p99(3),
+            annual,
+            compare
+        );
         points.push(json!({"cases": n, "towns": towns, "list_p99_ms_handler": p99(0), "list_p99_ms_district": p99(1), "text_p99_ms_handler": p99(2), "text_p99_ms_district": p99(3), "annual_report_s": annual, "compare_s": compare, "server_peak_rss_mb": peak, "generation_s": g.seconds}));
     }
     chart(&points, svg)?;
@@ -457,7 +580,12 @@ fn chart(points: &[Json], path: &Path) -> Result<(), String> {
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
         ch.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, color.filled()))).map_err(|e| e.to_string())?;
     }
-    ch.configure_series_labels().position(SeriesLabelPosition::UpperLeft).background_style(WHITE.mix(0.85)).border_style(BLACK).draw().map_err(|e| e.to_string())?;
+    ch.configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| e.to_string())?;
     root.present().map_err(|e| e.to_string())?;
     Ok(())
 }
@@ -465,7 +593,10 @@ fn chart(points: &[Json], path: &Path) -> Result<(), String> {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     if let Cmd::Server { data_dir, database_url, port } = cli.cmd {
-        tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new("warn")).with_writer(std::io::stderr).init();
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+            .with_writer(std::io::stderr)
+            .init();
         return match server::run(data_dir, database_url, port) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
@@ -482,7 +613,11 @@ fn main() -> std::process::ExitCode {
         }
     };
     let pg = cli.database_url.clone();
-    let mut out = Results { backend: if pg.is_some() { "postgres".into() } else { "sqlite".into() }, machine: machine(), ..Default::default() };
+    let mut out = Results {
+        backend: if pg.is_some() { "postgres".into() } else { "sqlite".into() },
+        machine: machine(),
+        ..Default::default()
+    };
     let result = rt.block_on(async {
         match cli.cmd {
             Cmd::Intake { n, c } => {

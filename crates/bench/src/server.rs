@@ -55,12 +55,25 @@ pub async fn small_town(app: &App) -> Result<(), String> {
     let town = app.create_tenant("AT", "鳌头镇", TenantKind::Town, Some(district.id)).await.map_err(e)?;
     let sys = Actor::system(town.id);
     let root = app.create_unit_as(&sys, town.id, None, "aotou", "鳌头镇人民政府", UnitKind::Town).await.map_err(e)?;
-    let zzzx = app.create_unit_as(&sys, town.id, Some(root.id), "zzzx", "综治中心", UnitKind::Department).await.map_err(e)?;
-    let longtan = app.create_unit_as(&sys, town.id, Some(root.id), "longtan", "龙潭村", UnitKind::Village).await.map_err(e)?;
+    let zzzx =
+        app.create_unit_as(&sys, town.id, Some(root.id), "zzzx", "综治中心", UnitKind::Department).await.map_err(e)?;
+    let longtan =
+        app.create_unit_as(&sys, town.id, Some(root.id), "longtan", "龙潭村", UnitKind::Village).await.map_err(e)?;
     for (u, unit, role) in [("clerk", zzzx.id, Role::IntakeClerk), ("handler", longtan.id, Role::Handler)] {
-        app.create_user_as(&sys, NewUser { tenant: town.id, unit, username: u.into(), display_name: u.into(), roles: vec![role], password: Some(PASSWORD.into()), must_change: false })
-            .await
-            .map_err(e)?;
+        app.create_user_as(
+            &sys,
+            NewUser {
+                tenant: town.id,
+                unit,
+                username: u.into(),
+                display_name: u.into(),
+                roles: vec![role],
+                password: Some(PASSWORD.into()),
+                must_change: false,
+            },
+        )
+        .await
+        .map_err(e)?;
     }
     Ok(())
 }
@@ -79,7 +92,10 @@ impl Server {
     /// # Errors
     /// The server does not start within a minute.
     pub async fn start(data_dir: &Path, database_url: Option<&str>) -> Result<Server, String> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).map_err(|e| e.to_string())?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .map_err(|e| e.to_string())?;
         let exe: PathBuf = std::env::current_exe().map_err(|e| e.to_string())?;
         let mut cmd = Command::new(exe);
         cmd.arg("__server").arg("--data-dir").arg(data_dir).arg("--port").arg(port.to_string());

@@ -1,5 +1,10 @@
 //! The `fazhi` binary: thin subcommands over the same service functions the web calls.
 
+/// mimalloc rather than the system allocator: under load glibc's malloc and free were a sixth of
+/// the writer thread's time (perf, intake scenario); see docs/performance.md.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
