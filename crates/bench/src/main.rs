@@ -88,6 +88,9 @@ enum Cmd {
         /// Where to write the SVG chart.
         #[arg(long, default_value = "scale.svg")]
         svg: PathBuf,
+        /// Redraw the chart from the JSON (`--json`) of an earlier run instead of measuring.
+        #[arg(long)]
+        replot: Option<PathBuf>,
     },
     #[command(name = "__server", hide = true)]
     Server {
@@ -548,32 +551,56 @@ async fn scale(
     Ok(())
 }
 
-/// The scale chart: each timing against the number of cases (log scale).
+/// Draws the chart of an earlier scale run's JSON.
+fn replot(from: &Path, svg: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(from).map_err(|e| format!("{}: {e}", from.display()))?;
+    let json: Json = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", from.display()))?;
+    let points = json["figures"]["points"].as_array().ok_or_else(|| format!("{}: no scale points", from.display()))?;
+    chart(points, svg)?;
+    println!("chart: {}", svg.display());
+    Ok(())
+}
+
+/// The scale chart: each timing against the number of cases, both axes logarithmic so that a
+/// flat line (lists) and a straight rising one (reports, linear in cases) read as such.
 fn chart(points: &[Json], path: &Path) -> Result<(), String> {
     use plotters::prelude::*;
     let series = [
-        ("list_p99_ms_handler", "列表首页 p99（承办人）ms", RGBColor(31, 111, 209)),
-        ("list_p99_ms_district", "列表首页 p99（区级）ms", RGBColor(23, 85, 159)),
-        ("text_p99_ms_handler", "全文检索 p99（承办人）ms", RGBColor(47, 153, 81)),
-        ("text_p99_ms_district", "全文检索 p99（区级）ms", RGBColor(30, 122, 60)),
-        ("annual_report_s", "年度报告 s×1000", RGBColor(180, 35, 24)),
+        ("list_p99_ms_handler", "列表首页 p99（承办人）", RGBColor(31, 111, 209)),
+        ("list_p99_ms_district", "列表首页 p99（区级）", RGBColor(23, 85, 159)),
+        ("text_p99_ms_handler", "全文检索 p99（承办人）", RGBColor(47, 153, 81)),
+        ("text_p99_ms_district", "全文检索 p99（区级）", RGBColor(30, 122, 60)),
+        ("annual_report_s", "一个镇的年度报告", RGBColor(180, 35, 24)),
+        ("compare_s", "全区对比", RGBColor(214, 120, 0)),
     ];
     let val = |p: &Json, k: &str| p[k].as_f64().unwrap_or(0.0) * if k.ends_with("_s") { 1000.0 } else { 1.0 };
-    let max_y = points.iter().flat_map(|p| series.iter().map(move |(k, _, _)| val(p, k))).fold(1.0f64, f64::max);
+    let ys: Vec<f64> =
+        points.iter().flat_map(|p| series.iter().map(move |(k, _, _)| val(p, k))).filter(|v| *v > 0.0).collect();
+    let (y0, y1) = (ys.iter().copied().fold(f64::MAX, f64::min).min(1.0), ys.iter().copied().fold(1.0, f64::max));
     let xs: Vec<f64> = points.iter().map(|p| p["cases"].as_f64().unwrap_or(1.0)).collect();
     let (x0, x1) = (xs.iter().copied().fold(f64::MAX, f64::min).max(1.0), xs.iter().copied().fold(1.0, f64::max));
-    let root = SVGBackend::new(path, (900, 500)).into_drawing_area();
+    let root = SVGBackend::new(path, (900, 520)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let mut ch = ChartBuilder::on(&root)
         .caption("fazhi 规模曲线：耗时随案件数量的增长", ("sans-serif", 20))
         .margin(12)
         .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d((x0 * 0.8..x1 * 1.2).log_scale(), 0.0..max_y * 1.15)
+        .y_label_area_size(70)
+        .build_cartesian_2d((x0 * 0.8..x1 * 1.25).log_scale(), (y0 * 0.7..y1 * 1.6).log_scale())
         .map_err(|e| e.to_string())?;
-    ch.configure_mesh().x_desc("案件数（对数刻度）").y_desc("毫秒").draw().map_err(|e| e.to_string())?;
+    ch.configure_mesh()
+        .x_desc("案件数（对数刻度）")
+        .y_desc("毫秒（对数刻度）")
+        .x_label_formatter(&|x| {
+            let n = x.round();
+            if n >= 10_000.0 { format!("{}万", n / 10_000.0) } else { format!("{n}") }
+        })
+        .y_label_formatter(&|y| if *y >= 10.0 { format!("{y:.0}") } else { format!("{y:.1}") })
+        .draw()
+        .map_err(|e| e.to_string())?;
     for (k, label, color) in series {
-        let pts: Vec<(f64, f64)> = points.iter().map(|p| (p["cases"].as_f64().unwrap_or(1.0), val(p, k))).collect();
+        let pts: Vec<(f64, f64)> =
+            points.iter().map(|p| (p["cases"].as_f64().unwrap_or(1.0), val(p, k))).filter(|(_, y)| *y > 0.0).collect();
         ch.draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
             .map_err(|e| e.to_string())?
             .label(label)
@@ -636,7 +663,8 @@ fn main() -> std::process::ExitCode {
                 out.scenario = "report".into();
                 report(pg.as_deref(), cases, towns, &mut out).await
             }
-            Cmd::Scale { sizes, c, seconds, svg } => {
+            Cmd::Scale { replot: Some(from), svg, .. } => replot(&from, &svg),
+            Cmd::Scale { sizes, c, seconds, svg, replot: None } => {
                 out.scenario = "scale".into();
                 scale(pg.as_deref(), &sizes, c, seconds, &svg, &mut out).await
             }

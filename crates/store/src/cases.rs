@@ -624,7 +624,8 @@ impl Store {
         // made the district's first page of overdue cases sort megabytes per request.
         let key = if self.is_postgres() { "c.id" } else { "c.rowid" };
         let plan = self.text_plan(filter).await?;
-        let mut q = Sql::new(&format!("SELECT {key} AS k FROM cases c WHERE 1 = 1"));
+        let from = sql::cases_from(&plan, self.is_postgres());
+        let mut q = Sql::new(&format!("SELECT {key} AS k FROM {from} WHERE 1 = 1"));
         if walk && !self.is_postgres() && matches!(scope, Scope::Tenants(_)) {
             sql::scope_unindexed(&mut q, scope);
         } else {
@@ -657,7 +658,8 @@ impl Store {
     /// Database errors.
     pub async fn count_cases_capped(&self, scope: &Scope, filter: &CaseFilter) -> Result<(u64, bool)> {
         let plan = self.text_plan(filter).await?;
-        let mut q = Sql::new("SELECT 1 FROM cases c WHERE 1 = 1");
+        let from = sql::cases_from(&plan, self.is_postgres());
+        let mut q = Sql::new(&format!("SELECT 1 FROM {from} WHERE 1 = 1"));
         sql::scope(&mut q, scope);
         sql::filter(&mut q, filter);
         sql::text_index(&mut q, &plan, self.is_postgres());
@@ -674,7 +676,8 @@ impl Store {
     /// Database errors.
     pub async fn count_cases(&self, scope: &Scope, filter: &CaseFilter) -> Result<u64> {
         let plan = self.text_plan(filter).await?;
-        let mut q = Sql::new("SELECT COUNT(*) FROM cases c WHERE 1 = 1");
+        let from = sql::cases_from(&plan, self.is_postgres());
+        let mut q = Sql::new(&format!("SELECT COUNT(*) FROM {from} WHERE 1 = 1"));
         sql::scope(&mut q, scope);
         sql::filter(&mut q, filter);
         sql::text_index(&mut q, &plan, self.is_postgres());

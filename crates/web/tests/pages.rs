@@ -793,3 +793,46 @@ async fn registration_shows_possible_duplicates_first_and_registers_once_confirm
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("找不到受理编号"));
 }
+
+#[tokio::test]
+async fn a_list_with_more_matches_than_it_counts_says_so() {
+    let t = TestApp::sqlite().await;
+    let clerk = t.principal("clerk").await;
+    let c = t.app.open_case(&clerk, "work_order", &obj(TestApp::work_order_fields())).await.unwrap().case;
+    // Imported copies of one case: more matches than a text search counts.
+    let n = usize::try_from(fazhi_service::TEXT_COUNT_CAP).unwrap() + 1;
+    let batch: Vec<_> = (0..n)
+        .map(|i| {
+            let mut case = c.clone();
+            case.id = fazhi_domain::ids::CaseId::new();
+            case.receipt_no = format!("IMPORT-{:06}", i + 1);
+            case.search_text = format!("{} 路灯不亮{i}", case.receipt_no);
+            let event = fazhi_domain::event::Event {
+                id: fazhi_domain::ids::EventId::new(),
+                tenant_id: case.tenant_id,
+                seq: 0,
+                case_id: Some(case.id),
+                actor_id: None,
+                actor_name: "导入".into(),
+                action: "open".into(),
+                action_label: "登记".into(),
+                from_state: None,
+                to_state: Some(case.state.clone()),
+                payload: json!({}),
+                attachments: vec![],
+                occurred_at: case.opened_at,
+                prev_hash: String::new(),
+                hash: String::new(),
+            };
+            fazhi_service::ImportCase { case, events: vec![event], digests: vec![], query_digest: None }
+        })
+        .collect();
+    t.app.store().import_cases(&batch).await.unwrap();
+    let w = Web::as_user(&t, "clerk").await;
+    // 路灯 in percent-encoding.
+    let p = w.get("/cases?q=%E8%B7%AF%E7%81%AF").await;
+    assert!(p.body.contains(&format!("{} 条以上", fazhi_service::TEXT_COUNT_CAP)), "{}", p.body);
+    // A narrower search is counted exactly.
+    let p = w.get(&format!("/cases?q={}", c.receipt_no)).await;
+    assert!(p.body.contains("共 1 条"), "{}", p.body);
+}
