@@ -44,7 +44,7 @@ pub(crate) struct Job {
 #[derive(Debug, Clone)]
 pub(crate) struct Queue(flume::Sender<Job>, #[allow(dead_code)] std::sync::Arc<std::sync::mpsc::Sender<()>>);
 
-fn db_err(e: rusqlite::Error) -> StoreError {
+pub(crate) fn db_err(e: rusqlite::Error) -> StoreError {
     if let rusqlite::Error::SqliteFailure(f, _) = &e
         && f.code == rusqlite::ErrorCode::ConstraintViolation
     {

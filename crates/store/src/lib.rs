@@ -37,6 +37,7 @@ mod calendar;
 mod cases;
 mod events;
 mod group;
+mod inline;
 mod links;
 mod metrics;
 mod model;
@@ -114,6 +115,8 @@ pub struct Store {
     backend: Backend,
     /// SQLite only: the writer task that group-commits registrations.
     group: Option<group::Queue>,
+    /// SQLite only: point reads on the calling thread (`inline.rs`).
+    inline: Option<std::sync::Arc<inline::Readers>>,
 }
 
 /// The file of a `sqlite:` URL (`sqlite:PATH`, `sqlite://PATH`, with or without `?options`).
@@ -155,7 +158,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
-            return Ok(Self { backend: Backend::Postgres(pool), group: None });
+            return Ok(Self { backend: Backend::Postgres(pool), group: None, inline: None });
         }
         if !url.starts_with("sqlite:") {
             return Err(StoreError::BadUrl(format!("{url}: expected sqlite:PATH or postgres://…")));
@@ -182,7 +185,8 @@ impl Store {
             .connect_with(opts.read_only(true))
             .await?;
         let group = Some(group::Queue::start(sqlite_path(url)?)?);
-        Ok(Self { backend: Backend::Sqlite { writer, reader }, group })
+        let inline = Some(std::sync::Arc::new(inline::Readers::new(sqlite_path(url)?)));
+        Ok(Self { backend: Backend::Sqlite { writer, reader }, group, inline })
     }
 
     /// Applies the pending migrations of this backend.

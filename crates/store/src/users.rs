@@ -25,6 +25,50 @@ struct UserRow {
     last_login_at: Option<i64>,
 }
 
+/// A session joined with its user and roles (`Store::session_with_user`).
+#[derive(sqlx::FromRow)]
+struct Joined {
+    token_hash: String,
+    kind: String,
+    csrf_token: String,
+    s_created_at: i64,
+    last_seen_at: i64,
+    expires_at: i64,
+    #[sqlx(flatten)]
+    user: UserRow,
+    roles: Option<String>,
+}
+
+impl Joined {
+    /// The same row read through rusqlite, by the column order of the query.
+    fn from_rusqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            token_hash: r.get(0)?,
+            kind: r.get(1)?,
+            csrf_token: r.get(2)?,
+            s_created_at: r.get(3)?,
+            last_seen_at: r.get(4)?,
+            expires_at: r.get(5)?,
+            user: UserRow {
+                id: r.get(6)?,
+                tenant_id: r.get(7)?,
+                unit_id: r.get(8)?,
+                username: r.get(9)?,
+                display_name: r.get(10)?,
+                password_hash: r.get(11)?,
+                must_change_password: r.get(12)?,
+                failed_logins: r.get(13)?,
+                locked_until: r.get(14)?,
+                disabled: r.get(15)?,
+                created_at: r.get(16)?,
+                password_changed_at: r.get(17)?,
+                last_login_at: r.get(18)?,
+            },
+            roles: r.get(19)?,
+        })
+    }
+}
+
 const USER_COLS: &str = "id, tenant_id, unit_id, username, display_name, password_hash, must_change_password, \
      failed_logins, locked_until, disabled, created_at, password_changed_at, last_login_at";
 
@@ -337,19 +381,15 @@ impl Store {
              (SELECT {agg} FROM user_roles r WHERE r.user_id = u.id) AS roles \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
         );
-        #[derive(sqlx::FromRow)]
-        struct Joined {
-            token_hash: String,
-            kind: String,
-            csrf_token: String,
-            s_created_at: i64,
-            last_seen_at: i64,
-            expires_at: i64,
-            #[sqlx(flatten)]
-            user: UserRow,
-            roles: Option<String>,
-        }
-        let row: Option<Joined> = on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&sql)).bind(token_hash).fetch_optional(pool).await)?;
+        let row: Option<Joined> = if let Some(inline) = &self.inline {
+            // Two primary-key look-ups: on the calling thread (inline.rs says why).
+            inline.with(|c| {
+                use rusqlite::OptionalExtension;
+                c.prepare_cached(&sql)?.query_row([token_hash], Joined::from_rusqlite).optional()
+            })?
+        } else {
+            on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&sql)).bind(token_hash).fetch_optional(pool).await)?
+        };
         let Some(j) = row else { return Ok(None) };
         let roles = j
             .roles
