@@ -124,3 +124,29 @@ async fn administrator_roles_stand_alone_and_only_the_security_admin_grants_role
     let p = t.principal("clerk").await;
     assert!(p.has_role(fazhi_domain::role::Role::Leader));
 }
+
+/// Every request reads its session afresh (on SQLite through the inline readers, `store/src/inline.rs`):
+/// a logout, a lock or a change of roles takes effect at the very next request, on both backends.
+#[tokio::test]
+async fn logout_lock_and_new_roles_take_effect_at_the_next_request() {
+    for db in fazhi_testkit::TestDb::all().await {
+        let t = TestApp::on(db).await;
+        let ok = t.app.login("clerk", PASSWORD, SessionKind::Api).await.unwrap();
+        let p = t.app.authenticate(&ok.token, SessionKind::Api).await.unwrap();
+        assert!(!p.has_role(fazhi_domain::role::Role::Leader));
+        let security = t.principal("security").await;
+        let clerk_id = t.town.user("clerk").id;
+        t.app.set_roles(&security, clerk_id, &[fazhi_domain::role::Role::Leader]).await.unwrap();
+        // New roles end the user's sessions; the next one carries them.
+        assert!(matches!(t.app.authenticate(&ok.token, SessionKind::Api).await, Err(ServiceError::Unauthenticated)));
+        let ok = t.app.login("clerk", PASSWORD, SessionKind::Api).await.unwrap();
+        let p = t.app.authenticate(&ok.token, SessionKind::Api).await.unwrap();
+        assert!(p.has_role(fazhi_domain::role::Role::Leader));
+        t.app.logout(&p).await.unwrap();
+        assert!(matches!(t.app.authenticate(&ok.token, SessionKind::Api).await, Err(ServiceError::Unauthenticated)));
+        let ok = t.app.login("clerk", PASSWORD, SessionKind::Api).await.unwrap();
+        assert!(t.app.authenticate(&ok.token, SessionKind::Api).await.is_ok());
+        t.app.set_locked(&security, clerk_id, true).await.unwrap();
+        assert!(matches!(t.app.authenticate(&ok.token, SessionKind::Api).await, Err(ServiceError::Unauthenticated)));
+    }
+}
