@@ -137,7 +137,12 @@ impl Fresh {
             return Err("CREATE DATABASE failed".into());
         }
         let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
-        Ok(Self { dir, path, url: Some(format!("{base}/{name}")), admin: Some((admin.to_string(), name)) })
+        let url = format!("{base}/{name}");
+        if keep {
+            println!("database kept: {url}");
+        }
+        let admin = (!keep).then(|| (admin.to_string(), name));
+        Ok(Self { dir, path, url: Some(url), admin })
     }
 
     fn path(&self) -> &Path {
@@ -353,11 +358,18 @@ async fn act(pg: Option<&str>, n: usize, c: usize, out: &mut Results) -> Result<
 
 /// Generates `cases` across `towns` into a fresh database and starts a server on it.
 async fn generated(pg: Option<&str>, cases: usize, towns: usize) -> Result<(Fresh, generate::Generated), String> {
-    // FAZHI_BENCH_REUSE=DIR runs on data a previous run kept (FAZHI_BENCH_KEEP=1) with the same
-    // --cases and --towns: for measuring a query change without generating again.
-    if let (Some(dir), None) = (std::env::var_os("FAZHI_BENCH_REUSE"), pg) {
-        let path = PathBuf::from(dir);
-        println!("reusing the data in {}", path.display());
+    // FAZHI_BENCH_REUSE=DIR (SQLite) or =postgres://… runs on data a previous run kept
+    // (FAZHI_BENCH_KEEP=1) with the same --cases and --towns: for measuring a query change without
+    // generating again.
+    if let Some(reuse) = std::env::var_os("FAZHI_BENCH_REUSE") {
+        let reuse = reuse.to_string_lossy().into_owned();
+        let (path, url, dir) = if reuse.starts_with("postgres") {
+            let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+            (dir.path().to_path_buf(), Some(reuse.clone()), Some(dir))
+        } else {
+            (PathBuf::from(&reuse), None, None)
+        };
+        println!("reusing the data in {reuse}");
         let town = generate::town_code(0);
         let g = generate::Generated {
             handler: "handler1".into(),
@@ -367,7 +379,7 @@ async fn generated(pg: Option<&str>, cases: usize, towns: usize) -> Result<(Fres
             events: 0,
             seconds: 0.0,
         };
-        return Ok((Fresh { dir: None, path, url: None, admin: None }, g));
+        return Ok((Fresh { dir, path, url, admin: None }, g));
     }
     let db = Fresh::new(pg).await?;
     let app = server::open(db.path(), db.url.as_deref()).await?;
@@ -383,6 +395,20 @@ async fn generated(pg: Option<&str>, cases: usize, towns: usize) -> Result<(Fres
     }
     app.store().close().await;
     println!("generated {} cases and {} events across {towns} towns in {:.1} s", g.cases, g.events, g.seconds);
+    // After a bulk load PostgreSQL has no statistics and no visibility map until autovacuum gets
+    // there (minutes later; until then a district list took 300 ms and a common word 17 s). Measure
+    // the steady state, as a DBA would after an import.
+    if let Some(url) = &db.url {
+        let t0 = std::time::Instant::now();
+        let status = std::process::Command::new("psql")
+            .args([url.as_str(), "-qc", "VACUUM ANALYZE"])
+            .status()
+            .map_err(|e| format!("psql: {e}"))?;
+        if !status.success() {
+            return Err("VACUUM ANALYZE failed".into());
+        }
+        println!("VACUUM ANALYZE in {:.1} s", t0.elapsed().as_secs_f64());
+    }
     Ok((db, g))
 }
 

@@ -113,8 +113,9 @@ impl Server {
             {
                 break;
             }
-            if start.elapsed() > Duration::from_secs(60) {
-                return Err("the server did not start within 60 s".into());
+            // Generous: a reused database may first run a migration over a million rows.
+            if start.elapsed() > Duration::from_secs(900) {
+                return Err("the server did not start within 900 s".into());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

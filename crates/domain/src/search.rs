@@ -8,7 +8,7 @@
 //! pair match that is not a substring never reaches the user.
 //!
 //! Both databases index the same terms string: SQLite with FTS5 (`unicode61` splits on the
-//! spaces), PostgreSQL with a GIN index on `to_tsvector('simple', …)`.
+//! spaces), PostgreSQL with a GIN index on a stored `to_tsvector('simple', …)` column.
 
 /// Whether `c` is a Han character (CJK Unified Ideographs and their extensions, compatibility
 /// ideographs).

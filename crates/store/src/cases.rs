@@ -632,7 +632,7 @@ impl Store {
             sql::scope(&mut q, scope);
         }
         sql::filter(&mut q, filter);
-        sql::text_index(&mut q, &plan, self.is_postgres());
+        sql::text_index(&mut q, &plan, self.is_postgres(), scope);
         sql::order(&mut q, filter, key);
         q.push(&format!(" LIMIT {limit} OFFSET {offset}"));
         let mut outer = Sql::new("");
@@ -662,7 +662,7 @@ impl Store {
         let mut q = Sql::new(&format!("SELECT 1 FROM {from} WHERE 1 = 1"));
         sql::scope(&mut q, scope);
         sql::filter(&mut q, filter);
-        sql::text_index(&mut q, &plan, self.is_postgres());
+        sql::text_index(&mut q, &plan, self.is_postgres(), scope);
         let cap = if plan == sql::TextPlan::NoText { LIST_COUNT_CAP } else { TEXT_COUNT_CAP };
         q.text = format!("SELECT COUNT(*) FROM ({} LIMIT {}) t", q.text, cap + 1);
         let (n,): (i64,) = on_reader!(self, pool => bind_all!(sqlx::query_as(crate::sql::safe(&q.text)), &q.args).fetch_one(pool).await)?;
@@ -680,7 +680,7 @@ impl Store {
         let mut q = Sql::new(&format!("SELECT COUNT(*) FROM {from} WHERE 1 = 1"));
         sql::scope(&mut q, scope);
         sql::filter(&mut q, filter);
-        sql::text_index(&mut q, &plan, self.is_postgres());
+        sql::text_index(&mut q, &plan, self.is_postgres(), scope);
         let (n,): (i64,) = on_reader!(self, pool => bind_all!(sqlx::query_as(crate::sql::safe(&q.text)), &q.args).fetch_one(pool).await)?;
         Ok(u64::try_from(n).unwrap_or(0))
     }

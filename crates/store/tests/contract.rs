@@ -731,6 +731,20 @@ async fn text_search_finds_cases_before_and_after_the_index_has_them() {
         assert_eq!(found(&t, "路灯").await.0, vec!["龙潭村路灯不亮"], "the earlier text is still found");
         let (_, total, capped) = found(&t, "路灯").await;
         assert_eq!((total, capped), (1, false));
+        // Within a village's subtree the words are checked row by row (PostgreSQL: not through
+        // the index, sql::text_index): the same answers, and nothing outside the subtree.
+        let in_village = |q: &'static str| {
+            let (t, h) = (&t, &h);
+            async move {
+                let f = CaseFilter { text: Some(q.into()), ..Default::default() };
+                let page = t.app.store().list_cases(&h.scope, &f, 1, 20).await.unwrap();
+                (page.items.into_iter().map(|i| i.case.title).collect::<Vec<_>>(), page.total)
+            }
+        };
+        assert!(matches!(&h.scope, Scope::Subtree { path, .. } if path.depth() > 1), "{:?}", h.scope);
+        assert_eq!(in_village("更换灯泡").await, (vec!["龙潭村路灯不亮".to_string()], 1), "{:?}", t.db.backend);
+        assert_eq!(in_village("路灯").await.1, 1);
+        assert_eq!(in_village("积水").await.1, 0, "道路积水 is the town's, not the village's");
     })
     .await;
 }
