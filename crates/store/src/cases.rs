@@ -12,7 +12,7 @@ use crate::attachments::NewAttachment;
 use crate::events::append_event;
 use crate::model::{CaseFilter, CaseListItem, Page, Scope};
 use crate::sql::{self, Sql, bind_all};
-use crate::{Backend, Result, Store, StoreError};
+use crate::{Result, Store, StoreError};
 
 /// A list counts its matches up to this many.
 pub const LIST_COUNT_CAP: u64 = 10_000;
@@ -515,24 +515,9 @@ impl Store {
     /// # Errors
     /// Database errors.
     pub async fn catch_up_search_index(&self) -> Result<u64> {
-        let Backend::Sqlite { writer, .. } = &self.backend else { return Ok(0) };
-        let mut total = 0;
-        loop {
-            let mut tx = writer.begin_with(self.begin_write()).await?;
-            let (before,): (i64,) =
-                sqlx::query_as("SELECT upto FROM search_indexed WHERE id = 1").fetch_one(&mut *tx).await?;
-            sqlx::raw_sql(crate::group::INDEX_PENDING).execute(&mut *tx).await?;
-            let (n,): (i64,) = sqlx::query_as(
-                "SELECT COUNT(*) FROM cases WHERE rowid > $1 AND rowid <= (SELECT upto FROM search_indexed WHERE id = 1)",
-            )
-            .bind(before)
-            .fetch_one(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            total += u64::try_from(n).unwrap_or(0);
-            if n < 500 {
-                return Ok(total);
-            }
+        match &self.group {
+            Some(queue) => queue.catch_up_search_index().await,
+            None => Ok(0),
         }
     }
 
@@ -582,11 +567,12 @@ impl Store {
     ) -> Result<Page<CaseListItem>> {
         let per_page = per_page.clamp(1, 1000);
         let page = page.max(1);
-        let (total, capped) = self.count_cases_capped(scope, filter).await?;
+        let plan = self.text_plan(filter).await?;
+        let (total, capped) = self.count_capped(scope, filter, &plan).await?;
         // Many matches across several towns: walk the list's order and stop at the page (see
         // `page_of_cases`); few: gather them through the towns' indexes and sort.
         let walk = capped || total > WALK_FROM;
-        let items = self.page_of_cases(scope, filter, per_page, (page - 1) * per_page, walk).await?;
+        let items = self.page_of_cases(scope, filter, &plan, per_page, (page - 1) * per_page, walk).await?;
         Ok(Page { items, total, capped, page, per_page })
     }
 
@@ -602,7 +588,31 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<CaseListItem>> {
-        self.page_of_cases(scope, filter, limit, offset, false).await
+        let plan = self.text_plan(filter).await?;
+        self.page_of_cases(scope, filter, &plan, limit, offset, false).await
+    }
+
+    /// `SELECT {select} FROM cases c WHERE …`: the cases within `scope` that match `filter` with
+    /// its text answered by `plan` — the one query the page and both counts are built on.
+    /// `unindexed_scope`: see `page_of_cases`.
+    fn matching(
+        &self,
+        select: &str,
+        scope: &Scope,
+        filter: &CaseFilter,
+        plan: &sql::TextPlan,
+        unindexed_scope: bool,
+    ) -> Sql {
+        let pg = self.is_postgres();
+        let mut q = Sql::new(&format!("SELECT {select} FROM {} WHERE 1 = 1", sql::cases_from(plan, pg)));
+        if unindexed_scope && !pg {
+            sql::scope_unindexed(&mut q, scope);
+        } else {
+            sql::scope(&mut q, scope);
+        }
+        sql::filter(&mut q, filter);
+        sql::text_index(&mut q, plan, pg, scope);
+        q
     }
 
     /// One page of cases. `walk`: the matches are many, so on SQLite a district's several towns
@@ -615,6 +625,7 @@ impl Store {
         &self,
         scope: &Scope,
         filter: &CaseFilter,
+        plan: &sql::TextPlan,
         limit: u32,
         offset: u32,
         walk: bool,
@@ -623,16 +634,7 @@ impl Store {
         // touch only what an index holds, never whole case rows (their data and clocks), which
         // made the district's first page of overdue cases sort megabytes per request.
         let key = if self.is_postgres() { "c.id" } else { "c.rowid" };
-        let plan = self.text_plan(filter).await?;
-        let from = sql::cases_from(&plan, self.is_postgres());
-        let mut q = Sql::new(&format!("SELECT {key} AS k FROM {from} WHERE 1 = 1"));
-        if walk && !self.is_postgres() && matches!(scope, Scope::Tenants(_)) {
-            sql::scope_unindexed(&mut q, scope);
-        } else {
-            sql::scope(&mut q, scope);
-        }
-        sql::filter(&mut q, filter);
-        sql::text_index(&mut q, &plan, self.is_postgres(), scope);
+        let mut q = self.matching(&format!("{key} AS k"), scope, filter, plan, walk);
         sql::order(&mut q, filter, key);
         q.push(&format!(" LIMIT {limit} OFFSET {offset}"));
         let mut outer = Sql::new("");
@@ -653,17 +655,9 @@ impl Store {
     /// list then says "10000 条以上"). Nobody pages that far, and counting every match across a
     /// district costs more than the page itself (60,000 overdue cases: 5 ms, a common word: 4 s).
     /// Figures that must be exact come from the metrics, not from list counts.
-    ///
-    /// # Errors
-    /// Database errors.
-    pub async fn count_cases_capped(&self, scope: &Scope, filter: &CaseFilter) -> Result<(u64, bool)> {
-        let plan = self.text_plan(filter).await?;
-        let from = sql::cases_from(&plan, self.is_postgres());
-        let mut q = Sql::new(&format!("SELECT 1 FROM {from} WHERE 1 = 1"));
-        sql::scope(&mut q, scope);
-        sql::filter(&mut q, filter);
-        sql::text_index(&mut q, &plan, self.is_postgres(), scope);
-        let cap = if plan == sql::TextPlan::NoText { LIST_COUNT_CAP } else { TEXT_COUNT_CAP };
+    async fn count_capped(&self, scope: &Scope, filter: &CaseFilter, plan: &sql::TextPlan) -> Result<(u64, bool)> {
+        let mut q = self.matching("1", scope, filter, plan, false);
+        let cap = if *plan == sql::TextPlan::NoText { LIST_COUNT_CAP } else { TEXT_COUNT_CAP };
         q.text = format!("SELECT COUNT(*) FROM ({} LIMIT {}) t", q.text, cap + 1);
         let (n,): (i64,) = on_reader!(self, pool => bind_all!(sqlx::query_as(crate::sql::safe(&q.text)), &q.args).fetch_one(pool).await)?;
         let n = u64::try_from(n).unwrap_or(0);
@@ -676,11 +670,7 @@ impl Store {
     /// Database errors.
     pub async fn count_cases(&self, scope: &Scope, filter: &CaseFilter) -> Result<u64> {
         let plan = self.text_plan(filter).await?;
-        let from = sql::cases_from(&plan, self.is_postgres());
-        let mut q = Sql::new(&format!("SELECT COUNT(*) FROM {from} WHERE 1 = 1"));
-        sql::scope(&mut q, scope);
-        sql::filter(&mut q, filter);
-        sql::text_index(&mut q, &plan, self.is_postgres(), scope);
+        let q = self.matching("COUNT(*)", scope, filter, &plan, false);
         let (n,): (i64,) = on_reader!(self, pool => bind_all!(sqlx::query_as(crate::sql::safe(&q.text)), &q.args).fetch_one(pool).await)?;
         Ok(u64::try_from(n).unwrap_or(0))
     }

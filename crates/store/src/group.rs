@@ -42,7 +42,12 @@ pub(crate) struct Job {
 /// The queue to the writer thread (and, held alongside, the maintenance thread's stop signal: both
 /// threads end when the last clone of the store is dropped).
 #[derive(Debug, Clone)]
-pub(crate) struct Queue(flume::Sender<Job>, #[allow(dead_code)] std::sync::Arc<std::sync::mpsc::Sender<()>>);
+pub(crate) struct Queue {
+    jobs: flume::Sender<Job>,
+    #[allow(dead_code)]
+    stop: std::sync::Arc<std::sync::mpsc::Sender<()>>,
+    path: PathBuf,
+}
 
 pub(crate) fn db_err(e: rusqlite::Error) -> StoreError {
     if let rusqlite::Error::SqliteFailure(f, _) = &e
@@ -88,12 +93,25 @@ impl Queue {
                 }
             })
             .map_err(|e| StoreError::Corrupt(format!("writer thread: {e}")))?;
-        Ok(Self(tx, std::sync::Arc::new(stop)))
+        Ok(Self { jobs: tx, stop: std::sync::Arc::new(stop), path })
     }
 
     /// Hands a registration to the writer; the reply comes once it is committed.
     pub async fn create(&self, job: Job) -> Result<()> {
-        self.0.send_async(job).await.map_err(|_| StoreError::Corrupt("the writer has stopped".into()))
+        self.jobs.send_async(job).await.map_err(|_| StoreError::Corrupt("the writer has stopped".into()))
+    }
+
+    /// Indexes now what the maintenance thread would index within [`MAINTAIN_EVERY`]; returns how
+    /// many cases.
+    pub async fn catch_up_search_index(&self) -> Result<u64> {
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = Connection::open(&path).map_err(db_err)?;
+            conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db_err)?;
+            index_pending(&mut conn).map_err(db_err)
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("indexing: {e}")))?
     }
 }
 
@@ -133,7 +151,7 @@ const MAINTAIN_EVERY: std::time::Duration = std::time::Duration::from_millis(250
 
 /// Indexes the next cases past the watermark, in rowid order, and moves the watermark: one
 /// transaction of at most 500 cases, so the writers wait for it only briefly.
-pub(crate) const INDEX_PENDING: &str = "\
+const INDEX_PENDING: &str = "\
     INSERT INTO cases_fts (rowid, search_terms) \
         SELECT rowid, COALESCE(search_terms, '') FROM cases \
         WHERE rowid > (SELECT upto FROM search_indexed WHERE id = 1) ORDER BY rowid LIMIT 500; \

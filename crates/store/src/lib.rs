@@ -184,8 +184,9 @@ impl Store {
             .max_connections(options.max_connections.clamp(1, 4))
             .connect_with(opts.read_only(true))
             .await?;
-        let group = Some(group::Queue::start(sqlite_path(url)?)?);
-        let inline = Some(std::sync::Arc::new(inline::Readers::new(sqlite_path(url)?)));
+        let path = sqlite_path(url)?;
+        let group = Some(group::Queue::start(path.clone())?);
+        let inline = Some(std::sync::Arc::new(inline::Readers::new(path)));
         Ok(Self { backend: Backend::Sqlite { writer, reader }, group, inline })
     }
 

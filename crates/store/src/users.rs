@@ -346,29 +346,6 @@ impl Store {
         Ok(())
     }
 
-    /// # Errors
-    /// Database errors.
-    pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>> {
-        let row: Option<(String, String, String, String, i64, i64, i64)> = on_reader!(self, pool => sqlx::query_as(
-            "SELECT token_hash, user_id, kind, csrf_token, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = $1",
-        )
-        .bind(token_hash)
-        .fetch_optional(pool)
-        .await)?;
-        row.map(|(token_hash, user_id, kind, csrf_token, created_at, last_seen_at, expires_at)| {
-            Ok(SessionRecord {
-                token_hash,
-                user_id: UserId::parse(&user_id).map_err(corrupt)?,
-                kind: if kind == "web" { SessionKind::Web } else { SessionKind::Api },
-                csrf_token,
-                created_at,
-                last_seen_at,
-                expires_at,
-            })
-        })
-        .transpose()
-    }
-
     /// A session and its user, roles included, in one query (every authenticated request asks).
     ///
     /// # Errors

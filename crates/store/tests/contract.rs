@@ -651,23 +651,7 @@ async fn a_refused_registration_fails_alone_and_its_neighbours_are_written() {
                 case.id = CaseId::new();
             }
             case.title = format!("同批{i}");
-            let event = fazhi_domain::event::Event {
-                id: fazhi_domain::ids::EventId::new(),
-                tenant_id: case.tenant_id,
-                seq: 0,
-                case_id: Some(case.id),
-                actor_id: None,
-                actor_name: "测试".into(),
-                action: "open".into(),
-                action_label: "登记".into(),
-                from_state: None,
-                to_state: Some(case.state.clone()),
-                payload: json!({}),
-                attachments: vec![],
-                occurred_at: 1,
-                prev_hash: String::new(),
-                hash: String::new(),
-            };
+            let event = event_of(&case, "open");
             tasks.push(tokio::spawn(async move {
                 let w = fazhi_store::CaseWrite { case: &case, event, digests: &[], query_digest: None };
                 store.create_case(w, "AT-GD-2024-", 2024).await.map(|(c, _)| c.receipt_no)
@@ -756,31 +740,7 @@ async fn list_counts_stop_at_the_cap_and_say_so() {
         let c = open(&t, &clerk, "纠纷").await;
         // Imported copies: more cases than a text search counts.
         let n = usize::try_from(fazhi_store::TEXT_COUNT_CAP).unwrap() + 5;
-        let mut batch = Vec::with_capacity(n);
-        for i in 0..n {
-            let mut case = c.clone();
-            case.id = CaseId::new();
-            case.receipt_no = format!("AT-GD-2023-{:06}", i + 1);
-            case.search_text = format!("{} 劳资纠纷{i}", case.receipt_no);
-            let event = fazhi_domain::event::Event {
-                id: fazhi_domain::ids::EventId::new(),
-                tenant_id: case.tenant_id,
-                seq: 0,
-                case_id: Some(case.id),
-                actor_id: None,
-                actor_name: "导入".into(),
-                action: "open".into(),
-                action_label: "登记".into(),
-                from_state: None,
-                to_state: Some(case.state.clone()),
-                payload: json!({}),
-                attachments: vec![],
-                occurred_at: case.opened_at,
-                prev_hash: String::new(),
-                hash: String::new(),
-            };
-            batch.push(fazhi_store::ImportCase { case, events: vec![event], digests: vec![], query_digest: None });
-        }
+        let batch = fazhi_testkit::imported_copies(&c, n, "劳资纠纷");
         t.app.store().import_cases(&batch).await.unwrap();
         let cap = fazhi_store::TEXT_COUNT_CAP;
         let (items, total, capped) = found(&t, "纠纷").await;

@@ -394,3 +394,35 @@ impl TestApp {
         })
     }
 }
+
+/// `n` imported copies of `case` (new ids, receipts `IMPORT-000001`…, searchable text
+/// "`receipt` `word``i`"), each with its registration event: more cases than a test could register
+/// one by one, written by `Store::import_cases`.
+pub fn imported_copies(case: &fazhi_domain::case::CaseRecord, n: usize, word: &str) -> Vec<fazhi_store::ImportCase> {
+    (0..n)
+        .map(|i| {
+            let mut case = case.clone();
+            case.id = fazhi_domain::ids::CaseId::new();
+            case.receipt_no = format!("IMPORT-{:06}", i + 1);
+            case.search_text = format!("{} {word}{i}", case.receipt_no);
+            let event = fazhi_domain::event::Event {
+                id: fazhi_domain::ids::EventId::new(),
+                tenant_id: case.tenant_id,
+                seq: 0,
+                case_id: Some(case.id),
+                actor_id: None,
+                actor_name: "导入".into(),
+                action: "open".into(),
+                action_label: "登记".into(),
+                from_state: None,
+                to_state: Some(case.state.clone()),
+                payload: serde_json::json!({}),
+                attachments: vec![],
+                occurred_at: case.opened_at,
+                prev_hash: String::new(),
+                hash: String::new(),
+            };
+            fazhi_store::ImportCase { case, events: vec![event], digests: vec![], query_digest: None }
+        })
+        .collect()
+}

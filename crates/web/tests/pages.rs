@@ -801,32 +801,7 @@ async fn a_list_with_more_matches_than_it_counts_says_so() {
     let c = t.app.open_case(&clerk, "work_order", &obj(TestApp::work_order_fields())).await.unwrap().case;
     // Imported copies of one case: more matches than a text search counts.
     let n = usize::try_from(fazhi_service::TEXT_COUNT_CAP).unwrap() + 1;
-    let batch: Vec<_> = (0..n)
-        .map(|i| {
-            let mut case = c.clone();
-            case.id = fazhi_domain::ids::CaseId::new();
-            case.receipt_no = format!("IMPORT-{:06}", i + 1);
-            case.search_text = format!("{} 路灯不亮{i}", case.receipt_no);
-            let event = fazhi_domain::event::Event {
-                id: fazhi_domain::ids::EventId::new(),
-                tenant_id: case.tenant_id,
-                seq: 0,
-                case_id: Some(case.id),
-                actor_id: None,
-                actor_name: "导入".into(),
-                action: "open".into(),
-                action_label: "登记".into(),
-                from_state: None,
-                to_state: Some(case.state.clone()),
-                payload: json!({}),
-                attachments: vec![],
-                occurred_at: case.opened_at,
-                prev_hash: String::new(),
-                hash: String::new(),
-            };
-            fazhi_service::ImportCase { case, events: vec![event], digests: vec![], query_digest: None }
-        })
-        .collect();
+    let batch = fazhi_testkit::imported_copies(&c, n, "路灯不亮");
     t.app.store().import_cases(&batch).await.unwrap();
     let w = Web::as_user(&t, "clerk").await;
     // 路灯 in percent-encoding.

@@ -502,16 +502,17 @@ struct NewPage {
     candidates: Vec<super::links::CandidateRow>,
 }
 
+/// "登记成功": a registered case's receipt number and query code (also after a visit is converted).
 #[derive(Template)]
 #[template(path = "created.html")]
-struct CreatedPage {
-    layout: Layout,
-    label: String,
-    receipt_no: String,
-    query_code: String,
-    href: String,
-    new_href: String,
-    due: String,
+pub(super) struct CreatedPage {
+    pub(super) layout: Layout,
+    pub(super) label: String,
+    pub(super) receipt_no: String,
+    pub(super) query_code: String,
+    pub(super) href: String,
+    pub(super) new_href: String,
+    pub(super) due: String,
 }
 
 fn new_page_for(

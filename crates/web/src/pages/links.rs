@@ -48,26 +48,7 @@ pub async fn link(
         app.link_cases(&p, id, other, &get("relation"), &get("note")).await
     }
     .await;
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{kind}/{id}?linked=1")).into_response()),
-        Err(
-            e @ (ServiceError::Invalid(_)
-            | ServiceError::Rule(_)
-            | ServiceError::Conflict(_)
-            | ServiceError::Stale { .. }),
-        ) => {
-            super::cases::case_page_with_alert(
-                &app,
-                &p,
-                &kind,
-                id,
-                e.to_string(),
-                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    back_to_case(&app, &p, &kind, id, result.map(|_| "linked")).await
 }
 
 pub async fn merge(
@@ -88,8 +69,20 @@ pub async fn merge(
         app.merge_cases(&p, id, version, original, &get("reason")).await
     }
     .await;
+    back_to_case(&app, &p, &kind, id, result.map(|_| "merged")).await
+}
+
+/// After a link or merge form: back to the case with `?{flag}=1`, or the case page again with the
+/// reason it was refused (a bad receipt number, a rule, a stale version) as its alert.
+async fn back_to_case(
+    app: &App,
+    p: &Principal,
+    kind: &str,
+    id: CaseId,
+    result: Result<&'static str, ServiceError>,
+) -> PageResult {
     match result {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{kind}/{id}?merged=1")).into_response()),
+        Ok(flag) => Ok(Redirect::to(&format!("/cases/{kind}/{id}?{flag}=1")).into_response()),
         Err(
             e @ (ServiceError::Invalid(_)
             | ServiceError::Rule(_)
@@ -97,15 +90,8 @@ pub async fn merge(
             | ServiceError::Stale { .. }
             | ServiceError::WrongState(_)),
         ) => {
-            super::cases::case_page_with_alert(
-                &app,
-                &p,
-                &kind,
-                id,
-                e.to_string(),
-                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
-            )
-            .await
+            let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            super::cases::case_page_with_alert(app, p, kind, id, e.to_string(), status).await
         }
         Err(e) => Err(e.into()),
     }
@@ -171,18 +157,6 @@ pub async fn convert_page(
     convert_page_for(&app, &p, id, &target, &values, &[], None).await
 }
 
-#[derive(Template)]
-#[template(path = "created.html")]
-struct ConvertedPage {
-    layout: Layout,
-    label: String,
-    receipt_no: String,
-    query_code: String,
-    href: String,
-    new_href: String,
-    due: String,
-}
-
 pub async fn convert(
     State(app): State<App>,
     Staff(p): Staff,
@@ -207,7 +181,7 @@ pub async fn convert(
             let layout = Layout::new(&app, &p, "转立成功", &format!("/cases/{target}"))
                 .crumb(&format!("/cases/{target}"), k.label)
                 .crumb("#", "转立成功");
-            Ok(render(&ConvertedPage {
+            Ok(render(&super::cases::CreatedPage {
                 layout,
                 label: k.label.to_string(),
                 receipt_no: c.case.receipt_no.clone(),
@@ -218,7 +192,6 @@ pub async fn convert(
             }))
         }
         Err(ServiceError::Invalid(errors)) => convert_page_for(&app, &p, id, &target, &f, &errors, Some(version)).await,
-        Err(e @ ServiceError::Stale { .. }) => Err(e.into()),
         Err(e) => Err(e.into()),
     }
 }
