@@ -329,11 +329,12 @@ pub async fn generate(
                 opened_at: opened_ms,
                 closed_at: closed.then_some(updated_at),
                 updated_at,
+                effective_at: updated_at,
                 created_by: None,
                 version: steps as i64,
                 search_text,
             };
-            batch.push(ImportCase { case, events: evs, digests: vec![], query_digest: None });
+            batch.push(ImportCase { case, history: vec![], events: evs, digests: vec![], query_digest: None });
             if batch.len() == 5_000 {
                 app.store().import_cases(&batch).await.map_err(|e| e.to_string())?;
                 written += batch.len();

@@ -259,7 +259,13 @@ pub struct CaseRecord {
     /// Unix ms.
     pub opened_at: i64,
     pub closed_at: Option<i64>,
+    /// Unix ms of the last write.
     pub updated_at: i64,
+    /// Unix ms from which this version of the case is in effect: when its latest legal event
+    /// happened as recorded (never earlier than the version before). Figures of a period are
+    /// computed from the versions in effect at its end (统计截止日).
+    #[serde(default)]
+    pub effective_at: i64,
     pub created_by: Option<UserId>,
     /// Optimistic-concurrency version: starts at 1, +1 per action.
     pub version: i64,

@@ -24,9 +24,16 @@ pub enum Cond {
     DataIn { key: &'static str, values: Vec<String> },
     /// A numeric data field is at least this.
     DataAtLeast { key: &'static str, min: i64 },
+    /// A data field is absent or other than this value.
+    DataNot { key: &'static str, value: String },
+    /// A date data field (YYYY-MM-DD) falls within the period: a deadline that fell due in it
+    /// (应办结), a conclusion served in it.
+    DateIn { key: &'static str },
 }
 
-/// A set of cases of one kind.
+/// A set of cases of one kind, as they stood at the end of the period the figure covers: every
+/// condition is evaluated on the version of each case in effect at the period's end (统计截止日),
+/// so a closed period's figures do not change when later events arrive.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CaseSet {
     pub kind: &'static str,

@@ -90,6 +90,7 @@ impl Town {
             settings: &self.settings,
             units: &self.units,
             sealer: &TestSealer,
+            event_on: None,
         }
     }
 }

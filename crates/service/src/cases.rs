@@ -73,7 +73,15 @@ impl App {
         cal: &'a fazhi_domain::calendar::Calendar,
         units: &'a std::collections::HashMap<fazhi_domain::ids::UnitId, fazhi_domain::unit::Unit>,
     ) -> ActCtx<'a> {
-        ActCtx { actor, now: self.now(), calendar: cal, settings: self.settings(), units, sealer: self.crypto() }
+        ActCtx {
+            actor,
+            now: self.now(),
+            calendar: cal,
+            settings: self.settings(),
+            units,
+            sealer: self.crypto(),
+            event_on: None,
+        }
     }
 
     /// Registers a new case of `kind` at the user's unit.

@@ -151,6 +151,8 @@ struct Driver<'a> {
     cal: &'a Calendar,
     units: &'a HashMap<UnitId, Unit>,
     rng: ChaCha8Rng,
+    /// The versions the case being driven went through before its current one.
+    history: Vec<CaseRecord>,
 }
 
 impl Driver<'_> {
@@ -170,12 +172,14 @@ impl Driver<'_> {
             settings: self.app.settings(),
             units: self.units,
             sealer: self.app.crypto(),
+            event_on: None,
         };
         let input = input.as_object().cloned().unwrap_or_default();
         let kind = self.app.kind(&case.kind)?;
         let out =
             kind.act(case, action, &input, &ctx).map_err(|e| ServiceError::Internal(format!("demo {action}: {e}")))?;
         events.push(self.event(&out, actor, t));
+        self.history.push(case.clone());
         Ok(out.case)
     }
 
@@ -317,7 +321,8 @@ impl App {
     ) -> Result<(usize, Option<(String, String)>)> {
         let cal = self.calendar();
         let units = self.units();
-        let mut d = Driver { app: self, cal: &cal, units: &units, rng: ChaCha8Rng::seed_from_u64(2023) };
+        let mut d =
+            Driver { app: self, cal: &cal, units: &units, rng: ChaCha8Rng::seed_from_u64(2023), history: Vec::new() };
         let kind = self.kind("work_order")?;
         let clerk = &staff["clerk"].actor;
         let leader = &staff["leader"].actor;
@@ -415,6 +420,7 @@ impl App {
                 settings: self.settings(),
                 units: &*units,
                 sealer: self.crypto(),
+                event_on: None,
             };
             let id = CaseId::from_uuid(demo_ids(&mut d.rng, to_ms(t0)));
             let obj: Map<String, Json> = input.as_object().cloned().unwrap_or_default();
@@ -541,7 +547,13 @@ impl App {
             case = d.step(&case, clerk, archive_t, "archive", json!({}), &mut events)?;
             digests.sort();
             digests.dedup();
-            batch.push(ImportCase { case, events, digests, query_digest: Some(self.crypto().digest("query", &code)) });
+            batch.push(ImportCase {
+                case,
+                history: std::mem::take(&mut d.history),
+                events,
+                digests,
+                query_digest: Some(self.crypto().digest("query", &code)),
+            });
             if batch.len().is_multiple_of(100) {
                 progress(batch.len(), SEED_WORK_ORDERS_2023);
             }
@@ -608,6 +620,7 @@ impl App {
                 settings: self.settings(),
                 units,
                 sealer: self.crypto(),
+                event_on: None,
             };
             let id = CaseId::from_uuid(demo_ids(&mut d.rng, to_ms(t0)));
             let obj = input.as_object().cloned().unwrap_or_default();
@@ -659,6 +672,7 @@ impl App {
             }
             out.push(ImportCase {
                 case,
+                history: std::mem::take(&mut d.history),
                 events,
                 digests: o.digests,
                 query_digest: Some(self.crypto().digest("query", &code)),

@@ -241,6 +241,8 @@ fn obj(v: Json) -> Map<String, Json> {
 /// digest.
 struct Life {
     case: CaseRecord,
+    /// The versions before `case`.
+    history: Vec<CaseRecord>,
     events: Vec<Event>,
     digests: Vec<(String, String)>,
     query_digest: String,
@@ -252,6 +254,7 @@ impl Life {
         self.digests.dedup();
         ImportCase {
             case: self.case,
+            history: self.history,
             events: self.events,
             digests: self.digests,
             query_digest: Some(self.query_digest),
@@ -347,6 +350,7 @@ impl<'a> Gen<'a> {
             settings: self.app.settings(),
             units: self.units,
             sealer: self.app.crypto(),
+            event_on: None,
         }
     }
 
@@ -406,6 +410,7 @@ impl<'a> Gen<'a> {
         case.data.insert("query_code".into(), Json::String(self.app.crypto().seal(&code)));
         Ok(Life {
             case,
+            history: Vec::new(),
             events: vec![ev],
             digests: out.digests,
             query_digest: self.app.crypto().digest("query", &code),
@@ -437,7 +442,7 @@ impl<'a> Gen<'a> {
         let ev = self.event(&out, actor, t);
         life.events.push(ev);
         life.digests.extend(out.digests);
-        life.case = out.case;
+        life.history.push(std::mem::replace(&mut life.case, out.case));
         Ok(())
     }
 
@@ -449,7 +454,7 @@ impl<'a> Gen<'a> {
     fn touch(&mut self, life: &mut Life, actor: &Actor, t: OffsetDateTime, label: &str, payload: Json) {
         let id = EventId::from_uuid(self.uuid(t));
         let (case, ev) = link_event(&life.case, actor, label, payload, to_ms(t), id);
-        life.case = case;
+        life.history.push(std::mem::replace(&mut life.case, case));
         life.events.push(ev);
     }
 

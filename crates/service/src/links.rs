@@ -84,6 +84,8 @@ pub fn link_event(
     let mut next = case.clone();
     next.version = case.version + 1;
     next.updated_at = at_ms;
+    // A link happened now: the version it makes takes effect now (never before the one it follows).
+    next.effective_at = case.effective_at.max(at_ms);
     let event = Event {
         id,
         tenant_id: case.tenant_id,

@@ -43,10 +43,17 @@ pub struct ImportEvent {
     pub event: Event,
 }
 
+/// The columns of `case_versions`: what figures read of a case as it was at a period's end.
+pub(crate) const VERSION_COLS: &str = "case_id, version, tenant_id, kind, category, state, phase, unit_path, data, \
+     opened_at, closed_at, effective_at, superseded_at";
+
 /// A case with its whole history, written in bulk.
 #[derive(Debug, Clone)]
 pub struct ImportCase {
     pub case: CaseRecord,
+    /// The versions before `case`, oldest first (one per event but the last); empty when only the
+    /// final row is known (generated data).
+    pub history: Vec<CaseRecord>,
     pub events: Vec<Event>,
     pub digests: Vec<(String, String)>,
     pub query_digest: Option<String>,
@@ -71,6 +78,7 @@ struct CaseRow {
     opened_at: i64,
     closed_at: Option<i64>,
     updated_at: i64,
+    effective_at: i64,
     created_by: Option<String>,
     version: i64,
     search_text: String,
@@ -84,8 +92,8 @@ struct CaseListRow {
 }
 
 const CASE_COLS: &str = "c.id, c.tenant_id, c.kind, c.receipt_no, c.title, c.category, c.urgency, c.state, c.phase, \
-     c.unit_id, c.unit_path, c.location, c.data, c.clocks, c.opened_at, c.closed_at, c.updated_at, c.created_by, \
-     c.version, c.search_text";
+     c.unit_id, c.unit_path, c.location, c.data, c.clocks, c.opened_at, c.closed_at, c.updated_at, c.effective_at, \
+     c.created_by, c.version, c.search_text";
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("case: {e}"))
@@ -112,6 +120,7 @@ impl TryFrom<CaseRow> for CaseRecord {
             opened_at: r.opened_at,
             closed_at: r.closed_at,
             updated_at: r.updated_at,
+            effective_at: r.effective_at,
             created_by: r.created_by.map(|u| UserId::parse(&u)).transpose().map_err(corrupt)?,
             version: r.version,
             search_text: r.search_text,
@@ -126,8 +135,8 @@ macro_rules! insert_case {
         sqlx::query(
             "INSERT INTO cases (id, tenant_id, kind, receipt_no, query_digest, title, category, urgency, state, phase, \
              unit_id, unit_path, location, data, clocks, due_on, statutory_due_on, provisional, opened_at, closed_at, \
-             updated_at, created_by, version, search_text, search_terms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)",
+             updated_at, created_by, version, search_text, search_terms, effective_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)",
         )
         .bind(c.id.to_string())
         .bind(c.tenant_id.to_string())
@@ -154,6 +163,7 @@ macro_rules! insert_case {
         .bind(c.version)
         .bind(&c.search_text)
         .bind(fazhi_domain::search::terms(&c.search_text))
+        .bind(c.effective_at)
         .execute(&mut *$tx)
         .await?;
     }};
@@ -186,7 +196,7 @@ macro_rules! update_case {
             "UPDATE cases SET title = $3, category = $4, urgency = $5, state = $6, phase = $7, unit_id = $8, \
              unit_path = $9, location = $10, data = $11, clocks = $12, due_on = $13, statutory_due_on = $14, \
              provisional = $15, closed_at = $16, updated_at = $17, version = $18, search_text = $19, \
-             search_terms = $20 WHERE id = $1 AND version = $2",
+             search_terms = $20, effective_at = $21 WHERE id = $1 AND version = $2",
         )
         .bind(c.id.to_string())
         .bind($expected)
@@ -208,6 +218,7 @@ macro_rules! update_case {
         .bind(c.version)
         .bind(&c.search_text)
         .bind(fazhi_domain::search::terms(&c.search_text))
+        .bind(c.effective_at)
         .execute(&mut *$tx)
         .await?;
         if done.rows_affected() == 0 {
@@ -238,7 +249,7 @@ macro_rules! import_batch {
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO cases (id, tenant_id, kind, receipt_no, query_digest, title, category, urgency, state, \
                  phase, unit_id, unit_path, location, data, clocks, due_on, statutory_due_on, provisional, opened_at, \
-                 closed_at, updated_at, created_by, version, search_text, search_terms) ",
+                 closed_at, updated_at, created_by, version, search_text, search_terms, effective_at) ",
             );
             qb.push_values(chunk, |mut b, item| {
                 let c = &item.case;
@@ -266,7 +277,36 @@ macro_rules! import_batch {
                     .push_bind(c.created_by.map(|u| u.to_string()))
                     .push_bind(c.version)
                     .push_bind(c.search_text.clone())
-                    .push_bind(fazhi_domain::search::terms(&c.search_text));
+                    .push_bind(fazhi_domain::search::terms(&c.search_text))
+                    .push_bind(c.effective_at);
+            });
+            qb.build().execute(&mut *$tx).await?;
+        }
+        // The versions each imported case went through before its last: the same rows the
+        // `cases_keep_versions` trigger keeps for cases updated one action at a time.
+        let versions: Vec<(&fazhi_domain::case::CaseRecord, i64)> = batch
+            .iter()
+            .flat_map(|item| {
+                let next = item.history.iter().skip(1).map(|c| c.effective_at).chain([item.case.effective_at]);
+                item.history.iter().zip(next)
+            })
+            .collect();
+        for chunk in versions.chunks(CASE_ROWS) {
+            let mut qb = sqlx::QueryBuilder::new(format!("INSERT INTO case_versions ({}) ", $crate::cases::VERSION_COLS));
+            qb.push_values(chunk, |mut b, (c, superseded)| {
+                b.push_bind(c.id.to_string())
+                    .push_bind(c.version)
+                    .push_bind(c.tenant_id.to_string())
+                    .push_bind(c.kind.clone())
+                    .push_bind(c.category.clone())
+                    .push_bind(c.state.clone())
+                    .push_bind(c.phase.code())
+                    .push_bind(c.unit_path.as_str().to_string())
+                    .push_bind(sqlx::types::Json(c.data.clone()))
+                    .push_bind(c.opened_at)
+                    .push_bind(c.closed_at)
+                    .push_bind(c.effective_at)
+                    .push_bind(*superseded);
             });
             qb.build().execute(&mut *$tx).await?;
         }

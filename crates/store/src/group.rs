@@ -249,10 +249,10 @@ fn write(conn: &mut Connection, jobs: &[Job]) -> Result<Vec<(CaseRecord, Event)>
     let sql = format!(
         "INSERT INTO cases (id, tenant_id, kind, receipt_no, query_digest, title, category, urgency, state, phase, \
          unit_id, unit_path, location, data, clocks, due_on, statutory_due_on, provisional, opened_at, closed_at, \
-         updated_at, created_by, version, search_text, search_terms) VALUES {}",
-        values(cases.len(), 25)
+         updated_at, created_by, version, search_text, search_terms, effective_at) VALUES {}",
+        values(cases.len(), 26)
     );
-    let mut args: Vec<Box<dyn ToSql>> = Vec::with_capacity(cases.len() * 25);
+    let mut args: Vec<Box<dyn ToSql>> = Vec::with_capacity(cases.len() * 26);
     for (c, j) in cases.iter().zip(jobs) {
         args.push(Box::new(c.id.to_string()));
         args.push(Box::new(c.tenant_id.to_string()));
@@ -279,6 +279,7 @@ fn write(conn: &mut Connection, jobs: &[Job]) -> Result<Vec<(CaseRecord, Event)>
         args.push(Box::new(c.version));
         args.push(Box::new(c.search_text.clone()));
         args.push(Box::new(fazhi_domain::search::terms(&c.search_text)));
+        args.push(Box::new(c.effective_at));
     }
     tx.prepare_cached(&sql).and_then(|mut s| s.execute(params_from_iter(args.iter()))).map_err(db_err)?;
     // Identifier digests.

@@ -48,8 +48,10 @@ fn by_kind<'m>(metrics: &[&'m MetricDef]) -> HashMap<&'m str, Vec<Column<'m>>> {
     out
 }
 
-/// `SELECT [group,] m0, m1 … FROM cases c WHERE kind AND scope [GROUP BY group]`.
-fn query(kind: &str, items: &[Column<'_>], scope: &Scope, period: &Period, group: Option<&str>) -> Sql {
+/// `SELECT [group,] m0, m1 … FROM <table> c WHERE kind AND scope AND in effect at the period's end
+/// [GROUP BY group]`: over `cases` (current versions) or `case_versions` (superseded ones). Each
+/// case has exactly one version in effect at the end, so the two answers add up.
+fn query(kind: &str, items: &[Column<'_>], scope: &Scope, period: &Period, group: Option<&str>, versions: bool) -> Sql {
     let mut q = Sql::new("SELECT ");
     let mut cols = Vec::new();
     if let Some(g) = group {
@@ -69,19 +71,26 @@ fn query(kind: &str, items: &[Column<'_>], scope: &Scope, period: &Period, group
         cols.push(format!("CAST(COALESCE(SUM(CASE WHEN {} THEN {value} ELSE 0 END), 0) AS BIGINT) AS m{i}", cond.text));
     }
     q.push(&cols.join(", "));
-    q.push(" FROM cases c WHERE 1 = 1");
+    q.push(if versions { " FROM case_versions c WHERE 1 = 1" } else { " FROM cases c WHERE 1 = 1" });
     let k = q.text_arg(kind);
     q.push(&format!(" AND c.kind = {k}"));
     sql::scope(&mut q, scope);
+    sql::in_effect_at(&mut q, versions, sql::period_end_ms(period));
     if let Some(g) = group {
         q.push(&format!(" GROUP BY {g}"));
     }
     q
 }
 
+/// Whether any version can have been superseded after the period's end: not while it lasts.
+fn past(period: &Period) -> bool {
+    sql::period_end_ms(period) <= fazhi_domain::time_util::to_ms(time::OffsetDateTime::now_utc())
+}
+
 impl Store {
-    /// The raw values of count and sum metrics over a period. Ratios are not raw values (the
-    /// catalogue builds them from their parts).
+    /// The raw values of count and sum metrics over a period, as the cases stood at its end
+    /// (统计截止日): each case counted by its version in effect then. Ratios are not raw values
+    /// (the catalogue builds them from their parts).
     ///
     /// # Errors
     /// Database errors.
@@ -91,16 +100,21 @@ impl Store {
         metrics: &[&MetricDef],
         period: &Period,
     ) -> Result<HashMap<String, i64>> {
-        let mut out = HashMap::new();
+        let mut out: HashMap<String, i64> = HashMap::new();
         for (kind, items) in by_kind(metrics) {
-            let q = query(kind, &items, scope, period, None);
-            let values: Vec<i64> = on_reader!(self, pool => {
-                use sqlx::Row;
-                let row = bind_all!(sqlx::query(sql::safe(&q.text)), &q.args).fetch_one(pool).await?;
-                (0..items.len()).map(|i| row.try_get::<i64, _>(i)).collect::<std::result::Result<Vec<i64>, sqlx::Error>>()
-            })?;
-            for ((m, _, _), v) in items.iter().zip(values) {
-                out.insert(m.code.to_string(), v);
+            for versions in [false, true] {
+                if versions && !past(period) {
+                    continue;
+                }
+                let q = query(kind, &items, scope, period, None, versions);
+                let values: Vec<i64> = on_reader!(self, pool => {
+                    use sqlx::Row;
+                    let row = bind_all!(sqlx::query(sql::safe(&q.text)), &q.args).fetch_one(pool).await?;
+                    (0..items.len()).map(|i| row.try_get::<i64, _>(i)).collect::<std::result::Result<Vec<i64>, sqlx::Error>>()
+                })?;
+                for ((m, _, _), v) in items.iter().zip(values) {
+                    *out.entry(m.code.to_string()).or_default() += v;
+                }
             }
         }
         Ok(out)
@@ -127,27 +141,32 @@ impl Store {
         };
         let mut out: HashMap<GroupKey, HashMap<String, i64>> = HashMap::new();
         for (kind, items) in by_kind(metrics) {
-            let q = query(kind, &items, scope, period, Some(expr));
-            let rows: Vec<(GroupKey, Vec<i64>)> = on_reader!(self, pool => {
-                use sqlx::Row;
-                let rows = bind_all!(sqlx::query(sql::safe(&q.text)), &q.args).fetch_all(pool).await?;
-                rows.iter()
-                    .map(|row| {
-                        let key = match group {
-                            GroupBy::Day => GroupKey::Day(row.try_get::<i64, _>(0)?),
-                            GroupBy::UnitPath => GroupKey::UnitPath(row.try_get::<String, _>(0)?),
-                            GroupBy::Category => GroupKey::Category(row.try_get::<String, _>(0)?),
-                            GroupBy::Tenant => GroupKey::Tenant(row.try_get::<String, _>(0)?),
-                        };
-                        let vals = (0..items.len()).map(|i| row.try_get::<i64, _>(i + 1)).collect::<std::result::Result<Vec<i64>, sqlx::Error>>()?;
-                        Ok((key, vals))
-                    })
-                    .collect::<std::result::Result<Vec<_>, sqlx::Error>>()
-            })?;
-            for (key, vals) in rows {
-                let entry = out.entry(key).or_default();
-                for ((m, _, _), v) in items.iter().zip(vals) {
-                    entry.insert(m.code.to_string(), v);
+            for versions in [false, true] {
+                if versions && !past(period) {
+                    continue;
+                }
+                let q = query(kind, &items, scope, period, Some(expr), versions);
+                let rows: Vec<(GroupKey, Vec<i64>)> = on_reader!(self, pool => {
+                    use sqlx::Row;
+                    let rows = bind_all!(sqlx::query(sql::safe(&q.text)), &q.args).fetch_all(pool).await?;
+                    rows.iter()
+                        .map(|row| {
+                            let key = match group {
+                                GroupBy::Day => GroupKey::Day(row.try_get::<i64, _>(0)?),
+                                GroupBy::UnitPath => GroupKey::UnitPath(row.try_get::<String, _>(0)?),
+                                GroupBy::Category => GroupKey::Category(row.try_get::<String, _>(0)?),
+                                GroupBy::Tenant => GroupKey::Tenant(row.try_get::<String, _>(0)?),
+                            };
+                            let vals = (0..items.len()).map(|i| row.try_get::<i64, _>(i + 1)).collect::<std::result::Result<Vec<i64>, sqlx::Error>>()?;
+                            Ok((key, vals))
+                        })
+                        .collect::<std::result::Result<Vec<_>, sqlx::Error>>()
+                })?;
+                for (key, vals) in rows {
+                    let entry = out.entry(key).or_default();
+                    for ((m, _, _), v) in items.iter().zip(vals) {
+                        *entry.entry(m.code.to_string()).or_default() += v;
+                    }
                 }
             }
         }

@@ -3,7 +3,7 @@
 //! backends).
 
 use fazhi_domain::metric::{CaseSet, Cond, Period};
-use fazhi_domain::time_util::day_start_ms;
+use fazhi_domain::time_util::{day_start_ms, fmt_date};
 use time::Date;
 
 use crate::model::{CaseFilter, Scope, SortField};
@@ -140,6 +140,33 @@ pub(crate) fn cond(sql: &mut Sql, cond: &Cond, period: &Period) {
             let m = sql.arg(Arg::Int(*min));
             sql.push(&format!(" AND CAST(c.data->>'{}' AS BIGINT) >= {m}", key(k)));
         }
+        Cond::DataNot { key: k, value } => {
+            let v = sql.text_arg(value.clone());
+            sql.push(&format!(" AND COALESCE(c.data->>'{}', '') <> {v}", key(k)));
+        }
+        Cond::DateIn { key: k } => {
+            // Dates are kept as YYYY-MM-DD text, which orders as the dates do.
+            let from = sql.text_arg(fmt_date(period.from));
+            let to = sql.text_arg(fmt_date(period.to));
+            sql.push(&format!(" AND c.data->>'{0}' >= {from} AND c.data->>'{0}' <= {to}", key(k)));
+        }
+    }
+}
+
+/// The instant a period ends (exclusive), in ms: figures are taken as at then.
+pub(crate) fn period_end_ms(period: &Period) -> i64 {
+    end_ms(period.to)
+}
+
+/// Which rows of a case table are the versions in effect at `end_ms`: ` AND …` for alias `c` of
+/// `cases` (the current version, when it took effect before the end) or of `case_versions` (a
+/// superseded version that was in effect at the end).
+pub(crate) fn in_effect_at(sql: &mut Sql, versions: bool, end_ms: i64) {
+    let end = sql.arg(Arg::Int(end_ms));
+    if versions {
+        sql.push(&format!(" AND c.effective_at < {end} AND c.superseded_at >= {end}"));
+    } else {
+        sql.push(&format!(" AND c.effective_at < {end}"));
     }
 }
 
@@ -228,8 +255,25 @@ pub(crate) fn filter(sql: &mut Sql, f: &CaseFilter) {
         }
     }
     if let Some((set, period)) = &f.metric {
-        case_set(sql, set, period);
+        traced(sql, set, period);
     }
+}
+
+/// ` AND …` keeping the cases a metric counted: those whose version in effect at the period's end
+/// met the set's conditions (the current row, or a superseded version). The same cases the figure
+/// counted, whatever happened to them since.
+fn traced(sql: &mut Sql, set: &CaseSet, period: &Period) {
+    let end = period_end_ms(period);
+    let mut current = Sql { text: String::new(), args: std::mem::take(&mut sql.args) };
+    current.push("1 = 1");
+    in_effect_at(&mut current, false, end);
+    case_set(&mut current, set, period);
+    let mut past = Sql { text: String::new(), args: std::mem::take(&mut current.args) };
+    past.push("SELECT c.case_id FROM case_versions c WHERE 1 = 1");
+    in_effect_at(&mut past, true, end);
+    case_set(&mut past, set, period);
+    sql.args = past.args;
+    sql.push(&format!(" AND (({}) OR c.id IN ({}))", current.text, past.text));
 }
 
 /// How a list answers its free-text filter (chosen by the store, see `Store::text_plan`).

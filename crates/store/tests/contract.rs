@@ -517,7 +517,13 @@ async fn imported_cases_and_their_links_are_written_together() {
             c.id = CaseId::new();
             c.receipt_no = format!("AT-LF-2023-{n:06}");
             c.kind = "visit".into();
-            ImportCase { events: vec![event_of(&c, "open")], case: c, digests: vec![], query_digest: None }
+            ImportCase {
+                events: vec![event_of(&c, "open")],
+                history: vec![],
+                case: c,
+                digests: vec![],
+                query_digest: None,
+            }
         };
         let (x, y) = (mk(1), mk(2));
         let link = CaseLink::new(x.case.tenant_id, x.case.id, y.case.id, LinkRelation::Merged, "重复来访", None, 5);

@@ -422,7 +422,7 @@ pub fn imported_copies(case: &fazhi_domain::case::CaseRecord, n: usize, word: &s
                 prev_hash: String::new(),
                 hash: String::new(),
             };
-            fazhi_store::ImportCase { case, events: vec![event], digests: vec![], query_digest: None }
+            fazhi_store::ImportCase { case, history: vec![], events: vec![event], digests: vec![], query_digest: None }
         })
         .collect()
 }

@@ -107,6 +107,10 @@ fn case_in(state: &str, action: &str, town: &Town) -> CaseRecord {
         c.clocks.put(conclusion_clock(&c, "受理", &ctx));
     }
     if state == "extension_requested" {
+        // The extension is decided while the period still runs (an expired one cannot be extended).
+        let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+        let ctx = town.ctx(&clerk, datetime!(2024-09-10 09:00 +8));
+        c.clocks.put(conclusion_clock(&c, "受理", &ctx));
         set(&mut c, "extension_days", 20.into());
         set(&mut c, "extension_reason", "需现场勘测".into());
     }

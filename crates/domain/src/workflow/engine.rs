@@ -11,7 +11,7 @@ use crate::deadline::{Extension, Suspension};
 use crate::error::FieldError;
 use crate::ids::{CaseId, UnitId};
 use crate::settings::Settings;
-use crate::time_util::{local_date, to_ms};
+use crate::time_util::{day_start_ms, fmt_date, local_date, local_date_ms, to_ms};
 use crate::unit::UnitLookup;
 use crate::workflow::Refusal;
 use crate::workflow::field::{ParseCtx, Sealer, Value};
@@ -24,12 +24,44 @@ pub struct ActCtx<'a> {
     pub settings: &'a Settings,
     pub units: &'a dyn UnitLookup,
     pub sealer: &'a dyn Sealer,
+    /// The day the action's legal event happened (受理、送达、回访 …), set by the engine from the
+    /// action's dated field (see [`super::ActionDef::dated`]) before guards and effects run; `None`
+    /// outside an action, where [`ActCtx::on`] is today.
+    pub event_on: Option<Date>,
 }
 
 impl ActCtx<'_> {
     /// Today in China.
     pub fn today(&self) -> Date {
         local_date(self.now)
+    }
+
+    /// The day the action's legal event happened: what clocks start, stop, extend and suspend on.
+    /// Never the day it was typed in, unless it happened that day (rules.md §0; e.g.
+    /// 信访工作条例第三十四条 counts 自受理之日起, the acceptance date recorded).
+    pub fn on(&self) -> Date {
+        self.event_on.unwrap_or_else(|| self.today())
+    }
+
+    /// The instant the action takes legal effect: now when it happened today, otherwise the start
+    /// of its day in China.
+    pub fn effective_ms(&self) -> i64 {
+        match self.event_on {
+            Some(d) if d != self.today() => day_start_ms(d),
+            _ => to_ms(self.now),
+        }
+    }
+
+    fn dated(&self, on: Date) -> ActCtx<'_> {
+        ActCtx {
+            actor: self.actor,
+            now: self.now,
+            calendar: self.calendar,
+            settings: self.settings,
+            units: self.units,
+            sealer: self.sealer,
+            event_on: Some(on),
+        }
     }
 }
 
@@ -145,6 +177,38 @@ fn digests(values: &Values) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The day the action's legal event happened: its dated field when given, otherwise today. Never
+/// after today, and — for an action on an existing case — never before the legal date of the
+/// case's current version (an action cannot take effect before what it follows).
+fn event_date(
+    action: &ActionDef,
+    values: &Values,
+    case: Option<&CaseRecord>,
+    ctx: &ActCtx<'_>,
+) -> Result<Date, ActionError> {
+    let today = ctx.today();
+    let Some(field) = action.dated.and_then(|name| action.field(name)) else { return Ok(today) };
+    let Some(Value::Date(d)) = values.get(field.name) else { return Ok(today) };
+    if *d > today {
+        return Err(ActionError::Invalid(vec![FieldError::new(
+            field.name,
+            field.label,
+            format!("{}不能晚于今天（{}）", field.label, fmt_date(today)),
+        )]));
+    }
+    if let Some(case) = case {
+        let floor = local_date_ms(case.effective_at);
+        if *d < floor {
+            return Err(ActionError::Invalid(vec![FieldError::new(
+                field.name,
+                field.label,
+                format!("{}不能早于本件上一办理环节的日期 {}", field.label, fmt_date(floor)),
+            )]));
+        }
+    }
+    Ok(*d)
+}
+
 fn assign(case: &mut CaseRecord, id: UnitId, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     let unit = ctx
         .units
@@ -161,7 +225,8 @@ fn clock_mut<'c>(clocks: &'c mut Clocks, code: &str) -> Result<&'c mut Clock, Re
 }
 
 fn apply_effects(effects: &[Effect], case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
-    let today = ctx.today();
+    // Every clock moves on the day the legal event happened, as recorded (rules.md §0).
+    let on = ctx.on();
     for effect in effects {
         match effect {
             Effect::Record => {
@@ -191,12 +256,12 @@ fn apply_effects(effects: &[Effect], case: &mut CaseRecord, values: &Values, ctx
             }
             Effect::StartClock { code, label, class, rule } => {
                 let rule = rule(case, values, ctx)?;
-                case.clocks.put(Clock::start(code, label, *class, rule, today, ctx.calendar));
+                case.clocks.put(Clock::start(code, label, *class, rule, on, ctx.calendar));
             }
             Effect::StopClock { code } => {
                 let clock = clock_mut(&mut case.clocks, code)?;
                 if clock.is_running() {
-                    clock.stop(today);
+                    clock.stop(on);
                 }
             }
             Effect::SuspendClock { code } => {
@@ -204,7 +269,7 @@ fn apply_effects(effects: &[Effect], case: &mut CaseRecord, values: &Values, ctx
                 if !clock.is_running() || clock.suspended_since.is_some() {
                     return Err(Refusal::new(format!("“{}”未在计算中，不能中止", clock.label)));
                 }
-                clock.suspended_since = Some(today);
+                clock.suspended_since = Some(on);
             }
             Effect::ResumeClock { code, reason } => {
                 let clock = clock_mut(&mut case.clocks, code)?;
@@ -212,7 +277,10 @@ fn apply_effects(effects: &[Effect], case: &mut CaseRecord, values: &Values, ctx
                     .suspended_since
                     .take()
                     .ok_or_else(|| Refusal::new(format!("“{}”未中止，无需恢复", clock.label)))?;
-                clock.suspensions.push(Suspension { from: since, to: today, reason: (*reason).to_string() });
+                if on < since {
+                    return Err(Refusal::new(format!("恢复计算的日期不能早于中止之日 {}", fmt_date(since))));
+                }
+                clock.suspensions.push(Suspension { from: since, to: on, reason: (*reason).to_string() });
                 clock.recompute(ctx.calendar);
             }
             Effect::ExtendClock { code, source, reason_field, period } => {
@@ -223,7 +291,17 @@ fn apply_effects(effects: &[Effect], case: &mut CaseRecord, values: &Values, ctx
                 if !clock.is_running() {
                     return Err(Refusal::new(format!("“{}”已停止计算，不能延期", clock.label)));
                 }
-                clock.extensions.push(Extension { period, source: (*source).to_string(), reason, approved_on: today });
+                // An extension extends a period that is still running: approved after the last day,
+                // there is nothing left to extend and the case stays overdue (信访工作条例第三十四条
+                // 经批准"可以适当延长办理期限" presupposes a running period).
+                if on > clock.computed.due {
+                    return Err(Refusal::new(format!(
+                        "“{}”已于 {} 届满，期限届满后不能再批准延期；本件按超期办理记录",
+                        clock.label,
+                        fmt_date(clock.computed.due)
+                    )));
+                }
+                clock.extensions.push(Extension { period, source: (*source).to_string(), reason, approved_on: on });
                 clock.recompute(ctx.calendar);
             }
             Effect::Custom { apply } => apply(case, values, ctx)?,
@@ -246,15 +324,18 @@ impl Workflow {
 
     fn finish(&self, case: &mut CaseRecord, from_phase: Phase, to: String, ctx: &ActCtx<'_>, search_fields: &[&str]) {
         let phase = self.state(&to).map_or(from_phase, |s| s.phase);
-        let now = to_ms(ctx.now);
+        // The version takes effect when its legal event happened, never before the version it
+        // follows: figures of a period are those of the versions in effect at its end.
+        let effective = ctx.effective_ms().max(case.effective_at);
         if phase == Phase::Open {
             case.closed_at = None;
         } else if from_phase == Phase::Open || case.closed_at.is_none() {
-            case.closed_at = Some(now);
+            case.closed_at = Some(effective);
         }
         case.state = to;
         case.phase = phase;
-        case.updated_at = now;
+        case.effective_at = effective;
+        case.updated_at = to_ms(ctx.now);
         case.search_text = search_text(case, search_fields);
     }
 
@@ -275,12 +356,15 @@ impl Workflow {
             return Err(ActionError::Forbidden(action.label.to_string()));
         }
         let (values, attachments) = parse_values(action, input, ctx)?;
+        let on = event_date(action, &values, None, ctx)?;
+        let ctx = &ctx.dated(on);
         let unit = ctx
             .actor
             .unit_id
             .and_then(|id| ctx.units.unit(&id))
             .ok_or_else(|| ActionError::Refused("登记人未归属任何单位，不能登记".into()))?;
-        let now = to_ms(ctx.now);
+        // Registered when the matter was received (its dated field), which may be before today.
+        let opened = ctx.effective_ms();
         let mut case = CaseRecord {
             id: new.id,
             tenant_id: ctx.actor.tenant_id,
@@ -296,9 +380,10 @@ impl Workflow {
             location: None,
             data: Map::new(),
             clocks: Clocks::default(),
-            opened_at: now,
+            opened_at: opened,
             closed_at: None,
-            updated_at: now,
+            updated_at: to_ms(ctx.now),
+            effective_at: opened,
             created_by: ctx.actor.user_id,
             version: 1,
             search_text: String::new(),
@@ -375,6 +460,8 @@ impl Workflow {
             });
         }
         let (values, attachments) = parse_values(action, input, ctx)?;
+        let on = event_date(action, &values, Some(case), ctx)?;
+        let ctx = &ctx.dated(on);
         if let Some(guard) = action.guard {
             guard(case, &values, ctx)?;
         }

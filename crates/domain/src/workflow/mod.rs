@@ -102,7 +102,7 @@ pub enum Effect {
     AssignUnit { field: &'static str },
     /// Moves the case to the unit whose id is kept in a data key (back to the intake desk).
     AssignUnitFromData { key: &'static str },
-    /// Starts (or restarts) a clock today.
+    /// Starts (or restarts) a clock on the action's date ([`ActCtx::on`]).
     StartClock {
         code: &'static str,
         label: &'static str,
@@ -110,14 +110,15 @@ pub enum Effect {
         #[serde(skip)]
         rule: RuleFn,
     },
-    /// Stops a clock today, recording whether it was met.
+    /// Stops a clock on the action's date, recording whether it was met.
     StopClock { code: &'static str },
-    /// Suspends a clock from today.
+    /// Suspends a clock from the action's date.
     SuspendClock { code: &'static str },
-    /// Resumes a suspended clock today; the suspension is not counted.
+    /// Resumes a suspended clock on the action's date; the suspension is not counted.
     ResumeClock { code: &'static str, reason: &'static str },
     /// Extends a clock by a period. The reason is taken from `reason_field` in the action's values,
-    /// or from the case's data (an extension requested earlier and approved now).
+    /// or from the case's data (an extension requested earlier and approved now). Approved on the
+    /// action's date, which must not be after the clock's due date: only a running period is extended.
     ExtendClock {
         code: &'static str,
         source: &'static str,
@@ -156,6 +157,10 @@ pub struct ActionDef {
     pub effects: Vec<Effect>,
     /// Asked before an irreversible action ("办结后将答复来电人，确认办结？").
     pub confirm: Option<&'static str>,
+    /// The action's date field that records the day its legal event happened (受理日期, 送达日期,
+    /// 回访日期 …): clocks start, stop and extend on that day and the case's version takes effect
+    /// then. Without it (or left empty) the event happened today.
+    pub dated: Option<&'static str>,
     /// Taken only by a service use case that writes more than this case in one transaction
     /// (转为案件, 合并重复件): never offered by [`Workflow::available`], refused by [`Workflow::act`],
     /// applied by [`Workflow::act_internal`].
@@ -176,8 +181,16 @@ impl ActionDef {
             guard: None,
             effects: vec![],
             confirm: None,
+            dated: None,
             internal: false,
         }
+    }
+
+    /// Names the date field that records when the action's legal event happened (see
+    /// [`ActionDef::dated`]).
+    pub fn dated(mut self, field: &'static str) -> Self {
+        self.dated = Some(field);
+        self
     }
 
     pub fn roles(mut self, roles: &[Role]) -> Self {
@@ -310,6 +323,11 @@ impl Workflow {
             }
             if matches!(a.to, Target::Stay) && i == 0 {
                 return err("open must lead to a state".into());
+            }
+            if let Some(d) = a.dated
+                && !matches!(a.field(d).map(|f| &f.kind), Some(FieldKind::Date))
+            {
+                return err(format!("action {} is dated by {d}, which is not a date field", a.code));
             }
             if a.roles.is_empty() && !a.public {
                 return err(format!("action {} can be taken by nobody", a.code));

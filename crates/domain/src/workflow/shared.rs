@@ -25,11 +25,11 @@ pub fn keep(case: &mut CaseRecord, values: &Values, keys: &[&str]) {
     }
 }
 
-/// Stops every running clock today (a case closed by referral, merger or performance).
+/// Stops every running clock on the action's date (a case closed by referral, merger or performance).
 pub fn stop_running_clocks(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
-    let today = ctx.today();
+    let on = ctx.on();
     for c in case.clocks.0.iter_mut().filter(|c| c.is_running()) {
-        c.stop(today);
+        c.stop(on);
     }
     Ok(())
 }
