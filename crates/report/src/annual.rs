@@ -65,6 +65,18 @@ pub fn placeholders(text: &str) -> Vec<String> {
 }
 
 impl Draft {
+    /// Every placeholder of every part of the draft, once each.
+    pub fn placeholders(&self) -> Vec<String> {
+        let mut all: Vec<String> = std::iter::once(&self.preamble)
+            .chain(self.achievements.iter().map(|s| &s.text))
+            .chain([&self.problems, &self.plans])
+            .flat_map(|t| placeholders(t))
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
     /// The starting draft: the seed report's structure, with the sentences whose figures fazhi
     /// computes. `issuer` is the government's name as the title gives it.
     pub fn default_for(issuer: &str, year: i32) -> Self {
@@ -81,9 +93,13 @@ impl Draft {
                     "认真回应群众诉求，承办广州12345政府服务热线工单{work_order.accepted}件，办结率达{work_order.close_rate}。其中按时办结率{work_order.on_time_rate}，回访满意率{work_order.satisfaction_rate}。",
                 ),
                 sub("健全行政执法工作体系，全面推进严格规范公正文明执法", ""),
+                // The seed writes "受理矛盾纠纷456宗……其中受理信访件432宗", which is true only where
+                // petitions are counted within the disputes; fazhi counts them as separate kinds,
+                // so they are separate clauses. The major disputes' kinds are those of the
+                // resolved ones, not a fixed list.
                 sub(
                     "深化多元共治，提升社会治理法治化水平",
-                    "{year}年{town}接待群众来访{visit.batches}批{visit.persons}人次，受理矛盾纠纷{dispute.accepted}宗，化解{dispute.resolved}宗，化解率{dispute.resolve_rate}，挽回群众财产损失{dispute.recovered}；其中受理信访件{petition.accepted}宗，求决类信访件一次性化解率{petition.one_time_rate}，满意率{petition.satisfaction_rate}，规定时间办结率{petition.on_time_rate}；解决涉及迁坟、人身损害、劳资欠薪方面的重大疑难纠纷{dispute.major}宗。",
+                    "{year}年{town}接待群众来访{visit.batches}批{visit.persons}人次；受理矛盾纠纷{dispute.accepted}宗，化解{dispute.resolved}宗，化解率{dispute.resolve_rate}，挽回群众财产损失{dispute.recovered}；受理信访件{petition.accepted}宗，求决类信访件一次性化解率{petition.one_time_rate}，满意率{petition.satisfaction_rate}，规定时间办结率{petition.on_time_rate}；解决涉及{dispute.major_resolved:categories}方面的重大疑难纠纷{dispute.major_resolved}宗。",
                 ),
                 sub("完善科学民主依法决策机制，推进政府治理法治化规范化", ""),
                 sub("依法行政加强权力监督制约，确保行政权力规范透明", ""),
@@ -113,7 +129,8 @@ impl Draft {
                 });
             }
             for p in placeholders(text) {
-                if p != "year" && p != "town" && !known.contains(&p) {
+                let base = p.strip_suffix(CATEGORIES).unwrap_or(&p);
+                if p != "year" && p != "town" && !known.contains(base) {
                     errors.push(DraftError {
                         field: field.clone(),
                         label: label.clone(),
@@ -199,43 +216,106 @@ pub struct Inputs<'a> {
     pub charts: Vec<Chart>,
 }
 
+/// The suffix of a placeholder that names the categories of the cases a figure counts
+/// (`{dispute.major_resolved:categories}` → 迁坟、人身损害、劳资欠薪), most frequent first.
+pub const CATEGORIES: &str = ":categories";
+
+/// A clause of a paragraph: the text up to and including its closing `；` or `。` (or the end).
+fn clauses(paragraph: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, ch) in paragraph.char_indices() {
+        if ch == '；' || ch == '。' {
+            let end = i + ch.len_utf8();
+            out.push(&paragraph[start..end]);
+            start = end;
+        }
+    }
+    if start < paragraph.len() {
+        out.push(&paragraph[start..]);
+    }
+    out
+}
+
+/// The pieces of one clause, or `None` when a figure in it cannot be given (a kind fazhi does not
+/// run or without cases in the year, or a list of categories that is empty).
+fn clause_pieces(clause: &str, inp: &Inputs<'_>) -> Option<(Paragraph, bool)> {
+    let mut pieces = Vec::new();
+    let mut figures = false;
+    let mut rest = clause;
+    while let Some(i) = rest.find('{') {
+        let after = &rest[i + 1..];
+        let Some(j) = after.find('}') else { break };
+        let code = &after[..j];
+        let before = &rest[..i];
+        if !before.is_empty() {
+            pieces.push(Piece::Text(before.to_string()));
+        }
+        match code {
+            "year" => pieces.push(Piece::Text(inp.year.to_string())),
+            "town" => pieces.push(Piece::Text(inp.town.to_string())),
+            _ => {
+                let kind = code.split('.').next().unwrap_or("");
+                // Omitted, not faked: a figure fazhi cannot give drops its clause.
+                let value = inp.figures.get(code).filter(|_| inp.kinds_with_cases.contains(kind))?;
+                figures = true;
+                pieces.push(Piece::Figure {
+                    code: code.to_string(),
+                    display: value.display.clone(),
+                    href: value.href.clone(),
+                });
+            }
+        }
+        rest = &after[j + 1..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest.to_string()));
+    }
+    Some((pieces, figures))
+}
+
+/// The paragraphs of a text with their figures. A clause (up to `；` or `。`) whose figure cannot
+/// be given is left out — the rest of the sentence stays true — and a sentence that loses its last
+/// clause ends with `。`; a paragraph that had figures and lost them all is left out.
 fn paragraphs(text: &str, inp: &Inputs<'_>) -> Vec<Paragraph> {
     text.split("\n\n")
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .filter_map(|p| {
-            let mut pieces = Vec::new();
-            let mut rest = p;
-            while let Some(i) = rest.find('{') {
-                let after = &rest[i + 1..];
-                let Some(j) = after.find('}') else { break };
-                let code = &after[..j];
-                let before = &rest[..i];
-                if !before.is_empty() {
-                    pieces.push(Piece::Text(before.to_string()));
-                }
-                match code {
-                    "year" => pieces.push(Piece::Text(inp.year.to_string())),
-                    "town" => pieces.push(Piece::Text(inp.town.to_string())),
-                    _ => {
-                        let kind = code.split('.').next().unwrap_or("");
-                        // Omitted, not faked: a figure fazhi cannot give drops its paragraph.
-                        let value = inp.figures.get(code).filter(|_| inp.kinds_with_cases.contains(kind))?;
-                        pieces.push(Piece::Figure {
-                            code: code.to_string(),
-                            display: value.display.clone(),
-                            href: value.href.clone(),
-                        });
+            let mut out: Paragraph = Vec::new();
+            let (mut had, mut kept) = (false, false);
+            for clause in clauses(p) {
+                let wanted = clause.contains('{') && !placeholders(clause).iter().all(|c| c == "year" || c == "town");
+                had |= wanted;
+                match clause_pieces(clause, inp) {
+                    Some((pieces, figures)) => {
+                        kept |= figures;
+                        out.extend(pieces);
                     }
+                    None if clause.ends_with('。') => end_sentence(&mut out),
+                    None => {}
                 }
-                rest = &after[j + 1..];
             }
-            if !rest.is_empty() {
-                pieces.push(Piece::Text(rest.to_string()));
-            }
-            Some(pieces)
+            end_sentence_if_open(&mut out, p);
+            (!had || kept).then_some(out).filter(|o| !o.is_empty())
         })
         .collect()
+}
+
+/// After a dropped clause that ended a sentence: the kept text before it ends the sentence.
+fn end_sentence(out: &mut Paragraph) {
+    if let Some(Piece::Text(t)) = out.last_mut()
+        && let Some(stripped) = t.strip_suffix('；')
+    {
+        *t = format!("{stripped}。");
+    }
+}
+
+/// A paragraph that ended with `。` still does after dropping its last clauses.
+fn end_sentence_if_open(out: &mut Paragraph, original: &str) {
+    if original.ends_with('。') {
+        end_sentence(out);
+    }
 }
 
 impl Draft {

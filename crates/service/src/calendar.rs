@@ -87,8 +87,11 @@ impl App {
                     })
                 })
                 .collect();
+            fazhi_domain::workflow::clock_facts(&mut next);
             next.version = case.version + 1;
             next.updated_at = self.now_ms();
+            // A correction of the calendar, not a legal event: the dates it moves take effect now.
+            next.effective_at = case.effective_at.max(next.updated_at);
             let actor = Actor::system(case.tenant_id);
             let ev = fazhi_domain::event::Event {
                 case_id: Some(case.id),

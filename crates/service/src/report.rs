@@ -9,7 +9,7 @@ use fazhi_domain::ids::TenantId;
 use fazhi_domain::metric::{CaseSet, Cond, Figure, Measure, MetricDef, MetricUnit, Period};
 use fazhi_domain::role::Role;
 use fazhi_domain::time_util::{fmt_date, local_date};
-use fazhi_report::annual::{AnnualReport, Chart, Draft, FigureValue, Inputs};
+use fazhi_report::annual::{self as annual, AnnualReport, Chart, Draft, FigureValue, Inputs};
 use fazhi_report::charts::{self, Bar, RateLine};
 use fazhi_store::{CaseFilter, GroupBy, GroupKey, Scope, Tenant, TenantKind};
 use serde_json::json;
@@ -177,7 +177,7 @@ impl App {
         let period = Period::year(year).ok_or_else(|| ServiceError::field("year", "年度", "无效"))?;
         let scope = Scope::Tenant(tenant.id);
         let loaded = self.report_draft(tenant, year).await?;
-        let figures: HashMap<String, FigureValue> = self
+        let mut figures: HashMap<String, FigureValue> = self
             .metrics_in(&scope, None, &[], &period)
             .await?
             .into_iter()
@@ -185,6 +185,13 @@ impl App {
                 (m.code.to_string(), FigureValue { display: f.to_string(), href: link.map(|l| l(m.code, &period)) })
             })
             .collect();
+        for code in loaded.draft.placeholders() {
+            if let Some(metric) = code.strip_suffix(annual::CATEGORIES)
+                && let Some(names) = self.categories_of(&scope, metric, &period).await?
+            {
+                figures.insert(code.clone(), FigureValue { display: names, href: link.map(|l| l(metric, &period)) });
+            }
+        }
         let mut kinds_with_cases = HashSet::new();
         for k in self.kinds().all() {
             let f = CaseFilter {
@@ -213,6 +220,29 @@ impl App {
             note,
             charts,
         }))
+    }
+
+    /// The categories of the cases a count metric counts, most cases first ("迁坟、人身损害、劳资欠
+    /// 薪"), or `None` when it counts none (the clause naming them is then left out).
+    async fn categories_of(&self, scope: &Scope, code: &str, period: &Period) -> Result<Option<String>> {
+        let Some(m) = self.catalogue().get(code).filter(|m| matches!(m.measure, Measure::Count { .. })) else {
+            return Ok(None);
+        };
+        let kind = self.kind(m.kind())?;
+        let by = self.store().metric_values_by(scope, &[m], period, GroupBy::Category).await?;
+        let order: Vec<String> = kind.open_choices("category").into_iter().map(|(c, _)| c).collect();
+        let mut counts: Vec<(i64, usize, String)> = by
+            .into_iter()
+            .filter_map(|(key, v)| {
+                let GroupKey::Category(c) = key else { return None };
+                let n = v.get(m.code).copied().unwrap_or(0);
+                let rank = order.iter().position(|o| *o == c).unwrap_or(usize::MAX);
+                (n > 0).then(|| (n, rank, kind.choice_label("category", &c).unwrap_or(c)))
+            })
+            .collect();
+        counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let names: Vec<String> = counts.into_iter().map(|(_, _, name)| name).collect();
+        Ok((!names.is_empty()).then(|| names.join("、")))
     }
 
     /// Cases registered per month with the close rate, as a chart.

@@ -28,11 +28,13 @@ async fn the_2023_report_reproduces_the_seed_figures_and_traces_each_one() {
     }
     let golden = std::fs::read_to_string(GOLDEN).expect("golden file (run with UPDATE_GOLDEN=1 to create)");
     assert_eq!(md, golden, "the generated report differs from tests/golden/annual-2023.md");
-    // The seed's sentences, figure by figure.
+    // The seed's sentences, figure by figure. "其中受理信访件" is not printed: petitions are not
+    // counted within the disputes, so the subset wording would not be true on other data.
     for seed in [
         "承办广州12345政府服务热线工单4326件，办结率达100%。",
-        "2023年鳌头镇接待群众来访296批939人次，受理矛盾纠纷456宗，化解450宗，化解率98.68%，挽回群众财产损失2256.03万元；",
-        "其中受理信访件432宗，求决类信访件一次性化解率98.54%，满意率99.62%，规定时间办结率100%；",
+        "2023年鳌头镇接待群众来访296批939人次；",
+        "受理矛盾纠纷456宗，化解450宗，化解率98.68%，挽回群众财产损失2256.03万元；",
+        "受理信访件432宗，求决类信访件一次性化解率98.54%，满意率99.62%，规定时间办结率100%；",
         "解决涉及迁坟、人身损害、劳资欠薪方面的重大疑难纠纷24宗。",
     ] {
         assert!(md.contains(seed), "missing: {seed}");

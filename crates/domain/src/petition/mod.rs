@@ -40,6 +40,10 @@ pub const SLUG: &str = "petition";
 pub const ACCEPT: &str = "accept";
 /// Concluding after acceptance (第三十四条).
 pub const CONCLUDE: &str = "conclude";
+/// The conclusion clock's due date and whether it was met, mirrored into the data by the engine
+/// ([`crate::workflow::clock_facts`]).
+const CONCLUDE_DUE: &str = "due_conclude";
+const CONCLUDE_MET: &str = "met_conclude";
 /// The 复查 body's answer (第三十五条).
 pub const REVIEW: &str = "review";
 /// The 复核 body's opinion (第三十六条).
@@ -773,6 +777,11 @@ pub fn metrics(settings: &Settings) -> Vec<MetricDef> {
     let yes = |key| DataEq { key, value: "yes".into() };
     let accepted = || vec![OpenedIn, yes(COUNTED), yes(facts::ACCEPTED)];
     let with = |extra: Vec<Cond>| CaseSet { kind: SLUG, conds: accepted().into_iter().chain(extra).collect() };
+    // Due in the period, whenever it was accepted: 应办结 is about deadlines, not registrations.
+    let due = |extra: Vec<Cond>| CaseSet {
+        kind: SLUG,
+        conds: [yes(COUNTED), yes(facts::ACCEPTED), DateIn { key: CONCLUDE_DUE }].into_iter().chain(extra).collect(),
+    };
     let claim = || DataEq { key: facts::CATEGORY, value: "claim".into() };
     let satisfied: Vec<String> = if settings.petition.satisfied_includes_basic {
         vec!["satisfied".into(), "basic".into()]
@@ -797,18 +806,25 @@ pub fn metrics(settings: &Settings) -> Vec<MetricDef> {
             Measure::Count { set: with(vec![yes(facts::CONCLUDED)]) },
         ),
         m(
+            "petition.due",
+            "应办结数",
+            MetricUnit::Cases,
+            "受理的信访事项中办理期限在期间内届满的数量，已办结和未办结（超期）的都计入",
+            Measure::Count { set: due(vec![]) },
+        ),
+        m(
             "petition.on_time",
             "按期办结数",
             MetricUnit::Cases,
-            "办结的信访事项中每次办结均未超过办理期限（含批准延期）的数量",
-            Measure::Count { set: with(vec![yes(facts::CONCLUDED), yes(facts::ON_TIME)]) },
+            "应办结的信访事项中，在办理期限（含期限届满前批准的延期）内办结、且此前每次办结均未超期的数量",
+            Measure::Count { set: due(vec![yes(CONCLUDE_MET), yes(facts::ON_TIME)]) },
         ),
         m(
             "petition.on_time_rate",
-            "按期办结率",
+            "规定时间办结率",
             MetricUnit::Rate,
-            "按期办结数 ÷ 办结数",
-            Measure::Ratio { num: "petition.on_time", den: "petition.concluded" },
+            "按期办结数 ÷ 应办结数（办理期限在期间内届满的信访事项，含超期未办结的）",
+            Measure::Ratio { num: "petition.on_time", den: "petition.due" },
         ),
         m(
             "petition.claims_concluded",

@@ -228,24 +228,33 @@ pub fn conversion_defaults(target: &str) -> &'static [(&'static str, &'static st
     }
 }
 
-/// The figures of visits.
+/// The figures of visits. 来访批次 and 人次 count every reception — a repeat visit merged into an
+/// earlier registration was still received — while 来访事项 counts matters once.
 pub fn metrics(_: &Settings) -> Vec<MetricDef> {
-    let counted = || vec![Cond::OpenedIn, Cond::DataEq { key: COUNTED, value: "yes".into() }];
     let set = |conds: Vec<Cond>| CaseSet { kind: SLUG, conds };
     vec![
         MetricDef {
             code: "visit.batches",
             name: "来访批次",
             unit: MetricUnit::Batches,
-            formula: "期间内登记的来访批次（并入原登记的重复来访不计）".into(),
-            measure: Measure::Count { set: set(counted()) },
+            formula: "期间内接待的来访批次（每次接待计一批，重复来访并入原登记的也计入）".into(),
+            measure: Measure::Count { set: set(vec![Cond::OpenedIn]) },
         },
         MetricDef {
             code: "visit.persons",
             name: "来访人次",
             unit: MetricUnit::PersonTimes,
             formula: "期间内各批来访的来访人数之和".into(),
-            measure: Measure::Sum { set: set(counted()), key: facts::VISITORS },
+            measure: Measure::Sum { set: set(vec![Cond::OpenedIn]), key: facts::VISITORS },
+        },
+        MetricDef {
+            code: "visit.matters",
+            name: "来访事项数",
+            unit: MetricUnit::Cases,
+            formula: "期间内来访反映的事项数（重复来访并入原登记的只计一次）".into(),
+            measure: Measure::Count {
+                set: set(vec![Cond::OpenedIn, Cond::DataEq { key: COUNTED, value: "yes".into() }]),
+            },
         },
         MetricDef {
             code: "visit.converted",

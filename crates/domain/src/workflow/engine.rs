@@ -335,6 +335,7 @@ impl Workflow {
         case.state = to;
         case.phase = phase;
         case.effective_at = effective;
+        clock_facts(case);
         case.updated_at = to_ms(ctx.now);
         case.search_text = search_text(case, search_fields);
     }
@@ -479,6 +480,30 @@ impl Workflow {
             attachments,
         };
         Ok(Outcome { case: next, event, digests: digests(&values) })
+    }
+}
+
+/// Mirrors each clock into the case's data for figures, which read data (and the case versions
+/// keep data): `due_<code>` is the date the clock fell or falls due — kept once it stopped, absent
+/// while suspended (no date then) — and `met_<code>` is "yes"/"no" once it stopped. A figure such
+/// as 应办结数 counts the cases whose `due_<code>` fell within the period, concluded or not.
+pub fn clock_facts(case: &mut CaseRecord) {
+    for c in &case.clocks.0 {
+        let due = format!("due_{}", c.code);
+        if c.is_running() && c.suspended_since.is_some() {
+            case.data.remove(&due);
+        } else {
+            case.data.insert(due, Json::String(fmt_date(c.computed.due)));
+        }
+        let met = format!("met_{}", c.code);
+        match c.met {
+            Some(m) if !c.is_running() => {
+                case.data.insert(met, Json::String(if m { "yes" } else { "no" }.into()));
+            }
+            _ => {
+                case.data.remove(&met);
+            }
+        }
     }
 }
 

@@ -10,7 +10,7 @@ pub mod shared;
 #[cfg(test)]
 mod tests;
 
-pub use engine::{ActCtx, ActionError, NewCase, NewEvent, Outcome};
+pub use engine::{ActCtx, ActionError, NewCase, NewEvent, Outcome, clock_facts};
 pub use field::{FieldDef, FieldKind, ParseCtx, SealedValue, Sealer, Value, Values};
 
 use serde::Serialize;
