@@ -302,12 +302,12 @@ pub async fn generate(
                 prev = Some(to);
             }
             // The extension request stays open on a handling case.
-            if state == "extension_requested" {
-                if let Some(last) = evs.last_mut() {
-                    last.action = "request_extension".into();
-                    last.action_label = "申请延期".into();
-                    last.to_state = Some("extension_requested".into());
-                }
+            if state == "extension_requested"
+                && let Some(last) = evs.last_mut()
+            {
+                last.action = "request_extension".into();
+                last.action_label = "申请延期".into();
+                last.to_state = Some("extension_requested".into());
             }
             events += evs.len();
             let updated_at = evs.last().map_or(opened_ms, |e| e.occurred_at);

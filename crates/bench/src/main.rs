@@ -702,11 +702,11 @@ fn main() -> std::process::ExitCode {
         eprintln!("error: {e}");
         return std::process::ExitCode::FAILURE;
     }
-    if let Some(path) = cli.json {
-        if let Err(e) = std::fs::write(&path, serde_json::to_string_pretty(&out).unwrap_or_default()) {
-            eprintln!("{}: {e}", path.display());
-            return std::process::ExitCode::FAILURE;
-        }
+    if let Some(path) = cli.json
+        && let Err(e) = std::fs::write(&path, serde_json::to_string_pretty(&out).unwrap_or_default())
+    {
+        eprintln!("{}: {e}", path.display());
+        return std::process::ExitCode::FAILURE;
     }
     std::process::ExitCode::SUCCESS
 }

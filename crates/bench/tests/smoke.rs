@@ -3,6 +3,8 @@
 //! what is asserted is what must hold at any speed: nothing acknowledged is lost or duplicated,
 //! no request fails, the figures are there.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] functions
+
 use std::process::Command;
 
 use serde_json::Value as Json;

@@ -1,6 +1,8 @@
 //! Authorisation by role and by unit scope, through the service as the web and CLI use it: a user
 //! acting outside their role or scope is refused (403) and nothing changes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] functions
+
 use fazhi_domain::case::CaseRecord;
 use fazhi_service::{CaseFilter, Principal, ServiceError};
 use fazhi_testkit::TestApp;

@@ -1,6 +1,8 @@
 //! The demo town reproduces the seed report's 12345 figures, the same way every time and on
 //! either database.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] functions
+
 use fazhi_domain::metric::Period;
 use fazhi_service::{CaseFilter, Scope};
 use fazhi_testkit::{TestDb, bare_app};

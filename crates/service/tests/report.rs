@@ -2,6 +2,8 @@
 //! report for the kinds fazhi has), figures that link to their cases, drafts kept in versions with
 //! their events, the district comparison, and bad input refused with nothing written.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] functions
+
 use fazhi_domain::metric::Period;
 use fazhi_report::annual::Draft;
 use fazhi_service::{App, CaseFilter, Scope, ServiceError};

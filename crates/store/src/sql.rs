@@ -347,6 +347,12 @@ pub(crate) fn order(sql: &mut Sql, f: &CaseFilter, key: &str) {
     sql.push(&format!(" ORDER BY {by}, {key} {dir}"));
 }
 
+/// Marks SQL text assembled by this crate as safe to run: it is made only of constants, column
+/// names from code and `$n` placeholders; every value a user supplies is bound, never spliced.
+pub(crate) fn safe(text: &str) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(text.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,10 +368,4 @@ mod tests {
         assert_eq!(key("on_time"), "on_time");
         assert_eq!(key("x' OR 1=1 --"), "invalid_key");
     }
-}
-
-/// Marks SQL text assembled by this crate as safe to run: it is made only of constants, column
-/// names from code and `$n` placeholders; every value a user supplies is bound, never spliced.
-pub(crate) fn safe(text: &str) -> sqlx::AssertSqlSafe<String> {
-    sqlx::AssertSqlSafe(text.to_string())
 }

@@ -1,6 +1,8 @@
 //! The store contract: every test runs on SQLite, and on PostgreSQL when
 //! `FAZHI_TEST_DATABASE_URL` is set (under CI it must be).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] functions
+
 use fazhi_domain::event::BreakKind;
 use fazhi_domain::ids::CaseId;
 use fazhi_domain::metric::{Catalogue, Period};

@@ -2,6 +2,8 @@
 //! page leaking a case outside the user's scope, CSRF on every form, and bad input on every form
 //! coming back with its message and the typed values, nothing half-saved.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] functions
+
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use fazhi_service::SessionKind;
