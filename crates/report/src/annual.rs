@@ -459,6 +459,58 @@ mod tests {
         FigureValue { display: d.into(), href: Some(format!("/cases?x={d}")) }
     }
 
+    fn text_of(r: &AnnualReport) -> String {
+        r.achievements.iter().flat_map(|s| s.paragraphs.iter().map(plain)).collect::<Vec<_>>().join("\n")
+    }
+
+    #[test]
+    fn a_clause_whose_kind_has_no_cases_is_left_out_and_the_sentence_still_ends() {
+        let draft = Draft::default_for("鳌头镇人民政府", 2023);
+        let figures: HashMap<String, FigureValue> = [
+            ("visit.batches", "3"),
+            ("visit.persons", "6"),
+            ("dispute.accepted", "4"),
+            ("dispute.resolved", "2"),
+            ("dispute.resolve_rate", "50%"),
+            ("dispute.recovered", "0.35万元"),
+            ("dispute.major_resolved", "1"),
+            ("dispute.major_resolved:categories", "迁坟"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), fig(v)))
+        .collect();
+        // Visits and disputes this year, no petitions: the petition clause goes, the rest stays.
+        let kinds: HashSet<String> = ["visit".to_string(), "dispute".to_string()].into();
+        let text = text_of(&draft.assemble(inputs(&figures, &kinds)));
+        assert_eq!(
+            text,
+            "2023年鳌头镇接待群众来访3批6人次；受理矛盾纠纷4宗，化解2宗，化解率50%，挽回群众财产损失0.35万元；解决涉及迁坟方面的重大疑难纠纷1宗。"
+        );
+        // No major dispute resolved: no list of its kinds, so that clause goes and the sentence
+        // before it ends the paragraph.
+        let mut figures = figures;
+        figures.remove("dispute.major_resolved:categories");
+        let text = text_of(&draft.assemble(inputs(&figures, &kinds)));
+        assert_eq!(
+            text,
+            "2023年鳌头镇接待群众来访3批6人次；受理矛盾纠纷4宗，化解2宗，化解率50%，挽回群众财产损失0.35万元。"
+        );
+        // Nothing of the paragraph's kinds: the whole subsection is left out.
+        let none: HashSet<String> = HashSet::new();
+        assert!(draft.assemble(inputs(&figures, &none)).achievements.is_empty());
+    }
+
+    #[test]
+    fn a_categories_placeholder_is_known_when_its_figure_is() {
+        let mut d = Draft::default_for("鳌头镇人民政府", 2023);
+        let known: HashSet<String> =
+            d.placeholders().iter().map(|p| p.strip_suffix(CATEGORIES).unwrap_or(p).to_string()).collect();
+        d.achievements[0].text = "涉及{dispute.major_resolved:categories}".into();
+        assert!(d.validate(&known).is_ok());
+        d.achievements[0].text = "涉及{dispute.nothing:categories}".into();
+        assert!(d.validate(&known).is_err());
+    }
+
     #[test]
     fn figures_fill_the_seed_sentence_and_link_to_their_cases() {
         let draft = Draft::default_for("广州市从化区鳌头镇人民政府", 2023);

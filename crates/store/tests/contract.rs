@@ -267,6 +267,58 @@ async fn metric_values_count_in_one_pass() {
 }
 
 #[tokio::test]
+async fn a_past_periods_figures_are_those_of_the_versions_in_effect_at_its_end() {
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        let handler = t.principal("handler_longtan").await;
+        // Two orders of 2024-09-27 (5 working days: due 2024-10-10); one replied on 09-30, the
+        // other left open and overdue at the year's end.
+        let done = open(&t, &clerk, "已办结").await;
+        let late = open(&t, &clerk, "超期未办结").await;
+        for c in [&done, &late] {
+            t.app
+                .act(&clerk, c.id, "dispatch", &obj(json!({"unit": t.town.unit("longtan").to_string()})), 1)
+                .await
+                .unwrap();
+        }
+        t.app.act(&handler, done.id, "sign", &Map::new(), 2).await.unwrap();
+        t.clock.set(time::macros::datetime!(2024-09-30 10:00 +8));
+        t.app
+            .act(&handler, done.id, "reply", &obj(json!({"reply": "已修复", "reply_method": "phone"})), 3)
+            .await
+            .unwrap();
+        let cat = Catalogue::standard(t.app.settings());
+        let defs: Vec<_> = cat.of_kind("work_order").collect();
+        let scope = Scope::Tenant(t.town.tenant);
+        let y2024 = Period::year(2024).unwrap();
+        let before = t.app.store().metric_values(&scope, &defs, &y2024).await.unwrap();
+        // 应办结 counts the overdue open order: 1 on time of 2 due, not 1 of 1.
+        assert_eq!(before["work_order.due"], 2, "{:?}", t.db.backend);
+        assert_eq!(before["work_order.on_time"], 1);
+        assert_eq!(before["work_order.closed"], 1);
+        // In 2025 the caller is called back, unsatisfied: the order is reopened (重办).
+        t.clock.set(time::macros::datetime!(2025-01-06 10:00 +8));
+        t.app.act(&clerk, done.id, "callback", &obj(json!({"result": "unsatisfied"})), 4).await.unwrap();
+        let now = t.app.store().case(&Scope::Everything, done.id).await.unwrap().unwrap();
+        assert_eq!(now.state, "handling");
+        // 2024's figures are what they were at 2024-12-31: closed, on time, no callback yet.
+        let after = t.app.store().metric_values(&scope, &defs, &y2024).await.unwrap();
+        assert_eq!(after, before, "a 2025 callback changes nothing of 2024");
+        // The list behind 2024's 办结数 is still the case it counted, though it is open now.
+        let set = cat.traced_set("work_order.closed").unwrap().clone();
+        let f = CaseFilter { metric: Some((set, y2024)), ..Default::default() };
+        let listed = t.app.store().list_cases(&scope, &f, 1, 50).await.unwrap();
+        assert_eq!(listed.items.iter().map(|i| i.case.id).collect::<Vec<_>>(), vec![done.id]);
+        // As at now (a period not over), the reopened order is open.
+        let y2025 = Period::year(2025).unwrap();
+        let current = t.app.store().metric_values(&scope, &defs, &y2025).await.unwrap();
+        assert_eq!(current["work_order.accepted"], 0, "registered in 2024");
+        assert_eq!(current["work_order.due"], 1, "the reopened order's new deadline falls in 2025");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn events_cannot_be_changed_through_the_application_connection() {
     each(async |t| {
         let clerk = t.principal("clerk").await;
