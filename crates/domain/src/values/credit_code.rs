@@ -84,7 +84,7 @@ mod tests {
             let body = format!("9144010{n:04}000000");
             let body = &body[..17];
             let sum: u32 = body.chars().zip(WEIGHTS).map(|(c, w)| value(c).unwrap() * w).sum();
-            if sum % 31 == 0 {
+            if sum.is_multiple_of(31) {
                 assert!(CreditCode::parse(&format!("{body}0")).is_ok());
                 return;
             }
