@@ -1222,3 +1222,27 @@ fn an_accusation_against_the_town_itself_cannot_be_accepted_here_and_goes_to_the
     let err = act_on(&town, &claim, &clerk, "transfer_discipline", send, "2024-09-27").unwrap_err();
     assert!(err.to_string().contains("只适用于检举控告类"), "{err}");
 }
+
+#[test]
+fn a_revoked_review_restarts_the_sixty_days_from_the_day_the_decision_was_served() {
+    let town = Town::new();
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let district = town.actor(town.town, &[Role::District]);
+    let c = concluded_0104(&town);
+    let c = act_on(&town, &c, &clerk, "request_review", review_request("2024-01-20"), "2024-01-20").unwrap();
+    // Revoked on 02-10, served 02-15, typed in 03-01: handled again for 60 days from 02-15 → 04-15,
+    // a Monday (第三十四条 counted from the day the matter came back).
+    let c = act_on(
+        &town,
+        &c,
+        &district,
+        "review_decide",
+        review_decision("revoked", "2024-02-10", "2024-02-15"),
+        "2024-03-01",
+    )
+    .unwrap();
+    assert_eq!((c.state.as_str(), c.closed_at), ("handling", None));
+    let clock = c.clocks.get(CONCLUDE).unwrap();
+    assert_eq!(clock.due(), Some(date!(2024 - 04 - 15)));
+    assert!(clock.explain()[0].contains("自复查撤销后重新办理（2024-02-15）起算"), "{:?}", clock.explain());
+}
