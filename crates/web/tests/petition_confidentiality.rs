@@ -142,12 +142,13 @@ async fn the_kinds_and_their_clocks_are_described_by_the_api() {
     assert_eq!(d["case"]["statutory_due_on"], "2024-10-08");
     let steps = d["clocks"][0]["explanation"].to_string();
     assert!(steps.contains("信访工作条例第二十三条"), "{steps}");
-    // The internal conversion is not an action the case page offers.
+    // The internal conversion is not an action the case page offers (the response of 第四十七条 is,
+    // refused unless the visit broke 第二十条).
     let (_, body) = register(&t, &clerk, "visit", TestApp::visit_fields()).await;
     let vid = body["case"]["id"].as_str().unwrap();
     let (_, d) = t.request(Method::GET, &format!("/api/v1/cases/{vid}"), Some(&clerk), None).await;
     let actions: Vec<&str> = d["actions"].as_array().unwrap().iter().map(|a| a["code"].as_str().unwrap()).collect();
-    assert_eq!(actions, vec!["reply"]);
+    assert_eq!(actions, vec!["reply", "respond_over_limit"]);
     let (s, e) = t
         .request(
             Method::POST,
