@@ -1347,7 +1347,7 @@ impl Gen<'_> {
         let (unit_code, handler_name) =
             if p.category == "accusation" { ("jjjc", "handler_jjjc") } else { handlers[p.handler] };
         let handler = self.actor(handler_name)?;
-        let mut accept = json!({"unit": self.unit(unit_code)?.id.to_string(), "notified_on": fmt_date(accept_day), "notice_method": (["mail", "system", "onsite"][self.rng.random_range(0..3)])});
+        let mut accept = json!({"unit": self.unit(unit_code)?.id.to_string(), "accepted_on": fmt_date(accept_day), "notified_on": fmt_date(accept_day), "notice_method": (["mail", "system", "onsite"][self.rng.random_range(0..3)])});
         if p.category == "claim" {
             accept["route_checked"] = json!(true);
         }
@@ -1367,7 +1367,7 @@ impl Gen<'_> {
                 self.actor("leader")?,
                 at(later(self.cal, d, 1), 9 * 60),
                 "approve_extension",
-                json!({"notified": true, "note": "同意延期，已告知信访人延期理由。"}),
+                json!({"extension_notified_on": fmt_date(later(self.cal, d, 1)), "extension_notice_method": "mail", "note": "同意延期，已告知信访人延期理由。"}),
             )?;
             served = later(self.cal, accept_day, 70);
         }
@@ -1562,7 +1562,7 @@ impl Gen<'_> {
             let t = at(ago(days), 9 * 60 + 40);
             let mut life = self.open("petition", clerk, t, input)?;
             let accept_day = ago(days - 2);
-            let mut accept = json!({"unit": self.unit(unit)?.id.to_string(), "notified_on": fmt_date(accept_day), "notice_method": "system"});
+            let mut accept = json!({"unit": self.unit(unit)?.id.to_string(), "accepted_on": fmt_date(accept_day), "notified_on": fmt_date(accept_day), "notice_method": "system"});
             if category == "claim" {
                 accept["route_checked"] = json!(true);
             }

@@ -8,7 +8,7 @@ use fazhi_domain::case::{Actor, CaseRecord};
 use fazhi_domain::event::Event;
 use fazhi_domain::ids::{CaseId, EventId};
 use fazhi_domain::role::Role;
-use fazhi_domain::time_util::local_date;
+use fazhi_domain::time_util::{fmt_date, local_date, local_date_ms};
 use fazhi_domain::visit;
 use fazhi_domain::workflow::shared::{MERGE, MERGED};
 use fazhi_domain::workflow::{NewCase, Sealer};
@@ -212,6 +212,8 @@ impl App {
                     .map(|enc| self.crypto().open(enc).map_err(|e| ServiceError::Internal(e.to_string())))
                     .transpose()?,
                 _ if *from == "title" => Some(visit.title.clone()),
+                // A visit registered before its day was kept: the day it was registered.
+                _ if *from == visit::facts::VISITED_ON => Some(fmt_date(local_date_ms(visit.opened_at))),
                 _ => None,
             };
             if let Some(v) = value {

@@ -175,7 +175,7 @@ async fn a_petition_on_a_matter_whose_review_chain_is_over_is_found_and_cannot_b
         (
             &clerk,
             "accept",
-            json!({"unit": t.town.unit("longtan").to_string(), "notified_on": "2024-09-27", "notice_method": "mail", "route_checked": true}),
+            json!({"unit": t.town.unit("longtan").to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "notice_method": "mail", "route_checked": true}),
         ),
         (
             &handler,
@@ -214,7 +214,7 @@ async fn a_petition_on_a_matter_whose_review_chain_is_over_is_found_and_cannot_b
     let again = open(&t, &clerk, "petition", TestApp::petition_fields("claim")).await;
     let (again, _) = t.app.link_cases(&clerk, again.id, c.id, "same_matter", "同一事实和理由").await.unwrap();
     let accept = obj(
-        json!({"unit": t.town.unit("longtan").to_string(), "notified_on": "2024-09-27", "notice_method": "mail", "route_checked": true}),
+        json!({"unit": t.town.unit("longtan").to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "notice_method": "mail", "route_checked": true}),
     );
     let err = t.app.act(&clerk, again.id, "accept", &accept, again.version).await.unwrap_err();
     assert_eq!(err.status(), 422);

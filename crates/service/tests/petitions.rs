@@ -82,7 +82,7 @@ async fn an_accusation_against_the_town_is_withheld_from_all_its_staff_even_in_w
             &clerk,
             c.id,
             "accept",
-            &obj(json!({"unit": t.town.unit("longtan").to_string(), "notified_on": "2024-09-27", "notice_method": "mail"})),
+            &obj(json!({"unit": t.town.unit("longtan").to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "notice_method": "mail"})),
             after.version,
         )
         .await
@@ -102,7 +102,9 @@ async fn an_accusation_is_never_handed_to_the_accused_unit() {
     let c = accusation(&t, "longtan").await;
     let clerk = t.principal("clerk").await;
     let to = |unit: &str| {
-        obj(json!({"unit": t.town.unit(unit).to_string(), "notified_on": "2024-09-27", "notice_method": "mail"}))
+        obj(
+            json!({"unit": t.town.unit(unit).to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "notice_method": "mail"}),
+        )
     };
     let err = t.app.act(&clerk, c.id, "accept", &to("longtan"), 1).await.unwrap_err();
     assert_eq!(
@@ -136,7 +138,7 @@ async fn claim_through(t: &TestApp, path: &[&str]) -> CaseRecord {
             "accept" => (
                 &clerk,
                 "accept",
-                json!({"unit": t.town.unit("longtan").to_string(), "notified_on": "2024-09-27", "notice_method": "mail", "route_checked": true}),
+                json!({"unit": t.town.unit("longtan").to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "notice_method": "mail", "route_checked": true}),
             ),
             "conclude" => (
                 &handler,
@@ -174,7 +176,7 @@ async fn the_one_time_resolution_rate_counts_claims_concluded_at_the_first_handl
     let s = t.app.open_case(&clerk, "petition", &obj(TestApp::petition_fields("suggestion"))).await.unwrap().case;
     let s = t
         .app
-        .act(&clerk, s.id, "accept", &obj(json!({"unit": t.town.unit("longtan").to_string(), "notified_on": "2024-09-27", "notice_method": "mail"})), 1)
+        .act(&clerk, s.id, "accept", &obj(json!({"unit": t.town.unit("longtan").to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "notice_method": "mail"})), 1)
         .await
         .unwrap();
     t.app
@@ -223,7 +225,7 @@ async fn a_case_page_explains_each_petition_clock_with_its_article() {
             &clerk,
             c.id,
             "accept",
-            &obj(json!({"unit": t.town.unit("longtan").to_string(), "notified_on": "2024-09-27", "notice_method": "mail", "route_checked": true})),
+            &obj(json!({"unit": t.town.unit("longtan").to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "notice_method": "mail", "route_checked": true})),
             1,
         )
         .await
@@ -242,7 +244,17 @@ async fn a_case_page_explains_each_petition_clock_with_its_article() {
         .unwrap();
     let leader = t.principal("leader").await;
     t.clock.set(datetime!(2024-11-20 10:00 +8));
-    let c = t.app.act(&leader, c.id, "approve_extension", &obj(json!({"notified": true})), c.version).await.unwrap();
+    let c = t
+        .app
+        .act(
+            &leader,
+            c.id,
+            "approve_extension",
+            &obj(json!({"extension_notified_on": "2024-11-20", "extension_notice_method": "mail"})),
+            c.version,
+        )
+        .await
+        .unwrap();
     let d = t.app.detail(&leader, c.id).await.unwrap();
     let conclude = d.clocks.iter().find(|c| c.code == "conclude").unwrap();
     // 09-27 + 60 days = 11-26; + 30 days = 12-26.
@@ -285,4 +297,28 @@ async fn bad_petition_input_is_refused_field_by_field_and_changes_nothing() {
         403
     );
     assert_eq!(t.app.list(&clerk, &CaseFilter::default(), 1, 50).await.unwrap().total, 0, "nothing was registered");
+}
+
+#[tokio::test]
+async fn an_accusation_against_the_town_is_sent_to_the_discipline_body_by_the_district_and_closes_there() {
+    for db in fazhi_testkit::TestDb::all().await {
+        let t = TestApp::on(db).await;
+        let c = accusation(&t, "aotou").await;
+        assert_eq!(c.data["accused_is_town"], "yes", "flagged at registration (第二十二条、第三十条)");
+        let district = t.principal("district").await;
+        let send = obj(json!({
+            "discipline_body": "从化区纪委监委",
+            "transferred_on": "2024-09-27",
+            "notified_on": "2024-09-27",
+            "notice_method": "mail",
+        }));
+        let sent = t.app.act(&district, c.id, "transfer_discipline", &send, c.version).await.unwrap();
+        assert_eq!(sent.state, "to_discipline");
+        let d = t.app.detail(&district, c.id).await.unwrap();
+        assert_eq!(d.case.data["discipline_body"], "从化区纪委监委");
+        assert_eq!(d.case.data["disposal"], "to_discipline");
+        assert!(d.clocks.iter().all(|cl| !cl.running), "the desk's clock stopped on the notice date");
+        let stored = t.app.store().case(&fazhi_service::Scope::Everything, c.id).await.unwrap().unwrap();
+        assert_eq!((stored.state.as_str(), stored.version), ("to_discipline", c.version + 1));
+    }
 }

@@ -3,11 +3,14 @@
 //! input, nothing at all is written.
 
 use fazhi_domain::metric::Period;
-use fazhi_domain::workflow::shared::WITHHELD;
+use fazhi_domain::time_util::day_start_ms;
+use fazhi_domain::workflow::shared::{WITHHELD, notices};
+use fazhi_domain::{petition, visit, work_order};
 use fazhi_service::{CaseFilter, Scope, ServiceError};
 use fazhi_store::LinkRelation;
 use fazhi_testkit::{TestApp, TestDb};
 use serde_json::{Map, Value as Json, json};
+use time::macros::date;
 
 fn obj(v: Json) -> Map<String, Json> {
     v.as_object().cloned().expect("a JSON object")
@@ -161,16 +164,65 @@ async fn bad_conversion_input_writes_nothing_at_all() {
 }
 
 #[tokio::test]
-async fn more_than_five_representatives_are_refused_at_registration() {
+async fn more_than_five_representatives_are_registered_and_flagged_never_refused() {
     let t = TestApp::sqlite().await;
     let clerk = t.principal("clerk").await;
     let mut f = TestApp::visit_fields();
     f["visitor_count"] = json!(40);
     f["representatives"] = json!("甲、乙、丙、丁、戊、己");
-    let err = t.app.open_case(&clerk, "visit", &obj(f)).await.unwrap_err();
+    let v =
+        t.app.open_case(&clerk, "visit", &obj(f)).await.expect("registered (信访工作条例 第二十三条、第四十四条)").case;
+    assert_eq!(v.data[visit::facts::OVER_LIMIT], "yes");
+    let d = t.app.detail(&clerk, v.id).await.unwrap();
+    assert!(notices(&d.case.data)[0].contains("超过《信访工作条例》第二十条规定的5人"), "{:?}", d.case.data);
+    // The response of 第四十七条 is recorded afterwards, on the case.
+    let after = t
+        .app
+        .act(
+            &clerk,
+            v.id,
+            "respond_over_limit",
+            &obj(json!({"over_limit_response": "educate", "over_limit_note": "已宣讲第二十条，劝导推选代表"})),
+            v.version,
+        )
+        .await
+        .unwrap();
+    assert_eq!(after.data["over_limit_response"], "educate");
+    assert_eq!(count(&t, "visit").await, 1);
+}
+
+#[tokio::test]
+async fn a_visit_turned_into_a_petition_dispute_or_work_order_keeps_the_visits_day_as_its_received_date() {
+    let t = TestApp::sqlite().await;
+    let clerk = t.principal("clerk").await;
+    // Visited on Friday 2024-09-20, registered and converted on 09-27 (the test clock's day).
+    let mut f = TestApp::visit_fields();
+    f["visited_on"] = json!("2024-09-20");
+    let open = |f: Json| {
+        let t = &t;
+        let clerk = &clerk;
+        async move { t.app.open_case(clerk, "visit", &obj(f)).await.expect("visit registered").case }
+    };
+    let v = open(f.clone()).await;
+    let p = t.app.convert_visit(&clerk, v.id, 1, "petition", &obj(json!({"category": "claim"}))).await.unwrap().case;
+    assert_eq!(p.data["received_on"], "2024-09-20", "第二十三条: 自收到之日起");
+    // 09-20 + 15 days = 10-05, in the National Day holiday → 10-08.
+    assert_eq!(p.clocks.get(petition::ACCEPT).unwrap().due(), Some(date!(2024 - 10 - 08)));
+    assert_eq!(p.opened_at, day_start_ms(date!(2024 - 09 - 20)));
+    let v = open(f.clone()).await;
+    let fields = obj(json!({"category": "wages", "respondent_name": "某劳务有限公司"}));
+    let d = t.app.convert_visit(&clerk, v.id, 1, "dispute", &fields).await.unwrap().case;
     assert_eq!(
-        (err.status(), err.to_string()),
-        (422, "推选代表不能超过5人（《信访工作条例》第二十条），现为6人".to_string())
+        (d.data["received_on"].as_str(), d.opened_at),
+        (Some("2024-09-20"), day_start_ms(date!(2024 - 09 - 20)))
     );
-    assert_eq!(count(&t, "visit").await, 0);
+    let v = open(f).await;
+    let w = t
+        .app
+        .convert_visit(&clerk, v.id, 1, "work_order", &obj(json!({"category": "complaint", "urgency": "normal"})))
+        .await
+        .unwrap()
+        .case;
+    // Five working days from 09-20: 09-23 … 09-27.
+    assert_eq!(w.clocks.get(work_order::HANDLE).unwrap().due(), Some(date!(2024 - 09 - 27)));
 }

@@ -296,7 +296,7 @@ async fn kinds_describe_their_forms() {
     assert_eq!(s, StatusCode::OK);
     let wo = &kinds[0];
     assert_eq!(wo["slug"], "work_order");
-    assert_eq!(wo["states"].as_array().unwrap().len(), 8);
+    assert_eq!(wo["states"].as_array().unwrap().len(), 9, "out_of_remit (rules.md §8) included");
     let urgency = wo["open"]["fields"].as_array().unwrap().iter().find(|f| f["name"] == "urgency").unwrap();
     assert_eq!(urgency["options"][1], json!(["normal", "一般（5个工作日）"]));
 }

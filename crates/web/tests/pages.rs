@@ -813,3 +813,48 @@ async fn a_list_with_more_matches_than_it_counts_says_so() {
     let p = w.get(&format!("/cases?q={}", c.receipt_no)).await;
     assert!(p.body.contains("共 1 条"), "{}", p.body);
 }
+
+#[tokio::test]
+async fn a_visit_over_the_five_representatives_rule_is_registered_shows_its_flag_and_takes_the_response_of_article_forty_seven()
+ {
+    let t = TestApp::sqlite().await;
+    let clerk = t.principal("clerk").await;
+    let mut f = TestApp::visit_fields();
+    f["visitor_count"] = json!(12);
+    f["representatives"] = json!("");
+    let visit = t.app.open_case(&clerk, "visit", &obj(f)).await.unwrap().case;
+    let w = Web::as_user(&t, "clerk").await;
+    let page = w.get(&format!("/cases/visit/{}", visit.id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("12人集体来访未推选代表"), "the 第二十条 flag is shown to every reader");
+    assert!(page.body.contains("记录劝阻、批评、教育"), "the 第四十七条 form is offered");
+    let done = w
+        .post_multipart(
+            &format!("/cases/visit/{}/actions/respond_over_limit", visit.id),
+            &[("version", "1"), ("over_limit_response", "dissuade"), ("over_limit_note", "劝导推选代表")],
+        )
+        .await;
+    assert!(done.status.is_redirection(), "{}", done.body);
+    let after = t.app.detail(&clerk, visit.id).await.unwrap().case;
+    assert_eq!(after.data["over_limit_response"], "dissuade");
+}
+
+#[tokio::test]
+async fn a_registered_petition_offers_every_route_of_the_regulation_from_its_page() {
+    let t = TestApp::sqlite().await;
+    let clerk = t.principal("clerk").await;
+    let c = t.app.open_case(&clerk, "petition", &obj(TestApp::petition_fields("claim"))).await.unwrap().case;
+    let w = Web::as_user(&t, "clerk").await;
+    let page = w.get(&format!("/cases/petition/{}", c.id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for label in [
+        "受理日期",
+        "转送（交办）",
+        "告知去向日期",
+        "提出异议（不属于本机关职权范围）",
+        "移送纪检监察机关",
+        "引导依法定途径",
+    ] {
+        assert!(page.body.contains(label), "{label} on the page");
+    }
+}

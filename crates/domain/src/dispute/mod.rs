@@ -6,10 +6,15 @@
 //! 达成书面协议 with the elements of 第二十九条, signed; or 达成口头协议, recorded by the mediator
 //! (第二十八条, effective when reached, 第三十条); or 终止调解, telling the parties the other
 //! routes (第二十六条); or 移交 → 司法确认 within 30 days of a written agreement taking effect
-//! (第三十三条) → 履行回访 until performed → 归档.
+//! (第三十三条) — an application made later is recorded and flagged for the court, not refused —
+//! and the court's ruling → 履行回访 until performed → 归档.
 //!
 //! The mediation target is configuration (the Law sets no limit; 司法部令第75号 says one month,
-//! [U]); the 司法确认 window is a clock counted from the agreement's effective date. 挽回经济损失
+//! [U]); the 司法确认 window is a clock counted from the agreement's effective date. Every clock
+//! moves on the day its event happened as recorded (rules.md §0): the mediation target runs from
+//! the 受理日期, stops on the day an agreement was signed or reached, or mediation ended or the
+//! dispute was referred; it is extended (with the parties' consent) only while it still runs.
+//! 挽回经济损失
 //! (money recovered for the parties) is recorded with the agreement and corrected at follow-up.
 //! A 重大疑难 flag is set at intake or later, with its reason.
 
@@ -54,6 +59,9 @@ pub mod facts {
     pub const MAJOR: &str = "major_difficult";
     /// How many mediation sessions were recorded.
     pub const SESSIONS: &str = "sessions";
+    /// "yes": the parties applied for 司法确认 after the 30 days of 第三十三条 (for the court to
+    /// decide on).
+    pub const CONFIRMATION_LATE: &str = "confirmation_late";
 }
 
 /// Mediation paths: 人民调解 + 律师调解 + 司法调解 (the seed's "一站式" model).
@@ -78,6 +86,9 @@ const DECLINE_REASONS: [(&str, &str); 4] = [
 
 const CONFIRMATION_RESULTS: [(&str, &str); 3] =
     [("applied", "已共同申请"), ("confirmed", "法院确认有效"), ("rejected", "法院不予确认")];
+
+/// The court's ruling on an application recorded earlier.
+const RULINGS: [(&str, &str); 2] = [("confirmed", "法院确认有效"), ("rejected", "法院不予确认")];
 
 const PERFORMANCE: [(&str, &str); 3] =
     [("performed", "已全部履行"), ("partial", "部分履行"), ("not_performed", "未履行")];
@@ -194,16 +205,27 @@ fn written_agreement_rule(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) 
 
 fn oral_agreement_rule(_: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     match date_of(values, "performance_deadline") {
-        Some(d) if d < ctx.today() => Err(Refusal::new("履行期限不能早于今天")),
+        Some(d) if d < ctx.on() => Err(Refusal::new("履行期限不能早于协议达成日期")),
         _ => Ok(()),
     }
 }
 
+/// An extension (the parties consenting) extends a target that still runs.
+fn extension_holds(case: &CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    shared::period_still_running(
+        case,
+        MEDIATE,
+        ctx,
+        "调解期限经当事人同意方可延长，届满后请继续调解或依《人民调解法》第二十六条终止调解",
+    )
+}
+
+/// The mediation stops on the day the agreement took effect (the action's date).
 fn resolve(case: &mut CaseRecord, ctx: &ActCtx<'_>, agreement: &str, effective: Date) {
     if let Some(c) = case.clocks.get_mut(MEDIATE)
         && c.is_running()
     {
-        c.stop(ctx.today());
+        c.stop(ctx.on());
     }
     case.data.insert(facts::RESOLVED.into(), "yes".into());
     case.data.insert(facts::AGREEMENT.into(), agreement.into());
@@ -214,8 +236,8 @@ fn resolve(case: &mut CaseRecord, ctx: &ActCtx<'_>, agreement: &str, effective: 
 }
 
 /// The written agreement took effect on the day it was signed; the 司法确认 window runs from then.
-fn on_written_agreement(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
-    let signed = date_of(values, "signed_on").unwrap_or_else(|| ctx.today());
+fn on_written_agreement(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    let signed = ctx.on();
     resolve(case, ctx, "written", signed);
     case.clocks.put(Clock::start(
         CONFIRMATION,
@@ -230,47 +252,57 @@ fn on_written_agreement(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>
     Ok(())
 }
 
-/// 第三十条: an oral agreement takes effect when reached.
+/// 第三十条: an oral agreement takes effect when reached (the day recorded).
 fn on_oral_agreement(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
-    resolve(case, ctx, "oral", ctx.today());
+    resolve(case, ctx, "oral", ctx.on());
     Ok(())
 }
 
-/// 第三十三条: only a written agreement is confirmed by the court, on a joint application made
-/// within 30 days of its effective date.
-fn confirmation_rule_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+/// 第三十三条: only a written agreement is confirmed by the court, on a joint application; one
+/// application is recorded, the court's ruling by its own action.
+fn confirmation_rule_holds(case: &CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
     if case.data_str(facts::AGREEMENT) != Some("written") {
         return Err(Refusal::new("只有书面调解协议可以申请司法确认（《人民调解法》第三十三条）"));
     }
-    let applied = date_of(values, "applied_on");
-    if let Some(d) = applied {
-        if d > ctx.today() {
-            return Err(Refusal::new("申请日期不能晚于今天"));
-        }
-        let effective = case.data_str(facts::EFFECTIVE_ON).and_then(|s| parse_date(s).ok());
-        if effective.is_some_and(|e| d < e) {
-            return Err(Refusal::new("申请日期不能早于调解协议生效日期"));
-        }
-        let due = case.clocks.get(CONFIRMATION).map(|c| c.computed.due);
-        if let Some(due) = due
-            && d > due
-            && values.str("confirmation_result") == Some("applied")
-        {
-            return Err(Refusal::new(format!(
-                "司法确认应自调解协议生效之日起三十日内共同申请（《人民调解法》第三十三条），申请期限已于 {} 届满",
-                fmt_date(due)
-            )));
-        }
+    if case.data.contains_key("confirmation_result") {
+        return Err(Refusal::new("已登记司法确认申请；人民法院的裁定请使用“司法确认结果”登记"));
+    }
+    let effective = case.data_str(facts::EFFECTIVE_ON).and_then(|s| parse_date(s).ok());
+    if let (Some(e), Some(d)) = (effective, date_of(values, "applied_on"))
+        && d < e
+    {
+        return Err(Refusal::new("申请日期不能早于调解协议生效日期"));
     }
     Ok(())
 }
 
-fn on_confirmation(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
-    let on = date_of(values, "applied_on").unwrap_or_else(|| ctx.today());
-    if let Some(c) = case.clocks.get_mut(CONFIRMATION)
-        && c.is_running()
-    {
+/// The window stops on the day the parties applied; an application after its 30 days is recorded
+/// and flagged for the court (which decides whether to accept it), not refused here.
+fn on_confirmation(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    let on = ctx.on();
+    let Some(c) = case.clocks.get_mut(CONFIRMATION) else { return Ok(()) };
+    if c.is_running() {
         c.stop(on);
+    }
+    let due = c.computed.due;
+    if on > due {
+        shared::flag(
+            case,
+            facts::CONFIRMATION_LATE,
+            format!(
+                "司法确认申请于 {} 共同提出，超过调解协议生效之日起30日的期限（{} 届满，《人民调解法》第三十三条）：已登记，由人民法院决定是否受理",
+                fmt_date(on),
+                fmt_date(due)
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// The court rules on an application recorded earlier.
+fn ruling_holds(case: &CaseRecord, _: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    if case.data_str("confirmation_result") != Some("applied") {
+        return Err(Refusal::new("尚无待人民法院裁定的司法确认申请"));
     }
     Ok(())
 }
@@ -281,7 +313,7 @@ fn on_confirmation(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> 
 fn on_follow_up(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     if let Some(c) = case.clocks.get_mut(CONFIRMATION)
         && c.is_running()
-        && c.computed.due < ctx.today()
+        && c.computed.due < ctx.on()
     {
         let due = c.computed.due;
         c.stop(due);
@@ -344,7 +376,9 @@ pub fn workflow(settings: &Settings) -> Workflow {
                 FieldDef::new("amount", "争议金额（元）", FieldKind::Money),
                 FieldDef::new("location", "纠纷发生地", text(limits.short_text)),
                 FieldDef::new("major", "重大疑难纠纷", FieldKind::Bool),
+                FieldDef::new("received_on", "收到日期", FieldKind::Date).help("非当日收到（登记）的填写收到之日"),
             ])
+            .dated("received_on")
             .effects(vec![Effect::Record, Effect::Custom { apply: on_register }]),
         actions: vec![
             ActionDef::new("accept", "受理", &["registered"], to("mediating"))
@@ -363,7 +397,10 @@ pub fn workflow(settings: &Settings) -> Workflow {
                         .help("姓名，多人以顿号分隔；律师调解、司法调解请注明律师或法官"),
                     FieldDef::new("consent", "当事人同意调解", FieldKind::Bool).required(),
                     FieldDef::new("note", "受理意见", long(limits.long_text)),
+                    FieldDef::new("accepted_on", "受理日期", FieldKind::Date)
+                        .help("当日受理的可不填；调解期限自受理之日起算"),
                 ])
+                .dated("accepted_on")
                 .guard(parties_consent)
                 .effects(vec![
                     Effect::Record,
@@ -384,7 +421,9 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     FieldDef::new("routes_told", "告知的其他途径", long(limits.long_text))
                         .required()
                         .help("如：可向人民法院起诉、申请劳动仲裁、向有关行政部门反映"),
+                    FieldDef::new("declined_on", "告知日期", FieldKind::Date).help("当日告知的可不填"),
                 ])
+                .dated("declined_on")
                 .effects(vec![Effect::Record]),
             ActionDef::new("session", "调解记录", &["mediating"], Target::Stay)
                 .roles(&mediator)
@@ -405,7 +444,11 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     FieldDef::new("extension_reason", "延长理由", long(limits.long_text))
                         .required()
                         .help("如：双方当事人同意继续调解"),
+                    FieldDef::new("extended_on", "当事人同意延长日期", FieldKind::Date)
+                        .help("当日的可不填；调解期限届满后不能延长"),
                 ])
+                .dated("extended_on")
+                .guard(extension_holds)
                 .effects(vec![Effect::ExtendClock {
                     code: MEDIATE,
                     source: "经当事人同意延长调解期限",
@@ -427,6 +470,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     FieldDef::new("mediator_signed", "调解员已签名并加盖调解委员会印章", FieldKind::Bool).required(),
                     FieldDef::new(facts::RECOVERED, "挽回经济损失（元）", FieldKind::Money),
                 ])
+                .dated("signed_on")
                 .guard(written_agreement_rule)
                 .effects(vec![Effect::Record, Effect::Custom { apply: on_written_agreement }])
                 .confirm("协议自各方签名、盖章或按指印并经调解员签名、加盖印章之日起生效，确认登记？"),
@@ -439,7 +483,10 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     FieldDef::new("performance_manner", "履行方式", text(limits.short_text)),
                     FieldDef::new("performance_deadline", "履行期限", FieldKind::Date),
                     FieldDef::new(facts::RECOVERED, "挽回经济损失（元）", FieldKind::Money),
+                    FieldDef::new("reached_on", "达成日期", FieldKind::Date)
+                        .help("当日达成的可不填；口头协议自达成之日起生效（第三十条）"),
                 ])
+                .dated("reached_on")
                 .guard(oral_agreement_rule)
                 .effects(vec![Effect::Record, Effect::Custom { apply: on_oral_agreement }]),
             ActionDef::new("end_mediation", "终止调解", &["mediating"], to("failed"))
@@ -449,7 +496,9 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     FieldDef::new("routes_told", "已告知的其他途径", long(limits.long_text))
                         .required()
                         .help("《人民调解法》第二十六条：调解不成的，终止调解，并告知当事人可以依法通过仲裁、行政、司法等途径维护自己的权利"),
+                    FieldDef::new("ended_on", "终止日期", FieldKind::Date).help("当日终止的可不填"),
                 ])
+                .dated("ended_on")
                 .effects(vec![Effect::Record, Effect::Custom { apply: stop_running_clocks }]),
             ActionDef::new("refer", "移交", &["registered", "mediating"], to("referred"))
                 .roles(&deciders)
@@ -458,7 +507,9 @@ pub fn workflow(settings: &Settings) -> Workflow {
                         .required()
                         .help("如：人民法院（诉调对接）、劳动人事争议仲裁委员会、有关行政部门"),
                     FieldDef::new("refer_reason", "移交理由", long(limits.long_text)).required(),
+                    FieldDef::new("referred_on", "移交日期", FieldKind::Date).help("当日移交的可不填"),
                 ])
+                .dated("referred_on")
                 .effects(vec![Effect::Record, Effect::Custom { apply: stop_running_clocks }]),
             ActionDef::new("confirm", "司法确认", &["agreed"], Target::Stay)
                 .roles(&mediator)
@@ -470,10 +521,24 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     )
                     .required(),
                     FieldDef::new("court", "人民法院", text(limits.short_text)).required(),
-                    FieldDef::new("applied_on", "共同申请日期", FieldKind::Date).required(),
+                    FieldDef::new("applied_on", "共同申请日期", FieldKind::Date)
+                        .required()
+                        .help("《人民调解法》第三十三条：自调解协议生效之日起30日内共同申请；逾期申请的登记并标注，由人民法院决定"),
                 ])
+                .dated("applied_on")
                 .guard(confirmation_rule_holds)
                 .effects(vec![Effect::Record, Effect::Custom { apply: on_confirmation }]),
+            ActionDef::new("confirm_ruling", "司法确认结果", &["agreed"], Target::Stay)
+                .roles(&mediator)
+                .fields(vec![
+                    FieldDef::new("confirmation_result", "司法确认情况", FieldKind::Choice { options: choices(&RULINGS) })
+                        .required(),
+                    FieldDef::new("ruled_on", "裁定日期", FieldKind::Date).help("当日的可不填"),
+                    FieldDef::new("note", "说明", long(limits.long_text)),
+                ])
+                .dated("ruled_on")
+                .guard(ruling_holds)
+                .effects(vec![Effect::Record]),
             ActionDef::new(
                 "follow_up",
                 "履行回访",
@@ -487,7 +552,9 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     .help("《人民调解法》第三十一条：人民调解委员会应当对调解协议的履行情况进行监督"),
                 FieldDef::new(facts::RECOVERED, "挽回经济损失（元）", FieldKind::Money).help("实际挽回的金额有变化时填写"),
                 FieldDef::new("note", "回访记录", long(limits.long_text)),
+                FieldDef::new("followed_on", "回访日期", FieldKind::Date).help("当日回访的可不填"),
             ])
+            .dated("followed_on")
             .effects(vec![Effect::Record, Effect::Custom { apply: on_follow_up }]),
             ActionDef::new("mark_major", "重大疑难标记", &["registered", "mediating", "agreed"], Target::Stay)
                 .roles(&[Role::Leader, Role::JudicialOffice, Role::Mediator])

@@ -6,6 +6,7 @@ use super::*;
 use crate::case::Actor;
 use crate::ids::CaseId;
 use crate::testing::{FRIDAY, Town};
+use crate::time_util::day_start_ms;
 use crate::workflow::shared::COUNTED;
 use crate::workflow::{ActionError, NewCase, Outcome};
 
@@ -69,6 +70,7 @@ fn input_for(action: &str, town: &Town) -> Map<String, Json> {
         "end_mediation" => json!({"end_reason": "双方分歧过大", "routes_told": "可向人民法院起诉"}),
         "refer" => json!({"referred_to": "鳌头人民法庭", "refer_reason": "涉及权属确认"}),
         "confirm" => json!({"confirmation_result": "applied", "court": "从化区人民法院", "applied_on": "2024-09-27"}),
+        "confirm_ruling" => json!({"confirmation_result": "confirmed"}),
         "follow_up" => json!({"performance": "performed", "note": "已付清"}),
         "mark_major" => json!({"major": true, "major_reason": "涉及多户"}),
         "supervise" => json!({"note": "尽快化解"}),
@@ -99,6 +101,25 @@ fn case_in(state: &str, town: &Town, kind: &KindDef) -> CaseRecord {
         c.closed_at = Some(c.opened_at);
     }
     c
+}
+
+/// `case_in`, with what the action needs besides: an application awaiting the court's ruling.
+fn case_for(state: &str, action: &str, town: &Town, kind: &KindDef) -> CaseRecord {
+    let mut c = case_in(state, town, kind);
+    if action == "confirm_ruling" {
+        c.data.insert("confirmation_result".into(), "applied".into());
+    }
+    c
+}
+
+/// Received and accepted on 2024-08-30, typed in on 2024-09-27.
+fn mediating_from_0830(town: &Town, kind: &KindDef) -> CaseRecord {
+    let mut input = dispute_input();
+    input.insert("received_on".into(), "2024-08-30".into());
+    let c = open_at(town, kind, &input, FRIDAY).unwrap().case;
+    let mut accept = input_for("accept", town);
+    accept.insert("accepted_on".into(), "2024-08-30".into());
+    kind.act(&c, "accept", &accept, &town.ctx(&mediator(town), FRIDAY)).unwrap().case
 }
 
 fn take(
@@ -133,7 +154,7 @@ fn every_state_and_action_pair_is_allowed_exactly_when_the_table_says_so() {
     for state in &wf.states {
         for action in &wf.actions {
             pairs += 1;
-            let case = case_in(state.code, &town, &kind);
+            let case = case_for(state.code, action.code, &town, &kind);
             let actor = town.actor(town.longtan, &action.roles);
             let ctx = town.ctx(&actor, FRIDAY + Duration::hours(1));
             let result = take(&kind, &case, action, &input_for(action.code, &town), &ctx);
@@ -165,7 +186,7 @@ fn every_state_and_action_pair_is_allowed_exactly_when_the_table_says_so() {
             }
         }
     }
-    assert_eq!(pairs, 9 * 14);
+    assert_eq!(pairs, 9 * 15);
 }
 
 #[test]
@@ -173,7 +194,7 @@ fn every_action_is_refused_to_roles_not_in_its_row() {
     let town = Town::new();
     let kind = kind(&town.settings);
     for action in &kind.workflow.actions {
-        let case = case_in(action.from[0], &town, &kind);
+        let case = case_for(action.from[0], action.code, &town, &kind);
         for role in Role::ALL {
             if action.roles.contains(&role) {
                 continue;
@@ -341,15 +362,16 @@ fn a_written_agreement_needs_every_element_of_article_twenty_nine_and_every_sign
 fn a_written_agreement_resolves_the_dispute_and_opens_the_thirty_day_window_for_judicial_confirmation() {
     let town = Town::new();
     let kind = kind(&town.settings);
-    let c = case_in("mediating", &town, &kind);
-    // Signed on 2024-09-01 (the day the mediation was accepted on a Sunday is immaterial): 30 days →
-    // 10-01, National Day → the first working day after the holiday, 10-08.
-    let mut c0 = c.clone();
-    c0.opened_at = crate::time_util::to_ms(datetime!(2024-08-30 09:00 +8));
+    // Received and accepted 2024-08-30, signed on 2024-09-01 (a Sunday: immaterial), all typed in on
+    // 09-27: 30 days from the signing → 10-01, National Day → the first working day after, 10-08.
+    let c = mediating_from_0830(&town, &kind);
     let mut input = input_for("agree_written", &town);
     input.insert("signed_on".into(), "2024-09-01".into());
-    let out = kind.act(&c0, "agree_written", &input, &town.ctx(&mediator(&town), FRIDAY)).unwrap();
+    let out = kind.act(&c, "agree_written", &input, &town.ctx(&mediator(&town), FRIDAY)).unwrap();
     let c = out.case;
+    assert_eq!(c.closed_at, Some(day_start_ms(date!(2024 - 09 - 01))), "resolved as of the day signed");
+    let mediate = c.clocks.get(MEDIATE).unwrap();
+    assert_eq!((mediate.stopped_on, mediate.met), (Some(date!(2024 - 09 - 01)), Some(true)));
     assert_eq!((c.state.as_str(), c.phase), ("agreed", Phase::Closed));
     assert_eq!(c.data_str(facts::RESOLVED), Some("yes"));
     assert_eq!(c.data_str(facts::AGREEMENT), Some("written"));
@@ -363,20 +385,48 @@ fn a_written_agreement_resolves_the_dispute_and_opens_the_thirty_day_window_for_
     assert!(steps.contains("自调解协议生效（2024-09-01）起算"), "{steps}");
     assert!(steps.contains("法定节假日（国庆节）"), "{steps}");
 
-    // Applying within the window stops it, met; applying after it is refused.
+    // Applying within the window stops it, met.
     let m = mediator(&town);
-    let late_ctx = town.ctx(&m, datetime!(2024-10-09 10:00 +8));
-    let mut late = input_for("confirm", &town);
-    late.insert("applied_on".into(), "2024-10-09".into());
-    assert_eq!(
-        kind.act(&c, "confirm", &late, &late_ctx).unwrap_err().to_string(),
-        "司法确认应自调解协议生效之日起三十日内共同申请（《人民调解法》第三十三条），申请期限已于 2024-10-08 届满"
-    );
+    let typed = town.ctx(&m, datetime!(2024-10-15 10:00 +8));
     let mut ok = input_for("confirm", &town);
     ok.insert("applied_on".into(), "2024-10-08".into());
-    let confirmed = kind.act(&c, "confirm", &ok, &late_ctx).unwrap().case;
+    let confirmed = kind.act(&c, "confirm", &ok, &typed).unwrap().case;
     let w = confirmed.clocks.get(CONFIRMATION).unwrap();
     assert_eq!((w.stopped_on, w.met), (Some(date!(2024 - 10 - 08)), Some(true)));
+    assert!(confirmed.data_str(facts::CONFIRMATION_LATE).is_none());
+    // Applying after it is recorded and flagged for the court (第三十三条), not refused here.
+    let mut late = input_for("confirm", &town);
+    late.insert("applied_on".into(), "2024-10-09".into());
+    let flagged = kind.act(&c, "confirm", &late, &typed).unwrap().case;
+    assert_eq!(flagged.clocks.get(CONFIRMATION).unwrap().met, Some(false));
+    assert_eq!(flagged.data_str(facts::CONFIRMATION_LATE), Some("yes"));
+    assert_eq!(
+        crate::workflow::shared::notices(&flagged.data),
+        vec![
+            "司法确认申请于 2024-10-09 共同提出，超过调解协议生效之日起30日的期限（2024-10-08 届满，《人民调解法》第三十三条）：已登记，由人民法院决定是否受理"
+                .to_string()
+        ]
+    );
+    // One application is recorded; the court's ruling is its own action, dated.
+    assert!(
+        kind.act(&flagged, "confirm", &late, &typed).unwrap_err().to_string().contains("司法确认结果"),
+        "a second application is refused"
+    );
+    let ruled = kind
+        .act(
+            &flagged,
+            "confirm_ruling",
+            &obj(json!({"confirmation_result": "rejected", "ruled_on": "2024-10-12"})),
+            &typed,
+        )
+        .unwrap()
+        .case;
+    assert_eq!(ruled.data_str("confirmation_result"), Some("rejected"));
+    assert_eq!(ruled.effective_at, day_start_ms(date!(2024 - 10 - 12)));
+    assert!(
+        kind.act(&ruled, "confirm_ruling", &obj(json!({"confirmation_result": "confirmed"})), &typed).is_err(),
+        "nothing is left to rule on"
+    );
 }
 
 #[test]
@@ -506,4 +556,122 @@ fn the_metric_catalogue_has_the_seed_figures_of_disputes() {
     };
     assert_eq!(cat.figure("dispute.resolve_rate", &mut raw).unwrap().to_string(), "98.68%");
     assert_eq!(cat.figure("dispute.recovered", &mut raw).unwrap().to_string(), "2256.03万元");
+}
+
+#[test]
+fn registration_and_acceptance_take_the_days_they_happened_and_the_mediation_target_runs_from_acceptance() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let c = mediating_from_0830(&town, &kind);
+    assert_eq!(c.opened_at, day_start_ms(date!(2024 - 08 - 30)), "registered as of the day received");
+    let clock = c.clocks.get(MEDIATE).unwrap();
+    // One month from 2024-08-30 = 09-30, a Monday (the target of 司法部令第75号 第三十三条).
+    assert_eq!(clock.due(), Some(date!(2024 - 09 - 30)));
+    assert!(clock.explain()[0].contains("自受理（2024-08-30）起算"), "{:?}", clock.explain());
+    // Acceptance before receipt is refused.
+    let mut input = dispute_input();
+    input.insert("received_on".into(), "2024-09-10".into());
+    let r = open_at(&town, &kind, &input, FRIDAY).unwrap().case;
+    let mut early = input_for("accept", &town);
+    early.insert("accepted_on".into(), "2024-09-09".into());
+    assert_eq!(
+        kind.act(&r, "accept", &early, &town.ctx(&mediator(&town), FRIDAY)).unwrap_err().to_string(),
+        "受理日期：受理日期不能早于本件上一办理环节的日期 2024-09-10"
+    );
+}
+
+#[test]
+fn an_oral_agreement_ending_or_referral_stops_the_target_and_closes_the_case_on_its_own_day() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let c = mediating_from_0830(&town, &kind);
+    let m = mediator(&town);
+    let ctx = town.ctx(&m, FRIDAY);
+    let cases = [
+        ("agree_oral", json!({"terms": "当场道歉并赔偿200元", "reached_on": "2024-09-20"})),
+        (
+            "end_mediation",
+            json!({"end_reason": "分歧过大", "routes_told": "可向人民法院起诉", "ended_on": "2024-09-20"}),
+        ),
+        ("refer", json!({"referred_to": "鳌头人民法庭", "refer_reason": "涉及权属确认", "referred_on": "2024-09-20"})),
+    ];
+    for (action, input) in cases {
+        let out = kind.act(&c, action, &obj(input), &ctx).unwrap().case;
+        let clock = out.clocks.get(MEDIATE).unwrap();
+        assert_eq!((clock.stopped_on, clock.met), (Some(date!(2024 - 09 - 20)), Some(true)), "{action}");
+        assert_eq!(out.closed_at, Some(day_start_ms(date!(2024 - 09 - 20))), "{action}");
+    }
+    // 第三十条: an oral agreement takes effect on the day it was reached; reached after the target,
+    // it is late whenever it is typed in.
+    let oral =
+        kind.act(&c, "agree_oral", &obj(json!({"terms": "当场道歉", "reached_on": "2024-09-20"})), &ctx).unwrap().case;
+    assert_eq!(oral.data_str(facts::EFFECTIVE_ON), Some("2024-09-20"));
+    let late = kind
+        .act(
+            &c,
+            "agree_oral",
+            &obj(json!({"terms": "当场道歉", "reached_on": "2024-10-08"})),
+            &town.ctx(&m, datetime!(2024-10-10 10:00 +8)),
+        )
+        .unwrap()
+        .case;
+    assert_eq!(late.clocks.get(MEDIATE).unwrap().met, Some(false), "due 09-30");
+    // Declining is dated too.
+    let mut input = dispute_input();
+    input.insert("received_on".into(), "2024-09-20".into());
+    let r = open_at(&town, &kind, &input, FRIDAY).unwrap().case;
+    let decline =
+        obj(json!({"decline_reason": "refused", "routes_told": "可向人民法院起诉", "declined_on": "2024-09-23"}));
+    let declined = kind.act(&r, "decline", &decline, &ctx).unwrap().case;
+    assert_eq!(declined.closed_at, Some(day_start_ms(date!(2024 - 09 - 23))));
+}
+
+#[test]
+fn the_mediation_target_is_extended_only_while_it_runs() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    // Due 09-30.
+    let c = mediating_from_0830(&town, &kind);
+    let m = mediator(&town);
+    let err =
+        kind.act(&c, "extend", &input_for("extend", &town), &town.ctx(&m, FRIDAY + Duration::days(4))).unwrap_err();
+    assert_eq!(
+        err,
+        ActionError::Refused(
+            "“调解期限”已于 2024-09-30 届满，期限届满后不能再申请延期，只能延长尚未届满的期限（调解期限经当事人同意方可延长，届满后请继续调解或依《人民调解法》第二十六条终止调解）；本件按超期办理记录".into()
+        )
+    );
+    // The parties agreed on the last day, typed in three days later: extended from 09-30 by 10 days
+    // → 10-10, a Thursday.
+    let mut agreed = input_for("extend", &town);
+    agreed.insert("extended_on".into(), "2024-09-30".into());
+    let out = kind.act(&c, "extend", &agreed, &town.ctx(&m, FRIDAY + Duration::days(6))).unwrap().case;
+    assert_eq!(out.clocks.due_on(), Some(date!(2024 - 10 - 10)));
+    assert!(out.clocks.get(MEDIATE).unwrap().explain().join("\n").contains("延期：2024-09-30 批准延长 10日"));
+    // Not extended, an agreement signed after the target is late.
+    let signed = kind
+        .act(
+            &c,
+            "agree_oral",
+            &obj(json!({"terms": "赔偿", "reached_on": "2024-10-02"})),
+            &town.ctx(&m, FRIDAY + Duration::days(6)),
+        )
+        .unwrap()
+        .case;
+    assert_eq!(signed.clocks.get(MEDIATE).unwrap().met, Some(false));
+}
+
+#[test]
+fn a_follow_up_is_dated_and_closes_the_lapsed_window_as_of_that_day() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    // Signed 09-27: the window ends 10-28.
+    let c = case_in("agreed", &town, &kind);
+    let m = mediator(&town);
+    let typed = town.ctx(&m, datetime!(2024-11-20 10:00 +8));
+    // Followed up on 10-20 (window still open), typed in 11-20: the window keeps running.
+    let input = obj(json!({"performance": "partial", "followed_on": "2024-10-20"}));
+    let out = kind.act(&c, "follow_up", &input, &typed).unwrap().case;
+    assert!(out.clocks.get(CONFIRMATION).unwrap().is_running(), "still open on 10-20");
+    assert_eq!(out.effective_at, day_start_ms(date!(2024 - 10 - 20)));
 }

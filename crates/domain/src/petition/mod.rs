@@ -1,19 +1,50 @@
-//! `petition` — 信访事项, under the 《信访工作条例》 (2022).
+//! `petition` — 信访事项, under the 《信访工作条例》 (2022). Articles below are its articles.
 //!
-//! 登记 (channel, category per 第二十九条至第三十一条, the petitioner) starts the 15-day clock to
-//! decide on acceptance and tell the petitioner in writing (第二十三条) → 受理 to a handling unit,
-//! or — for a 申诉求决类 matter that belongs to litigation, arbitration, 复议 and the other
-//! statutory procedures of 第三十一条(一)至(五) — 引导依法定途径, or 不予受理 → 办理 within 60 days
-//! of acceptance, extended by at most 30 days with the head's approval and notice to the
-//! petitioner (第三十四条) → 信访处理意见书 with 支持 / 解释说明 / 不予支持 (第三十二条), or a reply
-//! for 建议意见类 and 检举控告类 → the petitioner's evaluation (第二十一条) → 复查 requested within
-//! 30 days and answered within 30 days (第三十五条) → 复核 likewise (第三十六条), after which the
-//! same matter is not accepted again (第三十六条第三款) → 归档.
+//! **Registration** (channel, category per 第二十九条至第三十一条, the petitioner, the day it was
+//! received) starts the 15-day clock to decide on acceptance and tell the petitioner in writing
+//! (第二十三条第二款). A matter transferred or assigned in by a 信访部门 or a higher body records
+//! that body, and a second clock runs: 5 working days to object that it is outside this body's
+//! remit (第二十三条第三款).
+//!
+//! **What happens to it at the desk** (each stops the 15-day clock on its notice date):
+//! - 受理 to a handling unit, on the 受理日期 recorded — the 60-day 办结 clock of 第三十四条 runs
+//!   from that day (自受理之日起), never from the day it was typed in;
+//! - 转送 to the body with power to handle it, or 交办 to a lower body, telling the petitioner where
+//!   it went (告知去向, 第二十三条第一款);
+//! - 提出异议 for a matter transferred in: outside the remit, with reasons (第二十三条第三款); made
+//!   after the 5 working days it is recorded and flagged late, not refused; the transferring body
+//!   agrees (材料交还) or not (handled here);
+//! - 移送纪检监察机关 for a 检举控告类 matter (第二十二条、第三十条) — the only route when the town
+//!   itself is accused, since no unit of the town may handle it;
+//! - 引导依法定途径 for a 申诉求决类 matter belonging to litigation, arbitration, party appeals or an
+//!   administrative procedure (第三十一条第一项至第四项), or 不予受理.
+//!
+//! **Handling**: a 申诉求决类 matter that asks a body to perform a statutory duty (查处违法行为、
+//! 保护人身权或者财产权, 第三十一条第五项) is accepted as such and concluded by performing the
+//! duty or answering (履行职责或答复) — it is not a redirect, and no 信访处理意见书 follows; the
+//! other 申诉求决类 matters end with a 信访处理意见书 with 支持 / 解释说明 / 不予支持 (第三十一条
+//! 第六项、第三十二条); 建议意见类 and 检举控告类 with a reply. Within 60 days of acceptance,
+//! extended by at most 30 days with the head's approval while the period still runs, the petitioner
+//! told of the extension and why, on a recorded date and by a recorded method (第三十四条).
+//!
+//! **Review**: only a 信访处理意见 is reviewed (第三十五条): 复查 requested within 30 days of the
+//! written reply and answered in writing within 30 days (第三十五条) → 复核 likewise, hearing days
+//! not counted (第三十六条第二款), after which the same matter is not accepted again (第三十六条
+//! 第三款). A request made after its 30 days is recorded and flagged for the deciding body, which
+//! may decide 逾期不予受理; an answer given after its 30 days is recorded and flagged late.
+//! → the petitioner's evaluation (第二十一条) → 归档.
+//!
+//! Every clock moves on the day its legal event happened as recorded (rules.md §0).
 //!
 //! 检举控告类 (第三十条): the accuser's identity and material are never given to the unit accused.
 //! The case is marked at registration ([`crate::workflow::shared::mark_confidential`]); the
 //! service withholds the marked fields from every reader in the accused unit's subtree, and the
 //! table refuses to hand the matter to that unit.
+//!
+//! Readings not in rules.md (from the brief and the article text as remembered, not re-read here):
+//! 第三十五条 "提出复查意见，并予以书面答复" within 30 days — the 复查 clock stops on the day the
+//! written answer was served; 第三十六条 "提出复核意见" within 30 days — the 复核 clock stops on the
+//! day the opinion was made; 第四十七条 (劝阻、批评、教育) in `visit`.
 
 #[cfg(test)]
 mod tests;
@@ -22,7 +53,7 @@ use time::Date;
 
 use crate::calendar::Calendar;
 use crate::case::{CaseRecord, Clock, ClockClass, Phase};
-use crate::deadline::{self, DeadlineRule, Period, TimeUnit};
+use crate::deadline::{self, DeadlineRule, Period, Suspension, TimeUnit};
 use crate::kinds::KindDef;
 use crate::metric::{CaseSet, Cond, Measure, MetricDef, MetricUnit};
 use crate::role::Role;
@@ -38,6 +69,8 @@ pub const SLUG: &str = "petition";
 
 /// Deciding on acceptance and telling the petitioner in writing (第二十三条).
 pub const ACCEPT: &str = "accept";
+/// Objecting to a matter transferred or assigned in (第二十三条第三款).
+pub const OBJECTION: &str = "objection";
 /// Concluding after acceptance (第三十四条).
 pub const CONCLUDE: &str = "conclude";
 /// The conclusion clock's due date and whether it was met, mirrored into the data by the engine
@@ -55,6 +88,15 @@ pub mod facts {
     pub const CATEGORY: &str = "petition_category";
     /// "yes" once accepted for handling (受理).
     pub const ACCEPTED: &str = "accepted";
+    /// What the desk did with it: accepted, redirected, not_accepted, transferred (转送), assigned
+    /// (交办), to_discipline (移送纪检监察机关), objected (异议, pending), handed_back (异议获同意).
+    pub const DISPOSAL: &str = "disposal";
+    /// 申诉求决类 accepted: "duty" (第三十一条第五项, performed or answered) or "opinion"
+    /// (第三十一条第六项, a 信访处理意见书).
+    pub const CLAIM_ROUTE: &str = "claim_route";
+    /// How it was concluded: "opinion" (信访处理意见书), "reply" (建议意见类、检举控告类), "duty"
+    /// (履行职责或答复). Only an opinion is open to 复查 (第三十五条).
+    pub const CONCLUSION: &str = "conclusion";
     /// "yes" once concluded (意见书 or reply served) at least once.
     pub const CONCLUDED: &str = "concluded";
     /// "yes" while every conclusion met its deadline, "no" once one did not.
@@ -80,6 +122,21 @@ pub mod facts {
     /// What the list's free text searches: the petitioner and the request, except for 检举控告类
     /// (whose accuser must not be findable by name from the accused unit).
     pub const SEARCHABLE: &str = "searchable";
+    /// The body that transferred or assigned the matter in (第二十三条第三款), as registered.
+    pub const TRANSFERRED_FROM: &str = "transferred_from";
+    /// "yes": the objection was raised after its 5 working days (第二十三条第三款).
+    pub const OBJECTION_LATE: &str = "objection_late";
+    /// "yes": 复查 was requested after its 30 days (第三十五条), for the 复查 body to decide on.
+    pub const REVIEW_REQUEST_LATE: &str = "review_request_late";
+    /// "yes": 复核 was requested after its 30 days (第三十六条), for the 复核 body to decide on.
+    pub const REREVIEW_REQUEST_LATE: &str = "rereview_request_late";
+    /// "yes": the 复查 body answered in writing after its 30 days (第三十五条).
+    pub const REVIEW_ANSWER_LATE: &str = "review_answer_late";
+    /// "yes": the 复核 body gave its opinion after its 30 days, hearing days excluded (第三十六条).
+    pub const REREVIEW_ANSWER_LATE: &str = "rereview_answer_late";
+    /// "yes": the accused unit is the town itself — no unit of the town may handle it (第三十条),
+    /// it goes to the 纪检监察机关 (第二十二条).
+    pub const ACCUSED_IS_TOWN: &str = "accused_is_town";
 }
 
 /// 第二十九条至第三十一条.
@@ -96,8 +153,9 @@ pub const CHANNELS: [(&str, &str); 6] = [
     ("other", "其他"),
 ];
 
-/// 第三十一条(一)至(五): the statutory procedures a 申诉求决类 matter is guided to.
-pub const ROUTES: [(&str, &str); 5] = [
+/// 第三十一条(一)至(四): the statutory procedures a 申诉求决类 matter is guided to. (五) — a duty to
+/// perform or answer — is not a redirect: the matter is accepted and the duty performed.
+pub const ROUTES: [(&str, &str); 4] = [
     (
         "litigation",
         "应当通过审判机关诉讼程序或者复议程序、检察机关刑事立案程序或者法律监督程序、公安机关法律程序处理的（第三十一条第一项）",
@@ -105,7 +163,6 @@ pub const ROUTES: [(&str, &str); 5] = [
     ("arbitration", "应当通过仲裁解决的（第三十一条第二项）"),
     ("party_appeal", "可以通过党员申诉、申请复审等解决的（第三十一条第三项）"),
     ("administrative", "可以通过行政复议、行政裁决、行政确认、行政许可、行政处罚等行政程序解决的（第三十一条第四项）"),
-    ("statutory_duty", "属于申请查处违法行为、履行保护人身权或者财产权等合法权益职责的（第三十一条第五项）"),
 ];
 
 const NOT_ACCEPTED: [(&str, &str); 4] = [
@@ -118,12 +175,24 @@ const NOT_ACCEPTED: [(&str, &str); 4] = [
 const NOTICE_METHODS: [(&str, &str); 4] =
     [("onsite", "当场书面告知"), ("mail", "邮寄书面告知"), ("system", "信访信息系统告知"), ("sms", "短信告知")];
 
+/// 第二十三条第一款: 转送 to the body with power to handle it, 交办 to a lower body of the system.
+const TRANSFER_MODES: [(&str, &str); 2] =
+    [("transferred", "转送有权处理的机关、单位"), ("assigned", "交办本系统下级机关、单位")];
+
+const OBJECTION_RESULTS: [(&str, &str); 2] =
+    [("agreed", "转送、交办机关核实同意，交还材料"), ("not_agreed", "未获同意，由本机关办理")];
+
+/// 第三十一条第五项: the duty performed, or the petitioner answered.
+const DUTY_RESULTS: [(&str, &str); 2] = [("performed", "已依法履行职责"), ("answered", "已依法作出答复")];
+
 /// 第三十二条.
 pub const OUTCOMES: [(&str, &str); 3] = [("support", "支持"), ("explain", "解释说明"), ("not_supported", "不予支持")];
 
 const RATINGS: [(&str, &str); 3] = [("satisfied", "满意"), ("basic", "基本满意"), ("unsatisfied", "不满意")];
 
-const REVIEW_RESULTS: [(&str, &str); 3] = [("upheld", "维持"), ("changed", "变更"), ("revoked", "撤销并责令重新办理")];
+/// A request made after its 30 days is recorded; the deciding body may decide not to accept it.
+const REVIEW_RESULTS: [(&str, &str); 4] =
+    [("upheld", "维持"), ("changed", "变更"), ("revoked", "撤销并责令重新办理"), ("late_rejected", "逾期不予受理")];
 
 /// The accuser's identity and material, withheld from the accused unit (第三十条).
 pub const CONFIDENTIAL_KEYS: [&str; 5] = ["party_name", "party_phone", "party_idcard", "party_address", "content"];
@@ -156,6 +225,19 @@ fn is_claim(case: &CaseRecord) -> bool {
     category(case) == "claim"
 }
 
+fn is_duty(case: &CaseRecord) -> bool {
+    case.data_str(facts::CLAIM_ROUTE) == Some("duty")
+}
+
+/// How the case was last concluded; cases concluded before the fact was kept are read from what
+/// they recorded (an outcome of 第三十二条 is an opinion).
+fn conclusion(case: &CaseRecord) -> Option<&str> {
+    case.data_str(facts::CONCLUSION).or_else(|| {
+        (case.data_str(facts::CONCLUDED) == Some("yes"))
+            .then(|| if is_claim(case) && case.data.contains_key("outcome") { "opinion" } else { "reply" })
+    })
+}
+
 /// A date that happened: not after today, not before `earliest`.
 fn past_date(d: Option<Date>, label: &str, earliest: Option<(Date, &str)>, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     let Some(d) = d else { return Ok(()) };
@@ -174,25 +256,47 @@ fn received_on(case: &CaseRecord) -> Date {
     data_date(case, "received_on").unwrap_or_else(|| local_date_ms(case.opened_at))
 }
 
+/// Whether `unit` is the town (街道) itself: the root of the tenant's units.
+fn is_town(unit: &crate::unit::Unit) -> bool {
+    unit.parent_id.is_none() || unit.kind == UnitKind::Town
+}
+
 /// 检举控告类 names the accused unit; the other categories do not.
-fn registration_rule(_: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+fn registration_rule(_: &CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
     let accusation = values.str("category") == Some("accusation");
     match (accusation, values.unit("accused_unit")) {
         (true, None) => {
-            return Err(Refusal::new("检举控告类信访事项须填写被检举控告单位，以便依《信访工作条例》第三十条对其保密"));
+            Err(Refusal::new("检举控告类信访事项须填写被检举控告单位，以便依《信访工作条例》第三十条对其保密"))
         }
-        (false, Some(_)) => return Err(Refusal::new("只有检举控告类信访事项填写被检举控告单位")),
-        _ => {}
+        (false, Some(_)) => Err(Refusal::new("只有检举控告类信访事项填写被检举控告单位")),
+        _ => Ok(()),
     }
-    past_date(date_of(values, "received_on"), "收到日期", None, ctx)
 }
 
-/// The rule of the clock to decide on acceptance (第二十三条).
-fn acceptance_rule() -> DeadlineRule {
+/// The rule of the clock to decide on acceptance (第二十三条第二款; 第三款 for a matter
+/// transferred or assigned in).
+fn acceptance_rule(transferred_in: bool) -> DeadlineRule {
+    if transferred_in {
+        DeadlineRule {
+            period: Period::new(15, TimeUnit::CalendarDay),
+            trigger: "收到转送、交办的信访事项".into(),
+            source: "信访工作条例第二十三条第三款（十五日内书面告知信访人接收情况以及处理途径和程序）".into(),
+        }
+    } else {
+        DeadlineRule {
+            period: Period::new(15, TimeUnit::CalendarDay),
+            trigger: "收到信访事项".into(),
+            source: "信访工作条例第二十三条（十五日内书面告知信访人是否受理）".into(),
+        }
+    }
+}
+
+/// 第二十三条第三款: 5 working days to object to a matter transferred or assigned in.
+fn objection_rule() -> DeadlineRule {
     DeadlineRule {
-        period: Period::new(15, TimeUnit::CalendarDay),
-        trigger: "收到信访事项".into(),
-        source: "信访工作条例第二十三条（十五日内书面告知信访人是否受理）".into(),
+        period: Period::new(5, TimeUnit::WorkingDay),
+        trigger: "收到转送、交办的信访事项".into(),
+        source: "信访工作条例第二十三条第三款（不属于本机关职权范围的，五个工作日内提出异议）".into(),
     }
 }
 
@@ -205,18 +309,39 @@ fn on_register(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Resu
     if cat == "accusation" {
         if let Some(unit) = values.unit("accused_unit") {
             shared::mark_confidential(case, unit, &CONFIDENTIAL_KEYS);
+            if ctx.units.unit(&unit).is_some_and(is_town) {
+                shared::flag(
+                    case,
+                    facts::ACCUSED_IS_TOWN,
+                    "被检举控告的是本镇（街道）：本镇（街道）任何单位不得办理（《信访工作条例》第三十条），应移送纪检监察机关（第二十二条）",
+                );
+            }
         }
     } else {
         let who = values.str("party_name").unwrap_or("");
         let what = values.str("content").unwrap_or("");
         case.data.insert(facts::SEARCHABLE.into(), format!("{who} {what}").into());
     }
-    let from = date_of(values, "received_on").unwrap_or_else(|| ctx.today());
-    case.clocks.put(Clock::start(ACCEPT, "受理告知期限", ClockClass::Statutory, acceptance_rule(), from, ctx.calendar));
+    // Both clocks run from the day the matter was received as recorded (自收到之日起).
+    let from = ctx.on();
+    let transferred_in = values.str(facts::TRANSFERRED_FROM).is_some();
+    let rule = acceptance_rule(transferred_in);
+    case.clocks.put(Clock::start(ACCEPT, "受理告知期限", ClockClass::Statutory, rule, from, ctx.calendar));
+    if transferred_in {
+        case.clocks.put(Clock::start(
+            OBJECTION,
+            "提出异议期限",
+            ClockClass::Statutory,
+            objection_rule(),
+            from,
+            ctx.calendar,
+        ));
+    }
     Ok(())
 }
 
 /// The conclusion clock: 60 days for 申诉求决类 (第三十四条); the town's own target otherwise.
+/// Started on the action's date: the 受理日期 recorded, or the day a 复查/复核 sent it back.
 fn conclusion_clock(case: &CaseRecord, trigger: &str, ctx: &ActCtx<'_>) -> Clock {
     let (class, rule) = if is_claim(case) {
         (
@@ -238,7 +363,7 @@ fn conclusion_clock(case: &CaseRecord, trigger: &str, ctx: &ActCtx<'_>) -> Clock
             },
         )
     };
-    Clock::start(CONCLUDE, "办理期限", class, rule, ctx.today(), ctx.calendar)
+    Clock::start(CONCLUDE, "办理期限", class, rule, ctx.on(), ctx.calendar)
 }
 
 fn stop_at(case: &mut CaseRecord, code: &str, on: Date) {
@@ -249,6 +374,40 @@ fn stop_at(case: &mut CaseRecord, code: &str, on: Date) {
     }
 }
 
+/// The objection window ends when the desk disposes of the matter: no objection is then needed.
+/// A window that had already lapsed closes on its last day (the right lapsed; nothing was late).
+fn close_objection_window(case: &mut CaseRecord, on: Date) {
+    if let Some(c) = case.clocks.get_mut(OBJECTION)
+        && c.is_running()
+    {
+        let due = c.computed.due;
+        c.stop(on.min(due));
+    }
+}
+
+/// The written notice of 第二十三条 stops the 15-day clock on its date; the disposal is recorded.
+fn dispose(case: &mut CaseRecord, disposal: &str, notified: Date, on: Date) {
+    stop_at(case, ACCEPT, notified);
+    close_objection_window(case, on);
+    case.data.insert(facts::DISPOSAL.into(), disposal.into());
+}
+
+/// 第三十条: never to the accused unit; when the town itself is accused no unit of the town may
+/// take it, and the route is the 纪检监察机关 (第二十二条).
+fn not_to_the_accused(case: &CaseRecord, target: crate::ids::UnitId, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    if let Some((accused, _)) = shared::confidential(&case.data)
+        && let (Some(a), Some(t)) = (ctx.units.unit(&accused), ctx.units.unit(&target))
+        && is_town(a)
+        && a.path.contains(&t.path)
+    {
+        return Err(Refusal::new(format!(
+            "被检举控告的是本镇（街道）（{}），本镇（街道）任何单位都不得办理（《信访工作条例》第三十条），请选择“移送纪检监察机关”按管理权限处理（第二十二条）",
+            a.name
+        )));
+    }
+    shared::not_to_the_accused(case, target, ctx)
+}
+
 /// 第三十六条第三款, the 申诉求决 routing of 第三十一条, the written notice of 第二十三条, and 第三十条.
 fn acceptance_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     if let Some(prior) = case.data_str(facts::SAME_MATTER_FINAL) {
@@ -256,23 +415,33 @@ fn acceptance_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Res
             "同一信访事项（{prior}）已经复核终结，不再受理（《信访工作条例》第三十六条第三款），请选择“不予受理”"
         )));
     }
+    let duty = matches!(values.get("duty"), Some(Value::Bool(true)));
     if is_claim(case) && !matches!(values.get("route_checked"), Some(Value::Bool(true))) {
         return Err(Refusal::new(
-            "申诉求决类信访事项应先依《信访工作条例》第三十一条审查：属于诉讼、仲裁、复议等法定途径的，请选择“引导依法定途径”；确认不属于的，请勾选“已按第三十一条审查”",
+            "申诉求决类信访事项应先依《信访工作条例》第三十一条审查：属于诉讼、仲裁、复议等法定途径（第一项至第四项）的，请选择“引导依法定途径”；确认不属于的，请勾选“已按第三十一条审查”",
         ));
     }
-    past_date(date_of(values, "notified_on"), "书面告知日期", Some((received_on(case), "收到日期")), ctx)?;
+    if duty && !is_claim(case) {
+        return Err(Refusal::new("依法履行职责或者答复（《信访工作条例》第三十一条第五项）只适用于申诉求决类信访事项"));
+    }
+    let accepted = ctx.on();
+    past_date(date_of(values, "notified_on"), "书面告知日期", Some((accepted, "受理日期")), ctx)?;
     if let Some(unit) = values.unit("unit") {
-        shared::not_to_the_accused(case, unit, ctx)?;
+        not_to_the_accused(case, unit, ctx)?;
     }
     Ok(())
 }
 
 fn on_accept(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
-    let notified = date_of(values, "notified_on").unwrap_or_else(|| ctx.today());
-    stop_at(case, ACCEPT, notified);
-    keep(case, values, &["notified_on", "notice_method"]);
+    let notified = date_of(values, "notified_on").unwrap_or_else(|| ctx.on());
+    dispose(case, "accepted", notified, ctx.on());
+    keep(case, values, &["accepted_on", "notified_on", "notice_method"]);
     case.data.insert(facts::ACCEPTED.into(), "yes".into());
+    if is_claim(case) {
+        let duty = matches!(values.get("duty"), Some(Value::Bool(true)));
+        case.data.insert(facts::CLAIM_ROUTE.into(), if duty { "duty" } else { "opinion" }.into());
+    }
+    // 第三十四条: 自受理之日起 — the acceptance date recorded (ctx.on()), not the day of entry.
     let clock = conclusion_clock(case, "受理", ctx);
     case.clocks.put(clock);
     Ok(())
@@ -294,14 +463,88 @@ fn not_accept_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Res
     past_date(notified, "书面告知日期", Some((received_on(case), "收到日期")), ctx)
 }
 
-fn stop_acceptance(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
-    let on = date_of(values, "notified_on").unwrap_or_else(|| ctx.today());
-    stop_at(case, ACCEPT, on);
+fn on_redirect(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    dispose(case, "redirected", ctx.on(), ctx.on());
     Ok(())
 }
 
-/// 第三十四条: extended by at most 30 days in all.
-fn extension_within_limit(case: &CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+fn on_not_accept(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    dispose(case, "not_accepted", ctx.on(), ctx.on());
+    Ok(())
+}
+
+/// 第二十三条第一款: the petitioner is told where it went, on or after the day it was sent.
+fn transfer_holds(_: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    past_date(date_of(values, "notified_on"), "告知去向日期", Some((ctx.on(), "转送（交办）日期")), ctx)
+}
+
+fn on_transfer(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    let mode = values.str("transfer_mode").unwrap_or("transferred").to_string();
+    let notified = date_of(values, "notified_on").unwrap_or_else(|| ctx.on());
+    dispose(case, &mode, notified, ctx.on());
+    Ok(())
+}
+
+/// Only a matter transferred or assigned in can be objected to (第二十三条第三款).
+fn objection_holds(case: &CaseRecord, _: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    if case.data_str(facts::TRANSFERRED_FROM).is_none() {
+        return Err(Refusal::new(
+            "只有信访部门或者上级机关、单位转送、交办的信访事项才能提出异议（《信访工作条例》第二十三条第三款）；直接收到的不属于本机关职权范围的，请选择“不予受理”并告知向有权机关提出",
+        ));
+    }
+    Ok(())
+}
+
+/// Recorded whenever it is made; made after the 5 working days it is flagged late.
+fn on_object(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    let on = ctx.on();
+    stop_at(case, OBJECTION, on);
+    case.data.insert(facts::DISPOSAL.into(), "objected".into());
+    if let Some(c) = case.clocks.get(OBJECTION)
+        && c.met == Some(false)
+    {
+        let due = fmt_date(c.computed.due);
+        shared::flag(
+            case,
+            facts::OBJECTION_LATE,
+            format!(
+                "异议于 {} 提出，超过收到之日起5个工作日的期限（{due} 届满，《信访工作条例》第二十三条第三款）",
+                fmt_date(on)
+            ),
+        );
+    }
+    Ok(())
+}
+
+fn on_objection_result(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    if values.str("objection_result") == Some("agreed") {
+        case.data.insert(facts::DISPOSAL.into(), "handed_back".into());
+        return shared::stop_running_clocks(case, values, ctx);
+    }
+    case.data.remove(facts::DISPOSAL);
+    Ok(())
+}
+
+/// 第二十二条、第三十条: a 检举控告类 matter goes to the 纪检监察机关 by management authority.
+fn discipline_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    if category(case) != "accusation" {
+        return Err(Refusal::new("移送纪检监察机关（《信访工作条例》第二十二条、第三十条）只适用于检举控告类信访事项"));
+    }
+    let notified = date_of(values, "notified_on");
+    if notified.is_some() && values.str("notice_method").is_none() {
+        return Err(Refusal::new("已告知检举控告人的，请选择告知方式"));
+    }
+    past_date(notified, "告知日期", Some((ctx.on(), "移送日期")), ctx)
+}
+
+fn on_discipline(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    let notified = date_of(values, "notified_on").unwrap_or_else(|| ctx.on());
+    dispose(case, "to_discipline", notified, ctx.on());
+    Ok(())
+}
+
+/// 第三十四条: extended by at most 30 days in all, and only while the period still runs.
+fn extension_request_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     let so_far = case.data_i64(facts::EXTENDED_DAYS).unwrap_or(0);
     let asked = values.int("extension_days").unwrap_or(0);
     if so_far + asked > 30 {
@@ -310,7 +553,7 @@ fn extension_within_limit(case: &CaseRecord, values: &Values, _: &ActCtx<'_>) ->
             30 - so_far
         )));
     }
-    Ok(())
+    shared::period_still_running(case, CONCLUDE, ctx, "《信访工作条例》第三十四条")
 }
 
 fn record_extension_request(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
@@ -318,11 +561,9 @@ fn record_extension_request(case: &mut CaseRecord, values: &Values, _: &ActCtx<'
     Ok(())
 }
 
-fn notice_given(_: &CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
-    if !matches!(values.get("notified"), Some(Value::Bool(true))) {
-        return Err(Refusal::new("延长办理期限应当告知信访人延期理由（《信访工作条例》第三十四条）"));
-    }
-    Ok(())
+/// 第三十四条: the petitioner is told of the extension and why — when and how is recorded.
+fn extension_notice_holds(_: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    past_date(date_of(values, "extension_notified_on"), "延期告知日期", Some((ctx.on(), "批准日期")), ctx)
 }
 
 fn requested_extension(case: &CaseRecord, _: &Values, _: &ActCtx<'_>) -> Result<Period, Refusal> {
@@ -331,10 +572,11 @@ fn requested_extension(case: &CaseRecord, _: &Values, _: &ActCtx<'_>) -> Result<
     Ok(Period::new(u32::try_from(days).unwrap_or(1), TimeUnit::CalendarDay))
 }
 
-fn on_extension_approved(case: &mut CaseRecord, _: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+fn on_extension_approved(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
     let days = case.data_i64("extension_days").unwrap_or(0);
     let total = case.data_i64(facts::EXTENDED_DAYS).unwrap_or(0) + days;
     case.data.insert(facts::EXTENDED_DAYS.into(), total.into());
+    keep(case, values, &["extension_notified_on", "extension_notice_method"]);
     clear_extension_request(case)
 }
 
@@ -349,39 +591,71 @@ fn on_extension_rejected(case: &mut CaseRecord, _: &Values, _: &ActCtx<'_>) -> R
 }
 
 fn served_after_acceptance(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
-    let accepted = data_date(case, "notified_on");
-    past_date(date_of(values, "served_on"), "送达日期", accepted.map(|d| (d, "受理告知日期")), ctx)
+    let accepted = data_date(case, "accepted_on").or_else(|| data_date(case, "notified_on"));
+    past_date(date_of(values, "served_on"), "送达日期", accepted.map(|d| (d, "受理日期")), ctx)
 }
 
-/// 第三十二条: the 信访处理意见书 is for 申诉求决类; the other categories are answered.
+/// 第三十二条: the 信访处理意见书 is for 申诉求决类 under 第三十一条第六项; the other categories
+/// are answered, and a duty of 第三十一条第五项 is performed or answered.
 fn opinion_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     if !is_claim(case) {
         return Err(Refusal::new("信访处理意见书（《信访工作条例》第三十二条）用于申诉求决类；本件请使用“办结答复”"));
+    }
+    if is_duty(case) {
+        return Err(Refusal::new(
+            "本件按《信访工作条例》第三十一条第五项受理，由承办单位依法履行职责或者答复，请使用“履行职责或答复”",
+        ));
     }
     served_after_acceptance(case, values, ctx)
 }
 
 fn reply_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     if is_claim(case) {
-        return Err(Refusal::new("申诉求决类信访事项应出具信访处理意见书（《信访工作条例》第三十二条）"));
+        return Err(Refusal::new(
+            "申诉求决类信访事项应出具信访处理意见书（《信访工作条例》第三十二条），或依第三十一条第五项履行职责或答复",
+        ));
     }
     served_after_acceptance(case, values, ctx)
 }
 
-fn on_conclude(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
-    let served = date_of(values, "served_on").unwrap_or_else(|| ctx.today());
-    stop_at(case, CONCLUDE, served);
+fn duty_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    if !is_duty(case) {
+        return Err(Refusal::new(
+            "“履行职责或答复”只适用于按《信访工作条例》第三十一条第五项受理的申诉求决类信访事项（受理时勾选“依法履行职责或者答复”）",
+        ));
+    }
+    served_after_acceptance(case, values, ctx)
+}
+
+/// Concluded on the day the answer was served as recorded (the action's date).
+fn conclude_as(case: &mut CaseRecord, how: &str, ctx: &ActCtx<'_>) {
+    stop_at(case, CONCLUDE, ctx.on());
     let met = case.clocks.get(CONCLUDE).and_then(|c| c.met).unwrap_or(false);
     let was_on_time = case.data_str(facts::ON_TIME) != Some("no");
     case.data.insert(facts::ON_TIME.into(), if was_on_time && met { "yes" } else { "no" }.into());
     let first = case.data_str(facts::CONCLUDED) != Some("yes");
     case.data.insert(facts::CONCLUDED.into(), "yes".into());
+    case.data.insert(facts::CONCLUSION.into(), how.into());
     if is_claim(case) {
         // Concluded again after a 复查/复核 sent it back: not a one-time resolution.
         let one_time =
             first && case.data_i64(facts::REOPENS).unwrap_or(0) == 0 && case.data_str(facts::REVIEWED) != Some("yes");
         case.data.insert(facts::ONE_TIME.into(), if one_time { "yes" } else { "no" }.into());
     }
+}
+
+fn on_opinion(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    conclude_as(case, "opinion", ctx);
+    Ok(())
+}
+
+fn on_reply(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    conclude_as(case, "reply", ctx);
+    Ok(())
+}
+
+fn on_duty(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    conclude_as(case, "duty", ctx);
     Ok(())
 }
 
@@ -392,33 +666,71 @@ fn on_rate(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(),
     Ok(())
 }
 
-/// 第三十五条: 复查 is requested within 30 days of receiving the written reply.
+/// 第三十五条: 复查 is of a 信访处理意见; requested after the date of its written reply.
 fn review_request_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
-    let served = data_date(case, "served_on");
-    let asked = date_of(values, "review_requested_on");
-    past_date(asked, "复查申请日期", served.map(|d| (d, "书面答复送达日期")), ctx)?;
-    if let (Some(s), Some(a)) = (served, asked) {
-        let due = thirty_days(ctx.calendar, s, "信访工作条例第三十五条", "收到书面答复");
-        if a > due {
-            return Err(Refusal::new(format!(
-                "复查应自收到书面答复之日起30日内提出（《信访工作条例》第三十五条），申请期限已于 {} 届满",
-                fmt_date(due)
-            )));
+    match conclusion(case) {
+        Some("opinion") => {}
+        Some("duty") => {
+            return Err(Refusal::new(
+                "本件系依《信访工作条例》第三十一条第五项履行职责或者答复，不是信访处理意见，不适用复查（第三十五条）；信访人可依法通过行政复议、行政诉讼等途径解决",
+            ));
+        }
+        _ => {
+            return Err(Refusal::new(
+                "复查只适用于信访人对信访处理意见不服的情形（《信访工作条例》第三十五条）；建议意见类、检举控告类的办结答复不适用复查",
+            ));
         }
     }
-    Ok(())
+    let served = data_date(case, "served_on");
+    past_date(date_of(values, "review_requested_on"), "复查申请日期", served.map(|d| (d, "书面答复送达日期")), ctx)
 }
 
-fn on_review_requested(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+/// What a late request is about: its name (复查), the data key of the day the decision it is
+/// against was served, what that decision is called, the article and the flag.
+struct LateRequest {
+    name: &'static str,
+    served_key: &'static str,
+    against: &'static str,
+    article: &'static str,
+    flag: &'static str,
+}
+
+/// A request made after its 30 days is recorded and flagged for the deciding body (who may decide
+/// 逾期不予受理), not refused at the door.
+fn flag_late_request(case: &mut CaseRecord, r: &LateRequest, on: Date, ctx: &ActCtx<'_>) {
+    let Some(served) = data_date(case, r.served_key) else { return };
+    let due = thirty_days(ctx.calendar, served, r.article, r.against);
+    if on > due {
+        let text = format!(
+            "{name}申请于 {} 提出，超过收到{}之日起30日的期限（{} 届满，《信访工作条例》{}）：已登记，由{name}机关决定是否受理",
+            fmt_date(on),
+            r.against,
+            fmt_date(due),
+            r.article,
+            name = r.name,
+        );
+        shared::flag(case, r.flag, text);
+    }
+}
+
+fn on_review_requested(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     case.data.insert(facts::REVIEWED.into(), "yes".into());
     if is_claim(case) {
         case.data.insert(facts::ONE_TIME.into(), "no".into());
     }
-    let from = date_of(values, "review_requested_on").unwrap_or_else(|| ctx.today());
+    let from = ctx.on();
+    let late = LateRequest {
+        name: "复查",
+        served_key: "served_on",
+        against: "书面答复",
+        article: "第三十五条",
+        flag: facts::REVIEW_REQUEST_LATE,
+    };
+    flag_late_request(case, &late, from, ctx);
     let rule = DeadlineRule {
         period: Period::new(30, TimeUnit::CalendarDay),
         trigger: "收到复查请求".into(),
-        source: "信访工作条例第三十五条（复查机关自收到复查请求之日起三十日内提出复查意见）".into(),
+        source: "信访工作条例第三十五条（复查机关自收到复查请求之日起三十日内提出复查意见，并予以书面答复）".into(),
     };
     case.clocks.put(Clock::start(REVIEW, "复查期限", ClockClass::Statutory, rule, from, ctx.calendar));
     Ok(())
@@ -438,16 +750,37 @@ fn decision_dates(
     past_date(date_of(values, served), "送达日期", d.map(|x| (x, "意见作出日期")), ctx)
 }
 
+/// 逾期不予受理 only of a request that was late.
+fn late_rejection_holds(
+    case: &CaseRecord,
+    values: &Values,
+    field: &str,
+    late_key: &str,
+    what: &str,
+) -> Result<(), Refusal> {
+    if values.str(field) == Some("late_rejected") && case.data_str(late_key) != Some("yes") {
+        return Err(Refusal::new(format!("{what}申请未超过30日的期限，不能以逾期为由不予受理")));
+    }
+    Ok(())
+}
+
 fn review_decision_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    late_rejection_holds(case, values, "review_result", facts::REVIEW_REQUEST_LATE, "复查")?;
     decision_dates(case, values, "review_requested_on", "review_decided_on", "review_served_on", ctx)
 }
 
 fn rereview_decision_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    if case.clocks.get(REREVIEW).is_some_and(|c| c.suspended_since.is_some()) {
+        return Err(Refusal::new(
+            "听证尚未结束：请先登记“听证结束”，复核期限扣除听证时间后再作出复核意见（《信访工作条例》第三十六条第二款）",
+        ));
+    }
+    late_rejection_holds(case, values, "rereview_result", facts::REREVIEW_REQUEST_LATE, "复核")?;
     decision_dates(case, values, "rereview_requested_on", "rereview_decided_on", "rereview_served_on", ctx)
 }
 
-/// A 复查 or 复核 that revokes the handling sends the matter back: handled again with a new clock,
-/// no longer a one-time resolution.
+/// A 复查 or 复核 that revokes the handling sends the matter back: handled again with a new clock
+/// from the day the decision was served, no longer a one-time resolution.
 fn reopen(case: &mut CaseRecord, trigger: &str, ctx: &ActCtx<'_>) {
     let n = case.data_i64(facts::REOPENS).unwrap_or(0) + 1;
     case.data.insert(facts::REOPENS.into(), n.into());
@@ -458,60 +791,114 @@ fn reopen(case: &mut CaseRecord, trigger: &str, ctx: &ActCtx<'_>) {
     case.clocks.put(clock);
 }
 
+/// The higher body's answer stops its clock; given after the 30 days it is recorded and flagged.
+fn stop_answer_clock(case: &mut CaseRecord, code: &str, on: Date, late_key: &str, text: &str) {
+    stop_at(case, code, on);
+    if let Some(c) = case.clocks.get(code)
+        && c.met == Some(false)
+    {
+        let due = fmt_date(c.computed.due);
+        shared::flag(case, late_key, format!("{text}于 {}，超过期限（{due} 届满）", fmt_date(on)));
+    }
+}
+
 fn on_review_decided(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
-    let decided = date_of(values, "review_decided_on").unwrap_or_else(|| ctx.today());
-    stop_at(case, REVIEW, decided);
+    // 第三十五条: 提出复查意见，并予以书面答复 within 30 days — the written answer's date (this
+    // action's date, the 送达日期) is what is checked.
+    stop_answer_clock(
+        case,
+        REVIEW,
+        ctx.on(),
+        facts::REVIEW_ANSWER_LATE,
+        "复查意见书面答复（《信访工作条例》第三十五条：三十日内）",
+    );
     if values.str("review_result") == Some("revoked") {
         reopen(case, "复查撤销后重新办理", ctx);
     }
     Ok(())
 }
 
-/// 第三十六条: 复核 is requested within 30 days of receiving the 复查 opinion.
+/// 第三十六条: 复核 is of a 复查 opinion; requested after the date it was served.
 fn rereview_request_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     let served = data_date(case, "review_served_on");
-    let asked = date_of(values, "rereview_requested_on");
-    past_date(asked, "复核申请日期", served.map(|d| (d, "复查意见送达日期")), ctx)?;
-    if let (Some(s), Some(a)) = (served, asked) {
-        let due = thirty_days(ctx.calendar, s, "信访工作条例第三十六条", "收到复查意见");
-        if a > due {
-            return Err(Refusal::new(format!(
-                "复核应自收到复查意见之日起30日内提出（《信访工作条例》第三十六条），申请期限已于 {} 届满",
-                fmt_date(due)
-            )));
-        }
-    }
-    Ok(())
+    past_date(date_of(values, "rereview_requested_on"), "复核申请日期", served.map(|d| (d, "复查意见送达日期")), ctx)
 }
 
-fn on_rereview_requested(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+fn on_rereview_requested(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     case.data.insert(facts::REREVIEWED.into(), "yes".into());
-    let from = date_of(values, "rereview_requested_on").unwrap_or_else(|| ctx.today());
+    let from = ctx.on();
+    let late = LateRequest {
+        name: "复核",
+        served_key: "review_served_on",
+        against: "复查意见",
+        article: "第三十六条",
+        flag: facts::REREVIEW_REQUEST_LATE,
+    };
+    flag_late_request(case, &late, from, ctx);
     let rule = DeadlineRule {
         period: Period::new(30, TimeUnit::CalendarDay),
         trigger: "收到复核请求".into(),
-        source: "信访工作条例第三十六条（复核机关自收到复核请求之日起三十日内提出复核意见）".into(),
+        source: "信访工作条例第三十六条（复核机关自收到复核请求之日起三十日内提出复核意见；听证所需时间不计算在内）"
+            .into(),
     };
     case.clocks.put(Clock::start(REREVIEW, "复核期限", ClockClass::Statutory, rule, from, ctx.calendar));
     Ok(())
 }
 
+/// 第三十六条第二款: the hearing's time is not counted in the 复核 period — the clock stops on the
+/// day the hearing starts …
+fn on_hearing_started(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    let clock = case.clocks.get_mut(REREVIEW).ok_or_else(|| Refusal::new("复核期限尚未开始计算"))?;
+    if !clock.is_running() {
+        return Err(Refusal::new("复核期限已停止计算，不能再登记听证"));
+    }
+    if let Some(since) = clock.suspended_since {
+        return Err(Refusal::new(format!("已于 {} 开始听证，尚未登记听证结束", fmt_date(since))));
+    }
+    clock.suspended_since = Some(ctx.on());
+    Ok(())
+}
+
+/// … and runs again the day after it ends: every day of the hearing, both ends included, is left
+/// out.
+fn on_hearing_ended(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    let clock = case.clocks.get_mut(REREVIEW).ok_or_else(|| Refusal::new("复核期限尚未开始计算"))?;
+    let since = clock.suspended_since.take().ok_or_else(|| Refusal::new("尚未登记听证开始"))?;
+    let end = ctx.on();
+    clock.suspensions.push(Suspension {
+        from: since,
+        to: end.next_day().unwrap_or(end),
+        reason: "听证，依信访工作条例第三十六条第二款不计算在复核期限内".into(),
+    });
+    clock.recompute(ctx.calendar);
+    Ok(())
+}
+
 fn on_rereview_decided(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
-    let decided = date_of(values, "rereview_decided_on").unwrap_or_else(|| ctx.today());
-    stop_at(case, REREVIEW, decided);
-    if values.str("rereview_result") == Some("revoked") {
-        reopen(case, "复核撤销后重新办理", ctx);
-    } else {
-        case.data.insert(facts::FINAL.into(), "yes".into());
+    // 第三十六条: 提出复核意见 within 30 days — the day the opinion was made is what is checked.
+    let decided = date_of(values, "rereview_decided_on").unwrap_or_else(|| ctx.on());
+    stop_answer_clock(
+        case,
+        REREVIEW,
+        decided,
+        facts::REREVIEW_ANSWER_LATE,
+        "复核意见作出（《信访工作条例》第三十六条：三十日内，听证时间不计入）",
+    );
+    match values.str("rereview_result") {
+        Some("revoked") => reopen(case, "复核撤销后重新办理", ctx),
+        Some("late_rejected") => {}
+        _ => {
+            case.data.insert(facts::FINAL.into(), "yes".into());
+        }
     }
     Ok(())
 }
 
-/// A concluded matter stays open to 复查 (or a 复查 opinion to 复核) for 30 days: it is archived
-/// only after that window.
+/// A 信访处理意见 stays open to 复查 (or a 复查 opinion to 复核) for 30 days: it is archived only
+/// after that window. Replies and duties answered are not reviewed and archive at once.
 fn archive_holds(case: &CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     let window = match case.state.as_str() {
-        "concluded" => data_date(case, "served_on")
+        "concluded" if conclusion(case) == Some("opinion") => data_date(case, "served_on")
             .map(|d| (thirty_days(ctx.calendar, d, "信访工作条例第三十五条", "收到书面答复"), "复查", "第三十五条")),
         "reviewed" => data_date(case, "review_served_on")
             .map(|d| (thirty_days(ctx.calendar, d, "信访工作条例第三十六条", "收到复查意见"), "复核", "第三十六条")),
@@ -545,16 +932,24 @@ pub fn workflow(settings: &Settings) -> Workflow {
     let to = |s: &'static str| Target::State { state: s };
     let long = |max| FieldKind::LongText { max };
     let text = |max| FieldKind::Text { max };
+    let date = |name, label| FieldDef::new(name, label, FieldKind::Date);
     let clerk = [Role::IntakeClerk];
     let handler = [Role::Handler];
     let leader = [Role::Leader];
     // The 复查/复核 body is one level up (the district): its opinion is recorded by the town's desk
     // or by the district's own user.
     let higher = [Role::IntakeClerk, Role::District];
-    let revoked = |field, otherwise| Target::ByChoice { field, map: vec![("revoked", "handling")], otherwise };
+    // An accusation against the town itself is for the district to see and send on.
+    let discipline = [Role::IntakeClerk, Role::District];
+    let decided = |field, otherwise| Target::ByChoice {
+        field,
+        map: vec![("revoked", "handling"), ("late_rejected", "request_not_accepted")],
+        otherwise,
+    };
     Workflow {
         states: vec![
             state("registered", "待受理", Open, W::Intake),
+            state("objected", "已提出异议", Open, W::Intake),
             state("handling", "办理中", Open, W::Unit),
             state("extension_requested", "延期待审批", Open, W::Leader),
             state("concluded", "已办结", Closed, W::Nobody),
@@ -562,8 +957,12 @@ pub fn workflow(settings: &Settings) -> Workflow {
             state("reviewed", "已复查", Closed, W::Nobody),
             state("rereview", "复核中", Open, W::Nobody),
             state("final", "复核终结", Closed, W::Nobody),
+            state("request_not_accepted", "复查（复核）申请逾期不予受理", Closed, W::Nobody),
             state("redirected", "已引导依法定途径", Closed, W::Nobody),
             state("not_accepted", "不予受理", Closed, W::Nobody),
+            state("transferred", "已转送（交办）", Closed, W::Nobody),
+            state("handed_back", "异议获同意（已交还）", Closed, W::Nobody),
+            state("to_discipline", "已移送纪检监察机关", Closed, W::Nobody),
             state(MERGED, "已合并", Closed, W::Nobody),
             state("archived", "已归档", Archived, W::Nobody),
         ],
@@ -586,9 +985,13 @@ pub fn workflow(settings: &Settings) -> Workflow {
                 FieldDef::new("accused_unit", "被检举控告单位", FieldKind::Unit { kinds: vec![] })
                     .help("检举控告类必填：该单位及其下属单位的人员看不到信访人的身份和检举控告材料（第三十条）"),
                 FieldDef::new("accused_persons", "被检举控告人", text(limits.short_text)),
-                FieldDef::new("received_on", "收到日期", FieldKind::Date)
-                    .help("来信等非当日收到的填写收到之日；受理告知期限自该日起算"),
+                date("received_on", "收到日期")
+                    .help("来信等非当日收到的填写收到之日；受理告知期限（及转送、交办事项的异议期限）自该日起算"),
+                FieldDef::new(facts::TRANSFERRED_FROM, "转送（交办）机关", text(limits.short_text)).help(
+                    "信访部门或上级机关、单位转送、交办的，填写该机关；不属于本机关职权范围的，应自收到之日起5个工作日内提出异议（第二十三条第三款）",
+                ),
             ])
+            .dated("received_on")
             .guard(registration_rule)
             .effects(vec![Effect::Record, Effect::Custom { apply: on_register }]),
         actions: vec![
@@ -601,25 +1004,95 @@ pub fn workflow(settings: &Settings) -> Workflow {
                         FieldKind::Unit { kinds: vec![UnitKind::Department, UnitKind::Village, UnitKind::Community] },
                     )
                     .required(),
-                    FieldDef::new("notified_on", "书面告知日期", FieldKind::Date)
+                    date("accepted_on", "受理日期")
+                        .required()
+                        .help("《信访工作条例》第三十四条：办理期限自受理之日起算"),
+                    date("notified_on", "书面告知日期")
                         .required()
                         .help("《信访工作条例》第二十三条：十五日内书面告知信访人是否受理"),
                     FieldDef::new("notice_method", "告知方式", FieldKind::Choice { options: choices(&NOTICE_METHODS) })
                         .required(),
-                    FieldDef::new("route_checked", "已按第三十一条审查", FieldKind::Bool)
-                        .help("申诉求决类必填：确认不属于应通过诉讼、仲裁、复议等法定途径解决的事项"),
+                    FieldDef::new("route_checked", "已按第三十一条审查", FieldKind::Bool).help(
+                        "申诉求决类必填：确认不属于第三十一条第一项至第四项应通过诉讼、仲裁、复议等法定途径解决的事项",
+                    ),
+                    FieldDef::new("duty", "依法履行职责或者答复（第三十一条第五项）", FieldKind::Bool).help(
+                        "申诉求决类中申请查处违法行为、履行保护人身权或者财产权等合法权益职责的：由承办单位依法履行职责或者答复，不出具信访处理意见书，不适用复查、复核",
+                    ),
                 ])
+                .dated("accepted_on")
                 .guard(acceptance_holds)
                 .effects(vec![Effect::AssignUnit { field: "unit" }, Effect::Custom { apply: on_accept }]),
+            ActionDef::new("transfer", "转送（交办）", &["registered"], to("transferred"))
+                .roles(&clerk)
+                .fields(vec![
+                    FieldDef::new("transfer_mode", "方式", FieldKind::Choice { options: choices(&TRANSFER_MODES) })
+                        .required()
+                        .help("《信访工作条例》第二十三条第一款：属于本系统下级机关、单位职权范围的，转送、交办有权处理的机关、单位"),
+                    FieldDef::new("transferred_to", "接收机关（单位）", text(limits.short_text)).required(),
+                    date("transferred_on", "转送（交办）日期").help("当日转送、交办的可不填"),
+                    date("notified_on", "告知去向日期").required().help("告知信访人转送、交办去向之日（第二十三条）"),
+                    FieldDef::new("notice_method", "告知方式", FieldKind::Choice { options: choices(&NOTICE_METHODS) })
+                        .required(),
+                    FieldDef::new("note", "说明", long(limits.long_text)),
+                ])
+                .dated("transferred_on")
+                .guard(transfer_holds)
+                .effects(vec![Effect::Record, Effect::Custom { apply: on_transfer }]),
+            ActionDef::new("object", "提出异议（不属于本机关职权范围）", &["registered"], to("objected"))
+                .roles(&clerk)
+                .fields(vec![
+                    FieldDef::new("objection_reasons", "异议理由", long(limits.long_text))
+                        .required()
+                        .help("详细说明不属于本机关、单位或者本系统职权范围的理由（第二十三条第三款）"),
+                    date("objected_on", "提出异议日期").help("当日提出的可不填；超过收到之日起5个工作日的，登记并标注逾期"),
+                ])
+                .dated("objected_on")
+                .guard(objection_holds)
+                .effects(vec![Effect::Record, Effect::Custom { apply: on_object }]),
+            ActionDef::new(
+                "objection_result",
+                "异议处理结果",
+                &["objected"],
+                Target::ByChoice { field: "objection_result", map: vec![("agreed", "handed_back")], otherwise: "registered" },
+            )
+            .roles(&clerk)
+            .fields(vec![
+                FieldDef::new(
+                    "objection_result",
+                    "转送、交办机关意见",
+                    FieldKind::Choice { options: choices(&OBJECTION_RESULTS) },
+                )
+                .required(),
+                date("objection_decided_on", "答复日期").help("当日收到答复的可不填"),
+                FieldDef::new("note", "说明", long(limits.long_text)),
+            ])
+            .dated("objection_decided_on")
+            .effects(vec![Effect::Record, Effect::Custom { apply: on_objection_result }]),
+            ActionDef::new("transfer_discipline", "移送纪检监察机关", &["registered"], to("to_discipline"))
+                .roles(&discipline)
+                .fields(vec![
+                    FieldDef::new("discipline_body", "接收的纪检监察机关", text(limits.short_text))
+                        .required()
+                        .help("按管理权限移送，如区纪委监委；被检举控告的不是本镇（街道）时也可为镇纪委（纪检监察办公室）（第二十二条、第三十条）"),
+                    date("transferred_on", "移送日期").help("当日移送的可不填"),
+                    date("notified_on", "告知检举控告人日期").help("匿名或姓名（名称）、住址不清的可不填（第二十三条）"),
+                    FieldDef::new("notice_method", "告知方式", FieldKind::Choice { options: choices(&NOTICE_METHODS) }),
+                    FieldDef::new("note", "说明", long(limits.long_text)),
+                ])
+                .dated("transferred_on")
+                .guard(discipline_holds)
+                .effects(vec![Effect::Record, Effect::Custom { apply: on_discipline }])
+                .confirm("移送后本件由纪检监察机关按管理权限处理，检举控告材料不得转给被检举控告的单位和人员，确认移送？"),
             ActionDef::new("redirect", "引导依法定途径", &["registered"], to("redirected"))
                 .roles(&clerk)
                 .fields(vec![
                     FieldDef::new("route", "法定途径", FieldKind::Choice { options: choices(&ROUTES) }).required(),
-                    FieldDef::new("notified_on", "书面告知日期", FieldKind::Date).required(),
+                    date("notified_on", "书面告知日期").required(),
                     FieldDef::new("notice", "告知的途径和程序", long(limits.long_text)).required(),
                 ])
+                .dated("notified_on")
                 .guard(redirect_holds)
-                .effects(vec![Effect::Record, Effect::Custom { apply: stop_acceptance }]),
+                .effects(vec![Effect::Record, Effect::Custom { apply: on_redirect }]),
             ActionDef::new("not_accept", "不予受理", &["registered"], to("not_accepted"))
                 .roles(&clerk)
                 .fields(vec![
@@ -629,11 +1102,12 @@ pub fn workflow(settings: &Settings) -> Workflow {
                         FieldKind::Choice { options: choices(&NOT_ACCEPTED) },
                     )
                     .required(),
-                    FieldDef::new("notified_on", "书面告知日期", FieldKind::Date),
+                    date("notified_on", "书面告知日期"),
                     FieldDef::new("note", "说明", long(limits.long_text)),
                 ])
+                .dated("notified_on")
                 .guard(not_accept_holds)
-                .effects(vec![Effect::Record, Effect::Custom { apply: stop_acceptance }]),
+                .effects(vec![Effect::Record, Effect::Custom { apply: on_not_accept }]),
             ActionDef::new("progress", "办理记录", &["handling"], Target::Stay)
                 .roles(&handler)
                 .fields(vec![FieldDef::new("note", "办理情况", long(limits.long_text)).required()]),
@@ -642,16 +1116,28 @@ pub fn workflow(settings: &Settings) -> Workflow {
                 .fields(vec![
                     FieldDef::new("extension_days", "延长天数", FieldKind::Integer { min: 1, max: 30 }).required(),
                     FieldDef::new("extension_reason", "延期理由", long(limits.long_text)).required(),
+                    date("requested_on", "申请日期").help("当日申请的可不填；办理期限届满后不能申请延期"),
                 ])
-                .guard(extension_within_limit)
+                .dated("requested_on")
+                .guard(extension_request_holds)
                 .effects(vec![Effect::Custom { apply: record_extension_request }]),
             ActionDef::new("approve_extension", "批准延期", &["extension_requested"], to("handling"))
                 .roles(&leader)
                 .fields(vec![
-                    FieldDef::new("notified", "已告知信访人延期理由", FieldKind::Bool).required(),
+                    date("approved_on", "批准日期").help("当日批准的可不填；办理期限届满后不能批准延期"),
+                    date("extension_notified_on", "告知信访人延期理由日期")
+                        .required()
+                        .help("《信访工作条例》第三十四条：延长办理期限应当告知信访人延期理由"),
+                    FieldDef::new(
+                        "extension_notice_method",
+                        "告知方式",
+                        FieldKind::Choice { options: choices(&NOTICE_METHODS) },
+                    )
+                    .required(),
                     FieldDef::new("note", "审批意见", long(limits.long_text)),
                 ])
-                .guard(notice_given)
+                .dated("approved_on")
+                .guard(extension_notice_holds)
                 .effects(vec![
                     Effect::ExtendClock {
                         code: CONCLUDE,
@@ -675,20 +1161,34 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     FieldDef::new("outcome", "处理结果", FieldKind::Choice { options: choices(&OUTCOMES) })
                         .required()
                         .help("《信访工作条例》第三十二条"),
-                    FieldDef::new("served_on", "送达日期", FieldKind::Date).required(),
+                    date("served_on", "送达日期").required(),
                 ])
+                .dated("served_on")
                 .guard(opinion_holds)
-                .effects(vec![Effect::Record, Effect::Custom { apply: on_conclude }])
+                .effects(vec![Effect::Record, Effect::Custom { apply: on_opinion }])
                 .confirm("意见书送达后信访人可在30日内申请复查，确认出具？"),
             ActionDef::new("reply", "办结答复", &["handling"], to("concluded"))
                 .roles(&handler)
                 .fields(vec![
                     FieldDef::new("reply", "答复意见", long(limits.long_text)).required(),
-                    FieldDef::new("served_on", "送达日期", FieldKind::Date).required(),
+                    date("served_on", "送达日期").required(),
                 ])
+                .dated("served_on")
                 .guard(reply_holds)
-                .effects(vec![Effect::Record, Effect::Custom { apply: on_conclude }]),
-            ActionDef::new("rate", "信访人评价", &["concluded", "reviewed", "final"], Target::Stay)
+                .effects(vec![Effect::Record, Effect::Custom { apply: on_reply }]),
+            ActionDef::new("perform_duty", "履行职责或答复", &["handling"], to("concluded"))
+                .roles(&handler)
+                .fields(vec![
+                    FieldDef::new("duty_result", "办理结果", FieldKind::Choice { options: choices(&DUTY_RESULTS) })
+                        .required()
+                        .help("《信访工作条例》第三十一条第五项"),
+                    FieldDef::new("reply", "履行职责情况或答复内容", long(limits.long_text)).required(),
+                    date("served_on", "答复（告知）日期").required(),
+                ])
+                .dated("served_on")
+                .guard(duty_holds)
+                .effects(vec![Effect::Record, Effect::Custom { apply: on_duty }]),
+            ActionDef::new("rate", "信访人评价", &["concluded", "reviewed", "final", "request_not_accepted"], Target::Stay)
                 .roles(&clerk)
                 .public()
                 .fields(vec![
@@ -701,33 +1201,59 @@ pub fn workflow(settings: &Settings) -> Workflow {
             ActionDef::new("request_review", "申请复查", &["concluded"], to("review"))
                 .roles(&clerk)
                 .fields(vec![
-                    FieldDef::new("review_requested_on", "复查申请日期", FieldKind::Date).required(),
+                    date("review_requested_on", "复查申请日期")
+                        .required()
+                        .help("超过收到书面答复之日起30日的，登记并标注逾期，由复查机关决定是否受理（第三十五条）"),
                     FieldDef::new("review_body", "复查机关", text(limits.short_text)).required(),
                     FieldDef::new("review_reason", "复查理由", long(limits.long_text)).required(),
                 ])
+                .dated("review_requested_on")
                 .guard(review_request_holds)
                 .effects(vec![Effect::Record, Effect::Custom { apply: on_review_requested }]),
-            ActionDef::new("review_decide", "复查意见", &["review"], revoked("review_result", "reviewed"))
+            ActionDef::new("review_decide", "复查意见", &["review"], decided("review_result", "reviewed"))
                 .roles(&higher)
                 .fields(vec![
                     FieldDef::new("review_result", "复查结果", FieldKind::Choice { options: choices(&REVIEW_RESULTS) })
                         .required(),
                     FieldDef::new("review_opinion", "复查意见", long(limits.long_text)).required(),
-                    FieldDef::new("review_decided_on", "复查意见作出日期", FieldKind::Date).required(),
-                    FieldDef::new("review_served_on", "复查意见送达日期", FieldKind::Date).required(),
+                    date("review_decided_on", "复查意见作出日期").required(),
+                    date("review_served_on", "复查意见送达日期")
+                        .required()
+                        .help("第三十五条：自收到复查请求之日起30日内提出复查意见并书面答复"),
                 ])
+                .dated("review_served_on")
                 .guard(review_decision_holds)
                 .effects(vec![Effect::Record, Effect::Custom { apply: on_review_decided }]),
             ActionDef::new("request_rereview", "申请复核", &["reviewed"], to("rereview"))
                 .roles(&clerk)
                 .fields(vec![
-                    FieldDef::new("rereview_requested_on", "复核申请日期", FieldKind::Date).required(),
+                    date("rereview_requested_on", "复核申请日期")
+                        .required()
+                        .help("超过收到复查意见之日起30日的，登记并标注逾期，由复核机关决定是否受理（第三十六条）"),
                     FieldDef::new("rereview_body", "复核机关", text(limits.short_text)).required(),
                     FieldDef::new("rereview_reason", "复核理由", long(limits.long_text)).required(),
                 ])
+                .dated("rereview_requested_on")
                 .guard(rereview_request_holds)
                 .effects(vec![Effect::Record, Effect::Custom { apply: on_rereview_requested }]),
-            ActionDef::new("rereview_decide", "复核意见", &["rereview"], revoked("rereview_result", "final"))
+            ActionDef::new("start_hearing", "听证开始", &["rereview"], Target::Stay)
+                .roles(&higher)
+                .fields(vec![
+                    date("hearing_started_on", "听证开始日期")
+                        .help("《信访工作条例》第三十六条第二款：听证所需时间不计算在复核期限内；当日开始的可不填"),
+                    FieldDef::new("hearing_note", "听证安排", long(limits.long_text)),
+                ])
+                .dated("hearing_started_on")
+                .effects(vec![Effect::Record, Effect::Custom { apply: on_hearing_started }]),
+            ActionDef::new("end_hearing", "听证结束", &["rereview"], Target::Stay)
+                .roles(&higher)
+                .fields(vec![
+                    date("hearing_ended_on", "听证结束日期").help("当日结束的可不填；复核期限自次日起恢复计算"),
+                    FieldDef::new("hearing_result", "听证情况", long(limits.long_text)),
+                ])
+                .dated("hearing_ended_on")
+                .effects(vec![Effect::Record, Effect::Custom { apply: on_hearing_ended }]),
+            ActionDef::new("rereview_decide", "复核意见", &["rereview"], decided("rereview_result", "final"))
                 .roles(&higher)
                 .fields(vec![
                     FieldDef::new(
@@ -737,9 +1263,12 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     )
                     .required(),
                     FieldDef::new("rereview_opinion", "复核意见", long(limits.long_text)).required(),
-                    FieldDef::new("rereview_decided_on", "复核意见作出日期", FieldKind::Date).required(),
-                    FieldDef::new("rereview_served_on", "复核意见送达日期", FieldKind::Date).required(),
+                    date("rereview_decided_on", "复核意见作出日期")
+                        .required()
+                        .help("第三十六条：自收到复核请求之日起30日内提出复核意见，听证时间不计入"),
+                    date("rereview_served_on", "复核意见送达日期").required(),
                 ])
+                .dated("rereview_served_on")
                 .guard(rereview_decision_holds)
                 .effects(vec![Effect::Record, Effect::Custom { apply: on_rereview_decided }])
                 .confirm("复核意见作出后，信访人以同一事实和理由再提出的，不再受理（第三十六条第三款），确认？"),
@@ -750,7 +1279,18 @@ pub fn workflow(settings: &Settings) -> Workflow {
             ActionDef::new(
                 "archive",
                 "归档",
-                &["concluded", "reviewed", "final", "redirected", "not_accepted", MERGED],
+                &[
+                    "concluded",
+                    "reviewed",
+                    "final",
+                    "request_not_accepted",
+                    "redirected",
+                    "not_accepted",
+                    "transferred",
+                    "handed_back",
+                    "to_discipline",
+                    MERGED,
+                ],
                 to("archived"),
             )
             .roles(&clerk)

@@ -6,6 +6,7 @@ use super::*;
 use crate::case::Actor;
 use crate::ids::{CaseId, UnitId};
 use crate::testing::{FRIDAY, Town};
+use crate::time_util::day_start_ms;
 use crate::unit::{Unit, UnitCode};
 use crate::workflow::shared::{self as sh, COUNTED, WITHHELD};
 use crate::workflow::{ActionError, NewCase, Outcome};
@@ -52,7 +53,16 @@ fn open_at(town: &Town, input: &Map<String, Json>, at: OffsetDateTime) -> Result
 fn input_for(action: &str, town: &Town) -> Map<String, Json> {
     obj(match action {
         "accept" => {
-            json!({"unit": town.longtan.to_string(), "notified_on": "2024-09-27", "notice_method": "mail", "route_checked": true})
+            json!({"unit": town.longtan.to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "notice_method": "mail", "route_checked": true})
+        }
+        "transfer" => {
+            json!({"transfer_mode": "transferred", "transferred_to": "从化区住房和城乡建设局", "notified_on": "2024-09-27", "notice_method": "mail"})
+        }
+        "object" => json!({"objection_reasons": "所涉事项属区住房和城乡建设局职责，不属于本镇职权范围"}),
+        "objection_result" => json!({"objection_result": "not_agreed"}),
+        "transfer_discipline" => json!({"discipline_body": "从化区纪委监委"}),
+        "perform_duty" => {
+            json!({"duty_result": "performed", "reply": "已依法查处并书面答复", "served_on": "2024-09-20"})
         }
         "redirect" => {
             json!({"route": "arbitration", "notified_on": "2024-09-27", "notice": "请向劳动人事争议仲裁委员会申请仲裁"})
@@ -60,7 +70,7 @@ fn input_for(action: &str, town: &Town) -> Map<String, Json> {
         "not_accept" => json!({"not_accepted_reason": "pending", "notified_on": "2024-09-27"}),
         "progress" | "reject_extension" | "supervise" => json!({"note": "已约谈信访人"}),
         "request_extension" => json!({"extension_days": 20, "extension_reason": "需现场勘测"}),
-        "approve_extension" => json!({"notified": true}),
+        "approve_extension" => json!({"extension_notified_on": "2024-09-27", "extension_notice_method": "mail"}),
         "conclude" => json!({
             "request": "办理宅基地确权登记",
             "facts_reasons": "经核查，材料齐全",
@@ -93,21 +103,36 @@ fn input_for(action: &str, town: &Town) -> Map<String, Json> {
 /// A petition in `state`, of a category the action accepts, with the dates its guards read: the
 /// reply was served 2024-08-01 (so its 复查 window has closed by the test's Friday), and so on.
 fn case_in(state: &str, action: &str, town: &Town) -> CaseRecord {
-    let category = if action == "reply" { "suggestion" } else { "claim" };
+    let category = match action {
+        "reply" => "suggestion",
+        "transfer_discipline" => "accusation",
+        _ => "claim",
+    };
     let opened = datetime!(2024-07-15 09:00 +8);
-    let mut c = open_at(town, &petition_input(category), opened).unwrap().case;
+    let mut input = petition_input(category);
+    if category == "accusation" {
+        input.insert("accused_unit".into(), town.longtan.to_string().into());
+    }
+    if action == "object" {
+        input.insert(facts::TRANSFERRED_FROM.into(), "从化区信访局".into());
+    }
+    let mut c = open_at(town, &input, opened).unwrap().case;
     let set = |c: &mut CaseRecord, k: &str, v: Json| {
         c.data.insert(k.into(), v);
     };
     if state != "registered" {
         set(&mut c, facts::ACCEPTED, "yes".into());
+        set(&mut c, "accepted_on", "2024-07-16".into());
         set(&mut c, "notified_on", "2024-07-16".into());
+        let route = if action == "perform_duty" { "duty" } else { "opinion" };
+        set(&mut c, facts::CLAIM_ROUTE, route.into());
         let clerk = town.actor(town.center, &[Role::IntakeClerk]);
         let ctx = town.ctx(&clerk, opened);
         c.clocks.put(conclusion_clock(&c, "受理", &ctx));
     }
-    if state == "extension_requested" {
-        // The extension is decided while the period still runs (an expired one cannot be extended).
+    if state == "extension_requested" || action == "request_extension" {
+        // The extension is asked and decided while the period still runs (an expired one cannot
+        // be extended).
         let clerk = town.actor(town.center, &[Role::IntakeClerk]);
         let ctx = town.ctx(&clerk, datetime!(2024-09-10 09:00 +8));
         c.clocks.put(conclusion_clock(&c, "受理", &ctx));
@@ -117,6 +142,7 @@ fn case_in(state: &str, action: &str, town: &Town) -> CaseRecord {
     let served = matches!(state, "concluded" | "review" | "reviewed" | "rereview" | "final" | "archived");
     if served {
         set(&mut c, facts::CONCLUDED, "yes".into());
+        set(&mut c, facts::CONCLUSION, "opinion".into());
         set(&mut c, "served_on", "2024-08-01".into());
     }
     if matches!(state, "review" | "reviewed" | "rereview" | "final") {
@@ -127,6 +153,19 @@ fn case_in(state: &str, action: &str, town: &Town) -> CaseRecord {
     }
     if matches!(state, "rereview" | "final") {
         set(&mut c, "rereview_requested_on", "2024-08-15".into());
+    }
+    if state == "rereview" {
+        let rule = DeadlineRule {
+            period: Period::new(30, TimeUnit::CalendarDay),
+            trigger: "收到复核请求".into(),
+            source: "测试".into(),
+        };
+        let mut clock =
+            Clock::start(REREVIEW, "复核期限", ClockClass::Statutory, rule, date!(2024 - 08 - 15), &town.calendar);
+        if action == "end_hearing" {
+            clock.suspended_since = Some(date!(2024 - 08 - 20));
+        }
+        c.clocks.put(clock);
     }
     let kind = kind(&town.settings);
     c.state = state.to_string();
@@ -201,7 +240,7 @@ fn every_state_and_action_pair_is_allowed_exactly_when_the_table_says_so() {
             }
         }
     }
-    assert_eq!(pairs, 12 * 17);
+    assert_eq!(pairs, 17 * 24);
 }
 
 #[test]
@@ -245,9 +284,10 @@ fn the_fifteen_day_acceptance_clock_runs_from_receipt_and_rolls_past_national_da
     assert!(steps.contains("依据：信访工作条例第二十三条"), "{steps}");
     assert!(steps.contains("自收到信访事项（2024-09-16）起算"), "{steps}");
     assert!(steps.contains("2024-10-01 为法定节假日（国庆节）"), "{steps}");
+    assert_eq!(c.opened_at, day_start_ms(date!(2024 - 09 - 16)), "registered as of the day it was received");
     // A receipt date in the future is refused.
     input.insert("received_on".into(), "2024-09-30".into());
-    assert_eq!(open_at(&town, &input, FRIDAY).unwrap_err(), ActionError::Refused("收到日期不能晚于今天".into()));
+    assert_eq!(open_at(&town, &input, FRIDAY).unwrap_err().to_string(), "收到日期：收到日期不能晚于今天（2024-09-27）");
 }
 
 #[test]
@@ -326,9 +366,14 @@ fn extensions_need_the_heads_approval_and_notice_and_add_up_to_thirty_days_at_mo
         .act(&c, "request_extension", &input_for("request_extension", &town), &town.ctx(&handler, FRIDAY))
         .unwrap()
         .case;
-    let err =
-        kind.act(&c, "approve_extension", &obj(json!({"notified": false})), &town.ctx(&leader, FRIDAY)).unwrap_err();
-    assert_eq!(err, ActionError::Refused("延长办理期限应当告知信访人延期理由（《信访工作条例》第三十四条）".into()));
+    let err = kind
+        .act(&c, "approve_extension", &obj(json!({"extension_notice_method": "mail"})), &town.ctx(&leader, FRIDAY))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "告知信访人延期理由日期：不能为空",
+        "第三十四条: the notice is a dated fact, not a tick"
+    );
     let c = kind
         .act(&c, "approve_extension", &input_for("approve_extension", &town), &town.ctx(&leader, FRIDAY))
         .unwrap()
@@ -409,7 +454,7 @@ fn a_late_conclusion_is_not_on_time() {
 }
 
 #[test]
-fn review_is_requested_within_thirty_days_of_the_reply_and_answered_within_thirty() {
+fn review_is_asked_within_thirty_days_of_the_reply_a_late_request_is_recorded_and_flagged_not_refused() {
     let town = Town::new();
     let kind = kind(&town.settings);
     let clerk = town.actor(town.center, &[Role::IntakeClerk]);
@@ -422,16 +467,24 @@ fn review_is_requested_within_thirty_days_of_the_reply_and_answered_within_thirt
                 .unwrap(),
         )
     };
-    // Served 09-01: the 30 days end 10-01, a holiday → 10-08.
+    // Served 09-01: the 30 days end 10-01, a holiday → 10-08. Asked 10-09: recorded, flagged for
+    // the 复查 body (第三十五条), not refused at the door.
     let mut input = input_for("request_review", &town);
     input.insert("review_requested_on".into(), "2024-10-09".into());
+    let late = kind.act(&c, "request_review", &input, &at("2024-10-09")).unwrap().case;
+    assert_eq!(late.state, "review");
+    assert_eq!(late.data_str(facts::REVIEW_REQUEST_LATE), Some("yes"));
     assert_eq!(
-        kind.act(&c, "request_review", &input, &at("2024-10-09")).unwrap_err().to_string(),
-        "复查应自收到书面答复之日起30日内提出（《信访工作条例》第三十五条），申请期限已于 2024-10-08 届满"
+        sh::notices(&late.data),
+        vec![
+            "复查申请于 2024-10-09 提出，超过收到书面答复之日起30日的期限（2024-10-08 届满，《信访工作条例》第三十五条）：已登记，由复查机关决定是否受理"
+                .to_string()
+        ]
     );
     input.insert("review_requested_on".into(), "2024-10-08".into());
     let r = kind.act(&c, "request_review", &input, &at("2024-10-08")).unwrap().case;
     assert_eq!(r.state, "review");
+    assert!(r.data_str(facts::REVIEW_REQUEST_LATE).is_none(), "asked on the last day is in time");
     assert_eq!(r.data_str(facts::ONE_TIME), Some("no"));
     let clock = r.clocks.get(REVIEW).unwrap();
     // 10-08 + 30 = 11-07, a Thursday.
@@ -490,7 +543,7 @@ fn claim_through(town: &Town, path: &[&str]) -> CaseRecord {
         let (who, input) = match *step {
             "accept" => (
                 &clerk,
-                json!({"unit": town.longtan.to_string(), "notified_on": day(t), "notice_method": "mail", "route_checked": true}),
+                json!({"unit": town.longtan.to_string(), "accepted_on": day(t), "notified_on": day(t), "notice_method": "mail", "route_checked": true}),
             ),
             "conclude" => {
                 let mut v = Json::Object(input_for("conclude", town));
@@ -632,4 +685,564 @@ fn the_metric_catalogue_has_the_seed_figures_of_petitions() {
     assert!(cat.get("petition.accepted").unwrap().formula.contains("受理"));
     let merged_out = cat.traced_set("petition.accepted").unwrap();
     assert!(merged_out.conds.contains(&Cond::DataEq { key: COUNTED, value: "yes".into() }));
+}
+
+/// 10:00 on a day, China time.
+fn on(day: &str) -> OffsetDateTime {
+    OffsetDateTime::parse(&format!("{day}T10:00:00+08:00"), &time::format_description::well_known::Rfc3339).unwrap()
+}
+
+/// Takes `action` as `who`, typed in on `typed`.
+fn act_on(
+    town: &Town,
+    c: &CaseRecord,
+    who: &Actor,
+    action: &str,
+    input: Json,
+    typed: &str,
+) -> Result<CaseRecord, ActionError> {
+    kind(&town.settings).act(c, action, &obj(input), &town.ctx(who, on(typed))).map(|o| o.case)
+}
+
+/// A claim received 2023-11-01, accepted and notified 2023-11-05, all typed in on 2023-11-30 —
+/// the issue's own example.
+fn claim_accepted_1105(town: &Town) -> CaseRecord {
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let mut input = petition_input("claim");
+    input.insert("received_on".into(), "2023-11-01".into());
+    let c = open_at(town, &input, on("2023-11-30")).unwrap().case;
+    let accept = json!({"unit": town.longtan.to_string(), "accepted_on": "2023-11-05", "notified_on": "2023-11-05", "notice_method": "mail", "route_checked": true});
+    act_on(town, &c, &clerk, "accept", accept, "2023-11-30").unwrap()
+}
+
+fn opinion(served_on: &str) -> Json {
+    let mut v = Json::Object(input_for("conclude", &Town::new()));
+    v["served_on"] = json!(served_on);
+    v
+}
+
+#[test]
+fn the_sixty_day_clock_runs_from_the_acceptance_date_recorded_not_the_day_it_was_typed_in() {
+    let town = Town::new();
+    let c = claim_accepted_1105(&town);
+    let clock = c.clocks.get(CONCLUDE).unwrap();
+    // 第三十四条 自受理之日起六十日: 2023-11-05 + 60 days = 2024-01-04, a Thursday (typed in on
+    // 11-30 it would have been 2024-01-29).
+    assert_eq!(clock.due(), Some(date!(2024 - 01 - 04)));
+    assert!(clock.explain()[0].contains("自受理（2023-11-05）起算"), "{:?}", clock.explain());
+    // The 15-day notice clock of 第二十三条 stopped on the notice date: received 11-01, due 11-16.
+    let notice = c.clocks.get(ACCEPT).unwrap();
+    assert_eq!((notice.stopped_on, notice.met), (Some(date!(2023 - 11 - 05)), Some(true)));
+    assert_eq!(c.opened_at, day_start_ms(date!(2023 - 11 - 01)), "registered as of the day received");
+    assert_eq!(c.effective_at, day_start_ms(date!(2023 - 11 - 05)), "accepted as of the day accepted");
+    assert_eq!(c.data_str("accepted_on"), Some("2023-11-05"));
+}
+
+#[test]
+fn acceptance_needs_its_own_date_no_earlier_than_receipt_and_a_notice_no_earlier_than_acceptance() {
+    let town = Town::new();
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let mut input = petition_input("claim");
+    input.insert("received_on".into(), "2024-09-20".into());
+    let c = open_at(&town, &input, FRIDAY).unwrap().case;
+    let accept = |accepted: Option<&str>, notified: &str| {
+        let mut v = json!({"unit": town.longtan.to_string(), "notified_on": notified, "notice_method": "mail", "route_checked": true});
+        if let Some(a) = accepted {
+            v["accepted_on"] = json!(a);
+        }
+        act_on(&town, &c, &clerk, "accept", v, "2024-09-27")
+    };
+    assert_eq!(accept(None, "2024-09-23").unwrap_err().to_string(), "受理日期：不能为空");
+    assert_eq!(
+        accept(Some("2024-09-19"), "2024-09-23").unwrap_err().to_string(),
+        "受理日期：受理日期不能早于本件上一办理环节的日期 2024-09-20"
+    );
+    assert_eq!(
+        accept(Some("2024-09-23"), "2024-09-22").unwrap_err(),
+        ActionError::Refused("书面告知日期不能早于受理日期 2024-09-23".into())
+    );
+    let ok = accept(Some("2024-09-23"), "2024-09-24").unwrap();
+    // 2024-09-23 + 60 = 11-22, a Friday.
+    assert_eq!(ok.clocks.get(CONCLUDE).unwrap().due(), Some(date!(2024 - 11 - 22)));
+    assert_eq!(ok.clocks.get(ACCEPT).unwrap().stopped_on, Some(date!(2024 - 09 - 24)));
+}
+
+#[test]
+fn the_conclusion_stops_the_clock_and_closes_the_case_on_the_day_served_as_recorded() {
+    let town = Town::new();
+    let handler = town.actor(town.longtan, &[Role::Handler]);
+    let c = claim_accepted_1105(&town);
+    // Served on the last day, typed in six days later: on time, closed as of the day served.
+    let done = act_on(&town, &c, &handler, "conclude", opinion("2024-01-04"), "2024-01-10").unwrap();
+    let clock = done.clocks.get(CONCLUDE).unwrap();
+    assert_eq!((clock.stopped_on, clock.met), (Some(date!(2024 - 01 - 04)), Some(true)));
+    assert_eq!(done.data_str(facts::ON_TIME), Some("yes"));
+    assert_eq!(done.closed_at, Some(day_start_ms(date!(2024 - 01 - 04))));
+    // Served the day after: late, 第三十四条.
+    let late = act_on(&town, &c, &handler, "conclude", opinion("2024-01-05"), "2024-01-10").unwrap();
+    assert_eq!(late.clocks.get(CONCLUDE).unwrap().met, Some(false));
+    assert_eq!(late.data_str(facts::ON_TIME), Some("no"));
+}
+
+/// A claim concluded by an opinion served 2024-01-04.
+fn concluded_0104(town: &Town) -> CaseRecord {
+    let handler = town.actor(town.longtan, &[Role::Handler]);
+    act_on(town, &claim_accepted_1105(town), &handler, "conclude", opinion("2024-01-04"), "2024-01-10").unwrap()
+}
+
+fn review_request(on_day: &str) -> Json {
+    json!({"review_requested_on": on_day, "review_body": "从化区人民政府", "review_reason": "不服处理意见"})
+}
+
+fn review_decision(result: &str, decided: &str, served: &str) -> Json {
+    json!({"review_result": result, "review_opinion": "意见", "review_decided_on": decided, "review_served_on": served})
+}
+
+fn rereview_request(on_day: &str) -> Json {
+    json!({"rereview_requested_on": on_day, "rereview_body": "广州市人民政府", "rereview_reason": "不服复查意见"})
+}
+
+fn rereview_decision(result: &str, decided: &str, served: &str) -> Json {
+    json!({"rereview_result": result, "rereview_opinion": "意见", "rereview_decided_on": decided, "rereview_served_on": served})
+}
+
+#[test]
+fn the_review_and_rereview_clocks_run_from_the_request_dates_recorded_and_stop_on_the_answers() {
+    let town = Town::new();
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let district = town.actor(town.town, &[Role::District]);
+    let c = concluded_0104(&town);
+    // 复查 asked 2024-01-20, typed in 02-01: 第三十五条 30 days → 02-19, a Monday.
+    let c = act_on(&town, &c, &clerk, "request_review", review_request("2024-01-20"), "2024-02-01").unwrap();
+    let review = c.clocks.get(REVIEW).unwrap();
+    assert_eq!(review.due(), Some(date!(2024 - 02 - 19)));
+    assert!(review.explain()[0].contains("自收到复查请求（2024-01-20）起算"), "{:?}", review.explain());
+    assert_eq!(c.closed_at, None, "under review the matter is open again");
+    // Answered in writing on 02-15 (第三十五条: the written answer), typed in 03-01.
+    let c = act_on(
+        &town,
+        &c,
+        &district,
+        "review_decide",
+        review_decision("upheld", "2024-02-10", "2024-02-15"),
+        "2024-03-01",
+    )
+    .unwrap();
+    let review = c.clocks.get(REVIEW).unwrap();
+    assert_eq!((review.stopped_on, review.met), (Some(date!(2024 - 02 - 15)), Some(true)));
+    assert_eq!(c.closed_at, Some(day_start_ms(date!(2024 - 02 - 15))));
+    assert!(c.data_str(facts::REVIEW_ANSWER_LATE).is_none());
+    // 复核 asked 03-01, typed in 03-10: 第三十六条 30 days → 03-31, a Sunday → 04-01.
+    let c = act_on(&town, &c, &clerk, "request_rereview", rereview_request("2024-03-01"), "2024-03-10").unwrap();
+    let rereview = c.clocks.get(REREVIEW).unwrap();
+    assert_eq!(rereview.due(), Some(date!(2024 - 04 - 01)));
+    assert!(rereview.explain()[0].contains("自收到复核请求（2024-03-01）起算"));
+    // The opinion made 03-25 (第三十六条: 提出复核意见), served 03-26, typed in 04-10.
+    let c = act_on(
+        &town,
+        &c,
+        &district,
+        "rereview_decide",
+        rereview_decision("upheld", "2024-03-25", "2024-03-26"),
+        "2024-04-10",
+    )
+    .unwrap();
+    let rereview = c.clocks.get(REREVIEW).unwrap();
+    assert_eq!((rereview.stopped_on, rereview.met), (Some(date!(2024 - 03 - 25)), Some(true)));
+    assert_eq!((c.state.as_str(), c.closed_at), ("final", Some(day_start_ms(date!(2024 - 03 - 26)))));
+}
+
+#[test]
+fn a_higher_bodys_answer_after_its_thirty_days_is_recorded_and_flagged_late_not_refused() {
+    let town = Town::new();
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let district = town.actor(town.town, &[Role::District]);
+    let c = concluded_0104(&town);
+    let c = act_on(&town, &c, &clerk, "request_review", review_request("2024-01-20"), "2024-01-20").unwrap();
+    // Due 02-19; the written answer was served 02-20.
+    let c = act_on(
+        &town,
+        &c,
+        &district,
+        "review_decide",
+        review_decision("upheld", "2024-02-19", "2024-02-20"),
+        "2024-02-21",
+    )
+    .unwrap();
+    assert_eq!(c.state, "reviewed");
+    assert_eq!(c.clocks.get(REVIEW).unwrap().met, Some(false), "第三十五条: thirty days to answer in writing");
+    assert_eq!(c.data_str(facts::REVIEW_ANSWER_LATE), Some("yes"));
+    assert!(
+        sh::notices(&c.data)
+            .iter()
+            .any(|n| n.contains("复查意见书面答复") && n.contains("于 2024-02-20") && n.contains("2024-02-19 届满")),
+        "{:?}",
+        sh::notices(&c.data)
+    );
+    // 复核 asked 02-25 → due 03-26; the opinion made 03-27.
+    let c = act_on(&town, &c, &clerk, "request_rereview", rereview_request("2024-02-25"), "2024-02-25").unwrap();
+    assert_eq!(c.clocks.get(REREVIEW).unwrap().due(), Some(date!(2024 - 03 - 26)));
+    let c = act_on(
+        &town,
+        &c,
+        &district,
+        "rereview_decide",
+        rereview_decision("upheld", "2024-03-27", "2024-03-27"),
+        "2024-03-28",
+    )
+    .unwrap();
+    assert_eq!(c.clocks.get(REREVIEW).unwrap().met, Some(false), "第三十六条: thirty days to give the opinion");
+    assert_eq!(c.data_str(facts::REREVIEW_ANSWER_LATE), Some("yes"));
+}
+
+#[test]
+fn hearing_days_are_left_out_of_the_rereview_period() {
+    let town = Town::new();
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let district = town.actor(town.town, &[Role::District]);
+    let c = concluded_0104(&town);
+    let c = act_on(&town, &c, &clerk, "request_review", review_request("2024-01-20"), "2024-01-20").unwrap();
+    let c = act_on(
+        &town,
+        &c,
+        &district,
+        "review_decide",
+        review_decision("upheld", "2024-02-10", "2024-02-15"),
+        "2024-02-15",
+    )
+    .unwrap();
+    let c = act_on(&town, &c, &clerk, "request_rereview", rereview_request("2024-03-01"), "2024-03-01").unwrap();
+    assert_eq!(c.clocks.get(REREVIEW).unwrap().due(), Some(date!(2024 - 04 - 01)), "without a hearing");
+    // Ending a hearing never started is refused.
+    let err = act_on(&town, &c, &district, "end_hearing", json!({}), "2024-03-05").unwrap_err();
+    assert_eq!(err, ActionError::Refused("尚未登记听证开始".into()));
+    // A hearing from 03-10 to 03-12, typed in on 03-15.
+    let c = act_on(&town, &c, &district, "start_hearing", json!({"hearing_started_on": "2024-03-10"}), "2024-03-15")
+        .unwrap();
+    assert_eq!(c.clocks.get(REREVIEW).unwrap().due(), None, "no date runs during the hearing");
+    let err = act_on(
+        &town,
+        &c,
+        &district,
+        "rereview_decide",
+        rereview_decision("upheld", "2024-03-15", "2024-03-15"),
+        "2024-03-15",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("听证尚未结束"), "{err}");
+    let c =
+        act_on(&town, &c, &district, "end_hearing", json!({"hearing_ended_on": "2024-03-12"}), "2024-03-15").unwrap();
+    let clock = c.clocks.get(REREVIEW).unwrap();
+    // 第三十六条第二款: 03-31 + the three hearing days (03-10, 03-11, 03-12) = 04-03, a Wednesday.
+    assert_eq!(clock.due(), Some(date!(2024 - 04 - 03)));
+    let steps = clock.explain().join("\n");
+    assert!(steps.contains("2024-03-10 至 2024-03-12 不计入期限，共 3日"), "{steps}");
+    assert!(steps.contains("第三十六条第二款"), "{steps}");
+    // The opinion made on 04-03 is in time thanks to the hearing days.
+    let done = act_on(
+        &town,
+        &c,
+        &district,
+        "rereview_decide",
+        rereview_decision("upheld", "2024-04-03", "2024-04-03"),
+        "2024-04-03",
+    )
+    .unwrap();
+    assert_eq!(done.clocks.get(REREVIEW).unwrap().met, Some(true));
+}
+
+#[test]
+fn a_late_review_request_is_recorded_for_the_review_body_which_may_decide_not_to_accept_it() {
+    let town = Town::new();
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let district = town.actor(town.town, &[Role::District]);
+    let c = concluded_0104(&town);
+    // Served 01-04: 30 days → 02-03, a Saturday → 02-04, a make-up working Sunday. Asked 02-05.
+    let late = act_on(&town, &c, &clerk, "request_review", review_request("2024-02-05"), "2024-02-05").unwrap();
+    assert_eq!((late.state.as_str(), late.data_str(facts::REVIEW_REQUEST_LATE)), ("review", Some("yes")));
+    assert!(sh::notices(&late.data)[0].contains("2024-02-04 届满"), "{:?}", sh::notices(&late.data));
+    let out = act_on(
+        &town,
+        &late,
+        &district,
+        "review_decide",
+        review_decision("late_rejected", "2024-02-06", "2024-02-06"),
+        "2024-02-06",
+    )
+    .unwrap();
+    assert_eq!((out.state.as_str(), out.phase), ("request_not_accepted", Phase::Closed));
+    assert!(out.data_str(facts::FINAL).is_none() && out.data_i64(facts::REOPENS) == Some(0));
+    // A request made in time cannot be turned away as late.
+    let timely = act_on(&town, &c, &clerk, "request_review", review_request("2024-02-04"), "2024-02-04").unwrap();
+    assert!(timely.data_str(facts::REVIEW_REQUEST_LATE).is_none());
+    let err = act_on(
+        &town,
+        &timely,
+        &district,
+        "review_decide",
+        review_decision("late_rejected", "2024-02-06", "2024-02-06"),
+        "2024-02-06",
+    )
+    .unwrap_err();
+    assert_eq!(err, ActionError::Refused("复查申请未超过30日的期限，不能以逾期为由不予受理".into()));
+    // 复核 asked after its 30 days is flagged the same way (第三十六条).
+    let reviewed = act_on(
+        &town,
+        &timely,
+        &district,
+        "review_decide",
+        review_decision("upheld", "2024-02-06", "2024-02-06"),
+        "2024-02-06",
+    )
+    .unwrap();
+    let r = act_on(&town, &reviewed, &clerk, "request_rereview", rereview_request("2024-03-08"), "2024-03-08").unwrap();
+    assert_eq!(r.data_str(facts::REREVIEW_REQUEST_LATE), Some("yes"), "served 02-06: due 03-07");
+}
+
+#[test]
+fn only_a_handling_opinion_is_open_to_review_not_a_reply_to_a_suggestion_or_accusation() {
+    let town = Town::new();
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let handler = town.actor(town.longtan, &[Role::Handler]);
+    let c = open_at(&town, &petition_input("suggestion"), FRIDAY).unwrap().case;
+    let accept = json!({"unit": town.longtan.to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "notice_method": "mail"});
+    let c = act_on(&town, &c, &clerk, "accept", accept, "2024-09-27").unwrap();
+    let c = act_on(&town, &c, &handler, "reply", json!({"reply": "已采纳", "served_on": "2024-09-27"}), "2024-09-27")
+        .unwrap();
+    assert_eq!(c.data_str(facts::CONCLUSION), Some("reply"));
+    let err = act_on(&town, &c, &clerk, "request_review", review_request("2024-09-27"), "2024-09-27").unwrap_err();
+    assert_eq!(
+        err,
+        ActionError::Refused(
+            "复查只适用于信访人对信访处理意见不服的情形（《信访工作条例》第三十五条）；建议意见类、检举控告类的办结答复不适用复查".into()
+        )
+    );
+    // With no 复查 to wait for, it can be archived at once.
+    assert_eq!(act_on(&town, &c, &clerk, "archive", json!({}), "2024-09-27").unwrap().state, "archived");
+}
+
+#[test]
+fn a_claim_for_a_statutory_duty_is_accepted_and_concluded_by_performing_it_not_redirected_nor_reviewed() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let handler = town.actor(town.longtan, &[Role::Handler]);
+    // 第三十一条第五项 is no longer a route away.
+    assert!(!ROUTES.iter().any(|(c, _)| *c == "statutory_duty"));
+    let redirect = kind.workflow.action("redirect").unwrap();
+    assert!(redirect.field("route").unwrap().choice_label("statutory_duty").is_none());
+    let c = open_at(&town, &petition_input("claim"), FRIDAY).unwrap().case;
+    let accept = json!({"unit": town.longtan.to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "notice_method": "mail", "route_checked": true, "duty": true});
+    let c = act_on(&town, &c, &clerk, "accept", accept.clone(), "2024-09-27").unwrap();
+    assert_eq!((c.state.as_str(), c.data_str(facts::CLAIM_ROUTE)), ("handling", Some("duty")));
+    assert_eq!(c.clocks.get(CONCLUDE).unwrap().due(), Some(date!(2024 - 11 - 26)), "第三十四条 still applies");
+    let err = act_on(&town, &c, &handler, "conclude", opinion("2024-10-10"), "2024-10-10").unwrap_err();
+    assert!(err.to_string().contains("第三十一条第五项"), "{err}");
+    let duty = json!({"duty_result": "performed", "reply": "已责令停止违法占地并恢复原状", "served_on": "2024-10-10"});
+    let done = act_on(&town, &c, &handler, "perform_duty", duty, "2024-10-15").unwrap();
+    assert_eq!((done.state.as_str(), done.data_str(facts::CONCLUSION)), ("concluded", Some("duty")));
+    assert_eq!(done.clocks.get(CONCLUDE).unwrap().stopped_on, Some(date!(2024 - 10 - 10)));
+    assert_eq!(done.closed_at, Some(day_start_ms(date!(2024 - 10 - 10))));
+    assert_eq!(done.data_str(facts::ON_TIME), Some("yes"));
+    let err = act_on(&town, &done, &clerk, "request_review", review_request("2024-10-15"), "2024-10-15").unwrap_err();
+    assert!(err.to_string().contains("不是信访处理意见，不适用复查"), "{err}");
+    // Only a claim is a duty of 第三十一条第五项; a claim on the opinion route cannot be closed so.
+    let s = open_at(&town, &petition_input("suggestion"), FRIDAY).unwrap().case;
+    let err = act_on(&town, &s, &clerk, "accept", accept, "2024-09-27").unwrap_err();
+    assert!(err.to_string().contains("只适用于申诉求决类"), "{err}");
+    let plain = case_in("handling", "conclude", &town);
+    let duty = json!({"duty_result": "answered", "reply": "答复", "served_on": "2024-09-20"});
+    assert!(
+        act_on(&town, &plain, &handler, "perform_duty", duty, "2024-09-27")
+            .unwrap_err()
+            .to_string()
+            .contains("第三十一条第五项")
+    );
+}
+
+#[test]
+fn an_extension_is_asked_and_approved_only_while_the_period_runs_with_the_notice_dated_and_its_method() {
+    let town = Town::new();
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let handler = town.actor(town.longtan, &[Role::Handler]);
+    let leader = town.actor(town.town, &[Role::Leader]);
+    let c = open_at(&town, &petition_input("claim"), FRIDAY).unwrap().case;
+    let c = act_on(&town, &c, &clerk, "accept", Json::Object(input_for("accept", &town)), "2024-09-27").unwrap();
+    // Due 11-26. Asked on 11-27: refused, the case stays overdue (第三十四条 extends a running period).
+    let ask = json!({"extension_days": 20, "extension_reason": "需现场勘测"});
+    let err = act_on(&town, &c, &handler, "request_extension", ask.clone(), "2024-11-27").unwrap_err();
+    assert_eq!(
+        err,
+        ActionError::Refused(
+            "“办理期限”已于 2024-11-26 届满，期限届满后不能再申请延期，只能延长尚未届满的期限（《信访工作条例》第三十四条）；本件按超期办理记录".into()
+        )
+    );
+    let mut asked = ask;
+    asked["requested_on"] = json!("2024-11-25");
+    let c = act_on(&town, &c, &handler, "request_extension", asked, "2024-11-27").unwrap();
+    // Approved after the due date: refused by the engine, whatever the notice says.
+    let approve = |approved: &str, notified: &str| json!({"approved_on": approved, "extension_notified_on": notified, "extension_notice_method": "mail"});
+    let err =
+        act_on(&town, &c, &leader, "approve_extension", approve("2024-11-27", "2024-11-27"), "2024-11-28").unwrap_err();
+    assert!(err.to_string().contains("期限届满后不能再批准延期"), "{err}");
+    // The notice cannot precede the approval.
+    let err =
+        act_on(&town, &c, &leader, "approve_extension", approve("2024-11-26", "2024-11-25"), "2024-11-28").unwrap_err();
+    assert_eq!(err, ActionError::Refused("延期告知日期不能早于批准日期 2024-11-26".into()));
+    let ok =
+        act_on(&town, &c, &leader, "approve_extension", approve("2024-11-26", "2024-11-26"), "2024-11-28").unwrap();
+    // 11-26 + 20 = 12-16, a Monday.
+    assert_eq!(ok.clocks.due_on(), Some(date!(2024 - 12 - 16)));
+    assert_eq!(ok.data_str("extension_notified_on"), Some("2024-11-26"));
+    assert_eq!(ok.data_str("extension_notice_method"), Some("mail"));
+    // Refused instead, the matter concluded after 11-26 stays late.
+    let rejected = act_on(&town, &c, &leader, "reject_extension", json!({"note": "不予延期"}), "2024-11-28").unwrap();
+    let done = act_on(&town, &rejected, &handler, "conclude", opinion("2024-11-29"), "2024-11-29").unwrap();
+    assert_eq!(done.clocks.get(CONCLUDE).unwrap().met, Some(false));
+    assert_eq!(done.data_str(facts::ON_TIME), Some("no"));
+}
+
+#[test]
+fn a_matter_is_transferred_or_assigned_with_the_petitioner_told_where_it_went() {
+    let town = Town::new();
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let mut input = petition_input("claim");
+    input.insert("received_on".into(), "2024-09-20".into());
+    let c = open_at(&town, &input, FRIDAY).unwrap().case;
+    let assign = |transferred: &str, notified: Option<&str>| {
+        let mut v = json!({"transfer_mode": "assigned", "transferred_to": "龙潭村民委员会", "transferred_on": transferred, "notice_method": "mail"});
+        if let Some(n) = notified {
+            v["notified_on"] = json!(n);
+        }
+        act_on(&town, &c, &clerk, "transfer", v, "2024-09-27")
+    };
+    assert_eq!(assign("2024-09-23", None).unwrap_err().to_string(), "告知去向日期：不能为空");
+    assert_eq!(
+        assign("2024-09-23", Some("2024-09-22")).unwrap_err(),
+        ActionError::Refused("告知去向日期不能早于转送（交办）日期 2024-09-23".into())
+    );
+    let out = assign("2024-09-23", Some("2024-09-24")).unwrap();
+    assert_eq!((out.state.as_str(), out.phase), ("transferred", Phase::Closed));
+    assert_eq!(out.data_str(facts::DISPOSAL), Some("assigned"));
+    assert!(out.data_str(facts::ACCEPTED).is_none(), "not accepted here");
+    let notice = out.clocks.get(ACCEPT).unwrap();
+    assert_eq!((notice.stopped_on, notice.met), (Some(date!(2024 - 09 - 24)), Some(true)), "第二十三条: 告知去向");
+    assert_eq!(out.closed_at, Some(day_start_ms(date!(2024 - 09 - 23))));
+    assert_eq!(out.data_str("transferred_to"), Some("龙潭村民委员会"));
+}
+
+#[test]
+fn a_matter_transferred_in_may_be_objected_to_within_five_working_days_and_a_late_objection_is_flagged() {
+    let town = Town::new();
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let mut input = petition_input("claim");
+    input.insert("received_on".into(), "2024-09-20".into());
+    input.insert(facts::TRANSFERRED_FROM.into(), "从化区信访局".into());
+    let c = open_at(&town, &input, FRIDAY).unwrap().case;
+    let window = c.clocks.get(OBJECTION).unwrap();
+    // 第二十三条第三款: 5 working days from Friday 09-20 → 09-23 … 09-27.
+    assert_eq!(window.due(), Some(date!(2024 - 09 - 27)));
+    assert!(window.explain()[0].contains("自收到转送、交办的信访事项（2024-09-20）起算"));
+    assert!(c.clocks.get(ACCEPT).unwrap().explain()[0].contains("第二十三条第三款"));
+    let objection = |day: &str| json!({"objection_reasons": "所涉事项属区住房和城乡建设局职责", "objected_on": day});
+    let timely = act_on(&town, &c, &clerk, "object", objection("2024-09-27"), "2024-10-08").unwrap();
+    assert_eq!(timely.state, "objected");
+    assert!(timely.data_str(facts::OBJECTION_LATE).is_none());
+    let late = act_on(&town, &c, &clerk, "object", objection("2024-09-30"), "2024-10-08").unwrap();
+    assert_eq!(late.state, "objected", "recorded, not refused");
+    assert_eq!(late.data_str(facts::OBJECTION_LATE), Some("yes"));
+    assert_eq!(late.clocks.get(OBJECTION).unwrap().met, Some(false));
+    assert!(sh::notices(&late.data)[0].contains("2024-09-27 届满"));
+    // The transferring body agrees: the materials go back and every clock stops.
+    let agreed = act_on(
+        &town,
+        &timely,
+        &clerk,
+        "objection_result",
+        json!({"objection_result": "agreed", "objection_decided_on": "2024-10-08"}),
+        "2024-10-08",
+    )
+    .unwrap();
+    assert_eq!((agreed.state.as_str(), agreed.phase), ("handed_back", Phase::Closed));
+    assert_eq!(agreed.clocks.due_on(), None);
+    // It does not: the matter is handled here, from the desk.
+    let back =
+        act_on(&town, &timely, &clerk, "objection_result", json!({"objection_result": "not_agreed"}), "2024-10-08")
+            .unwrap();
+    assert_eq!(back.state, "registered");
+    // A matter received directly cannot be objected to: it is answered with 不予受理.
+    let direct = open_at(&town, &petition_input("claim"), FRIDAY).unwrap().case;
+    let err = act_on(&town, &direct, &clerk, "object", objection("2024-09-27"), "2024-09-27").unwrap_err();
+    assert!(err.to_string().contains("第二十三条第三款"), "{err}");
+    // Accepting it ends the window without an objection being owed.
+    let accepted = act_on(&town, &c, &clerk, "accept", Json::Object(input_for("accept", &town)), "2024-09-27").unwrap();
+    assert_eq!(accepted.clocks.get(OBJECTION).unwrap().met, Some(true));
+}
+
+#[test]
+fn an_accusation_against_the_town_itself_cannot_be_accepted_here_and_goes_to_the_discipline_body() {
+    let town = Town::new();
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let district = town.actor(town.town, &[Role::District]);
+    let mut input = petition_input("accusation");
+    input.insert("title".into(), "反映镇政府违规发放补贴".into());
+    input.insert("accused_unit".into(), town.town.to_string().into());
+    input.insert("received_on".into(), "2024-09-20".into());
+    let c = open_at(&town, &input, FRIDAY).unwrap().case;
+    assert_eq!(c.data_str(facts::ACCUSED_IS_TOWN), Some("yes"));
+    assert!(sh::notices(&c.data)[0].contains("应移送纪检监察机关"));
+    for unit in [town.longtan, town.center] {
+        let mut accept = input_for("accept", &town);
+        accept.insert("unit".into(), unit.to_string().into());
+        let err = act_on(&town, &c, &clerk, "accept", Json::Object(accept), "2024-09-27").unwrap_err();
+        assert_eq!(
+            err,
+            ActionError::Refused(
+                "被检举控告的是本镇（街道）（鳌头镇），本镇（街道）任何单位都不得办理（《信访工作条例》第三十条），请选择“移送纪检监察机关”按管理权限处理（第二十二条）".into()
+            )
+        );
+    }
+    let send =
+        json!({"discipline_body": "从化区纪委监委", "transferred_on": "2024-09-25", "notified_on": "2024-09-26"});
+    let err = act_on(&town, &c, &district, "transfer_discipline", send.clone(), "2024-09-27").unwrap_err();
+    assert_eq!(err, ActionError::Refused("已告知检举控告人的，请选择告知方式".into()));
+    let mut send = send;
+    send["notice_method"] = json!("mail");
+    let out = act_on(&town, &c, &district, "transfer_discipline", send.clone(), "2024-09-27").unwrap();
+    assert_eq!((out.state.as_str(), out.phase), ("to_discipline", Phase::Closed));
+    assert_eq!(out.data_str(facts::DISPOSAL), Some("to_discipline"));
+    assert_eq!(out.data_str("discipline_body"), Some("从化区纪委监委"));
+    assert_eq!(out.clocks.get(ACCEPT).unwrap().stopped_on, Some(date!(2024 - 09 - 26)));
+    assert_eq!(out.closed_at, Some(day_start_ms(date!(2024 - 09 - 25))));
+    assert!(sh::confidential(&out.data).is_some(), "still withheld from the town");
+    // Only accusations are sent to the discipline body.
+    let mut claim = petition_input("claim");
+    claim.insert("received_on".into(), "2024-09-20".into());
+    let claim = open_at(&town, &claim, FRIDAY).unwrap().case;
+    let err = act_on(&town, &claim, &clerk, "transfer_discipline", send, "2024-09-27").unwrap_err();
+    assert!(err.to_string().contains("只适用于检举控告类"), "{err}");
+}
+
+#[test]
+fn a_revoked_review_restarts_the_sixty_days_from_the_day_the_decision_was_served() {
+    let town = Town::new();
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let district = town.actor(town.town, &[Role::District]);
+    let c = concluded_0104(&town);
+    let c = act_on(&town, &c, &clerk, "request_review", review_request("2024-01-20"), "2024-01-20").unwrap();
+    // Revoked on 02-10, served 02-15, typed in 03-01: handled again for 60 days from 02-15 → 04-15,
+    // a Monday (第三十四条 counted from the day the matter came back).
+    let c = act_on(
+        &town,
+        &c,
+        &district,
+        "review_decide",
+        review_decision("revoked", "2024-02-10", "2024-02-15"),
+        "2024-03-01",
+    )
+    .unwrap();
+    assert_eq!((c.state.as_str(), c.closed_at), ("handling", None));
+    let clock = c.clocks.get(CONCLUDE).unwrap();
+    assert_eq!(clock.due(), Some(date!(2024 - 04 - 15)));
+    assert!(clock.explain()[0].contains("自复查撤销后重新办理（2024-02-15）起算"), "{:?}", clock.explain());
 }

@@ -6,9 +6,16 @@
 //! use case takes the internal `convert` action and opens the new case in one transaction) → 归档.
 //! A repeated visit about a matter already registered is merged into it (合并重复件).
 //!
+//! The visit is registered as of the day it happened (来访日期, empty: today); turned into a case,
+//! that day becomes the new case's received date, so the new case's clocks run from the visit
+//! (《信访工作条例》第二十三条: 自收到之日起).
+//!
 //! 《信访工作条例》第二十条: people visiting together about a common matter elect representatives,
-//! at most five. The form refuses more than five, and refuses a group of more than five without
-//! any representative.
+//! at most five. A visit that breaks the rule — more than five representatives, or a group of more
+//! than five naming none — is still registered and received (a petition is registered, never
+//! turned away: 第二十三条第一款, 第四十四条), flagged ([`facts::OVER_LIMIT`]), and the response
+//! the 条例 asks of the staff — 劝阻、批评或者教育 (第四十七条, read from the brief, not in
+//! rules.md) — is recorded at registration or afterwards.
 
 #[cfg(test)]
 mod tests;
@@ -18,6 +25,7 @@ use crate::kinds::KindDef;
 use crate::metric::{CaseSet, Cond, Measure, MetricDef, MetricUnit};
 use crate::role::Role;
 use crate::settings::Settings;
+use crate::time_util::fmt_date;
 use crate::workflow::shared::{self, COUNTED, MERGED, choices};
 use crate::workflow::{
     ActCtx, ActionDef, Effect, FieldDef, FieldKind, Refusal, StateDef, Target, Values, Waiting, Workflow,
@@ -31,6 +39,12 @@ pub mod facts {
     pub const VISITORS: &str = "visitor_count";
     /// How many representatives the group named.
     pub const REPRESENTATIVES: &str = "representative_count";
+    /// The day of the visit (YYYY-MM-DD), kept for every visit: a case it is turned into was
+    /// received that day.
+    pub const VISITED_ON: &str = "visited_on";
+    /// "yes" when the visit broke the five-representative rule (第二十条): more than five named, or
+    /// more than five people naming none.
+    pub const OVER_LIMIT: &str = "representatives_over_limit";
     /// The kind and id of the case the visit was turned into.
     pub const CONVERTED_KIND: &str = "target_kind";
     pub const CONVERTED_CASE: &str = "target_case";
@@ -49,6 +63,9 @@ pub const MATTERS: [(&str, &str); 6] = [
     ("other", "其他"),
 ];
 
+/// 第四十七条: what the staff do about a visit that breaks 第二十条.
+pub const RESPONSES: [(&str, &str); 3] = [("dissuade", "劝阻"), ("criticise", "批评"), ("educate", "教育")];
+
 /// The kinds a visit can be turned into.
 pub const TARGETS: [(&str, &str); 3] = [("dispute", "矛盾纠纷"), ("petition", "信访事项"), ("work_order", "12345工单")];
 
@@ -62,34 +79,55 @@ pub fn representative_names(raw: &str) -> Vec<&str> {
     raw.split(['、', ',', '，', ';', '；', ' ', '\u{3000}']).map(str::trim).filter(|s| !s.is_empty()).collect()
 }
 
-/// 第二十条: a group names at most five representatives, never more than came, and a group larger
-/// than five must name at least one (five or fewer may all speak for themselves).
-fn representatives_rule(_: &CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+/// How many people came and how many representatives they named.
+fn counts(values: &Values) -> (i64, usize) {
     let people = values.int("visitor_count").unwrap_or(1);
-    let named = values.str("representatives").map(representative_names).unwrap_or_default();
-    let n = named.len();
-    if n > MAX_REPRESENTATIVES {
-        return Err(Refusal::new(format!(
-            "推选代表不能超过{MAX_REPRESENTATIVES}人（《信访工作条例》第二十条），现为{n}人"
-        )));
+    let named = values.str("representatives").map(representative_names).map_or(0, |v| v.len());
+    (people, named)
+}
+
+/// What breaks 第二十条 in a visit, in words; `None` when nothing does.
+fn over_limit(people: i64, named: usize) -> Option<String> {
+    let max = i64::try_from(MAX_REPRESENTATIVES).unwrap_or(5);
+    if named > MAX_REPRESENTATIVES {
+        Some(format!(
+            "推选代表{named}人，超过《信访工作条例》第二十条规定的{MAX_REPRESENTATIVES}人：已登记接待（第二十三条第一款、第四十四条），应当劝阻、批评或者教育（第四十七条）"
+        ))
+    } else if people > max && named == 0 {
+        Some(format!(
+            "{people}人集体来访未推选代表（《信访工作条例》第二十条：推选代表不超过{MAX_REPRESENTATIVES}人）：已登记接待（第二十三条第一款、第四十四条），应当劝阻、批评或者教育（第四十七条）"
+        ))
+    } else {
+        None
     }
+}
+
+/// Never more representatives than came (a slip of the pen). Breaking 第二十条 is not a reason to
+/// refuse: it is registered and flagged; the response of 第四十七条 is recorded only for a visit
+/// that broke it.
+fn representatives_rule(_: &CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    let (people, n) = counts(values);
     if i64::try_from(n).unwrap_or(i64::MAX) > people {
         return Err(Refusal::new(format!("推选代表人数（{n}人）不能多于来访人数（{people}人）")));
     }
-    if people > i64::try_from(MAX_REPRESENTATIVES).unwrap_or(5) && n == 0 {
-        return Err(Refusal::new(format!(
-            "{people}人集体来访，应推选代表（不超过{MAX_REPRESENTATIVES}人，《信访工作条例》第二十条），请填写推选代表"
-        )));
+    if values.str("over_limit_response").is_some() && over_limit(people, n).is_none() {
+        return Err(Refusal::new(
+            "本次来访未违反推选代表的规定（《信访工作条例》第二十条），无需登记劝阻、批评或者教育",
+        ));
     }
     Ok(())
 }
 
-/// Counts the visit, records how many representatives, and moves it to the receiving unit when
-/// one other than the registrar's was named.
+/// Counts the visit, records its day and how many representatives, flags a breach of 第二十条, and
+/// moves it to the receiving unit when one other than the registrar's was named.
 fn on_register(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     case.data.insert(COUNTED.into(), "yes".into());
-    let n = values.str("representatives").map(representative_names).map_or(0, |v| v.len());
+    case.data.insert(facts::VISITED_ON.into(), fmt_date(ctx.on()).into());
+    let (people, n) = counts(values);
     case.data.insert(facts::REPRESENTATIVES.into(), n.into());
+    if let Some(text) = over_limit(people, n) {
+        shared::flag(case, facts::OVER_LIMIT, text);
+    }
     if let Some(id) = values.unit("receiving_unit") {
         let unit = ctx
             .units
@@ -98,6 +136,16 @@ fn on_register(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Resu
             .ok_or_else(|| Refusal::new("接待单位不存在或不属于本镇（街道）"))?;
         case.unit_id = unit.id;
         case.unit_path = unit.path.clone();
+    }
+    Ok(())
+}
+
+/// 第四十七条 is about a visit that broke 第二十条.
+fn response_holds(case: &CaseRecord, _: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    if case.data_str(facts::OVER_LIMIT) != Some("yes") {
+        return Err(Refusal::new(
+            "本次来访未违反推选代表的规定（《信访工作条例》第二十条），无需登记劝阻、批评或者教育",
+        ));
     }
     Ok(())
 }
@@ -142,12 +190,18 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     .help("选填；加密保存，页面只显示前4位和后4位"),
                 FieldDef::new("party_address", "住址", text(limits.short_text)),
                 FieldDef::new("representatives", "推选代表", text(limits.short_text)).help(
-                    "多人来访的推选代表姓名，以顿号分隔，不超过5人（《信访工作条例》第二十条）；超过5人来访的必须填写",
+                    "多人来访的推选代表姓名，以顿号分隔，不超过5人（《信访工作条例》第二十条）；超过5人或未推选代表的照常登记并标注",
                 ),
                 FieldDef::new("received_by", "接待人员", text(limits.short_text)),
                 FieldDef::new("receiving_unit", "接待单位", FieldKind::Unit { kinds: vec![] })
                     .help("默认为登记人所在单位；村（居）法律顾问坐岗接访的，选择该村（居）"),
+                FieldDef::new(facts::VISITED_ON, "来访日期", FieldKind::Date)
+                    .help("当日登记的可不填；转为信访事项等案件的，以该日为收到日期"),
+                FieldDef::new("over_limit_response", "劝阻、批评或者教育", FieldKind::Choice { options: choices(&RESPONSES) })
+                    .help("违反第二十条（代表超过5人或未推选代表）的，记录所作劝阻、批评或者教育（第四十七条）"),
+                FieldDef::new("over_limit_note", "劝阻、批评、教育情况", long(limits.long_text)),
             ])
+            .dated(facts::VISITED_ON)
             .guard(representatives_rule)
             .effects(vec![Effect::Record, Effect::Custom { apply: on_register }]),
         actions: vec![
@@ -157,7 +211,9 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     FieldDef::new("reply", "答复内容", long(limits.long_text))
                         .required()
                         .help("当场解答、释法明理的内容，公开查询页会显示"),
+                    FieldDef::new("replied_on", "答复日期", FieldKind::Date).help("当日答复的可不填"),
                 ])
+                .dated("replied_on")
                 .effects(vec![Effect::Record]),
             ActionDef::new("convert", "转为案件", &["registered"], to("converted"))
                 .roles(&desk)
@@ -169,6 +225,23 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     FieldDef::new("accused_unit", "被检举控告单位", FieldKind::Unit { kinds: vec![] }),
                 ])
                 .effects(vec![Effect::Record, Effect::Custom { apply: on_convert }]),
+            ActionDef::new(
+                "respond_over_limit",
+                "记录劝阻、批评、教育",
+                &["registered", "answered", "converted", MERGED],
+                Target::Stay,
+            )
+            .roles(&desk)
+            .fields(vec![
+                FieldDef::new("over_limit_response", "劝阻、批评或者教育", FieldKind::Choice { options: choices(&RESPONSES) })
+                    .required()
+                    .help("《信访工作条例》第四十七条"),
+                FieldDef::new("over_limit_note", "劝阻、批评、教育情况", long(limits.long_text)).required(),
+                FieldDef::new("responded_on", "日期", FieldKind::Date).help("当日的可不填"),
+            ])
+            .dated("responded_on")
+            .guard(response_holds)
+            .effects(vec![Effect::Record]),
             shared::merge_action(&["registered"], &desk, settings),
             ActionDef::new("archive", "归档", &["answered", "converted", MERGED], to("archived"))
                 .roles(&desk)
@@ -190,7 +263,8 @@ pub fn kind(settings: &Settings) -> KindDef {
 
 /// Which fields of the visit fill which fields of the new case's registration form, per target
 /// kind: (visit key, target key). Identifiers are carried too (the service opens them; they never
-/// leave the server in the clear).
+/// leave the server in the clear). The visit's day becomes the new case's received date, so its
+/// clocks run from the visit (《信访工作条例》第二十三条: 自收到之日起).
 pub fn carry_over(target: &str) -> &'static [(&'static str, &'static str)] {
     match target {
         "dispute" => &[
@@ -199,6 +273,7 @@ pub fn carry_over(target: &str) -> &'static [(&'static str, &'static str)] {
             ("party_name", "party_name"),
             ("party_phone", "party_phone"),
             ("party_idcard", "party_idcard"),
+            (facts::VISITED_ON, "received_on"),
         ],
         "petition" => &[
             ("title", "title"),
@@ -207,6 +282,7 @@ pub fn carry_over(target: &str) -> &'static [(&'static str, &'static str)] {
             ("party_phone", "party_phone"),
             ("party_idcard", "party_idcard"),
             ("party_address", "party_address"),
+            (facts::VISITED_ON, "received_on"),
         ],
         "work_order" => &[
             ("title", "title"),
@@ -214,6 +290,7 @@ pub fn carry_over(target: &str) -> &'static [(&'static str, &'static str)] {
             ("party_name", "caller_name"),
             ("party_phone", "caller_phone"),
             ("party_idcard", "caller_idcard"),
+            (facts::VISITED_ON, "received_on"),
         ],
         _ => &[],
     }

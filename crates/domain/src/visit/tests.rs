@@ -36,6 +36,9 @@ fn input_for(action: &str) -> Map<String, Json> {
     obj(match action {
         "reply" => json!({"reply": "已当场解答工资支付有关法律规定"}),
         "convert" => json!({"target_kind": "dispute", "target_case": CaseId::new().to_string()}),
+        "respond_over_limit" => {
+            json!({"over_limit_response": "educate", "over_limit_note": "已宣讲信访工作条例第二十条"})
+        }
         "merge" => {
             json!({"original_case": CaseId::new().to_string(), "original_receipt": "AT-LF-2024-000009", "merge_reason": "同一批人重复来访"})
         }
@@ -43,8 +46,11 @@ fn input_for(action: &str) -> Map<String, Json> {
     })
 }
 
+/// A visit in `state`; flagged as over the representatives' limit so that recording the response
+/// of 第四十七条 applies too.
 fn case_in(state: &str, town: &Town, kind: &KindDef) -> CaseRecord {
     let mut c = open_with(town, kind, &visit_input()).unwrap();
+    sh::flag(&mut c, facts::OVER_LIMIT, "八人来访未依法推选代表");
     c.state = state.to_string();
     c.phase = kind.workflow.state(state).unwrap().phase;
     if c.phase != Phase::Open {
@@ -89,13 +95,17 @@ fn every_state_and_action_pair_is_allowed_exactly_when_the_table_says_so() {
             if action.from.contains(&state.code) {
                 let out = result.unwrap_or_else(|e| panic!("{} × {} should apply: {e}", state.code, action.code));
                 let allowed = action.to.states();
-                assert!(
-                    allowed.contains(&out.case.state.as_str()),
-                    "{} × {} → {}",
-                    state.code,
-                    action.code,
-                    out.case.state
-                );
+                if allowed.is_empty() {
+                    assert_eq!(out.case.state, state.code, "{} stays", action.code);
+                } else {
+                    assert!(
+                        allowed.contains(&out.case.state.as_str()),
+                        "{} × {} → {}",
+                        state.code,
+                        action.code,
+                        out.case.state
+                    );
+                }
                 assert_eq!(out.case.version, case.version + 1);
                 assert_eq!(out.event.from_state.as_deref(), Some(state.code));
                 assert_eq!(out.event.to_state, out.case.state);
@@ -110,7 +120,7 @@ fn every_state_and_action_pair_is_allowed_exactly_when_the_table_says_so() {
             }
         }
     }
-    assert_eq!(pairs, 5 * 4);
+    assert_eq!(pairs, 5 * 5);
 }
 
 #[test]
@@ -148,7 +158,7 @@ fn conversion_and_merger_are_never_offered_nor_taken_directly() {
     let c = case_in("registered", &town, &kind);
     let clerk = town.actor(town.center, &[Role::IntakeClerk]);
     let offered: Vec<&str> = kind.workflow.available(&c, &clerk).iter().map(|a| a.code).collect();
-    assert_eq!(offered, vec!["reply"]);
+    assert_eq!(offered, vec!["reply", "respond_over_limit"]);
     for code in ["convert", "merge"] {
         let err = kind.act(&c, code, &input_for(code), &town.ctx(&clerk, FRIDAY)).unwrap_err();
         assert!(matches!(err, ActionError::Refused(ref m) if m.contains("须通过专门的办理功能执行")), "{err:?}");
@@ -172,39 +182,109 @@ fn a_group_visit_records_people_and_representatives_and_counts_once() {
 }
 
 #[test]
-fn more_than_five_representatives_are_refused_citing_article_twenty() {
+fn more_than_five_representatives_are_registered_and_flagged_never_refused_article_twenty() {
     let town = Town::new();
     let kind = kind(&town.settings);
     let mut input = visit_input();
     input.insert("visitor_count".into(), 30.into());
     input.insert("representatives".into(), "甲、乙，丙,丁 戊；己".into());
-    let err = open_with(&town, &kind, &input).unwrap_err();
-    assert_eq!(err, ActionError::Refused("推选代表不能超过5人（《信访工作条例》第二十条），现为6人".into()));
+    let c = open_with(&town, &kind, &input).unwrap();
+    assert_eq!(c.state, "registered", "第二十三条第一款、第四十四条: a visit is registered, never turned away");
+    assert_eq!(c.data_i64(facts::REPRESENTATIVES), Some(6));
+    assert_eq!(c.data_str(facts::OVER_LIMIT), Some("yes"));
+    assert_eq!(
+        sh::notices(&c.data),
+        vec![
+            "推选代表6人，超过《信访工作条例》第二十条规定的5人：已登记接待（第二十三条第一款、第四十四条），应当劝阻、批评或者教育（第四十七条）"
+                .to_string()
+        ]
+    );
+    // Five is within the rule.
     input.insert("representatives".into(), "甲、乙、丙、丁、戊".into());
     let c = open_with(&town, &kind, &input).unwrap();
     assert_eq!(c.data_i64(facts::REPRESENTATIVES), Some(5));
+    assert!(c.data_str(facts::OVER_LIMIT).is_none() && sh::notices(&c.data).is_empty());
 }
 
 #[test]
-fn a_group_of_more_than_five_must_name_representatives_and_never_more_than_came() {
+fn a_group_of_more_than_five_naming_no_representative_is_registered_and_flagged_but_never_more_named_than_came() {
     let town = Town::new();
     let kind = kind(&town.settings);
     let mut input = visit_input();
     input.remove("representatives");
-    let err = open_with(&town, &kind, &input).unwrap_err();
-    assert_eq!(
-        err,
-        ActionError::Refused("8人集体来访，应推选代表（不超过5人，《信访工作条例》第二十条），请填写推选代表".into())
-    );
+    let c = open_with(&town, &kind, &input).unwrap();
+    assert_eq!(c.data_str(facts::OVER_LIMIT), Some("yes"));
+    assert!(sh::notices(&c.data)[0].starts_with("8人集体来访未推选代表"), "{:?}", sh::notices(&c.data));
     // Five or fewer may speak for themselves.
     input.insert("visitor_count".into(), 5.into());
-    assert!(open_with(&town, &kind, &input).is_ok());
+    assert!(open_with(&town, &kind, &input).unwrap().data_str(facts::OVER_LIMIT).is_none());
     input.insert("visitor_count".into(), 2.into());
     input.insert("representatives".into(), "甲、乙、丙".into());
     assert_eq!(
         open_with(&town, &kind, &input).unwrap_err(),
         ActionError::Refused("推选代表人数（3人）不能多于来访人数（2人）".into())
     );
+}
+
+#[test]
+fn the_response_of_article_forty_seven_is_recorded_at_registration_or_afterwards_for_a_flagged_visit_only() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let mut input = visit_input();
+    input.insert("visitor_count".into(), 12.into());
+    input.remove("representatives");
+    input.insert("over_limit_response".into(), "dissuade".into());
+    input.insert("over_limit_note".into(), "劝导来访群众推选代表反映诉求".into());
+    let c = open_with(&town, &kind, &input).unwrap();
+    assert_eq!(c.data_str("over_limit_response"), Some("dissuade"));
+    // Afterwards, on the visit already turned into a case too.
+    let mut converted = c.clone();
+    converted.state = "converted".into();
+    converted.phase = Phase::Closed;
+    let later = kind
+        .act(
+            &converted,
+            "respond_over_limit",
+            &input_for("respond_over_limit"),
+            &town.ctx(&clerk, FRIDAY + Duration::hours(2)),
+        )
+        .unwrap();
+    assert_eq!((later.case.state.as_str(), later.case.data_str("over_limit_response")), ("converted", Some("educate")));
+    // A visit within the rule has nothing to answer for.
+    let plain = open_with(&town, &kind, &visit_input()).unwrap();
+    let err = kind
+        .act(&plain, "respond_over_limit", &input_for("respond_over_limit"), &town.ctx(&clerk, FRIDAY))
+        .unwrap_err();
+    assert!(err.to_string().contains("无需登记劝阻、批评或者教育"), "{err}");
+    let mut at_desk = visit_input();
+    at_desk.insert("over_limit_response".into(), "criticise".into());
+    assert!(open_with(&town, &kind, &at_desk).unwrap_err().to_string().contains("第二十条"));
+}
+
+#[test]
+fn a_visit_is_registered_as_of_the_day_it_happened_and_that_day_goes_to_the_case_it_becomes() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let mut input = visit_input();
+    input.insert(facts::VISITED_ON.into(), "2024-09-20".into());
+    let c = open_with(&town, &kind, &input).unwrap();
+    assert_eq!(c.opened_at, crate::time_util::day_start_ms(time::macros::date!(2024 - 09 - 20)));
+    assert_eq!(c.data_str(facts::VISITED_ON), Some("2024-09-20"));
+    // Typed in on the day, the visit still records it.
+    let today = open_with(&town, &kind, &visit_input()).unwrap();
+    assert_eq!(today.data_str(facts::VISITED_ON), Some("2024-09-27"));
+    // Answered on the spot that day: closed as of that day.
+    let answered = kind
+        .act(&c, "reply", &obj(json!({"reply": "已当场解答", "replied_on": "2024-09-20"})), &town.ctx(&clerk, FRIDAY))
+        .unwrap()
+        .case;
+    assert_eq!(answered.closed_at, Some(c.opened_at));
+    // Each kind it can become receives the visit's day as its own received date.
+    for (target, _) in TARGETS {
+        assert!(carry_over(target).contains(&(facts::VISITED_ON, "received_on")), "{target}");
+    }
 }
 
 #[test]

@@ -3,11 +3,22 @@
 //! 登记 → 派单 to a unit → 签收, or 退回 with a reason (back to the intake desk) → 办理 →
 //! 申请延期 / 批准延期 or 驳回延期 → 办结 (the reply to the caller) → 回访 (满意 / 基本满意 /
 //! 不满意 / 联系不上); 不满意 reopens it for 重办 at the same unit with a new clock → 归档.
+//! An order outside what the hotline accepts is 退回平台 with its reason and closes there.
 //!
-//! The handling limit is counted in working days from 受理 (registration) by urgency class; the
-//! classes and their limits are configuration ([`crate::settings::WorkOrderSettings`]) because
+//! The handling limit is counted in working days from 受理 — the day the town received the order
+//! from the platform, as recorded at registration (empty: today) — by urgency class; the classes
+//! and their limits are configuration ([`crate::settings::WorkOrderSettings`]) because
 //! Guangzhou's own limits under 广州市人民政府令第191号 could not be confirmed (rules.md §8).
-//! What the hotline accepts — 咨询、求助、投诉、举报、意见建议 — is rules.md §8 (广州实施细则 第二条).
+//! Every clock moves on the day its event happened as recorded (rules.md §0): the reply's 答复日期
+//! stops it, the 回访日期 of an unsatisfied callback restarts it, the 批准日期 extends it. An
+//! extension extends a period still running: asked or approved after the due date, it is refused
+//! and the order stays overdue.
+//!
+//! What the hotline accepts — 咨询、求助、投诉、举报、意见建议 — is rules.md §8 (广州实施细则 第二条);
+//! what it does not — matters for litigation, arbitration, 纪检监察, 复议 or information
+//! disclosure, matters already in the 信访 channel, secrets and privacy, matters against public
+//! order (rules.md §8, read in 潍坊市12345条例 第十九条 and attributed to 国办发〔2020〕53号;
+//! Guangzhou's own list is [U]) — is returned to the platform ([`facts::OUT_OF_REMIT`]).
 
 #[cfg(test)]
 mod tests;
@@ -19,6 +30,7 @@ use crate::metric::{CaseSet, Cond, Measure, MetricDef, MetricUnit};
 use crate::role::Role;
 use crate::settings::Settings;
 use crate::unit::UnitKind;
+use crate::workflow::shared;
 use crate::workflow::{
     ActCtx, ActionDef, Effect, FieldDef, FieldKind, Refusal, StateDef, Target, Values, Waiting, Workflow,
 };
@@ -42,6 +54,9 @@ pub mod facts {
     pub const REOPENS: &str = "reopens";
     /// The unit that registered it: 退回 sends it back there.
     pub const INTAKE_UNIT: &str = "intake_unit_id";
+    /// "yes" once returned to the 12345 platform as outside the hotline's remit (rules.md §8):
+    /// not an order the town handled.
+    pub const OUT_OF_REMIT: &str = "out_of_remit";
 }
 
 fn choices(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -57,6 +72,20 @@ const CALLBACK_RESULTS: [(&str, &str); 4] =
 const RATINGS: [(&str, &str); 3] = [("satisfied", "满意"), ("basic", "基本满意"), ("unsatisfied", "不满意")];
 const REPLY_METHODS: [(&str, &str); 4] =
     [("phone", "电话"), ("sms", "短信"), ("written", "书面"), ("in_person", "当面")];
+
+/// What the hotline does not accept (rules.md §8: 潍坊市12345政务服务便民热线条例 第十九条 [S],
+/// attributed to 国办发〔2020〕53号 [2]; Guangzhou's own exclusion list could not be read [U]).
+pub const OUT_OF_REMIT_REASONS: [(&str, &str); 9] = [
+    ("litigation", "应当通过诉讼程序解决的"),
+    ("arbitration", "应当通过仲裁程序解决的"),
+    ("discipline", "属于纪检监察机关受理范围的"),
+    ("reconsideration", "应当通过行政复议程序解决的"),
+    ("disclosure", "属于政府信息公开申请的"),
+    ("petition", "已进入信访渠道的"),
+    ("secrets", "涉及国家秘密、商业秘密、个人隐私的"),
+    ("public_order", "违背公序良俗的"),
+    ("other", "其他不属于热线受理范围的"),
+];
 
 /// The limit for the case's urgency class, from configuration.
 fn urgency_rule(case: &CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<DeadlineRule, Refusal> {
@@ -108,12 +137,15 @@ fn record_extension_request(case: &mut CaseRecord, values: &Values, _: &ActCtx<'
     Ok(())
 }
 
-fn extension_within_limit(_: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+/// Within the configured limit, and only while the handling period still runs.
+fn extension_request_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     let max = i64::from(ctx.settings.work_order.max_extension_working_days);
-    match values.int("extension_days") {
-        Some(d) if d > max => Err(Refusal::new(format!("单次延期不能超过{max}个工作日"))),
-        _ => Ok(()),
+    if let Some(d) = values.int("extension_days")
+        && d > max
+    {
+        return Err(Refusal::new(format!("单次延期不能超过{max}个工作日")));
     }
+    shared::period_still_running(case, HANDLE, ctx, "12345热线延期审批，本地配置 work_order.max_extension_working_days")
 }
 
 fn requested_extension(case: &CaseRecord, _: &Values, _: &ActCtx<'_>) -> Result<Period, Refusal> {
@@ -146,9 +178,17 @@ fn record_callback(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> 
         let rule = urgency_rule(case, values, ctx)?;
         let mut rule = rule;
         rule.trigger = format!("第{n}次重办");
-        case.clocks.put(Clock::start(HANDLE, "办理期限", ClockClass::Target, rule, ctx.today(), ctx.calendar));
+        // Restarted on the day of the callback as recorded, not the day it was typed in.
+        case.clocks.put(Clock::start(HANDLE, "办理期限", ClockClass::Target, rule, ctx.on(), ctx.calendar));
     }
     Ok(())
+}
+
+/// Returned to the platform: not the town's order to handle; its clock stops on the day it was
+/// returned.
+fn on_out_of_remit(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    case.data.insert(facts::OUT_OF_REMIT.into(), "yes".into());
+    shared::stop_running_clocks(case, values, ctx)
 }
 
 /// The workflow table of `work_order`.
@@ -179,6 +219,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
             state("extension_requested", "延期待审批", Open, W::Intake),
             state("replied", "已办结待回访", Closed, W::Intake),
             state("visited", "已回访", Closed, W::Intake),
+            state("out_of_remit", "已退回平台（不属于热线受理范围）", Closed, W::Nobody),
             state("archived", "已归档", Archived, W::Nobody),
         ],
         open: ActionDef::new("open", "登记", &[], to("registered"))
@@ -194,7 +235,10 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     .help("选填；加密保存，页面只显示前4位和后4位"),
                 FieldDef::new("location", "事发地址", text(limits.short_text)),
                 FieldDef::new("hotline_no", "12345平台工单编号", text(40)),
+                FieldDef::new("received_on", "受理日期", FieldKind::Date)
+                    .help("本镇（街道）从12345平台收到工单之日；当日登记的可不填。办理期限自该日起算"),
             ])
+            .dated("received_on")
             .effects(vec![
                 Effect::Record,
                 Effect::Custom { apply: remember_intake_unit },
@@ -241,12 +285,20 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     )
                     .required(),
                     FieldDef::new("extension_reason", "延期理由", long(limits.long_text)).required(),
+                    FieldDef::new("requested_on", "申请日期", FieldKind::Date)
+                        .help("当日申请的可不填；办理期限届满后不能申请延期"),
                 ])
-                .guard(extension_within_limit)
+                .dated("requested_on")
+                .guard(extension_request_holds)
                 .effects(vec![Effect::Custom { apply: record_extension_request }]),
             ActionDef::new("approve_extension", "批准延期", &["extension_requested"], to("handling"))
                 .roles(&[Role::IntakeClerk, Role::Leader])
-                .fields(vec![FieldDef::new("note", "审批意见", long(limits.long_text))])
+                .fields(vec![
+                    FieldDef::new("approved_on", "批准日期", FieldKind::Date)
+                        .help("当日批准的可不填；办理期限届满后不能批准延期"),
+                    FieldDef::new("note", "审批意见", long(limits.long_text)),
+                ])
+                .dated("approved_on")
                 .effects(vec![
                     Effect::ExtendClock {
                         code: HANDLE,
@@ -268,7 +320,10 @@ pub fn workflow(settings: &Settings) -> Workflow {
                         .help("向来电人答复的办理结果，公开查询页会显示"),
                     FieldDef::new("reply_method", "答复方式", FieldKind::Choice { options: choices(&REPLY_METHODS) })
                         .required(),
+                    FieldDef::new("replied_on", "答复日期", FieldKind::Date)
+                        .help("答复来电人之日；当日答复的可不填。办理期限在该日停止计算"),
                 ])
+                .dated("replied_on")
                 .effects(vec![Effect::StopClock { code: HANDLE }, Effect::Custom { apply: record_reply }])
                 .confirm("办结后将以此答复来电人并转入回访，确认办结？"),
             ActionDef::new("callback", "回访", &["replied"], callback_target("result"))
@@ -278,7 +333,10 @@ pub fn workflow(settings: &Settings) -> Workflow {
                         .required()
                         .help("选择“不满意”将退回原承办单位重办"),
                     FieldDef::new("note", "回访记录", long(limits.long_text)),
+                    FieldDef::new("callback_on", "回访日期", FieldKind::Date)
+                        .help("当日回访的可不填；不满意重办的办理期限自该日起算"),
                 ])
+                .dated("callback_on")
                 .effects(vec![Effect::Custom { apply: record_callback }]),
             ActionDef::new("rate", "群众评价", &["replied"], callback_target("result"))
                 .public()
@@ -295,7 +353,30 @@ pub fn workflow(settings: &Settings) -> Workflow {
             )
             .roles(&[Role::Leader])
             .fields(vec![FieldDef::new("note", "督办意见", long(limits.long_text)).required()]),
-            ActionDef::new("archive", "归档", &["visited"], to("archived"))
+            ActionDef::new(
+                "return_to_platform",
+                "退回平台（不属于热线受理范围）",
+                &["registered", "returned"],
+                to("out_of_remit"),
+            )
+            .roles(&[Role::IntakeClerk])
+            .fields(vec![
+                FieldDef::new(
+                    "out_of_remit_reason",
+                    "退回理由",
+                    FieldKind::Choice { options: choices(&OUT_OF_REMIT_REASONS) },
+                )
+                .required()
+                .help("不属于12345热线受理范围的事项（诉讼、仲裁、纪检监察、复议、信息公开、已进入信访渠道等）"),
+                FieldDef::new("out_of_remit_note", "说明", long(limits.long_text))
+                    .required()
+                    .help("向平台说明的理由及应当通过的途径"),
+                FieldDef::new("returned_on", "退回日期", FieldKind::Date).help("当日退回的可不填"),
+            ])
+            .dated("returned_on")
+            .effects(vec![Effect::Record, Effect::Custom { apply: on_out_of_remit }])
+            .confirm("退回平台后本工单不再由本镇（街道）办理，确认退回？"),
+            ActionDef::new("archive", "归档", &["visited", "out_of_remit"], to("archived"))
                 .roles(&[Role::IntakeClerk])
                 .confirm("归档后工单不能再办理，确认归档？"),
         ],

@@ -1,11 +1,12 @@
 use serde_json::{Map, Value as Json, json};
-use time::Duration;
-use time::macros::date;
+use time::macros::{date, datetime};
+use time::{Duration, OffsetDateTime};
 
 use super::*;
 use crate::case::ActorKind;
 use crate::ids::CaseId;
 use crate::testing::{FRIDAY, Town};
+use crate::time_util::day_start_ms;
 use crate::workflow::{ActionError, NewCase};
 
 fn obj(v: Json) -> Map<String, Json> {
@@ -42,6 +43,9 @@ fn input_for(action: &str, town: &Town) -> Map<String, Json> {
         "reply" => json!({"reply": "路灯已修复", "reply_method": "phone"}),
         "callback" => json!({"result": "satisfied"}),
         "rate" => json!({"result": "basic"}),
+        "return_to_platform" => {
+            json!({"out_of_remit_reason": "petition", "out_of_remit_note": "该事项已在信访渠道办理"})
+        }
         _ => json!({}),
     })
 }
@@ -115,7 +119,7 @@ fn every_state_and_action_pair_is_allowed_exactly_when_the_table_says_so() {
             }
         }
     }
-    assert_eq!(pairs, 8 * 12);
+    assert_eq!(pairs, 9 * 13);
 }
 
 #[test]
@@ -329,4 +333,165 @@ fn an_order_cannot_be_dispatched_back_to_the_intake_desk() {
         .act(&c, "dispatch", &obj(json!({"unit": town.center.to_string()})), &town.ctx(&clerk, FRIDAY))
         .unwrap_err();
     assert_eq!(err, ActionError::Refused("不能派给受理单位自身，请选择承办单位".into()));
+}
+
+fn open_received(town: &Town, kind: &KindDef, received_on: &str, typed: OffsetDateTime) -> CaseRecord {
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let mut input = new_order_input();
+    input.insert("received_on".into(), received_on.into());
+    let new = NewCase { id: CaseId::new(), receipt_no: "AT-GD-2024-000002".into() };
+    kind.open_case(new, &input, &town.ctx(&clerk, typed)).unwrap().case
+}
+
+/// Registered, dispatched and signed on the day it was received (2024-09-20, a Friday).
+fn handling_from_0920(town: &Town, kind: &KindDef) -> CaseRecord {
+    let day = datetime!(2024-09-20 10:00 +8);
+    let c = open_received(town, kind, "2024-09-20", day);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let handler = town.actor(town.longtan, &[Role::Handler]);
+    let c = kind.act(&c, "dispatch", &input_for("dispatch", town), &town.ctx(&clerk, day)).unwrap().case;
+    kind.act(&c, "sign", &Map::new(), &town.ctx(&handler, day + Duration::hours(1))).unwrap().case
+}
+
+#[test]
+fn the_handling_clock_runs_from_the_day_the_town_received_the_order_not_the_day_it_was_typed_in() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    // Received from the platform on Friday 2024-09-20, typed in a week later.
+    let c = open_received(&town, &kind, "2024-09-20", FRIDAY);
+    // Five working days from 09-20 (the start day not counted): 09-23 … 09-27.
+    assert_eq!(c.clocks.due_on(), Some(date!(2024 - 09 - 27)), "counted from the day received, rules.md §0");
+    let steps = c.clocks.get(HANDLE).unwrap().explain().join("\n");
+    assert!(steps.contains("自受理（2024-09-20）起算"), "{steps}");
+    assert_eq!(c.opened_at, day_start_ms(date!(2024 - 09 - 20)), "registered as of the day received");
+    // A day received in the future is refused, naming the field.
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let mut input = new_order_input();
+    input.insert("received_on".into(), "2024-09-28".into());
+    let err = kind
+        .open_case(NewCase { id: CaseId::new(), receipt_no: "x".into() }, &input, &town.ctx(&clerk, FRIDAY))
+        .unwrap_err();
+    assert_eq!(err.to_string(), "受理日期：受理日期不能晚于今天（2024-09-27）");
+}
+
+#[test]
+fn a_reply_stops_the_clock_on_the_reply_date_recorded_not_the_day_it_was_typed_in() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let c = handling_from_0920(&town, &kind);
+    let handler = town.actor(town.longtan, &[Role::Handler]);
+    let typed = datetime!(2024-10-08 10:00 +8);
+    // Replied on the due day (09-27), typed in after National Day: on time.
+    let mut reply = input_for("reply", &town);
+    reply.insert("replied_on".into(), "2024-09-27".into());
+    let out = kind.act(&c, "reply", &reply, &town.ctx(&handler, typed)).unwrap().case;
+    let clock = out.clocks.get(HANDLE).unwrap();
+    assert_eq!((clock.stopped_on, clock.met), (Some(date!(2024 - 09 - 27)), Some(true)));
+    assert_eq!(out.data_str(facts::ON_TIME), Some("yes"));
+    assert_eq!(out.closed_at, Some(day_start_ms(date!(2024 - 09 - 27))), "closed on the day it was replied");
+    assert!(clock.explain().join("\n").contains("已于 2024-09-27 停止计时（按期）"));
+    // Replied the next working day after the due date: late, however it is typed.
+    reply.insert("replied_on".into(), "2024-09-30".into());
+    let late = kind.act(&c, "reply", &reply, &town.ctx(&handler, typed)).unwrap().case;
+    assert_eq!(late.clocks.get(HANDLE).unwrap().met, Some(false));
+    assert_eq!(late.data_str(facts::ON_TIME), Some("no"));
+}
+
+#[test]
+fn an_unsatisfied_callback_restarts_the_clock_from_the_callback_date_recorded() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let c = handling_from_0920(&town, &kind);
+    let handler = town.actor(town.longtan, &[Role::Handler]);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let c = kind.act(&c, "reply", &input_for("reply", &town), &town.ctx(&handler, FRIDAY)).unwrap().case;
+    // The caller said 不满意 on 10-08; the callback was typed in on 10-14.
+    let input = obj(json!({"result": "unsatisfied", "note": "路灯仍不亮", "callback_on": "2024-10-08"}));
+    let c = kind.act(&c, "callback", &input, &town.ctx(&clerk, datetime!(2024-10-14 16:00 +8))).unwrap().case;
+    // Five working days from 10-08: 10-09, 10-10, 10-11, 10-12 (make-up Saturday), 10-14.
+    assert_eq!(c.clocks.due_on(), Some(date!(2024 - 10 - 14)));
+    assert!(c.clocks.get(HANDLE).unwrap().explain()[0].contains("自第1次重办（2024-10-08）起算"));
+    assert_eq!((c.phase, c.closed_at), (Phase::Open, None), "reopened");
+}
+
+#[test]
+fn an_extension_is_approved_as_of_its_approval_date_and_never_after_the_due_date() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    // Registered Friday 09-27: due 10-10.
+    let c = case_in("extension_requested", &town, &kind);
+    let leader = town.actor(town.town, &[Role::Leader]);
+    let typed = datetime!(2024-10-15 10:00 +8);
+    // Approved on the last day, typed in later: extended by 3 wd → 10-11, 10-12 (make-up), 10-14.
+    let on_time = obj(json!({"approved_on": "2024-10-10"}));
+    let out = kind.act(&c, "approve_extension", &on_time, &town.ctx(&leader, typed)).unwrap().case;
+    assert_eq!(out.clocks.due_on(), Some(date!(2024 - 10 - 14)));
+    assert!(out.clocks.get(HANDLE).unwrap().explain().join("\n").contains("延期：2024-10-10 批准延长 3个工作日"));
+    // Approved the day after the period ran out (or today, five days after): refused.
+    for input in [obj(json!({"approved_on": "2024-10-11"})), Map::new()] {
+        let err = kind.act(&c, "approve_extension", &input, &town.ctx(&leader, typed)).unwrap_err();
+        assert!(err.to_string().contains("期限届满后不能再批准延期"), "{err}");
+    }
+    // Refused, it is answered late and stays so.
+    let c = kind.act(&c, "reject_extension", &obj(json!({"note": "已超期"})), &town.ctx(&leader, typed)).unwrap().case;
+    let handler = town.actor(town.longtan, &[Role::Handler]);
+    let done = kind.act(&c, "reply", &input_for("reply", &town), &town.ctx(&handler, typed)).unwrap().case;
+    assert_eq!(done.clocks.get(HANDLE).unwrap().met, Some(false));
+    assert_eq!(done.data_str(facts::ON_TIME), Some("no"), "an expired period cannot be extended into 按时");
+}
+
+#[test]
+fn an_extension_cannot_be_requested_once_the_handling_period_has_run_out() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    // Registered Friday 09-27: due 10-10.
+    let c = case_in("handling", &town, &kind);
+    let h = town.actor(town.longtan, &[Role::Handler]);
+    let typed = datetime!(2024-10-11 10:00 +8);
+    let err =
+        kind.act(&c, "request_extension", &input_for("request_extension", &town), &town.ctx(&h, typed)).unwrap_err();
+    assert_eq!(
+        err,
+        ActionError::Refused(
+            "“办理期限”已于 2024-10-10 届满，期限届满后不能再申请延期，只能延长尚未届满的期限（12345热线延期审批，本地配置 work_order.max_extension_working_days）；本件按超期办理记录"
+                .into()
+        )
+    );
+    // Asked on the last day and typed in the day after: it was asked in time.
+    let mut asked = input_for("request_extension", &town);
+    asked.insert("requested_on".into(), "2024-10-10".into());
+    let out = kind.act(&c, "request_extension", &asked, &town.ctx(&h, typed)).unwrap().case;
+    assert_eq!(out.state, "extension_requested");
+}
+
+#[test]
+fn an_order_outside_the_hotlines_remit_is_returned_to_the_platform_with_its_reason_and_leaves_the_towns_orders() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let c = case_in("registered", &town, &kind);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let err = kind
+        .act(&c, "return_to_platform", &obj(json!({"out_of_remit_note": "x"})), &town.ctx(&clerk, FRIDAY))
+        .unwrap_err();
+    assert_eq!(err.to_string(), "退回理由：不能为空");
+    let input = obj(json!({
+        "out_of_remit_reason": "litigation",
+        "out_of_remit_note": "来电人要求撤销法院判决，应通过审判监督程序解决",
+        "returned_on": "2024-09-27",
+    }));
+    let out = kind.act(&c, "return_to_platform", &input, &town.ctx(&clerk, FRIDAY + Duration::hours(2))).unwrap();
+    let c = out.case;
+    assert_eq!((c.state.as_str(), c.phase), ("out_of_remit", Phase::Closed));
+    assert_eq!(c.data_str(facts::OUT_OF_REMIT), Some("yes"), "the fact figures leave it out by (rules.md §8)");
+    assert_eq!(c.data_str("out_of_remit_reason"), Some("litigation"));
+    assert_eq!(c.clocks.due_on(), None, "the town's clock stops");
+    assert_eq!(out.event.payload["out_of_remit_note"], "来电人要求撤销法院判决，应通过审判监督程序解决");
+    // A unit that signed for the order handles it (or 退回 it to the desk): the desk returns it.
+    let signed = case_in("handling", &town, &kind);
+    assert!(matches!(
+        kind.act(&signed, "return_to_platform", &input, &town.ctx(&clerk, FRIDAY)).unwrap_err(),
+        ActionError::WrongState { .. }
+    ));
+    let archived = kind.act(&c, "archive", &Map::new(), &town.ctx(&clerk, FRIDAY + Duration::hours(3))).unwrap();
+    assert_eq!(archived.case.state, "archived");
 }

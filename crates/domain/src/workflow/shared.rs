@@ -1,6 +1,7 @@
 //! Pieces several kinds' tables share, none of them about a kind by name: choice lists, keeping
-//! values, stopping every running clock, the internal 合并重复件 action, and the confidentiality
-//! marker that keeps a complainant's identity from the unit complained about.
+//! values, stopping every running clock, refusing to extend a period that has run out, notices
+//! (flags a reader must see), the internal 合并重复件 action, and the confidentiality marker that
+//! keeps a complainant's identity from the unit complained about.
 
 use serde_json::{Map, Value as Json, json};
 
@@ -9,6 +10,7 @@ use crate::case::CaseRecord;
 use crate::ids::UnitId;
 use crate::role::Role;
 use crate::settings::Settings;
+use crate::time_util::fmt_date;
 use crate::unit::{UnitLookup, UnitPath};
 
 /// `[(code, label)]` as the owned pairs a choice field takes.
@@ -32,6 +34,49 @@ pub fn stop_running_clocks(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) 
         c.stop(on);
     }
     Ok(())
+}
+
+/// Refuses to ask for more time on a period that has already run out: an extension extends a
+/// period that is still running, so a request made (on the action's date) after the clock's due
+/// date is refused and the case stays overdue. `rule` cites where the extension comes from.
+///
+/// # Errors
+/// The refusal, naming the day the period ran out and the rule.
+pub fn period_still_running(case: &CaseRecord, code: &str, ctx: &ActCtx<'_>, rule: &str) -> Result<(), Refusal> {
+    let Some(clock) = case.clocks.get(code) else { return Ok(()) };
+    if clock.is_running() && ctx.on() > clock.computed.due {
+        return Err(Refusal::new(format!(
+            "“{}”已于 {} 届满，期限届满后不能再申请延期，只能延长尚未届满的期限（{rule}）；本件按超期办理记录",
+            clock.label,
+            fmt_date(clock.computed.due)
+        )));
+    }
+    Ok(())
+}
+
+/// The data key of a case's notices: `{<fact key>: <Chinese text>}` — what every reader of the
+/// case must be told (a request made after its statutory window, a rule broken at the desk).
+pub const NOTICES: &str = "notices";
+
+/// Sets the fact `key` = "yes" (what figures count) and keeps `text` among the case's notices
+/// (what pages show). A later flag with the same key replaces the text.
+pub fn flag(case: &mut CaseRecord, key: &str, text: impl Into<String>) {
+    case.data.insert(key.into(), "yes".into());
+    let notices = case.data.entry(NOTICES).or_insert_with(|| json!({}));
+    if !notices.is_object() {
+        *notices = json!({});
+    }
+    if let Some(m) = notices.as_object_mut() {
+        m.insert(key.into(), Json::String(text.into()));
+    }
+}
+
+/// The case's notices (in the order of their keys).
+pub fn notices(data: &Map<String, Json>) -> Vec<String> {
+    data.get(NOTICES)
+        .and_then(Json::as_object)
+        .map(|m| m.values().filter_map(|v| v.as_str().map(String::from)).collect())
+        .unwrap_or_default()
 }
 
 /// The data key metrics use to leave a case out of every count ("no" once it was merged into

@@ -644,6 +644,8 @@ struct CasePage {
     opened: String,
     closed: String,
     query_code: Option<String>,
+    /// What every reader must be told (a late request, a rule broken at the desk).
+    notices: Vec<String>,
     clocks: Vec<ClockRow>,
     info: Vec<(String, String)>,
     handling: Vec<(String, String)>,
@@ -900,6 +902,7 @@ async fn case_page_for(
         opened: fmt_minute_ms(c.opened_at),
         closed: c.closed_at.map(fmt_minute_ms).unwrap_or_default(),
         query_code,
+        notices: fazhi_domain::workflow::shared::notices(&c.data),
         clocks,
         info,
         handling,
