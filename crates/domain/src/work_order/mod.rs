@@ -396,7 +396,12 @@ pub fn kind(settings: &Settings) -> KindDef {
 
 /// The figures of work orders.
 pub fn metrics(settings: &Settings) -> Vec<MetricDef> {
-    let set = |conds: Vec<Cond>| CaseSet { kind: SLUG, conds };
+    // An order returned to the platform as outside the hotline's remit (rules.md §8) was never
+    // the town's to handle: no figure counts it.
+    let set = |conds: Vec<Cond>| CaseSet {
+        kind: SLUG,
+        conds: conds.into_iter().chain([Cond::DataNot { key: facts::OUT_OF_REMIT, value: "yes".into() }]).collect(),
+    };
     let count = |conds| Measure::Count { set: set(conds) };
     let satisfied: Vec<String> = if settings.work_order.satisfied_includes_basic {
         vec!["satisfied".into(), "basic".into()]
@@ -413,7 +418,7 @@ pub fn metrics(settings: &Settings) -> Vec<MetricDef> {
     };
     use Cond::*;
     vec![
-        m("work_order.accepted", "受理数", MetricUnit::Cases, "期间内受理（登记）的工单数", count(vec![OpenedIn])),
+        m("work_order.accepted", "受理数", MetricUnit::Cases, "期间内受理（登记）的工单数（不属于热线受理范围、退回平台的不计）", count(vec![OpenedIn])),
         m(
             "work_order.closed",
             "办结数",

@@ -178,8 +178,11 @@ fn digests(values: &Values) -> Vec<(String, String)> {
 }
 
 /// The day the action's legal event happened: its dated field when given, otherwise today. Never
-/// after today, and — for an action on an existing case — never before the legal date of the
-/// case's current version (an action cannot take effect before what it follows).
+/// after today, and never before the case was received; the order of a kind's own dates (送达 after
+/// 受理 …) is its guards' business. A date earlier than an undated note typed since (a 督办 on
+/// 11-28, the conclusion served on 11-25 typed on 11-30) is taken: the clocks use it, while the
+/// version takes effect no earlier than the one it follows (see `Workflow::finish`), so figures
+/// of a period ending between the two dates see the conclusion from the later one.
 fn event_date(
     action: &ActionDef,
     values: &Values,
@@ -197,12 +200,12 @@ fn event_date(
         )]));
     }
     if let Some(case) = case {
-        let floor = local_date_ms(case.effective_at);
+        let floor = local_date_ms(case.opened_at);
         if *d < floor {
             return Err(ActionError::Invalid(vec![FieldError::new(
                 field.name,
                 field.label,
-                format!("{}不能早于本件上一办理环节的日期 {}", field.label, fmt_date(floor)),
+                format!("{}不能早于本件的收到（登记）日期 {}", field.label, fmt_date(floor)),
             )]));
         }
     }
