@@ -576,7 +576,7 @@ fn registration_and_acceptance_take_the_days_they_happened_and_the_mediation_tar
     early.insert("accepted_on".into(), "2024-09-09".into());
     assert_eq!(
         kind.act(&r, "accept", &early, &town.ctx(&mediator(&town), FRIDAY)).unwrap_err().to_string(),
-        "受理日期：受理日期不能早于本件上一办理环节的日期 2024-09-10"
+        "受理日期：受理日期不能早于本件的收到（登记）日期 2024-09-10"
     );
 }
 

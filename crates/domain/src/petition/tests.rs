@@ -670,19 +670,25 @@ fn bad_registration_input_lists_every_bad_field_in_chinese() {
 fn the_metric_catalogue_has_the_seed_figures_of_petitions() {
     let cat = crate::metric::Catalogue::standard(&Settings::default());
     cat.check().unwrap();
-    assert_eq!(cat.of_kind(SLUG).count(), 12);
+    assert_eq!(cat.of_kind(SLUG).count(), 13);
     let mut raw = |m: &MetricDef| match m.code {
         "petition.claims_concluded" => 274,
         "petition.one_time" => 270,
         "petition.rated" => 265,
         "petition.satisfied" => 264,
-        "petition.concluded" | "petition.on_time" | "petition.accepted" => 432,
+        "petition.concluded" | "petition.accepted" => 432,
+        // 规定时间办结率 over the petitions whose deadline fell in the year, concluded or not.
+        "petition.due" | "petition.on_time" => 407,
         _ => 0,
     };
     assert_eq!(cat.figure("petition.one_time_rate", &mut raw).unwrap().to_string(), "98.54%");
     assert_eq!(cat.figure("petition.satisfaction_rate", &mut raw).unwrap().to_string(), "99.62%");
     assert_eq!(cat.figure("petition.on_time_rate", &mut raw).unwrap().to_string(), "100%");
     assert!(cat.get("petition.accepted").unwrap().formula.contains("受理"));
+    assert_eq!(cat.get("petition.on_time_rate").unwrap().formula, "按期办结数 ÷ 应办结数（办理期限在期间内届满的信访事项，含超期未办结的）");
+    let due = cat.traced_set("petition.due").unwrap();
+    assert!(due.conds.contains(&Cond::DateIn { key: "due_conclude" }), "应办结 is by deadline: {due:?}");
+    assert!(!due.conds.contains(&Cond::OpenedIn), "whenever it was accepted");
     let merged_out = cat.traced_set("petition.accepted").unwrap();
     assert!(merged_out.conds.contains(&Cond::DataEq { key: COUNTED, value: "yes".into() }));
 }
@@ -755,7 +761,7 @@ fn acceptance_needs_its_own_date_no_earlier_than_receipt_and_a_notice_no_earlier
     assert_eq!(accept(None, "2024-09-23").unwrap_err().to_string(), "受理日期：不能为空");
     assert_eq!(
         accept(Some("2024-09-19"), "2024-09-23").unwrap_err().to_string(),
-        "受理日期：受理日期不能早于本件上一办理环节的日期 2024-09-20"
+        "受理日期：受理日期不能早于本件的收到（登记）日期 2024-09-20"
     );
     assert_eq!(
         accept(Some("2024-09-23"), "2024-09-22").unwrap_err(),

@@ -393,7 +393,13 @@ fn a_merged_visit_is_no_longer_counted() {
 fn the_metric_catalogue_counts_batches_and_person_times() {
     let cat = crate::metric::Catalogue::standard(&Settings::default());
     cat.check().unwrap();
-    assert_eq!(cat.of_kind(SLUG).count(), 3);
+    assert_eq!(cat.of_kind(SLUG).count(), 4);
+    // Every reception counts (a repeat visit merged into the first was still received); only
+    // 来访事项 counts matters once.
+    for code in ["visit.batches", "visit.persons"] {
+        assert!(!cat.traced_set(code).unwrap().conds.iter().any(|c| matches!(c, Cond::DataEq { key: COUNTED, .. })));
+    }
+    assert!(cat.traced_set("visit.matters").unwrap().conds.contains(&Cond::DataEq { key: COUNTED, value: "yes".into() }));
     assert_eq!(cat.get("visit.batches").unwrap().unit.label(), "批");
     assert_eq!(cat.get("visit.persons").unwrap().unit.label(), "人次");
     assert!(matches!(cat.get("visit.persons").unwrap().measure, Measure::Sum { key: facts::VISITORS, .. }));

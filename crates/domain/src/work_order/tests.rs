@@ -319,7 +319,18 @@ fn the_public_may_rate_a_replied_order_and_nothing_else() {
 fn the_metric_catalogue_is_consistent() {
     let cat = crate::metric::Catalogue::standard(&Settings::default());
     cat.check().unwrap();
-    assert_eq!(cat.of_kind(SLUG).count(), 10);
+    assert_eq!(cat.of_kind(SLUG).count(), 11);
+    // 按时办结率 = 按时办结数 ÷ 应办结数: the overdue open orders are in the denominator.
+    assert_eq!(
+        cat.get("work_order.on_time_rate").unwrap().measure,
+        Measure::Ratio { num: "work_order.on_time", den: "work_order.due" }
+    );
+    let mut raw = |m: &MetricDef| match m.code {
+        "work_order.due" => 3,
+        "work_order.on_time" => 2,
+        _ => 0,
+    };
+    assert_eq!(cat.figure("work_order.on_time_rate", &mut raw).unwrap().to_string(), "66.66%");
     assert_eq!(cat.traced_set("work_order.close_rate").unwrap(), cat.traced_set("work_order.closed").unwrap());
 }
 
