@@ -121,6 +121,22 @@ const RATINGS: [(&str, &str); 3] = [("satisfied", "满意"), ("basic", "基本�
 
 const REVIEW_RESULTS: [(&str, &str); 3] = [("upheld", "维持"), ("changed", "变更"), ("revoked", "撤销并责令重新办理")];
 
+/// Every state: accused staff may be named whenever the matter becomes known (第三十条).
+const ALL_STATES: [&str; 12] = [
+    "registered",
+    "handling",
+    "extension_requested",
+    "concluded",
+    "review",
+    "reviewed",
+    "rereview",
+    "final",
+    "redirected",
+    "not_accepted",
+    MERGED,
+    "archived",
+];
+
 /// The accuser's identity and material, withheld from the accused unit (第三十条).
 pub const CONFIDENTIAL_KEYS: [&str; 5] = ["party_name", "party_phone", "party_idcard", "party_address", "content"];
 
@@ -180,6 +196,9 @@ fn registration_rule(_: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Resul
         (false, Some(_)) => return Err(Refusal::new("只有检举控告类信访事项填写被检举控告单位")),
         _ => {}
     }
+    if !accusation && !values.users(shared::ACCUSED_USERS).is_empty() {
+        return Err(Refusal::new("只有检举控告类信访事项填写被检举控告的工作人员"));
+    }
     past_date(date_of(values, "received_on"), "收到日期", None, ctx)
 }
 
@@ -201,6 +220,7 @@ fn on_register(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Resu
     if cat == "accusation" {
         if let Some(unit) = values.unit("accused_unit") {
             shared::mark_confidential(case, unit, &CONFIDENTIAL_KEYS);
+            shared::name_accused(case, values.users(shared::ACCUSED_USERS));
         }
     } else {
         let who = values.str("party_name").unwrap_or("");
@@ -582,6 +602,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
                 FieldDef::new("accused_unit", "被检举控告单位", FieldKind::Unit { kinds: vec![] })
                     .help("检举控告类必填：该单位及其下属单位的人员看不到信访人的身份和检举控告材料（第三十条）"),
                 FieldDef::new("accused_persons", "被检举控告人", text(limits.short_text)),
+                shared::accused_users_field(),
                 FieldDef::new("received_on", "收到日期", FieldKind::Date)
                     .help("来信等非当日收到的填写收到之日；受理告知期限自该日起算"),
             ])
@@ -743,6 +764,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
                 .roles(&leader)
                 .fields(vec![FieldDef::new("note", "督办意见", long(limits.long_text)).required()]),
             shared::merge_action(&["registered", "handling"], &clerk, settings),
+            shared::name_accused_action(&ALL_STATES, &higher, settings),
             ActionDef::new(
                 "archive",
                 "归档",
