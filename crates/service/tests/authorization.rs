@@ -101,7 +101,7 @@ async fn each_action_is_open_only_to_its_roles_within_their_scope() {
             } else {
                 let err = r.expect_err(&format!("{name} must not {}", action.code));
                 assert!(matches!(err, ServiceError::Forbidden(_)), "{name} × {}: {err:?}", action.code);
-                let now = t.app.store().case(&fazhi_service::Scope::Everything, case.id).await.unwrap().unwrap();
+                let now = t.app.store().case(&fazhi_service::Scope::everything(), case.id).await.unwrap().unwrap();
                 assert_eq!(now.version, case.version, "nothing changed");
             }
         }

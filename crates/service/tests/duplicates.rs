@@ -127,7 +127,7 @@ async fn merging_refuses_what_cannot_be_merged_and_writes_nothing() {
     let handler = t.principal("handler_longtan").await;
     assert_eq!(status(t.app.merge_cases(&handler, a.id, 1, b.id, "x").await), 403);
     for id in [a.id, b.id] {
-        assert_eq!(t.app.store().case(&Scope::Everything, id).await.unwrap().unwrap().version, 1, "nothing written");
+        assert_eq!(t.app.store().case(&Scope::everything(), id).await.unwrap().unwrap().version, 1, "nothing written");
     }
     // Merged into b, a cannot be an original for c.
     t.app.merge_cases(&clerk, a.id, 1, b.id, "重复").await.unwrap();

@@ -92,7 +92,7 @@ async fn an_accusation_against_the_town_is_withheld_from_all_its_staff_even_in_w
     let district = t.principal("district").await;
     assert_eq!(t.app.detail(&district, c.id).await.unwrap().case.data["party_name"], "黄某");
     // The store keeps it whole: redaction is of what is read, not of what is kept.
-    let stored = t.app.store().case(&fazhi_service::Scope::Everything, c.id).await.unwrap().unwrap();
+    let stored = t.app.store().case(&fazhi_service::Scope::everything(), c.id).await.unwrap().unwrap();
     assert_eq!(stored.data["party_name"], "黄某");
 }
 

@@ -20,7 +20,7 @@ async fn visit(t: &TestApp) -> fazhi_domain::case::CaseRecord {
 
 async fn count(t: &TestApp, kind: &str) -> u64 {
     let f = CaseFilter { kind: Some(kind.into()), ..Default::default() };
-    t.app.store().count_cases(&Scope::Everything, &f).await.expect("count")
+    t.app.store().count_cases(&Scope::everything(), &f).await.expect("count")
 }
 
 #[tokio::test]
@@ -143,7 +143,7 @@ async fn bad_conversion_input_writes_nothing_at_all() {
         Err(ServiceError::NotFound(_))
     ));
     // Nothing was written by any of these.
-    let now = t.app.store().case(&Scope::Everything, v.id).await.unwrap().unwrap();
+    let now = t.app.store().case(&Scope::everything(), v.id).await.unwrap().unwrap();
     assert_eq!((now.state.as_str(), now.version), ("registered", 1));
     assert_eq!(count(&t, "dispute").await, 0);
     assert!(t.app.store().links_of(v.id).await.unwrap().is_empty());

@@ -54,7 +54,7 @@ pub use reports::DraftVersion;
 pub use users::FailedLogin;
 
 pub use attachments::{AttachmentRecord, NewAttachment};
-pub use cases::{CaseWrite, ImportCase, ImportEvent};
+pub use cases::{CaseWrite, ImportCase, ImportEvent, WithheldSet};
 pub use model::*;
 
 use std::str::FromStr;

@@ -49,7 +49,7 @@ fn by_kind<'m>(metrics: &[&'m MetricDef]) -> HashMap<&'m str, Vec<Column<'m>>> {
 }
 
 /// `SELECT [group,] m0, m1 … FROM cases c WHERE kind AND scope [GROUP BY group]`.
-fn query(kind: &str, items: &[Column<'_>], scope: &Scope, period: &Period, group: Option<&str>) -> Sql {
+fn query(kind: &str, items: &[Column<'_>], scope: &Scope, period: &Period, group: Option<&str>, pg: bool) -> Sql {
     let mut q = Sql::new("SELECT ");
     let mut cols = Vec::new();
     if let Some(g) = group {
@@ -72,7 +72,7 @@ fn query(kind: &str, items: &[Column<'_>], scope: &Scope, period: &Period, group
     q.push(" FROM cases c WHERE 1 = 1");
     let k = q.text_arg(kind);
     q.push(&format!(" AND c.kind = {k}"));
-    sql::scope(&mut q, scope);
+    sql::scope(&mut q, scope, pg);
     if let Some(g) = group {
         q.push(&format!(" GROUP BY {g}"));
     }
@@ -93,7 +93,7 @@ impl Store {
     ) -> Result<HashMap<String, i64>> {
         let mut out = HashMap::new();
         for (kind, items) in by_kind(metrics) {
-            let q = query(kind, &items, scope, period, None);
+            let q = query(kind, &items, scope, period, None, self.is_postgres());
             let values: Vec<i64> = on_reader!(self, pool => {
                 use sqlx::Row;
                 let row = bind_all!(sqlx::query(sql::safe(&q.text)), &q.args).fetch_one(pool).await?;
@@ -127,7 +127,7 @@ impl Store {
         };
         let mut out: HashMap<GroupKey, HashMap<String, i64>> = HashMap::new();
         for (kind, items) in by_kind(metrics) {
-            let q = query(kind, &items, scope, period, Some(expr));
+            let q = query(kind, &items, scope, period, Some(expr), self.is_postgres());
             let rows: Vec<(GroupKey, Vec<i64>)> = on_reader!(self, pool => {
                 use sqlx::Row;
                 let rows = bind_all!(sqlx::query(sql::safe(&q.text)), &q.args).fetch_all(pool).await?;

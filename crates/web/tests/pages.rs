@@ -209,7 +209,7 @@ async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing() {
     let c = t
         .app
         .store()
-        .case(&fazhi_service::Scope::Everything, fazhi_domain::ids::CaseId::parse(&id).unwrap())
+        .case(&fazhi_service::Scope::everything(), fazhi_domain::ids::CaseId::parse(&id).unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -304,7 +304,7 @@ async fn bad_input_on_the_registration_and_action_forms_comes_back_with_messages
     let (_, n) = t
         .app
         .store()
-        .list_cases(&fazhi_service::Scope::Everything, &Default::default(), 1, 10)
+        .list_cases(&fazhi_service::Scope::everything(), &Default::default(), 1, 10)
         .await
         .map(|p| ((), p.total))
         .unwrap();
@@ -326,9 +326,10 @@ async fn bad_input_on_the_registration_and_action_forms_comes_back_with_messages
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.body.contains("AT-GD-2024-000001") && p.body.contains("查询码"));
     let id =
-        t.app.store().list_cases(&fazhi_service::Scope::Everything, &Default::default(), 1, 10).await.unwrap().items[0]
-            .case
-            .id;
+        t.app.store().list_cases(&fazhi_service::Scope::everything(), &Default::default(), 1, 10).await.unwrap().items
+            [0]
+        .case
+        .id;
     let act = format!("/cases/work_order/{id}/actions/dispatch");
     // An action with a missing field: the form comes back open with the message.
     let p = w.post_multipart(&act, &[("version", "1"), ("unit", ""), ("note", "请尽快")]).await;
@@ -422,7 +423,7 @@ async fn the_public_page_shows_status_reply_and_dates_only_and_takes_one_rating(
         )
         .await;
     assert_eq!(p.status, StatusCode::CONFLICT);
-    let c = t.app.store().case(&fazhi_service::Scope::Everything, id).await.unwrap().unwrap();
+    let c = t.app.store().case(&fazhi_service::Scope::everything(), id).await.unwrap().unwrap();
     assert_eq!(c.data_str("satisfaction"), Some("satisfied"));
 }
 
@@ -607,7 +608,7 @@ async fn a_photo_attached_to_an_action_is_stored_listed_and_served_only_within_s
     let c = t
         .app
         .store()
-        .case(&fazhi_service::Scope::Everything, fazhi_domain::ids::CaseId::parse(&id).unwrap())
+        .case(&fazhi_service::Scope::everything(), fazhi_domain::ids::CaseId::parse(&id).unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -739,7 +740,7 @@ async fn registration_shows_possible_duplicates_first_and_registers_once_confirm
         "{}",
         again.status
     );
-    assert_eq!(t.app.store().count_cases(&fazhi_service::Scope::Everything, &Default::default()).await.unwrap(), 1);
+    assert_eq!(t.app.store().count_cases(&fazhi_service::Scope::everything(), &Default::default()).await.unwrap(), 1);
     let mut confirmed = refs.clone();
     confirmed.push(("confirm_new", "1"));
     assert!(w.post_form("/cases/work_order/new", &confirmed).await.body.contains("AT-GD-2024-000002"));
