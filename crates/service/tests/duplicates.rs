@@ -158,10 +158,10 @@ async fn two_cases_are_linked_both_ways_once() {
     );
     let wq = t.principal("wq_clerk").await;
     let other = open(&t, &wq, "work_order", TestApp::work_order_fields()).await;
-    assert!(matches!(t.app.link_cases(&clerk, d.id, other.id, "related", "").await, Err(ServiceError::Forbidden(_))));
+    assert!(matches!(t.app.link_cases(&clerk, d.id, other.id, "related", "").await, Err(ServiceError::NotFound(_))));
     // A handler only sees the other end when it is within their unit.
     let h = t.principal("handler_longtan").await;
-    assert!(matches!(t.app.links(&h, d.id).await, Err(ServiceError::Forbidden(_))));
+    assert!(matches!(t.app.links(&h, d.id).await, Err(ServiceError::NotFound(_))));
 }
 
 #[tokio::test]
