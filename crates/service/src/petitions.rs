@@ -30,8 +30,9 @@ use serde_json::{Map, Value as Json};
 
 use crate::{App, Principal, Result, ServiceError};
 
-/// The audit event of an attempt to open a case withheld from the reader (第三十条).
-pub const WITHHELD_ACCESS: &str = "case.access_withheld";
+/// The audit event of an attempt to open a case withheld from the reader (第三十条). (No '_':
+/// the audit log's action filter is a prefix without wildcards.)
+pub const WITHHELD_ACCESS: &str = "access.withheld";
 
 /// Payload keys by which an event names another case.
 const CASE_REFERENCES: [&str; 3] = ["other_case", "original_case", "converted_case"];
