@@ -762,3 +762,130 @@ async fn list_counts_stop_at_the_cap_and_say_so() {
     })
     .await;
 }
+
+/// A reader of the fixture town at `path` (it need not be a unit: the rule compares paths).
+fn reader(t: &TestApp, user: fazhi_domain::ids::UserId, path: &str) -> fazhi_store::Reader {
+    fazhi_store::Reader { user, tenant: t.town.tenant, unit_path: fazhi_domain::unit::UnitPath::parse(path).unwrap() }
+}
+
+#[tokio::test]
+async fn a_withheld_case_is_left_out_of_every_query_of_the_readers_it_is_withheld_from() {
+    // 信访工作条例 第三十条, as a rule of the store: the accused unit's subtree and the named users.
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        let mut f = TestApp::petition_fields("accusation");
+        f["title"] = json!("检举龙潭村干部违规收费");
+        f["accused_unit"] = json!(t.town.unit("longtan").to_string());
+        f["accused_users"] = json!([t.town.user("handler_xitang").id.to_string()]);
+        let c = t.app.open_case(&clerk, "petition", &obj(f)).await.unwrap().case;
+        let plain = open(&t, &clerk, "龙潭村路灯不亮").await;
+        let s = t.app.store();
+        let anyone = fazhi_domain::ids::UserId::new();
+        let withheld_from = [
+            ("the accused village", reader(&t, anyone, "/aotou/longtan/")),
+            ("a grid below it", reader(&t, anyone, "/aotou/longtan/longtan-g1/")),
+            ("a named user elsewhere", reader(&t, t.town.user("handler_xitang").id, "/aotou/xitang/")),
+        ];
+        let not_withheld = [
+            ("the town's desk", reader(&t, anyone, "/aotou/zzzx/")),
+            ("the town itself", reader(&t, anyone, "/aotou/")),
+            ("a village whose code starts alike", reader(&t, anyone, "/aotou/longtan2/")),
+        ];
+        let petitions = CaseFilter { kind: Some("petition".into()), ..Default::default() };
+        let by_title = CaseFilter { text: Some("违规收费".into()), ..Default::default() };
+        let opened = fazhi_domain::metric::MetricDef {
+            code: "petition.opened",
+            name: "登记数",
+            unit: fazhi_domain::metric::MetricUnit::Cases,
+            formula: String::new(),
+            measure: fazhi_domain::metric::Measure::Count {
+                set: fazhi_domain::metric::CaseSet {
+                    kind: "petition",
+                    conds: vec![fazhi_domain::metric::Cond::OpenedIn],
+                },
+            },
+        };
+        let year = Period::year(2024).unwrap();
+        for indexed in [false, true] {
+            if indexed {
+                s.catch_up_search_index().await.unwrap();
+            }
+            for (who, r) in &withheld_from {
+                // Whatever the reach: the whole town, the district's towns, the reader's own subtree.
+                for scope in [
+                    Scope::tenant(t.town.tenant).read_by(r.clone()),
+                    Scope::tenants(vec![t.town.tenant, t.town.other_tenant]).read_by(r.clone()),
+                    Scope::subtree(t.town.tenant, t.town.units["aotou"].path.clone()).read_by(r.clone()),
+                ] {
+                    assert!(s.case(&scope, c.id).await.unwrap().is_none(), "{who}");
+                    assert!(s.case(&scope, plain.id).await.unwrap().is_some(), "{who} still reads other cases");
+                    assert_eq!(s.list_cases(&scope, &petitions, 1, 20).await.unwrap().total, 0, "{who}");
+                    assert_eq!(s.count_cases(&scope, &petitions).await.unwrap(), 0, "{who}");
+                    assert_eq!(
+                        s.list_cases(&scope, &by_title, 1, 20).await.unwrap().total,
+                        0,
+                        "{who}, indexed {indexed}"
+                    );
+                    assert_eq!(s.list_cases_raw(&scope, &by_title, 20, 0).await.unwrap().len(), 0, "{who}");
+                    let raw = s.metric_values(&scope, &[&opened], &year).await.unwrap();
+                    assert_eq!(raw["petition.opened"], 0, "{who}: a reader's figures");
+                    assert!(s.is_withheld(&scope, c.id).await.unwrap(), "{who}");
+                    assert!(!s.is_withheld(&scope, plain.id).await.unwrap());
+                }
+            }
+            for (who, r) in &not_withheld {
+                let scope = Scope::tenant(t.town.tenant).read_by(r.clone());
+                assert!(s.case(&scope, c.id).await.unwrap().is_some(), "{who}");
+                assert_eq!(s.list_cases(&scope, &by_title, 1, 20).await.unwrap().total, 1, "{who}, indexed {indexed}");
+                assert!(!s.is_withheld(&scope, c.id).await.unwrap(), "{who}");
+            }
+        }
+        // fazhi's own scopes have no reader and read it all: the town's figures stay true.
+        assert_eq!(
+            s.metric_values(&Scope::tenant(t.town.tenant), &[&opened], &year).await.unwrap()["petition.opened"],
+            1
+        );
+        let kept = s.withheld_set(c.id).await.unwrap();
+        assert_eq!(kept.units, vec![(t.town.tenant, t.town.units["longtan"].path.clone())]);
+        assert_eq!(kept.users, vec![t.town.user("handler_xitang").id]);
+        assert!(s.withheld_set(plain.id).await.unwrap().is_empty());
+        // The audit log read by a named user leaves the case's events out.
+        let named = fazhi_store::AuditFilter { reader: Some(withheld_from[2].1.clone()), ..Default::default() };
+        let (log, _) = s.audit_log(&named, 500, 0).await.unwrap();
+        assert!(log.iter().all(|e| e.case_id != Some(c.id)) && log.iter().any(|e| e.case_id == Some(plain.id)));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_capped_district_wide_search_leaves_withheld_cases_out_too() {
+    // Many matches across towns are walked in list order (`scope_unindexed` on SQLite): the rule
+    // holds there as on the narrow path.
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        let ordinary = open(&t, &clerk, "路灯").await;
+        let n = usize::try_from(fazhi_store::TEXT_COUNT_CAP).unwrap() + 5;
+        t.app.store().import_cases(&fazhi_testkit::imported_copies(&ordinary, n, "违规收费")).await.unwrap();
+        let mut f = TestApp::petition_fields("accusation");
+        f["accused_unit"] = json!(t.town.unit("longtan").to_string());
+        let c = t.app.open_case(&clerk, "petition", &obj(f)).await.unwrap().case;
+        // The newest matches are 30 accusations (receipts of their own).
+        let mut marked = fazhi_testkit::imported_copies(&c, 30, "违规收费");
+        for m in &mut marked {
+            m.case.receipt_no = m.case.receipt_no.replace("IMPORT", "MARKED");
+            m.case.search_text = m.case.search_text.replace("IMPORT", "MARKED");
+        }
+        t.app.store().import_cases(&marked).await.unwrap();
+        let f = CaseFilter { text: Some("违规收费".into()), descending: true, ..Default::default() };
+        let district = Scope::tenants(vec![t.town.tenant, t.town.other_tenant]);
+        let accused = district.clone().read_by(reader(&t, fazhi_domain::ids::UserId::new(), "/aotou/longtan/"));
+        let other = district.read_by(reader(&t, fazhi_domain::ids::UserId::new(), "/aotou/xitang/"));
+        let is_marked = |i: &fazhi_store::CaseListItem| i.case.data.contains_key("confidential");
+        let page = t.app.store().list_cases(&accused, &f, 1, 20).await.unwrap();
+        assert_eq!((page.capped, page.items.len()), (true, 20), "{:?}", t.db.backend);
+        assert!(!page.items.iter().any(is_marked), "no accusation on the accused unit's page");
+        let page = t.app.store().list_cases(&other, &f, 1, 20).await.unwrap();
+        assert!(page.items.iter().any(is_marked), "another village's reader lists them: {:?}", t.db.backend);
+    })
+    .await;
+}
