@@ -11,9 +11,10 @@
 //! same matter is not accepted again (第三十六条第三款) → 归档.
 //!
 //! 检举控告类 (第三十条): the accuser's identity and material are never given to the unit accused.
-//! The case is marked at registration ([`crate::workflow::shared::mark_confidential`]); the
-//! service withholds the marked fields from every reader in the accused unit's subtree, and the
-//! table refuses to hand the matter to that unit.
+//! The case is marked at registration ([`crate::workflow::shared::mark_confidential`]) with the
+//! accused unit and the accused staff users; the store then leaves the case out of every read of
+//! the accused unit's subtree and of those users, and the table refuses to hand the matter to
+//! that unit.
 
 #[cfg(test)]
 mod tests;

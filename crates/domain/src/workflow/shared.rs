@@ -69,9 +69,10 @@ pub const CONFIDENTIAL: &str = "confidential";
 /// What replaces a withheld value.
 pub const WITHHELD: &str = "（依《信访工作条例》第三十条不向被检举控告单位公开）";
 
-/// Marks the case so that readers in `unit`'s subtree never see the data keys listed (nor the
-/// same keys in its events). 《信访工作条例》第三十条: the accuser's material is never given to
-/// the accused person or unit.
+/// Marks the case as withheld from `unit`'s subtree (the store then leaves it out of their every
+/// read), the data keys listed being the accuser's identity and material that the service also
+/// withholds, as a second line, from any such reader it is handed to. 《信访工作条例》第三十条:
+/// the accuser's material is never given to the accused person or unit.
 pub fn mark_confidential(case: &mut CaseRecord, unit: UnitId, keys: &[&str]) {
     case.data.insert(CONFIDENTIAL.into(), json!({"unit": unit.to_string(), "keys": keys}));
 }
