@@ -35,3 +35,10 @@ FROM cases c JOIN units r ON r.tenant_id = c.tenant_id AND r.parent_id IS NULL
 WHERE c.data ? 'confidential'
   AND NOT EXISTS (SELECT 1 FROM units u WHERE u.id = c.data->'confidential'->>'unit')
 ON CONFLICT DO NOTHING;
+
+-- Every case query of a reader now tests `c.id NOT IN (the few cases withheld from them)`. The
+-- subtree index must carry the id for its counts to stay index-only: without it the planner read
+-- the whole table (a town's count: 1.4 → 20 ms on the demo's 5,550 cases; with it, 2.8 → 3.8 ms).
+-- SQLite needs nothing: it compares rowids, which every index carries.
+CREATE INDEX cases_unit_id ON cases (tenant_id, unit_path, kind, state, due_on) INCLUDE (id);
+DROP INDEX cases_unit;

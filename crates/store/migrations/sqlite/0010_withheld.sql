@@ -6,7 +6,7 @@
 -- confidentiality marker in its data) and every case query leaves out the cases withheld from its
 -- reader: a reader is in the accused unit's subtree exactly when the unit's path is one of the
 -- paths above (or at) the reader's own, so the test is equality on (tenant_id, unit_path).
--- Rows are only ever added.
+-- Rows are only ever added. (SQLite needs no new list index: see the PostgreSQL file.)
 CREATE TABLE case_withheld_units (
     case_id   TEXT NOT NULL REFERENCES cases(id),
     tenant_id TEXT NOT NULL,
