@@ -8,7 +8,7 @@ use fazhi_domain::ids::CaseId;
 use fazhi_domain::kinds::KindDef;
 use fazhi_domain::metric::{Figure, MetricDef, Period};
 use fazhi_domain::time_util::{local_date, local_date_ms};
-use fazhi_domain::workflow::{ActCtx, ActionDef, NewCase, Sealer};
+use fazhi_domain::workflow::{ActCtx, ActionDef, NewCase, Sealer, shared};
 use fazhi_store::{CaseFilter, CaseListItem, CaseWrite, Page, Scope, receipt_prefix};
 use rand::RngCore;
 use serde_json::{Map, Value as Json};
@@ -246,7 +246,14 @@ impl App {
         Ok(CaseDetail {
             unit_name: self.unit(case.unit_id).map(|u| u.name).unwrap_or_default(),
             state_label: kind.workflow.state_label(&case.state).to_string(),
-            actions: kind.workflow.available(&case, &p.actor).into_iter().cloned().collect(),
+            actions: kind
+                .workflow
+                .available(&case, &p.actor)
+                .into_iter()
+                // Naming accused staff is offered only where there is an accusation (第三十条).
+                .filter(|a| a.code != shared::NAME_ACCUSED || case.data.contains_key(shared::CONFIDENTIAL))
+                .cloned()
+                .collect(),
             events,
             clocks,
             case: self.redacted(p, case),

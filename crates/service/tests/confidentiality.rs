@@ -135,29 +135,34 @@ async fn attachments_exports_and_the_workbench_leave_it_out_for_the_accused() {
         // Named later, by the desk: the second clerk.
         let clerk = t.principal("clerk").await;
         let named = obj(json!({"accused_users": [clerk2.user.id.to_string()], "note": "核查中查明"}));
+        let offered = |d: &fazhi_service::cases::CaseDetail| d.actions.iter().any(|a| a.code == NAME_ACCUSED);
+        assert!(offered(&t.app.detail(&clerk, c.id).await.unwrap()), "offered on an accusation");
+        let claim = t.app.open_case(&clerk, "petition", &obj(TestApp::petition_fields("claim"))).await.unwrap().case;
+        assert!(!offered(&t.app.detail(&clerk, claim.id).await.unwrap()), "not offered where nobody is accused");
         let c = t.app.act(&clerk, c.id, NAME_ACCUSED, &named, c.version).await.unwrap();
         // The desk's workbench counts it as waiting; the named clerk's does not.
         let waiting = async |p: &Principal| {
             let wb = t.app.workbench(p).await.unwrap();
             wb.kinds.iter().find(|k| k.kind == "petition").unwrap().waiting.count
         };
-        assert_eq!(waiting(&clerk).await, 1);
+        assert_eq!(waiting(&clerk).await, 2, "the accusation and the claim");
         let clerk2 = t.principal("clerk2").await;
-        assert_eq!(waiting(&clerk2).await, 0, "a clerk named as accused is not shown the accusation waiting");
+        assert_eq!(waiting(&clerk2).await, 1, "a clerk named as accused is shown the claim, not the accusation");
         let c = accepted_with_letter(&t, &c).await;
         let files = t.app.case_attachments(&clerk, c.id).await.unwrap();
         assert_eq!(files.len(), 1);
         let hash = files[0].hash.clone();
+        let accusations = CaseFilter { category: Some("accusation".into()), ..petitions() };
         for who in ["handler_longtan", "leader", "clerk2"] {
             let p = t.principal(who).await;
             not_found(t.app.case_attachments(&p, c.id).await, who);
             not_found(t.app.attachment_file(&p, c.id, &hash).await, &format!("{who} downloading the letter"));
-            let export = t.app.export_cases(&p, &petitions()).await.unwrap();
+            let export = t.app.export_cases(&p, &accusations).await.unwrap();
             assert_eq!(export.rows, 0, "{who}'s export leaves it out");
         }
         let h = t.principal("handler_xitang").await;
         assert!(t.app.attachment_file(&h, c.id, &hash).await.is_ok(), "西塘村 handles it and reads the letter");
-        assert_eq!(t.app.export_cases(&clerk, &petitions()).await.unwrap().rows, 1);
+        assert_eq!(t.app.export_cases(&clerk, &accusations).await.unwrap().rows, 1);
     })
     .await;
 }
