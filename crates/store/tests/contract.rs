@@ -889,3 +889,34 @@ async fn a_capped_district_wide_search_leaves_withheld_cases_out_too() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn migration_0010_withholds_the_accusations_marked_before_it() {
+    // The backfill statements of the migration itself, run again on rows whose withholding was
+    // removed: cases marked before 0010 are withheld from their accused unit, or — the unit not
+    // found — from the whole town (failing closed).
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        let mut f = TestApp::petition_fields("accusation");
+        f["accused_unit"] = json!(t.town.unit("longtan").to_string());
+        let known = t.app.open_case(&clerk, "petition", &obj(f)).await.unwrap().case;
+        let mut lost = fazhi_testkit::imported_copies(&known, 1, "失联").remove(0);
+        lost.case.data["confidential"]["unit"] = json!(fazhi_domain::ids::UnitId::new().to_string());
+        t.app.store().import_cases(std::slice::from_ref(&lost)).await.unwrap();
+        let s = t.app.store();
+        s.execute_raw("DELETE FROM case_withheld_units").await.unwrap();
+        s.execute_raw("DELETE FROM case_withheld_users").await.unwrap();
+        assert!(s.withheld_set(known.id).await.unwrap().is_empty());
+        let dir = if t.db.backend == Backend::Postgres { "postgres" } else { "sqlite" };
+        let text =
+            std::fs::read_to_string(format!("{}/migrations/{dir}/0010_withheld.sql", env!("CARGO_MANIFEST_DIR")))
+                .unwrap();
+        let backfill = text.split("-- Cases marked before this migration").nth(1).unwrap();
+        let backfill = backfill.split_once('\n').unwrap().1.split("\n\n").next().unwrap();
+        s.execute_raw(backfill).await.unwrap();
+        let units = |id| async move { s.withheld_set(id).await.unwrap().units };
+        assert_eq!(units(known.id).await, vec![(t.town.tenant, t.town.units["longtan"].path.clone())]);
+        assert_eq!(units(lost.case.id).await, vec![(t.town.tenant, t.town.units["aotou"].path.clone())]);
+    })
+    .await;
+}
