@@ -222,7 +222,7 @@ async fn intake(pg: Option<&str>, n: usize, c: usize, out: &mut Results) -> Resu
     let app = server::open(db.path(), db.url.as_deref()).await?;
     let filter = fazhi_service::CaseFilter { kind: Some("work_order".into()), ..Default::default() };
     let stored =
-        app.store().count_cases(&fazhi_service::Scope::Everything, &filter).await.map_err(|e| e.to_string())?;
+        app.store().count_cases(&fazhi_service::Scope::everything(), &filter).await.map_err(|e| e.to_string())?;
     let acked: std::collections::HashSet<String> = bodies.iter().filter_map(|b| b.as_str().map(String::from)).collect();
     // Read back every stored receipt number, a page at a time.
     let mut numbers = std::collections::HashSet::new();
@@ -230,7 +230,7 @@ async fn intake(pg: Option<&str>, n: usize, c: usize, out: &mut Results) -> Resu
     loop {
         let page = app
             .store()
-            .list_cases_raw(&fazhi_service::Scope::Everything, &filter, 1000, offset)
+            .list_cases_raw(&fazhi_service::Scope::everything(), &filter, 1000, offset)
             .await
             .map_err(|e| e.to_string())?;
         if page.is_empty() {

@@ -143,6 +143,18 @@ impl UnitPath {
         self.0.matches('/').count() - 1
     }
 
+    /// This path and every path above it, from the root down: the units whose subtree holds
+    /// this one. `/aotou/longtan/g1/` → `/aotou/`, `/aotou/longtan/`, `/aotou/longtan/g1/`. A
+    /// reader is in a unit's subtree exactly when that unit's path is among the reader's lineage,
+    /// which lets the store test it with equality (`IN`) instead of a range per row.
+    pub fn lineage(&self) -> Vec<UnitPath> {
+        self.0
+            .char_indices()
+            .filter(|(i, c)| *c == '/' && *i > 0)
+            .map(|(i, _)| UnitPath(self.0[..=i].to_string()))
+            .collect()
+    }
+
     /// The half-open range `[low, high)` of paths in this subtree, for an index range scan. Works
     /// because every path ends in '/', and '0' is the byte after '/'.
     pub fn subtree_range(&self) -> (String, String) {
@@ -216,6 +228,17 @@ mod tests {
         for p in outside {
             assert!(!(p >= lo.as_str() && p < hi.as_str()), "{p}");
         }
+    }
+
+    #[test]
+    fn the_lineage_is_every_unit_whose_subtree_holds_the_path() {
+        let grid = UnitPath::root(&code("aotou")).child(&code("longtan")).child(&code("g1"));
+        let lineage: Vec<String> = grid.lineage().iter().map(|p| p.as_str().to_string()).collect();
+        assert_eq!(lineage, ["/aotou/", "/aotou/longtan/", "/aotou/longtan/g1/"]);
+        for p in grid.lineage() {
+            assert!(p.contains(&grid), "{p} holds the grid");
+        }
+        assert_eq!(UnitPath::root(&code("aotou")).lineage().len(), 1);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use fazhi_domain::FieldError;
 use fazhi_domain::case::{Actor, ActorKind};
 use fazhi_domain::role::{Reach, Role, reach_of};
 use fazhi_domain::time_util::fmt_minute_ms;
-use fazhi_store::{Scope, SessionKind, SessionRecord, TenantKind, UserRecord};
+use fazhi_store::{Extent, Reader, Scope, SessionKind, SessionRecord, TenantKind, UserRecord};
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -159,11 +159,11 @@ impl App {
         let unit = self
             .unit(user.unit_id)
             .ok_or_else(|| ServiceError::Internal(format!("user {} has no unit", user.username)))?;
-        let scope = match reach_of(&user.roles) {
-            Reach::None => Scope::Nothing,
-            Reach::Subtree => Scope::Subtree { tenant: user.tenant_id, path: unit.path.clone() },
-            Reach::Tenant => Scope::Tenant(user.tenant_id),
-            Reach::District => Scope::Tenants(
+        let extent = match reach_of(&user.roles) {
+            Reach::None => Extent::Nothing,
+            Reach::Subtree => Extent::Subtree { tenant: user.tenant_id, path: unit.path.clone() },
+            Reach::Tenant => Extent::Tenant(user.tenant_id),
+            Reach::District => Extent::Tenants(
                 self.tenants()
                     .iter()
                     .filter(|t| t.kind == TenantKind::Town && t.parent_id == Some(user.tenant_id))
@@ -171,6 +171,9 @@ impl App {
                     .collect(),
             ),
         };
+        // 信访工作条例 第三十条: who reads, so that the store leaves out what is withheld from them.
+        let reader = Reader { user: user.id, tenant: user.tenant_id, unit_path: unit.path.clone() };
+        let scope = Scope { extent, reader: Some(reader) };
         let actor = Actor {
             kind: ActorKind::Staff,
             user_id: Some(user.id),

@@ -8,7 +8,7 @@ use fazhi_domain::ids::CaseId;
 use fazhi_domain::kinds::KindDef;
 use fazhi_domain::metric::{Figure, MetricDef, Period};
 use fazhi_domain::time_util::{local_date, local_date_ms};
-use fazhi_domain::workflow::{ActCtx, ActionDef, NewCase, Sealer};
+use fazhi_domain::workflow::{ActCtx, ActionDef, NewCase, Sealer, shared};
 use fazhi_store::{CaseFilter, CaseListItem, CaseWrite, Page, Scope, receipt_prefix};
 use rand::RngCore;
 use serde_json::{Map, Value as Json};
@@ -91,6 +91,7 @@ impl App {
     pub async fn open_case(&self, p: &Principal, kind: &str, input: &Map<String, Json>) -> Result<Opened> {
         p.ready()?;
         let kind = self.kind(kind)?;
+        self.check_named_users(p, &kind.workflow.open.fields, input).await?;
         let cal = self.calendar();
         let units = self.units();
         let ctx = self.ctx(&p.actor, &cal, &units);
@@ -113,15 +114,27 @@ impl App {
         Ok(Opened { case, query_code: code })
     }
 
-    /// Loads a case the principal may see, telling "not yours" (403) from "no such case" (404).
+    /// Loads a case the principal may see. A case out of their reach, one withheld from them
+    /// (检举控告, 《信访工作条例》第三十条) and one that does not exist all answer the same 404: a
+    /// 403 would tell them the id exists. An attempt on a case withheld from the reader is recorded
+    /// in the audit chain (who, which case, when) — without telling them.
+    ///
+    /// # Errors
+    /// [`ServiceError::NotFound`].
     pub(crate) async fn visible_case(&self, p: &Principal, id: CaseId) -> Result<CaseRecord> {
         if let Some(c) = self.store().case(&p.scope, id).await? {
             return Ok(c);
         }
-        match self.store().case_tenant(id).await? {
-            Some(_) => Err(ServiceError::Forbidden("该案件不在您的管辖范围内".into())),
-            None => Err(ServiceError::NotFound("案件不存在".into())),
+        if self.store().is_withheld(&p.scope, id).await? {
+            let ev = self.event(
+                &p.actor,
+                crate::petitions::WITHHELD_ACCESS,
+                "试图查看对其保密的检举控告案件（已拒绝）",
+                serde_json::json!({ "case_id": id.to_string() }),
+            );
+            self.store().append_event(ev).await?;
         }
+        Err(ServiceError::NotFound("案件不存在".into()))
     }
 
     /// Applies an action. `version` is the version the user saw: if the case has moved on since,
@@ -168,6 +181,9 @@ impl App {
         if case.version != version {
             return Err(ServiceError::Stale { current: case.version });
         }
+        if let Some(a) = kind.workflow.action(action) {
+            self.check_named_users(p, &a.fields, input).await?;
+        }
         crate::attachments::check_uploads(&uploads)?;
         // Check the action before storing any file.
         let mut input = input.clone();
@@ -212,8 +228,10 @@ impl App {
         let case = self.visible_case(p, id).await?;
         let kind = self.kind(&case.kind)?;
         let mut events = self.store().events_of_case(id).await?;
-        // 信访工作条例 第三十条: the accused unit never reads the accuser's identity.
+        // 信访工作条例 第三十条: the accused unit never reads the accuser's identity, nor follows a
+        // link to a case withheld from them.
         self.redact_events(p, &case, &mut events);
+        self.drop_withheld_references(p, &mut events).await?;
         let today = local_date(self.now());
         let clocks = case
             .clocks
@@ -236,7 +254,14 @@ impl App {
         Ok(CaseDetail {
             unit_name: self.unit(case.unit_id).map(|u| u.name).unwrap_or_default(),
             state_label: kind.workflow.state_label(&case.state).to_string(),
-            actions: kind.workflow.available(&case, &p.actor).into_iter().cloned().collect(),
+            actions: kind
+                .workflow
+                .available(&case, &p.actor)
+                .into_iter()
+                // Naming accused staff is offered only where there is an accusation (第三十条).
+                .filter(|a| a.code != shared::NAME_ACCUSED || case.data.contains_key(shared::CONFIDENTIAL))
+                .cloned()
+                .collect(),
             events,
             clocks,
             case: self.redacted(p, case),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use fazhi_domain::metric::{Figure, MetricDef, Period};
 use fazhi_domain::time_util::local_date;
-use fazhi_store::{CaseFilter, CaseListItem, GroupBy, GroupKey, Scope, SortField};
+use fazhi_store::{CaseFilter, CaseListItem, Extent, GroupBy, GroupKey, SortField};
 use time::{Date, Duration, Month};
 
 use crate::{App, Principal, Result, ServiceError};
@@ -55,7 +55,7 @@ impl App {
     /// 403 for users who see no cases; an unknown kind; a period longer than three years.
     pub async fn dashboard(&self, p: &Principal, kind: &str, period: Period) -> Result<Dashboard> {
         p.ready()?;
-        if p.scope == Scope::Nothing {
+        if p.scope.is_nothing() {
             return Err(ServiceError::Forbidden("您的角色不查看业务数据".into()));
         }
         let k = self.kind(kind)?;
@@ -112,18 +112,18 @@ impl App {
         // the towns.
         let by_unit = store.metric_values_by(&p.scope, &raw_defs, &period, GroupBy::UnitPath).await?;
         let units = self.units();
-        let depth = if matches!(p.scope, Scope::Tenants(_)) { 1 } else { 2 };
+        let depth = if matches!(p.scope.extent, Extent::Tenants(_)) { 1 } else { 2 };
         let mut groups: Vec<(String, String, HashMap<String, i64>)> = units
             .values()
             .filter(|u| u.path.depth() == depth)
-            .filter(|u| match &p.scope {
-                Scope::Tenant(t) => u.tenant_id == *t,
-                Scope::Subtree { tenant, path } => {
+            .filter(|u| match &p.scope.extent {
+                Extent::Tenant(t) => u.tenant_id == *t,
+                Extent::Subtree { tenant, path } => {
                     u.tenant_id == *tenant && (path.contains(&u.path) || u.path.contains(path))
                 }
-                Scope::Tenants(ts) => ts.contains(&u.tenant_id),
-                Scope::Everything => true,
-                Scope::Nothing => false,
+                Extent::Tenants(ts) => ts.contains(&u.tenant_id),
+                Extent::Everything => true,
+                Extent::Nothing => false,
             })
             .map(|u| {
                 let label = if depth == 1 {

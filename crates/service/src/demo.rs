@@ -222,7 +222,7 @@ impl App {
     pub async fn load_demo(&self, mut progress: impl FnMut(usize, usize)) -> Result<DemoReport> {
         if let Some(t) = self.store().tenant_by_code("AT").await? {
             let filter = fazhi_store::CaseFilter { kind: Some("work_order".into()), ..Default::default() };
-            if self.store().count_cases(&fazhi_store::Scope::Tenant(t.id), &filter).await? == 0
+            if self.store().count_cases(&fazhi_store::Scope::tenant(t.id), &filter).await? == 0
                 || !self.demo_disputes_present(t.id).await?
             {
                 return Err(ServiceError::Rule(

@@ -832,7 +832,7 @@ impl App {
     /// Database errors.
     pub async fn demo_disputes_present(&self, tenant: TenantId) -> Result<bool> {
         let filter = CaseFilter { kind: Some(visit::SLUG.into()), ..Default::default() };
-        Ok(self.store().count_cases(&Scope::Tenant(tenant), &filter).await? > 0)
+        Ok(self.store().count_cases(&Scope::tenant(tenant), &filter).await? > 0)
     }
 }
 

@@ -274,6 +274,6 @@ impl App {
 
 /// Store types the other crates use through the service (they do not depend on the store).
 pub use fazhi_store::{
-    AuditFilter, CaseFilter, CaseListItem, ChainReport, ImportCase, LIST_COUNT_CAP, Page, Scope, SessionKind,
-    SortField, TEXT_COUNT_CAP, Tenant, TenantKind, UserRecord,
+    AuditFilter, CaseFilter, CaseListItem, ChainReport, Extent, ImportCase, LIST_COUNT_CAP, Page, Reader, Scope,
+    SessionKind, SortField, TEXT_COUNT_CAP, Tenant, TenantKind, UserRecord,
 };

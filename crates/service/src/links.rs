@@ -223,6 +223,7 @@ impl App {
         for (k, v) in visit::conversion_defaults(target) {
             input.entry((*k).to_string()).or_insert_with(|| Json::String((*v).to_string()));
         }
+        self.check_named_users(p, &kind.workflow.open.fields, &input).await?;
         let cal = self.calendar();
         let units = self.units();
         let ctx = self.ctx(&p.actor, &cal, &units);
@@ -351,6 +352,10 @@ impl App {
         if relation == LinkRelation::SameMatter && (a.kind != petition::SLUG || b.kind != petition::SLUG) {
             return Err(ServiceError::Rule("只有两件信访事项可以关联为同一事项".into()));
         }
+        if relation == LinkRelation::SameMatter {
+            // The later petition keeps the earlier one's receipt number in its data.
+            self.kept_from_the_same(a.id, b.id).await?;
+        }
         let now = self.now_ms();
         let (mut a2, ea) = link_event(&a, &p.actor, "关联案件", link_payload(relation, &b, note), now, EventId::new());
         if relation == LinkRelation::SameMatter {
@@ -400,6 +405,8 @@ impl App {
         if dup.kind != orig.kind {
             return Err(ServiceError::Rule("只能合并同一类型的案件".into()));
         }
+        // The duplicate keeps the original's receipt number in its data.
+        self.kept_from_the_same(dup.id, orig.id).await?;
         let kind = self.kind(&dup.kind)?;
         if !kind.workflow.action(MERGE).is_some_and(|a| a.internal) {
             return Err(ServiceError::Rule(format!("{}不支持合并，请使用“关联”", kind.label)));
@@ -448,15 +455,39 @@ impl App {
         Ok((self.redacted(p, merged.case), self.redacted(p, orig2)))
     }
 
-    /// The links of a case, with the other case where this reader may see it.
+    /// Refuses to write `named`'s receipt number into `holder` unless `named` is withheld from no
+    /// one `holder` is not withheld from (第三十条: a case readable by the accused must not point
+    /// them to the accusation).
+    async fn kept_from_the_same(&self, holder: CaseId, named: CaseId) -> Result<()> {
+        let (h, n) = (self.store().withheld_set(holder).await?, self.store().withheld_set(named).await?);
+        if n.within(&h) {
+            Ok(())
+        } else {
+            Err(ServiceError::Rule(
+                "检举控告事项只能与对相同单位和人员保密的案件合并或关联为同一事项（《信访工作条例》第三十条），请使用“关联案件”"
+                    .into(),
+            ))
+        }
+    }
+
+    /// The links of a case, with the other case where this reader may see it. A link to a case
+    /// withheld from the reader (第三十条) is not listed at all.
     ///
     /// # Errors
-    /// 403/404 for the case.
+    /// 404 for the case.
     pub async fn links(&self, p: &Principal, id: CaseId) -> Result<Vec<LinkView>> {
         p.ready()?;
         self.visible_case(p, id).await?;
+        let links = self.store().links_of(id).await?;
+        let withheld = match &p.scope.reader {
+            Some(r) => {
+                let others: Vec<CaseId> = links.iter().map(|l| l.other(id)).collect();
+                self.store().withheld_among(r, &others).await?
+            }
+            None => Default::default(),
+        };
         let mut out = Vec::new();
-        for l in self.store().links_of(id).await? {
+        for l in links.into_iter().filter(|l| !withheld.contains(&l.other(id))) {
             let outgoing = l.from_case == id;
             let other = match self.store().case(&p.scope, l.other(id)).await? {
                 Some(c) => {

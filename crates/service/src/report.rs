@@ -175,7 +175,7 @@ impl App {
     ) -> Result<AnnualReport> {
         self.check_report_year(year, draft)?;
         let period = Period::year(year).ok_or_else(|| ServiceError::field("year", "年度", "无效"))?;
-        let scope = Scope::Tenant(tenant.id);
+        let scope = Scope::tenant(tenant.id);
         let loaded = self.report_draft(tenant, year).await?;
         let mut figures: HashMap<String, FigureValue> = self
             .metrics_in(&scope, None, &[], &period)
@@ -329,7 +329,7 @@ impl App {
         }
         parts.sort_by_key(|m| m.code);
         parts.dedup_by_key(|m| m.code);
-        let scope = Scope::Tenants(towns.iter().map(|t| t.id).collect());
+        let scope = Scope::tenants(towns.iter().map(|t| t.id).collect());
         let by_town = self.store().metric_values_by(&scope, &parts, &period, GroupBy::Tenant).await?;
         let figures = |raw: &HashMap<String, i64>| -> Result<Vec<Figure>> {
             metrics

@@ -28,7 +28,7 @@ async fn importing_a_year_recomputes_provisional_dates_and_says_so() {
 
     let out = t.app.import_calendar(Y2027, "tester").await.unwrap();
     assert_eq!((out.year, out.replaced, out.recomputed), (2027, false, 1));
-    let after = t.app.store().case(&Scope::Everything, c.id).await.unwrap().unwrap();
+    let after = t.app.store().case(&Scope::everything(), c.id).await.unwrap().unwrap();
     assert_eq!(after.clocks.due_on(), parse_date("2027-01-05").ok(), "2027-01-01 is now a holiday");
     assert!(!after.clocks.provisional());
     assert_eq!(after.version, c.version + 1);

@@ -17,7 +17,7 @@ async fn load(db: &TestDb) -> (Vec<(String, String)>, Vec<String>) {
     let mut figures = Vec::new();
     for kind in ["work_order", "visit", "dispute", "petition"] {
         figures.extend(
-            app.metrics_in(&Scope::Tenant(at.id), Some(kind), &[], &Period::year(2023).unwrap()).await.unwrap(),
+            app.metrics_in(&Scope::tenant(at.id), Some(kind), &[], &Period::year(2023).unwrap()).await.unwrap(),
         );
     }
     let figures: Vec<(String, String)> =
@@ -26,7 +26,7 @@ async fn load(db: &TestDb) -> (Vec<(String, String)>, Vec<String>) {
     let mut cases = Vec::new();
     let mut page = 1;
     loop {
-        let p = app.store().list_cases(&Scope::Tenant(at.id), &filter, page, 1000).await.unwrap();
+        let p = app.store().list_cases(&Scope::tenant(at.id), &filter, page, 1000).await.unwrap();
         for i in &p.items {
             let c = &i.case;
             cases.push(format!(

@@ -22,7 +22,7 @@ async fn a_dispute_is_mediated_to_a_written_agreement_performed_and_counted() {
     let c = t.app.open_case(&clerk, "dispute", &obj(f)).await.unwrap().case;
     assert_eq!(c.receipt_no, "AT-JF-2024-000001");
     // The town's committee sits at 司法所: its mediator takes it from there.
-    assert!(matches!(t.app.detail(&mediator, c.id).await, Err(ServiceError::Forbidden(_))));
+    assert!(matches!(t.app.detail(&mediator, c.id).await, Err(ServiceError::NotFound(_))));
     let accept = obj(
         json!({"path": "lawyer", "mediation_unit": t.town.unit("sfs").to_string(), "mediators": "朱调解、潘律师", "consent": true}),
     );

@@ -99,7 +99,11 @@ async fn a_duplicate_is_merged_into_its_original_and_leaves_the_counts() {
     assert_eq!((links[0].relation, links[0].label), (LinkRelation::Merged, "已并入"));
     let f = t.app.metrics(&clerk, Some("visit"), &[], &Period::year(2024).unwrap()).await.unwrap();
     let fig = |c: &str| f.iter().find(|(m, _)| m.code == c).unwrap().1.to_string();
-    assert_eq!((fig("visit.batches"), fig("visit.persons")), ("1".to_string(), "8".to_string()));
+    // 信访工作条例: every reception counts (2 批, 10 人次); the merge makes them one matter (件).
+    assert_eq!(
+        (fig("visit.batches"), fig("visit.persons"), fig("visit.matters")),
+        ("2".to_string(), "10".to_string(), "1".to_string())
+    );
     let r = t.app.store().verify_chain(t.town.tenant, |_| {}).await.unwrap();
     assert!(r.broken.is_none() && r.mismatched_cases.is_empty(), "{r:?}");
 }
@@ -127,7 +131,7 @@ async fn merging_refuses_what_cannot_be_merged_and_writes_nothing() {
     let handler = t.principal("handler_longtan").await;
     assert_eq!(status(t.app.merge_cases(&handler, a.id, 1, b.id, "x").await), 403);
     for id in [a.id, b.id] {
-        assert_eq!(t.app.store().case(&Scope::Everything, id).await.unwrap().unwrap().version, 1, "nothing written");
+        assert_eq!(t.app.store().case(&Scope::everything(), id).await.unwrap().unwrap().version, 1, "nothing written");
     }
     // Merged into b, a cannot be an original for c.
     t.app.merge_cases(&clerk, a.id, 1, b.id, "重复").await.unwrap();
@@ -158,10 +162,10 @@ async fn two_cases_are_linked_both_ways_once() {
     );
     let wq = t.principal("wq_clerk").await;
     let other = open(&t, &wq, "work_order", TestApp::work_order_fields()).await;
-    assert!(matches!(t.app.link_cases(&clerk, d.id, other.id, "related", "").await, Err(ServiceError::Forbidden(_))));
+    assert!(matches!(t.app.link_cases(&clerk, d.id, other.id, "related", "").await, Err(ServiceError::NotFound(_))));
     // A handler only sees the other end when it is within their unit.
     let h = t.principal("handler_longtan").await;
-    assert!(matches!(t.app.links(&h, d.id).await, Err(ServiceError::Forbidden(_))));
+    assert!(matches!(t.app.links(&h, d.id).await, Err(ServiceError::NotFound(_))));
 }
 
 #[tokio::test]

@@ -30,27 +30,16 @@ fn withheld(data: &Map<String, Json>) {
 }
 
 #[tokio::test]
-async fn the_accused_units_readers_never_see_the_accuser_in_the_case_its_timeline_or_a_list() {
+async fn the_accused_units_readers_never_see_the_case_and_others_read_it_whole() {
     let t = TestApp::sqlite().await;
     let c = accusation(&t, "sfs").await;
-    // 司法所's town-wide readers (法律顾问, 司法所) see that the case exists, not who filed it.
-    for who in ["sifasuo", "advisor"] {
+    // 第三十条: 司法所's town-wide readers (法律顾问, 司法所) and its mediator: the case does not exist.
+    for who in ["sifasuo", "advisor", "mediator"] {
         let p = t.principal(who).await;
-        let d = t.app.detail(&p, c.id).await.unwrap();
-        withheld(&d.case.data);
-        assert_eq!(d.case.title, "反映某单位工作人员违规收费问题", "the matter itself is not withheld");
-        assert_eq!(d.case.data["accused_persons"], "某工作人员");
-        for e in &d.events {
-            let text = e.payload.to_string();
-            assert!(!text.contains("黄某") && !text.contains("5678") && !text.contains("宅基地"), "{who}: {text}");
-        }
+        assert!(matches!(t.app.detail(&p, c.id).await, Err(ServiceError::NotFound(_))), "{who}");
         let list =
             t.app.list(&p, &CaseFilter { kind: Some("petition".into()), ..Default::default() }, 1, 50).await.unwrap();
-        assert_eq!(list.total, 1);
-        withheld(&list.items[0].case.data);
-        // Nor can they find it by the accuser's name.
-        let by_name = CaseFilter { text: Some("黄某".into()), ..Default::default() };
-        assert_eq!(t.app.list(&p, &by_name, 1, 50).await.unwrap().total, 0, "{who}");
+        assert_eq!(list.total, 0, "{who}");
     }
     // Readers outside 司法所 read it whole (masked identifiers as everywhere).
     for who in ["clerk", "leader"] {
@@ -60,39 +49,26 @@ async fn the_accused_units_readers_never_see_the_accuser_in_the_case_its_timelin
         assert_eq!(d.case.data["party_phone"]["mask"], "137****5678");
         assert_eq!(d.events[0].payload["party_name"], "黄某");
     }
-    // 司法所's mediator (its own unit only) does not see the case at all.
-    let mediator = t.principal("mediator").await;
-    assert!(matches!(t.app.detail(&mediator, c.id).await, Err(ServiceError::Forbidden(_))));
+    // The second line holds: were a reader of 司法所 ever handed the case, the accuser's identity
+    // would still be withheld from them.
+    let stored = t.app.store().case(&fazhi_service::Scope::everything(), c.id).await.unwrap().unwrap();
+    withheld(&t.app.redacted(&t.principal("sifasuo").await, stored).data);
 }
 
 #[tokio::test]
-async fn an_accusation_against_the_town_is_withheld_from_all_its_staff_even_in_what_an_action_returns() {
+async fn an_accusation_against_the_town_is_withheld_from_all_its_staff_and_read_by_the_district() {
     let t = TestApp::sqlite().await;
     let c = accusation(&t, "aotou").await;
-    let leader = t.principal("leader").await;
-    let after =
-        t.app.act(&leader, c.id, "supervise", &obj(json!({"note": "依规转上级机关办理"})), c.version).await.unwrap();
-    withheld(&after.data);
-    let clerk = t.principal("clerk").await;
-    withheld(&t.app.detail(&clerk, c.id).await.unwrap().case.data);
-    // Nobody of the town may handle it; the district reads it whole.
-    let err = t
-        .app
-        .act(
-            &clerk,
-            c.id,
-            "accept",
-            &obj(json!({"unit": t.town.unit("longtan").to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "notice_method": "mail"})),
-            after.version,
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(err.status(), 422);
-    assert!(err.to_string().contains("第三十条"), "{err}");
+    for who in ["leader", "clerk", "handler_xitang"] {
+        let p = t.principal(who).await;
+        assert!(matches!(t.app.detail(&p, c.id).await, Err(ServiceError::NotFound(_))), "{who}");
+        let err = t.app.act(&p, c.id, "supervise", &obj(json!({"note": "依规转上级机关办理"})), 1).await.unwrap_err();
+        assert!(matches!(err, ServiceError::NotFound(_)), "{who}: {err:?}");
+    }
     let district = t.principal("district").await;
     assert_eq!(t.app.detail(&district, c.id).await.unwrap().case.data["party_name"], "黄某");
-    // The store keeps it whole: redaction is of what is read, not of what is kept.
-    let stored = t.app.store().case(&fazhi_service::Scope::Everything, c.id).await.unwrap().unwrap();
+    // The store keeps it whole: the rule is of who reads, not of what is kept.
+    let stored = t.app.store().case(&fazhi_service::Scope::everything(), c.id).await.unwrap().unwrap();
     assert_eq!(stored.data["party_name"], "黄某");
 }
 
@@ -119,7 +95,7 @@ async fn an_accusation_is_never_handed_to_the_accused_unit() {
     // 龙潭村 (and its grid) never see it.
     for who in ["handler_longtan", "grid_longtan"] {
         let p = t.principal(who).await;
-        assert!(matches!(t.app.detail(&p, c.id).await, Err(ServiceError::Forbidden(_))), "{who}");
+        assert!(matches!(t.app.detail(&p, c.id).await, Err(ServiceError::NotFound(_))), "{who}");
     }
 }
 
@@ -198,7 +174,9 @@ async fn the_one_time_resolution_rate_counts_claims_concluded_at_the_first_handl
         (1, 3),
         "of three concluded claims one went through without 复查 or reopening"
     );
-    assert_eq!(rate("petition.on_time_rate"), (4, 4));
+    // 规定时间办结率 = 按期办结数 ÷ 应办结数: the claim accepted on 09-27 and still in hand is due
+    // on 11-26, within the year, so it is in the denominator though not concluded.
+    assert_eq!(rate("petition.on_time_rate"), (4, 5));
     assert_eq!(count("petition.reviews"), "2");
     // The figure traces to exactly the case behind it.
     let set = t.app.catalogue().traced_set("petition.one_time_rate").unwrap().clone();
@@ -318,7 +296,7 @@ async fn an_accusation_against_the_town_is_sent_to_the_discipline_body_by_the_di
         assert_eq!(d.case.data["discipline_body"], "从化区纪委监委");
         assert_eq!(d.case.data["disposal"], "to_discipline");
         assert!(d.clocks.iter().all(|cl| !cl.running), "the desk's clock stopped on the notice date");
-        let stored = t.app.store().case(&fazhi_service::Scope::Everything, c.id).await.unwrap().unwrap();
+        let stored = t.app.store().case(&fazhi_service::Scope::everything(), c.id).await.unwrap().unwrap();
         assert_eq!((stored.state.as_str(), stored.version), ("to_discipline", c.version + 1));
     }
 }

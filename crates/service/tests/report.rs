@@ -54,7 +54,7 @@ async fn the_2023_report_reproduces_the_seed_figures_and_traces_each_one() {
     let cat = app.catalogue();
     let set = cat.traced_set("dispute.resolved").unwrap().clone();
     let f = CaseFilter { metric: Some((set, Period::year(2023).unwrap())), ..Default::default() };
-    assert_eq!(app.store().count_cases(&Scope::Tenant(town.id), &f).await.unwrap(), 450, "the 450 behind 化解450宗");
+    assert_eq!(app.store().count_cases(&Scope::tenant(town.id), &f).await.unwrap(), 450, "the 450 behind 化解450宗");
     assert!(html.contains("<svg"), "the monthly chart");
 }
 

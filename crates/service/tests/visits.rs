@@ -4,7 +4,7 @@
 
 use fazhi_domain::metric::Period;
 use fazhi_domain::time_util::day_start_ms;
-use fazhi_domain::workflow::shared::{WITHHELD, notices};
+use fazhi_domain::workflow::shared::notices;
 use fazhi_domain::{petition, visit, work_order};
 use fazhi_service::{CaseFilter, Scope, ServiceError};
 use fazhi_store::LinkRelation;
@@ -23,7 +23,7 @@ async fn visit(t: &TestApp) -> fazhi_domain::case::CaseRecord {
 
 async fn count(t: &TestApp, kind: &str) -> u64 {
     let f = CaseFilter { kind: Some(kind.into()), ..Default::default() };
-    t.app.store().count_cases(&Scope::Everything, &f).await.expect("count")
+    t.app.store().count_cases(&Scope::everything(), &f).await.expect("count")
 }
 
 #[tokio::test]
@@ -103,13 +103,14 @@ async fn a_visit_turned_into_an_accusation_is_withheld_from_the_accused_unit_too
     let v = visit(&t).await;
     let fields = obj(json!({"category": "accusation", "accused_unit": t.town.unit("sfs").to_string()}));
     let done = t.app.convert_visit(&clerk, v.id, 1, "petition", &fields).await.unwrap();
+    // 第三十条: neither the visit nor the petition exists for 司法所, nor is found by the visitor's name.
     let sifasuo = t.principal("sifasuo").await;
     for id in [v.id, done.case.id] {
-        let d = t.app.detail(&sifasuo, id).await.unwrap();
-        assert_eq!(d.case.data["party_name"], WITHHELD);
-        assert_eq!(d.case.data["content"], WITHHELD);
-        assert!(!d.events.iter().any(|e| e.payload.to_string().contains("陈大明")));
+        assert!(matches!(t.app.detail(&sifasuo, id).await, Err(ServiceError::NotFound(_))));
     }
+    let by_name = fazhi_service::CaseFilter { text: Some("陈大明".into()), ..Default::default() };
+    assert_eq!(t.app.list(&sifasuo, &by_name, 1, 20).await.unwrap().total, 0);
+    assert_eq!(t.app.list(&clerk, &by_name, 1, 20).await.unwrap().total, 1, "the desk still finds the visit");
     assert_eq!(t.app.detail(&clerk, v.id).await.unwrap().case.data["party_name"], "陈大明");
 }
 
@@ -136,7 +137,7 @@ async fn bad_conversion_input_writes_nothing_at_all() {
         Err(ServiceError::Stale { current: 1 })
     ));
     let wq = t.principal("wq_clerk").await;
-    assert!(matches!(t.app.convert_visit(&wq, v.id, 1, "dispute", &ok).await, Err(ServiceError::Forbidden(_))));
+    assert!(matches!(t.app.convert_visit(&wq, v.id, 1, "dispute", &ok).await, Err(ServiceError::NotFound(_))));
     let leader = t.principal("leader").await;
     assert!(matches!(t.app.convert_visit(&leader, v.id, 1, "dispute", &ok).await, Err(ServiceError::Forbidden(_))));
     let order = t.app.open_case(&clerk, "work_order", &obj(TestApp::work_order_fields())).await.unwrap().case;
@@ -146,7 +147,7 @@ async fn bad_conversion_input_writes_nothing_at_all() {
         Err(ServiceError::NotFound(_))
     ));
     // Nothing was written by any of these.
-    let now = t.app.store().case(&Scope::Everything, v.id).await.unwrap().unwrap();
+    let now = t.app.store().case(&Scope::everything(), v.id).await.unwrap().unwrap();
     assert_eq!((now.state.as_str(), now.version), ("registered", 1));
     assert_eq!(count(&t, "dispute").await, 0);
     assert!(t.app.store().links_of(v.id).await.unwrap().is_empty());

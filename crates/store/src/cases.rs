@@ -1,6 +1,8 @@
 //! Cases: creating, applying actions (case row + event + outbox in one transaction, with
 //! optimistic concurrency), reading within a scope, lists, counts and sums for metrics.
 
+use std::collections::HashSet;
+
 use fazhi_domain::case::{CaseRecord, Clocks, Phase};
 use fazhi_domain::event::Event;
 use fazhi_domain::ids::{CaseId, TenantId, UnitId, UserId};
@@ -10,7 +12,7 @@ use sqlx::types::Json as SqlJson;
 
 use crate::attachments::NewAttachment;
 use crate::events::append_event;
-use crate::model::{CaseFilter, CaseListItem, Page, Scope};
+use crate::model::{CaseFilter, CaseListItem, Page, Reader, Scope};
 use crate::sql::{self, Sql, bind_all};
 use crate::{Result, Store, StoreError};
 
@@ -35,6 +37,26 @@ pub struct CaseWrite<'a> {
     pub digests: &'a [(String, String)],
     /// The keyed digest of the public query code (set when a case is opened).
     pub query_digest: Option<&'a str>,
+}
+
+/// Whom a case is withheld from (see [`Store::withheld_set`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WithheldSet {
+    pub units: Vec<(TenantId, UnitPath)>,
+    pub users: Vec<UserId>,
+}
+
+impl WithheldSet {
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty() && self.users.is_empty()
+    }
+
+    /// Whether everyone this set withholds from is withheld from by `other` too (a unit is
+    /// covered by itself or a unit above it).
+    pub fn within(&self, other: &WithheldSet) -> bool {
+        self.units.iter().all(|(t, p)| other.units.iter().any(|(ot, op)| ot == t && op.contains(p)))
+            && self.users.iter().all(|u| other.users.contains(u))
+    }
 }
 
 /// One event of an imported case (demo data, bulk generation).
@@ -166,6 +188,60 @@ macro_rules! insert_case {
         .bind(c.effective_at)
         .execute(&mut *$tx)
         .await?;
+    }};
+}
+
+/// The statements that record whom a case is withheld from (《信访工作条例》第三十条), one text
+/// for both backends and both SQLite drivers (`?n` placeholders). Rows are only ever added: a
+/// case once withheld from a reader stays withheld from them.
+pub(crate) mod withhold_sql {
+    /// ?1 case, ?2 the accused unit's id ('' when the marker names none), ?3 the case's tenant.
+    /// The unit's path; for a unit that cannot be found, the root of the case's town — failing
+    /// closed: the case is then withheld from every staff member of that town.
+    pub const UNIT: &str = "INSERT INTO case_withheld_units (case_id, tenant_id, unit_path) \
+         SELECT ?1, u.tenant_id, u.path FROM units u \
+         WHERE u.id = ?2 OR (u.tenant_id = ?3 AND u.parent_id IS NULL AND NOT EXISTS (SELECT 1 FROM units v WHERE v.id = ?2)) \
+         ON CONFLICT DO NOTHING";
+    /// ?1 case, ?2 user.
+    pub const USER: &str = "INSERT INTO case_withheld_users (case_id, user_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+    /// ?1 case: the visit a case was converted from is withheld from the same readers as the case
+    /// (it carries the same accuser and words).
+    pub const CONVERTED_UNITS: &str = "INSERT INTO case_withheld_units (case_id, tenant_id, unit_path) \
+         SELECT l.from_case, w.tenant_id, w.unit_path FROM case_links l JOIN case_withheld_units w ON w.case_id = l.to_case \
+         WHERE l.to_case = ?1 AND l.relation = 'converted' ON CONFLICT DO NOTHING";
+    pub const CONVERTED_USERS: &str = "INSERT INTO case_withheld_users (case_id, user_id) \
+         SELECT l.from_case, w.user_id FROM case_links l JOIN case_withheld_users w ON w.case_id = l.to_case \
+         WHERE l.to_case = ?1 AND l.relation = 'converted' ON CONFLICT DO NOTHING";
+
+    /// The text with PostgreSQL's `$n` placeholders.
+    pub fn pg(text: &str) -> String {
+        text.replace('?', "$")
+    }
+}
+
+/// Records whom `$c` is withheld from inside `$tx`, if its data carries the confidentiality
+/// marker: in the same transaction as the case row, so a case is never readable before its
+/// rule is. Also extends the rule to the visit it was converted from.
+macro_rules! withhold_case {
+    ($tx:expr, $pg:expr, $c:expr) => {{
+        let c: &fazhi_domain::case::CaseRecord = $c;
+        if let Some(w) = fazhi_domain::workflow::shared::withheld_parties(&c.data) {
+            use $crate::cases::withhold_sql as ws;
+            let q = |t: &str| if $pg { ws::pg(t) } else { t.to_string() };
+            let id = c.id.to_string();
+            sqlx::query(crate::sql::safe(&q(ws::UNIT)))
+                .bind(&id)
+                .bind(w.unit.map(|u| u.to_string()).unwrap_or_default())
+                .bind(c.tenant_id.to_string())
+                .execute(&mut *$tx)
+                .await?;
+            for u in &w.users {
+                sqlx::query(crate::sql::safe(&q(ws::USER))).bind(&id).bind(u.to_string()).execute(&mut *$tx).await?;
+            }
+            for t in [ws::CONVERTED_UNITS, ws::CONVERTED_USERS] {
+                sqlx::query(crate::sql::safe(&q(t))).bind(&id).execute(&mut *$tx).await?;
+            }
+        }
     }};
 }
 
@@ -312,6 +388,7 @@ macro_rules! import_batch {
         }
         for item in batch {
             insert_digests!($tx, &item.case, item.digests);
+            withhold_case!($tx, pg, &item.case);
         }
         // Events: linked in memory to each tenant's chain head, in the order given.
         let mut heads: std::collections::HashMap<fazhi_domain::ids::TenantId, (i64, String)> =
@@ -406,7 +483,7 @@ macro_rules! number_case {
     }};
 }
 
-pub(crate) use {import_batch, insert_case, insert_digests, number_case, update_case};
+pub(crate) use {import_batch, insert_case, insert_digests, number_case, update_case, withhold_case};
 
 /// The receipt number prefix for a tenant, kind and year: AT-GD-2024-.
 pub fn receipt_prefix(tenant_code: &str, kind_code: &str, year: i32) -> String {
@@ -444,6 +521,7 @@ impl Store {
             number_case!(tx, case, prefix, year);
             insert_case!(tx, &case, w.query_digest);
             insert_digests!(tx, &case, w.digests);
+            withhold_case!(tx, pg, &case);
             let topic = Some(format!("case.{}.{}", case.kind, w.event.action));
             let ev = append_event!(tx, pg, w.event, topic);
             tx.commit().await?;
@@ -478,6 +556,7 @@ impl Store {
             let mut tx = pool.begin_with(self.begin_write()).await?;
             update_case!(tx, c, expected_version);
             insert_digests!(tx, c, w.digests);
+            withhold_case!(tx, pg, c);
             let topic = Some(format!("case.{}.{}", c.kind, w.event.action));
             let ev = append_event!(tx, pg, w.event, topic);
             for f in files {
@@ -569,7 +648,7 @@ impl Store {
         let mut q = Sql::new(&format!("SELECT {CASE_COLS} FROM cases c WHERE 1 = 1"));
         let p = q.text_arg(id.to_string());
         q.push(&format!(" AND c.id = {p}"));
-        sql::scope(&mut q, scope);
+        sql::scope(&mut q, scope, self.is_postgres());
         let row: Option<CaseRow> = on_reader!(self, pool => bind_all!(sqlx::query_as(crate::sql::safe(&q.text)), &q.args).fetch_optional(pool).await)?;
         row.map(CaseRecord::try_from).transpose()
     }
@@ -584,14 +663,60 @@ impl Store {
         row.map(CaseRecord::try_from).transpose()
     }
 
-    /// Which tenant a case belongs to, whatever the reader's scope (to tell "not yours" from
-    /// "does not exist").
+    /// Whether the case exists and is withheld from the scope's reader (检举控告, 《信访工作条例》
+    /// 第三十条), however far the reader reaches: an attempt to open it is recorded. `false` for
+    /// fazhi's own scopes, which have no reader.
     ///
     /// # Errors
     /// Database errors.
-    pub async fn case_tenant(&self, id: CaseId) -> Result<Option<TenantId>> {
-        let row: Option<(String,)> = on_reader!(self, pool => sqlx::query_as("SELECT tenant_id FROM cases WHERE id = $1").bind(id.to_string()).fetch_optional(pool).await)?;
-        row.map(|(t,)| TenantId::parse(&t).map_err(corrupt)).transpose()
+    pub async fn is_withheld(&self, scope: &Scope, id: CaseId) -> Result<bool> {
+        Ok(match &scope.reader {
+            Some(r) => self.withheld_among(r, &[id]).await?.contains(&id),
+            None => false,
+        })
+    }
+
+    /// Which of these cases are withheld from `reader`, however far the reader reaches.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn withheld_among(&self, reader: &Reader, ids: &[CaseId]) -> Result<HashSet<CaseId>> {
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let mut q = Sql::new("");
+        let withheld = sql::withheld_ids(&mut q, reader);
+        let ps: Vec<String> = ids.iter().map(|i| q.text_arg(i.to_string())).collect();
+        q.text = format!("SELECT DISTINCT case_id FROM ({withheld}) w WHERE case_id IN ({})", ps.join(", "));
+        let rows: Vec<(String,)> = on_reader!(self, pool => bind_all!(sqlx::query_as(crate::sql::safe(&q.text)), &q.args).fetch_all(pool).await)?;
+        rows.into_iter().map(|(c,)| CaseId::parse(&c).map_err(corrupt)).collect()
+    }
+
+    /// Whom a case is withheld from, as the store keeps it: the accused units' paths (with their
+    /// tenant) and the accused users, each sorted. Empty for a case withheld from nobody.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn withheld_set(&self, id: CaseId) -> Result<WithheldSet> {
+        let units: Vec<(String, String)> = on_reader!(self, pool => sqlx::query_as(
+            "SELECT tenant_id, unit_path FROM case_withheld_units WHERE case_id = $1 ORDER BY tenant_id, unit_path",
+        )
+        .bind(id.to_string())
+        .fetch_all(pool)
+        .await)?;
+        let users: Vec<(String,)> = on_reader!(self, pool => sqlx::query_as(
+            "SELECT user_id FROM case_withheld_users WHERE case_id = $1 ORDER BY user_id",
+        )
+        .bind(id.to_string())
+        .fetch_all(pool)
+        .await)?;
+        Ok(WithheldSet {
+            units: units
+                .into_iter()
+                .map(|(t, p)| Ok((TenantId::parse(&t).map_err(corrupt)?, UnitPath::parse(&p).map_err(corrupt)?)))
+                .collect::<Result<_>>()?,
+            users: users.into_iter().map(|(u,)| UserId::parse(&u).map_err(corrupt)).collect::<Result<_>>()?,
+        })
     }
 
     /// One page of cases within `scope` matching `filter`, with the total.
@@ -648,7 +773,7 @@ impl Store {
         if unindexed_scope && !pg {
             sql::scope_unindexed(&mut q, scope);
         } else {
-            sql::scope(&mut q, scope);
+            sql::scope(&mut q, scope, pg);
         }
         sql::filter(&mut q, filter);
         sql::text_index(&mut q, plan, pg, scope);

@@ -131,6 +131,9 @@ pub struct AuditFilter {
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
     pub case: Option<CaseId>,
+    /// Who reads the log: events of cases withheld from them (检举控告, 《信访工作条例》第三十条),
+    /// and the records of attempts to open such cases, are left out.
+    pub reader: Option<crate::model::Reader>,
 }
 
 /// The result of verifying one tenant's chain.
@@ -198,6 +201,12 @@ impl Store {
         }
         if let Some(c) = f.case {
             push("case_id = ?", crate::sql::Arg::Text(c.to_string()));
+        }
+        if let Some(r) = &f.reader {
+            let mut q = crate::sql::Sql { text: String::new(), args: std::mem::take(&mut args) };
+            let ids = crate::sql::withheld_ids(&mut q, r);
+            args = q.args;
+            clauses.push(format!("COALESCE(case_id, payload->>'case_id', '') NOT IN (SELECT case_id FROM ({ids}) w)"));
         }
         let where_ = clauses.join(" AND ");
         let list = format!(

@@ -296,6 +296,22 @@ fn write(conn: &mut Connection, jobs: &[Job]) -> Result<Vec<(CaseRecord, Event)>
         }
         tx.prepare_cached(&sql).and_then(|mut s| s.execute(params_from_iter(args.iter()))).map_err(db_err)?;
     }
+    // Whom each marked case is withheld from (第三十条), in the same transaction as its row.
+    for c in &cases {
+        if let Some(w) = fazhi_domain::workflow::shared::withheld_parties(&c.data) {
+            use crate::cases::withhold_sql as ws;
+            let id = c.id.to_string();
+            let unit = w.unit.map(|u| u.to_string()).unwrap_or_default();
+            tx.prepare_cached(ws::UNIT)
+                .and_then(|mut s| s.execute(rusqlite::params![id, unit, c.tenant_id.to_string()]))
+                .map_err(db_err)?;
+            for u in &w.users {
+                tx.prepare_cached(ws::USER)
+                    .and_then(|mut s| s.execute(rusqlite::params![id, u.to_string()]))
+                    .map_err(db_err)?;
+            }
+        }
+    }
     // Events, linked in arrival order to each tenant's chain head.
     let mut heads: HashMap<String, (i64, String)> = HashMap::new();
     let mut linked: Vec<Event> = Vec::with_capacity(jobs.len());

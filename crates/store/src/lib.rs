@@ -4,7 +4,7 @@
 //! database URL. Every method is a unit of work: applying an action writes the case row, its
 //! event in the tenant's hash chain and the outbox row in one transaction, or nothing. Every read
 //! of cases takes a [`Scope`] that becomes part of the SQL, so a user can never load a case outside
-//! their tenant and unit subtree.
+//! their tenant and unit subtree, nor a 检举控告 withheld from them (《信访工作条例》第三十条).
 //!
 //! Each query is written once, with `$n` placeholders that both backends accept, and compiled for
 //! both pools by the [`on_reader!`]/[`on_writer!`] macros (see `docs/decisions/0001-store-access-layer.md`).
@@ -54,7 +54,7 @@ pub use reports::DraftVersion;
 pub use users::FailedLogin;
 
 pub use attachments::{AttachmentRecord, NewAttachment};
-pub use cases::{CaseWrite, ImportCase, ImportEvent};
+pub use cases::{CaseWrite, ImportCase, ImportEvent, WithheldSet};
 pub use model::*;
 
 use std::str::FromStr;

@@ -8,7 +8,9 @@ use fazhi_domain::event::Event;
 use fazhi_domain::ids::{CaseId, TenantId, UserId};
 use serde::Serialize;
 
-use crate::cases::{CaseWrite, ImportCase, import_batch, insert_case, insert_digests, number_case, update_case};
+use crate::cases::{
+    CaseWrite, ImportCase, import_batch, insert_case, insert_digests, number_case, update_case, withhold_case,
+};
 use crate::events::append_event;
 use crate::{Result, Store, StoreError};
 
@@ -154,6 +156,21 @@ macro_rules! insert_link {
     }};
 }
 
+/// A visit converted into a case withheld from some readers becomes withheld from them too
+/// (《信访工作条例》第三十条: the visit carries the accuser's name and words), inside `$tx`.
+macro_rules! convert_withholding {
+    ($tx:expr, $pg:expr, $link:expr) => {{
+        let l: &CaseLink = $link;
+        if l.relation == LinkRelation::Converted {
+            use crate::cases::withhold_sql as ws;
+            for t in [ws::CONVERTED_UNITS, ws::CONVERTED_USERS] {
+                let text = if $pg { ws::pg(t) } else { t.to_string() };
+                sqlx::query(crate::sql::safe(&text)).bind(l.to_case.to_string()).execute(&mut *$tx).await?;
+            }
+        }
+    }};
+}
+
 impl Store {
     /// Writes several cases and the link between them in one transaction, in the order given:
     /// new cases are numbered and inserted, updated cases are written only if still at the
@@ -179,6 +196,7 @@ impl Store {
                         number_case!(tx, case, prefix, *year);
                         insert_case!(tx, &case, write.query_digest);
                         insert_digests!(tx, &case, write.digests);
+                        withhold_case!(tx, pg, &case);
                         let topic = Some(format!("case.{}.{}", case.kind, write.event.action));
                         let ev = append_event!(tx, pg, write.event.clone(), topic);
                         out.push((case, ev));
@@ -187,6 +205,7 @@ impl Store {
                         let c = write.case;
                         update_case!(tx, c, *expected_version);
                         insert_digests!(tx, c, write.digests);
+                        withhold_case!(tx, pg, c);
                         let topic = Some(format!("case.{}.{}", c.kind, write.event.action));
                         let ev = append_event!(tx, pg, write.event.clone(), topic);
                         out.push((c.clone(), ev));
@@ -194,6 +213,7 @@ impl Store {
                 }
             }
             insert_link!(tx, link);
+            convert_withholding!(tx, pg, link);
             tx.commit().await?;
             Ok::<_, StoreError>(out)
         }.await)
@@ -210,6 +230,7 @@ impl Store {
             import_batch!(tx, pg, batch);
             for l in links {
                 insert_link!(tx, l);
+                convert_withholding!(tx, pg, l);
             }
             tx.commit().await?;
             Ok::<_, StoreError>(())

@@ -51,7 +51,15 @@ fn by_kind<'m>(metrics: &[&'m MetricDef]) -> HashMap<&'m str, Vec<Column<'m>>> {
 /// `SELECT [group,] m0, m1 … FROM <table> c WHERE kind AND scope AND in effect at the period's end
 /// [GROUP BY group]`: over `cases` (current versions) or `case_versions` (superseded ones). Each
 /// case has exactly one version in effect at the end, so the two answers add up.
-fn query(kind: &str, items: &[Column<'_>], scope: &Scope, period: &Period, group: Option<&str>, versions: bool) -> Sql {
+fn query(
+    kind: &str,
+    items: &[Column<'_>],
+    scope: &Scope,
+    period: &Period,
+    group: Option<&str>,
+    versions: bool,
+    pg: bool,
+) -> Sql {
     let mut q = Sql::new("SELECT ");
     let mut cols = Vec::new();
     if let Some(g) = group {
@@ -74,7 +82,11 @@ fn query(kind: &str, items: &[Column<'_>], scope: &Scope, period: &Period, group
     q.push(if versions { " FROM case_versions c WHERE 1 = 1" } else { " FROM cases c WHERE 1 = 1" });
     let k = q.text_arg(kind);
     q.push(&format!(" AND c.kind = {k}"));
-    sql::scope(&mut q, scope);
+    if versions {
+        sql::scope_of_versions(&mut q, scope);
+    } else {
+        sql::scope(&mut q, scope, pg);
+    }
     sql::in_effect_at(&mut q, versions, sql::period_end_ms(period));
     if let Some(g) = group {
         q.push(&format!(" GROUP BY {g}"));
@@ -106,7 +118,7 @@ impl Store {
                 if versions && !past(period) {
                     continue;
                 }
-                let q = query(kind, &items, scope, period, None, versions);
+                let q = query(kind, &items, scope, period, None, versions, self.is_postgres());
                 let values: Vec<i64> = on_reader!(self, pool => {
                     use sqlx::Row;
                     let row = bind_all!(sqlx::query(sql::safe(&q.text)), &q.args).fetch_one(pool).await?;
@@ -145,7 +157,7 @@ impl Store {
                 if versions && !past(period) {
                     continue;
                 }
-                let q = query(kind, &items, scope, period, Some(expr), versions);
+                let q = query(kind, &items, scope, period, Some(expr), versions, self.is_postgres());
                 let rows: Vec<(GroupKey, Vec<i64>)> = on_reader!(self, pool => {
                     use sqlx::Row;
                     let rows = bind_all!(sqlx::query(sql::safe(&q.text)), &q.args).fetch_all(pool).await?;

@@ -84,10 +84,21 @@ impl SessionKind {
     }
 }
 
-/// Which cases a reader may see. Built by the service from the user's roles and unit; applied in
-/// SQL by every case query.
+/// Which cases a reader may see: how far their roles reach, and who they are. Built by the
+/// service from the user's roles and unit; applied in SQL by every case query (`sql::scope`),
+/// so that a case withheld from the reader (检举控告, 《信访工作条例》第三十条) does not exist for
+/// them in any read — details, lists, counts, search, figures, exports, links.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
+pub struct Scope {
+    pub extent: Extent,
+    /// The person reading; `None` for fazhi's own tasks (verification, the demo loader, a town's
+    /// annual report), which read every case of their extent.
+    pub reader: Option<Reader>,
+}
+
+/// How far a reader's roles reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Extent {
     /// No case at all (the three administrators).
     Nothing,
     /// The cases of one unit's subtree in one tenant.
@@ -98,6 +109,52 @@ pub enum Scope {
     Tenants(Vec<TenantId>),
     /// Every case (fazhi itself: audit verification, recomputation, the demo loader).
     Everything,
+}
+
+/// A staff user reading cases. A case is withheld from them when they are named as accused, or
+/// when their unit lies in the accused unit's subtree (the unit's path is in their lineage).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reader {
+    pub user: UserId,
+    pub tenant: TenantId,
+    pub unit_path: UnitPath,
+}
+
+impl Scope {
+    /// No case at all.
+    pub fn nothing() -> Self {
+        Self { extent: Extent::Nothing, reader: None }
+    }
+
+    /// Every case (fazhi's own tasks).
+    pub fn everything() -> Self {
+        Self { extent: Extent::Everything, reader: None }
+    }
+
+    /// Every case of a tenant, read by fazhi itself (a town's report, the demo).
+    pub fn tenant(t: TenantId) -> Self {
+        Self { extent: Extent::Tenant(t), reader: None }
+    }
+
+    /// Every case of these tenants, read by fazhi itself (the district comparison).
+    pub fn tenants(ts: Vec<TenantId>) -> Self {
+        Self { extent: Extent::Tenants(ts), reader: None }
+    }
+
+    /// A unit's subtree.
+    pub fn subtree(tenant: TenantId, path: UnitPath) -> Self {
+        Self { extent: Extent::Subtree { tenant, path }, reader: None }
+    }
+
+    /// The same extent, read by `reader`.
+    pub fn read_by(self, reader: Reader) -> Self {
+        Self { reader: Some(reader), ..self }
+    }
+
+    /// Whether no case at all is in reach.
+    pub fn is_nothing(&self) -> bool {
+        self.extent == Extent::Nothing
+    }
 }
 
 /// The sort orders lists offer.

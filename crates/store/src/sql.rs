@@ -6,7 +6,7 @@ use fazhi_domain::metric::{CaseSet, Cond, Period};
 use fazhi_domain::time_util::{day_start_ms, fmt_date};
 use time::Date;
 
-use crate::model::{CaseFilter, Scope, SortField};
+use crate::model::{CaseFilter, Extent, Reader, Scope, SortField};
 
 /// An argument to bind.
 #[derive(Debug, Clone)]
@@ -65,18 +65,25 @@ fn end_ms(d: Date) -> i64 {
     day_start_ms(d.next_day().unwrap_or(d))
 }
 
-/// `AND <scope>` for the alias `c`.
-pub(crate) fn scope(sql: &mut Sql, scope: &Scope) {
-    match scope {
-        Scope::Nothing => {
+/// `AND <scope>` for the alias `c`: the extent, then — for a reader — `AND NOT withheld`.
+pub(crate) fn scope(sql: &mut Sql, scope: &Scope, pg: bool) {
+    extent(sql, &scope.extent);
+    if let Some(r) = &scope.reader {
+        not_withheld(sql, r, pg);
+    }
+}
+
+fn extent(sql: &mut Sql, extent: &Extent) {
+    match extent {
+        Extent::Nothing => {
             sql.push(" AND 1 = 0");
         }
-        Scope::Everything => {}
-        Scope::Tenant(t) => {
+        Extent::Everything => {}
+        Extent::Tenant(t) => {
             let p = sql.text_arg(t.to_string());
             sql.push(&format!(" AND c.tenant_id = {p}"));
         }
-        Scope::Tenants(ts) => {
+        Extent::Tenants(ts) => {
             if ts.is_empty() {
                 sql.push(" AND 1 = 0");
                 return;
@@ -84,7 +91,7 @@ pub(crate) fn scope(sql: &mut Sql, scope: &Scope) {
             let ps: Vec<String> = ts.iter().map(|t| sql.text_arg(t.to_string())).collect();
             sql.push(&format!(" AND c.tenant_id IN ({})", ps.join(", ")));
         }
-        Scope::Subtree { tenant, path } => {
+        Extent::Subtree { tenant, path } => {
             let t = sql.text_arg(tenant.to_string());
             let (lo, hi) = path.subtree_range();
             let lo = sql.text_arg(lo);
@@ -94,16 +101,56 @@ pub(crate) fn scope(sql: &mut Sql, scope: &Scope) {
     }
 }
 
+/// `SELECT case_id …`: the ids of the cases withheld from `r` (《信访工作条例》第三十条) — those
+/// whose accused unit is the reader's unit or above it (its path is in the reader's lineage:
+/// equality, so the index on `(tenant_id, unit_path)` answers it), and those naming the reader
+/// as accused. A handful of rows whatever the size of the town.
+pub(crate) fn withheld_ids(sql: &mut Sql, r: &Reader) -> String {
+    let t = sql.text_arg(r.tenant.to_string());
+    let paths: Vec<String> = r.unit_path.lineage().iter().map(|p| sql.text_arg(p.as_str())).collect();
+    let u = sql.text_arg(r.user.to_string());
+    format!(
+        "SELECT case_id FROM case_withheld_units WHERE tenant_id = {t} AND unit_path IN ({}) \
+         UNION ALL SELECT case_id FROM case_withheld_users WHERE user_id = {u}",
+        paths.join(", ")
+    )
+}
+
+/// ` AND NOT withheld from r`, uncorrelated so that both backends compute the few withheld ids
+/// once per query and test each row against them. SQLite compares rowids, which every list index
+/// carries, so counts read from an index alone stay so; PostgreSQL compares ids.
+fn not_withheld(sql: &mut Sql, r: &Reader, pg: bool) {
+    let ids = withheld_ids(sql, r);
+    if pg {
+        sql.push(&format!(" AND c.id NOT IN ({ids})"));
+    } else {
+        sql.push(&format!(" AND c.rowid NOT IN (SELECT w.rowid FROM cases w WHERE w.id IN ({ids}))"));
+    }
+}
+
+/// [`scope`] for alias `c` of `case_versions`, whose case is `case_id`: the same extent, and the
+/// same cases withheld from the reader (《信访工作条例》第三十条).
+pub(crate) fn scope_of_versions(sql: &mut Sql, scope: &Scope) {
+    extent(sql, &scope.extent);
+    if let Some(r) = &scope.reader {
+        let ids = withheld_ids(sql, r);
+        sql.push(&format!(" AND c.case_id NOT IN ({ids})"));
+    }
+}
+
 /// [`scope`] for several towns, written so that SQLite does not use it to pick an index (`+x` is
 /// the same value, but not a column). SQLite only: PostgreSQL has no unary plus on text.
 pub(crate) fn scope_unindexed(sql: &mut Sql, scope: &Scope) {
-    if let Scope::Tenants(ts) = scope
+    if let Extent::Tenants(ts) = &scope.extent
         && !ts.is_empty()
     {
         let ps: Vec<String> = ts.iter().map(|t| sql.text_arg(t.to_string())).collect();
         sql.push(&format!(" AND +c.tenant_id IN ({})", ps.join(", ")));
+        if let Some(r) = &scope.reader {
+            not_withheld(sql, r, false);
+        }
     } else {
-        self::scope(sql, scope);
+        self::scope(sql, scope, false);
     }
 }
 
@@ -300,7 +347,7 @@ pub(crate) fn text_index(sql: &mut Sql, plan: &TextPlan, pg: bool, scope: &Scope
             // word's whole posting list, 40 ms for a common word at a million cases, because it
             // prices a large GIN bitmap as cheap. `ts_match_vq` is the operator's own function,
             // which no index answers. A town or a district uses the index.
-            let narrow = matches!(scope, Scope::Subtree { path, .. } if path.depth() > 1);
+            let narrow = matches!(&scope.extent, Extent::Subtree { path, .. } if path.depth() > 1);
             if narrow {
                 sql.push(&format!(" AND ts_match_vq(c.search_vector, plainto_tsquery('simple', {p}))"));
             } else {

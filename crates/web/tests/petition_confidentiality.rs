@@ -1,11 +1,15 @@
-//! Visits, disputes and petitions over the JSON API: the 检举控告 confidentiality rule
-//! (信访工作条例 第三十条) holds for what the accused unit reads through `/api/v1/cases` and
-//! `/api/v1/cases/{id}`, and bad registration input of each kind answers `{code, message, fields}`
+//! Visits, disputes and petitions over the JSON API and the pages: the 检举控告 confidentiality
+//! rule (信访工作条例 第三十条) — the case does not exist for the accused unit and the named accused
+//! staff, through `/api/v1/cases`, `/api/v1/cases/{id}`, the case page, its files and the list —
+//! and bad registration input of each kind answers `{code, message, fields}`
 //! with the right status and registers nothing.
 
-use axum::http::{Method, StatusCode};
-use fazhi_domain::workflow::shared::WITHHELD;
-use fazhi_testkit::TestApp;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use fazhi_service::SessionKind;
+use fazhi_service::attachments::Upload;
+use fazhi_testkit::{PASSWORD, TestApp, TestDb};
+use http_body_util::BodyExt;
 use serde_json::{Value as Json, json};
 
 async fn register(t: &TestApp, token: &str, kind: &str, fields: Json) -> (StatusCode, Json) {
@@ -19,71 +23,182 @@ fn accusation(t: &TestApp, accused: &str) -> Json {
     f
 }
 
-#[tokio::test]
-async fn the_accused_unit_reads_an_accusation_over_the_api_without_the_accuser() {
-    let t = TestApp::sqlite().await;
-    let clerk = t.token("clerk").await;
-    let (s, body) = register(&t, &clerk, "petition", accusation(&t, "sfs")).await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
-    assert_eq!(body["case"]["receipt_no"], "AT-XF-2024-000001");
-    let id = body["case"]["id"].as_str().unwrap().to_string();
+/// A staff member's browser: a session cookie and its CSRF token.
+struct Browser<'a> {
+    t: &'a TestApp,
+    cookie: String,
+    csrf: String,
+}
 
-    let sifasuo = t.token("sifasuo").await;
-    let (s, d) = t.request(Method::GET, &format!("/api/v1/cases/{id}"), Some(&sifasuo), None).await;
-    assert_eq!(s, StatusCode::OK, "{d}");
-    for k in ["party_name", "party_phone", "party_address", "content"] {
-        assert_eq!(d["case"]["data"][k], WITHHELD, "{k}");
+impl<'a> Browser<'a> {
+    async fn of(t: &'a TestApp, username: &str) -> Browser<'a> {
+        let ok = t.app.login(username, PASSWORD, SessionKind::Web).await.unwrap();
+        Browser { t, cookie: format!("fazhi_session={}", ok.token), csrf: ok.csrf }
     }
-    let text = d.to_string();
-    assert!(!text.contains("黄某") && !text.contains("137****5678") && !text.contains("宅基地"), "{text}");
-    assert_eq!(d["timeline"][0]["payload"]["party_name"], WITHHELD);
-    assert_eq!(d["case"]["title"], "反映某单位工作人员违规收费问题");
 
-    let (s, list) = t.request(Method::GET, "/api/v1/cases?kind=petition", Some(&sifasuo), None).await;
-    assert_eq!(s, StatusCode::OK);
-    assert_eq!(list["total"], 1);
-    assert_eq!(list["items"][0]["data"]["party_name"], WITHHELD);
-    let (_, found) = t.request(Method::GET, "/api/v1/cases?q=%E9%BB%84%E6%9F%90", Some(&sifasuo), None).await;
-    assert_eq!(found["total"], 0, "not findable by the accuser's name (黄某)");
+    async fn send(&self, req: Request<Body>) -> (StatusCode, String) {
+        let resp = tower::ServiceExt::oneshot(self.t.router.clone(), req).await.unwrap();
+        let status = resp.status();
+        (status, String::from_utf8_lossy(&resp.into_body().collect().await.unwrap().to_bytes()).into_owned())
+    }
 
-    // Outside the accused unit the case reads whole, identifiers masked as everywhere.
-    let (_, d) = t.request(Method::GET, &format!("/api/v1/cases/{id}"), Some(&clerk), None).await;
-    assert_eq!(d["case"]["data"]["party_name"], "黄某");
-    assert_eq!(d["case"]["data"]["party_phone"], "137****5678");
+    async fn get(&self, uri: &str) -> (StatusCode, String) {
+        self.send(Request::get(uri).header(header::COOKIE, &self.cookie).body(Body::empty()).unwrap()).await
+    }
+
+    /// An urlencoded form; a name given twice is sent twice (a multiple choice).
+    async fn post(&self, uri: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+        let enc = |s: &str| -> String {
+            s.bytes()
+                .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+                .collect()
+        };
+        let mut body: Vec<String> = fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect();
+        body.push(format!("_csrf={}", enc(&self.csrf)));
+        let req = Request::post(uri)
+            .header(header::COOKIE, &self.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.join("&")))
+            .unwrap();
+        self.send(req).await
+    }
+}
+
+async fn each(mut f: impl AsyncFnMut(TestApp)) {
+    for db in TestDb::all().await {
+        f(TestApp::on(db).await).await;
+    }
 }
 
 #[tokio::test]
-async fn what_an_action_answers_to_the_accused_unit_is_withheld_too() {
-    let t = TestApp::sqlite().await;
-    let clerk = t.token("clerk").await;
-    let (_, body) = register(&t, &clerk, "petition", accusation(&t, "aotou")).await;
-    let id = body["case"]["id"].as_str().unwrap().to_string();
-    let leader = t.token("leader").await;
-    let (s, c) = t
-        .request(
-            Method::POST,
-            &format!("/api/v1/cases/{id}/actions/supervise"),
-            Some(&leader),
-            Some(json!({"version": 1, "fields": {"note": "报上级机关办理"}})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{c}");
-    assert_eq!(c["data"]["party_name"], WITHHELD);
-    // Handing it to any unit of the accused town is refused, citing the article.
-    let (s, e) = t
-        .request(
-            Method::POST,
-            &format!("/api/v1/cases/{id}/actions/accept"),
-            Some(&clerk),
-            Some(json!({"version": 2, "fields": {"unit": t.town.unit("xitang").to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "notice_method": "mail"}})),
-        )
-        .await;
-    assert_eq!((s, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("rule_violated")), "{e}");
-    assert!(e["message"].as_str().unwrap().contains("第三十条"));
-    // The district, not part of the town, reads it whole.
-    let district = t.token("district").await;
-    let (_, d) = t.request(Method::GET, &format!("/api/v1/cases/{id}"), Some(&district), None).await;
-    assert_eq!(d["case"]["data"]["party_name"], "黄某");
+async fn the_accused_read_an_accusation_over_the_api_exactly_as_a_case_that_does_not_exist() {
+    // 信访工作条例 第三十条, and issue 10 item 12: out of reach answers 404, never 403.
+    each(async |t| {
+        let clerk = t.token("clerk").await;
+        let mut f = accusation(&t, "sfs");
+        f["accused_users"] = json!([t.town.user("leader").id.to_string()]);
+        let (s, body) = register(&t, &clerk, "petition", f).await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        let id = body["case"]["id"].as_str().unwrap().to_string();
+        let unknown = fazhi_domain::ids::CaseId::new().to_string();
+        let (s, absent) = t.request(Method::GET, &format!("/api/v1/cases/{unknown}"), Some(&clerk), None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        for who in ["sifasuo", "advisor", "leader", "wq_clerk"] {
+            let token = t.token(who).await;
+            let (s, d) = t.request(Method::GET, &format!("/api/v1/cases/{id}"), Some(&token), None).await;
+            assert_eq!((s, &d), (StatusCode::NOT_FOUND, &absent), "{who}: the same answer as for no case");
+            let (s, _) = t
+                .request(
+                    Method::POST,
+                    &format!("/api/v1/cases/{id}/actions/supervise"),
+                    Some(&token),
+                    Some(json!({"version": 1, "fields": {"note": "督办"}})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{who}");
+            for q in ["kind=petition", "q=%E8%BF%9D%E8%A7%84%E6%94%B6%E8%B4%B9", "category=accusation"] {
+                let (s, list) = t.request(Method::GET, &format!("/api/v1/cases?{q}"), Some(&token), None).await;
+                assert_eq!((s, list["total"].as_u64()), (StatusCode::OK, Some(0)), "{who} ?{q}: {list}");
+            }
+        }
+        // Outside the accused unit and the named leader, the case reads whole.
+        let (_, d) = t.request(Method::GET, &format!("/api/v1/cases/{id}"), Some(&clerk), None).await;
+        assert_eq!(d["case"]["data"]["party_name"], "黄某");
+        assert_eq!(d["case"]["data"]["accused_users"], json!([t.town.user("leader").id.to_string()]));
+        let district = t.token("district").await;
+        let (s, _) = t.request(Method::GET, &format!("/api/v1/cases/{id}"), Some(&district), None).await;
+        assert_eq!(s, StatusCode::OK);
+        // The API describes the users field.
+        let (_, kinds) = t.request(Method::GET, "/api/v1/kinds", Some(&clerk), None).await;
+        let petition = kinds.as_array().unwrap().iter().find(|k| k["slug"] == "petition").unwrap();
+        assert!(
+            petition.to_string().contains(r#""name":"accused_users""#)
+                && petition.to_string().contains(r#""type":"users""#)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_pages_name_accused_staff_at_registration_and_never_show_them_the_case_or_its_files() {
+    each(async |t| {
+        let clerk = Browser::of(&t, "clerk").await;
+        let (s, form) = clerk.get("/cases/petition/new").await;
+        assert_eq!(s, StatusCode::OK);
+        let leader_id = t.town.user("leader").id.to_string();
+        assert!(form.contains("<select multiple") && form.contains(&leader_id), "the town's staff are offered");
+        let district_id = t.town.user("district").id.to_string();
+        let (s, page) = clerk
+            .post(
+                "/cases/petition/new",
+                &[
+                    ("title", "反映村干部违规收费问题"),
+                    ("content", "检举人黄某反映龙潭村干部在宅基地审批中违规收取费用。"),
+                    ("category", "accusation"),
+                    ("channel", "letter"),
+                    ("party_name", "黄某"),
+                    ("party_phone", "13712345678"),
+                    ("accused_unit", &t.town.unit("longtan").to_string()),
+                    ("accused_users", &leader_id),
+                    ("accused_users", &district_id),
+                    ("confirm_new", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        let href = page.split("href=\"/cases/petition/").nth(1).expect("a link to the case").split('"').next().unwrap();
+        let id = fazhi_domain::ids::CaseId::parse(href).unwrap();
+        let stored = t.app.store().case(&fazhi_service::Scope::everything(), id).await.unwrap().unwrap();
+        assert_eq!(stored.data["accused_users"], json!([leader_id, district_id]), "both chosen are named");
+        // The desk attaches the accuser's letter while accepting it to 西塘村.
+        let accept = serde_json::Map::from_iter([
+            ("unit".to_string(), json!(t.town.unit("xitang").to_string())),
+            ("accepted_on".to_string(), json!("2024-09-27")),
+            ("notified_on".to_string(), json!("2024-09-27")),
+            ("notice_method".to_string(), json!("mail")),
+        ]);
+        let letter =
+            Upload { name: "检举信.pdf".into(), mime: "application/pdf".into(), bytes: b"%PDF-1.4 letter".to_vec() };
+        let p = t.principal("clerk").await;
+        t.app.act_with_files(&p, id, "accept", &accept, 1, vec![letter]).await.unwrap();
+        let (_, page) = clerk.get(&format!("/cases/petition/{id}")).await;
+        assert!(
+            page.contains("被检举控告的工作人员") && page.contains("领导（鳌头镇人民政府）"),
+            "names shown to the desk"
+        );
+        let file = page.split("/files/").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let (s, _) = clerk.get(&format!("/cases/petition/{id}/files/{file}")).await;
+        assert_eq!(s, StatusCode::OK);
+        for who in ["leader", "district", "handler_longtan"] {
+            let b = Browser::of(&t, who).await;
+            let (s, body) = b.get(&format!("/cases/petition/{id}")).await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{who}");
+            assert!(!body.contains("违规收费") && !body.contains("黄某"), "{who}: the 404 says nothing of the case");
+            let (s, _) = b.get(&format!("/cases/petition/{id}/files/{file}")).await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{who} downloading the accuser's letter");
+            let (_, list) = b.get("/cases/petition?q=%E8%BF%9D%E8%A7%84%E6%94%B6%E8%B4%B9").await;
+            assert!(!list.contains("违规收费问题"), "{who}'s search does not find it");
+        }
+        // An accusation against the desk's own town: registered, then no longer the desk's to see.
+        let (s, page) = clerk
+            .post(
+                "/cases/petition/new",
+                &[
+                    ("title", "反映镇政府违规问题"),
+                    ("content", "检举镇政府工作人员违规。"),
+                    ("category", "accusation"),
+                    ("channel", "letter"),
+                    ("party_name", "黄某"),
+                    ("accused_unit", &t.town.unit("aotou").to_string()),
+                    ("confirm_new", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        assert!(page.contains("查询码") && page.contains("第三十条"), "the receipt, and why there is no link");
+        assert!(!page.contains("查看并派单"));
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -37,9 +37,10 @@
 //! Every clock moves on the day its legal event happened as recorded (rules.md §0).
 //!
 //! 检举控告类 (第三十条): the accuser's identity and material are never given to the unit accused.
-//! The case is marked at registration ([`crate::workflow::shared::mark_confidential`]); the
-//! service withholds the marked fields from every reader in the accused unit's subtree, and the
-//! table refuses to hand the matter to that unit.
+//! The case is marked at registration ([`crate::workflow::shared::mark_confidential`]) with the
+//! accused unit and the accused staff users; the store then leaves the case out of every read of
+//! the accused unit's subtree and of those users, and the table refuses to hand the matter to
+//! that unit.
 //!
 //! Readings not in rules.md (from the brief and the article text as remembered, not re-read here):
 //! 第三十五条 "提出复查意见，并予以书面答复" within 30 days — the 复查 clock stops on the day the
@@ -194,6 +195,22 @@ const RATINGS: [(&str, &str); 3] = [("satisfied", "满意"), ("basic", "基本�
 const REVIEW_RESULTS: [(&str, &str); 4] =
     [("upheld", "维持"), ("changed", "变更"), ("revoked", "撤销并责令重新办理"), ("late_rejected", "逾期不予受理")];
 
+/// Every state: accused staff may be named whenever the matter becomes known (第三十条).
+const ALL_STATES: [&str; 12] = [
+    "registered",
+    "handling",
+    "extension_requested",
+    "concluded",
+    "review",
+    "reviewed",
+    "rereview",
+    "final",
+    "redirected",
+    "not_accepted",
+    MERGED,
+    "archived",
+];
+
 /// The accuser's identity and material, withheld from the accused unit (第三十条).
 pub const CONFIDENTIAL_KEYS: [&str; 5] = ["party_name", "party_phone", "party_idcard", "party_address", "content"];
 
@@ -264,6 +281,9 @@ fn is_town(unit: &crate::unit::Unit) -> bool {
 /// 检举控告类 names the accused unit; the other categories do not.
 fn registration_rule(_: &CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
     let accusation = values.str("category") == Some("accusation");
+    if !accusation && !values.users(shared::ACCUSED_USERS).is_empty() {
+        return Err(Refusal::new("只有检举控告类信访事项填写被检举控告的工作人员"));
+    }
     match (accusation, values.unit("accused_unit")) {
         (true, None) => {
             Err(Refusal::new("检举控告类信访事项须填写被检举控告单位，以便依《信访工作条例》第三十条对其保密"))
@@ -309,6 +329,7 @@ fn on_register(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Resu
     if cat == "accusation" {
         if let Some(unit) = values.unit("accused_unit") {
             shared::mark_confidential(case, unit, &CONFIDENTIAL_KEYS);
+            shared::name_accused(case, values.users(shared::ACCUSED_USERS));
             if ctx.units.unit(&unit).is_some_and(is_town) {
                 shared::flag(
                     case,
@@ -985,6 +1006,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
                 FieldDef::new("accused_unit", "被检举控告单位", FieldKind::Unit { kinds: vec![] })
                     .help("检举控告类必填：该单位及其下属单位的人员看不到信访人的身份和检举控告材料（第三十条）"),
                 FieldDef::new("accused_persons", "被检举控告人", text(limits.short_text)),
+                shared::accused_users_field(),
                 date("received_on", "收到日期")
                     .help("来信等非当日收到的填写收到之日；受理告知期限（及转送、交办事项的异议期限）自该日起算"),
                 FieldDef::new(facts::TRANSFERRED_FROM, "转送（交办）机关", text(limits.short_text)).help(
@@ -1276,6 +1298,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
                 .roles(&leader)
                 .fields(vec![FieldDef::new("note", "督办意见", long(limits.long_text)).required()]),
             shared::merge_action(&["registered", "handling"], &clerk, settings),
+            shared::name_accused_action(&ALL_STATES, &higher, settings),
             ActionDef::new(
                 "archive",
                 "归档",

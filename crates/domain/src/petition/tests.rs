@@ -93,6 +93,7 @@ fn input_for(action: &str, town: &Town) -> Map<String, Json> {
         "rereview_decide" => {
             json!({"rereview_result": "upheld", "rereview_opinion": "维持复查意见", "rereview_decided_on": "2024-09-01", "rereview_served_on": "2024-09-02"})
         }
+        sh::NAME_ACCUSED => json!({"accused_users": [crate::ids::UserId::new().to_string()]}),
         "merge" => {
             json!({"original_case": CaseId::new().to_string(), "original_receipt": "AT-XF-2024-000002", "merge_reason": "同一事项重复来信"})
         }
@@ -106,6 +107,7 @@ fn case_in(state: &str, action: &str, town: &Town) -> CaseRecord {
     let category = match action {
         "reply" => "suggestion",
         "transfer_discipline" => "accusation",
+        sh::NAME_ACCUSED => "accusation",
         _ => "claim",
     };
     let opened = datetime!(2024-07-15 09:00 +8);
@@ -240,7 +242,7 @@ fn every_state_and_action_pair_is_allowed_exactly_when_the_table_says_so() {
             }
         }
     }
-    assert_eq!(pairs, 17 * 24);
+    assert_eq!(pairs, 17 * 25);
 }
 
 #[test]
@@ -647,6 +649,42 @@ fn an_accusation_names_the_accused_unit_is_marked_confidential_and_never_reaches
 }
 
 #[test]
+fn accused_staff_named_at_registration_or_later_are_added_to_the_marker_and_never_removed() {
+    // 第三十条: the case is withheld from the accused persons as much as from the accused unit.
+    let mut town = Town::new();
+    let office = add_office(&mut town);
+    let kind = kind(&town.settings);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let (a, b) = (crate::ids::UserId::new(), crate::ids::UserId::new());
+    let mut input = petition_input("accusation");
+    input.insert("accused_unit".into(), office.to_string().into());
+    input.insert("accused_users".into(), format!("{a},{a}").into());
+    let c = open_at(&town, &input, FRIDAY).unwrap().case;
+    let w = sh::withheld_parties(&c.data).unwrap();
+    assert_eq!((w.unit, w.users.clone()), (Some(office), vec![a]), "named once, however often chosen");
+    let named = obj(json!({"accused_users": [b.to_string(), a.to_string()], "note": "调查中查明"}));
+    let out = kind.act(&c, sh::NAME_ACCUSED, &named, &town.ctx(&clerk, FRIDAY)).unwrap();
+    assert_eq!(sh::withheld_parties(&out.case.data).unwrap().users, vec![a, b]);
+    assert_eq!(out.case.data[sh::ACCUSED_USERS], json!([a.to_string(), b.to_string()]));
+    assert_eq!(out.case.state, c.state, "naming changes no state");
+    // Only an accusation names accused staff, at registration or later.
+    let mut claim = petition_input("claim");
+    claim.insert("accused_users".into(), a.to_string().into());
+    assert_eq!(
+        open_at(&town, &claim, FRIDAY).unwrap_err(),
+        ActionError::Refused("只有检举控告类信访事项填写被检举控告的工作人员".into())
+    );
+    let plain = open_at(&town, &petition_input("claim"), FRIDAY).unwrap().case;
+    assert!(sh::withheld_parties(&plain.data).is_none());
+    let err = kind.act(&plain, sh::NAME_ACCUSED, &named, &town.ctx(&clerk, FRIDAY)).unwrap_err();
+    assert!(err.to_string().contains("只有检举控告事项"), "{err}");
+    // A token that is not a user id is named as such.
+    let bad = obj(json!({"accused_users": "张三"}));
+    let err = kind.act(&c, sh::NAME_ACCUSED, &bad, &town.ctx(&clerk, FRIDAY)).unwrap_err();
+    assert!(err.to_string().contains("“张三”不是本系统的工作人员"), "{err}");
+}
+
+#[test]
 fn bad_registration_input_lists_every_bad_field_in_chinese() {
     let town = Town::new();
     let mut input = petition_input("claim");
@@ -685,7 +723,10 @@ fn the_metric_catalogue_has_the_seed_figures_of_petitions() {
     assert_eq!(cat.figure("petition.satisfaction_rate", &mut raw).unwrap().to_string(), "99.62%");
     assert_eq!(cat.figure("petition.on_time_rate", &mut raw).unwrap().to_string(), "100%");
     assert!(cat.get("petition.accepted").unwrap().formula.contains("受理"));
-    assert_eq!(cat.get("petition.on_time_rate").unwrap().formula, "按期办结数 ÷ 应办结数（办理期限在期间内届满的信访事项，含超期未办结的）");
+    assert_eq!(
+        cat.get("petition.on_time_rate").unwrap().formula,
+        "按期办结数 ÷ 应办结数（办理期限在期间内届满的信访事项，含超期未办结的）"
+    );
     let due = cat.traced_set("petition.due").unwrap();
     assert!(due.conds.contains(&Cond::DateIn { key: "due_conclude" }), "应办结 is by deadline: {due:?}");
     assert!(!due.conds.contains(&Cond::OpenedIn), "whenever it was accepted");

@@ -399,7 +399,9 @@ fn the_metric_catalogue_counts_batches_and_person_times() {
     for code in ["visit.batches", "visit.persons"] {
         assert!(!cat.traced_set(code).unwrap().conds.iter().any(|c| matches!(c, Cond::DataEq { key: COUNTED, .. })));
     }
-    assert!(cat.traced_set("visit.matters").unwrap().conds.contains(&Cond::DataEq { key: COUNTED, value: "yes".into() }));
+    assert!(
+        cat.traced_set("visit.matters").unwrap().conds.contains(&Cond::DataEq { key: COUNTED, value: "yes".into() })
+    );
     assert_eq!(cat.get("visit.batches").unwrap().unit.label(), "批");
     assert_eq!(cat.get("visit.persons").unwrap().unit.label(), "人次");
     assert!(matches!(cat.get("visit.persons").unwrap().measure, Measure::Sum { key: facts::VISITORS, .. }));

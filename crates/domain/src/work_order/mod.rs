@@ -418,7 +418,13 @@ pub fn metrics(settings: &Settings) -> Vec<MetricDef> {
     };
     use Cond::*;
     vec![
-        m("work_order.accepted", "受理数", MetricUnit::Cases, "期间内受理（登记）的工单数（不属于热线受理范围、退回平台的不计）", count(vec![OpenedIn])),
+        m(
+            "work_order.accepted",
+            "受理数",
+            MetricUnit::Cases,
+            "期间内受理（登记）的工单数（不属于热线受理范围、退回平台的不计）",
+            count(vec![OpenedIn]),
+        ),
         m(
             "work_order.closed",
             "办结数",

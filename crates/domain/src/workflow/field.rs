@@ -8,7 +8,7 @@ use serde_json::{Value as Json, json};
 use time::Date;
 
 use crate::error::{FieldError, Invalid};
-use crate::ids::UnitId;
+use crate::ids::{UnitId, UserId};
 use crate::time_util::{fmt_date, parse_date};
 use crate::unit::{UnitKind, UnitLookup};
 use crate::values::{self, IdCardNumber, Money, Phone};
@@ -53,6 +53,12 @@ pub enum FieldKind {
     /// A telephone number (mobile or fixed line): sealed at rest, masked on screen.
     Phone,
     Bool,
+    /// Staff users, chosen by id (the accused staff of a 检举控告, 信访工作条例 第三十条). At most
+    /// `max`. The ids are checked here for form only; that each is a user of the town or its
+    /// district is checked by the service, which knows the users.
+    Users {
+        max: usize,
+    },
 }
 
 /// One field of an action's form.
@@ -115,6 +121,7 @@ pub enum Value {
     Money(Money),
     Sealed(SealedValue),
     Bool(bool),
+    Users(Vec<UserId>),
 }
 
 impl Value {
@@ -129,6 +136,7 @@ impl Value {
             Self::Money(m) => json!(m.fen()),
             Self::Sealed(s) => json!({"mask": s.mask, "enc": s.enc}),
             Self::Bool(b) => Json::Bool(*b),
+            Self::Users(ids) => Json::Array(ids.iter().map(|u| Json::String(u.to_string())).collect()),
         }
     }
 
@@ -167,6 +175,13 @@ impl Values {
         }
     }
 
+    pub fn users(&self, name: &str) -> &[UserId] {
+        match self.get(name) {
+            Some(Value::Users(ids)) => ids,
+            _ => &[],
+        }
+    }
+
     /// The values as a JSON object (what the event records).
     pub fn to_json(&self) -> serde_json::Map<String, Json> {
         self.0.iter().map(|(k, v)| ((*k).to_string(), v.to_json())).collect()
@@ -184,6 +199,31 @@ fn raw_text(raw: &Json) -> Result<String, Invalid> {
     }
 }
 
+/// The tokens of a list of ids: a JSON list of strings, or one string separated by commas, 、 or
+/// spaces (a form's multiple choice arrives joined by commas).
+pub fn id_tokens(raw: Option<&Json>) -> Result<Vec<String>, Invalid> {
+    let joined = match raw {
+        None | Some(Json::Null) => return Ok(Vec::new()),
+        Some(Json::Array(items)) => {
+            let mut out = Vec::new();
+            for i in items {
+                match i {
+                    Json::String(s) => out.push(s.clone()),
+                    _ => return Err(Invalid::new("应为工作人员编号的列表")),
+                }
+            }
+            out.join(",")
+        }
+        Some(other) => raw_text(other)?,
+    };
+    Ok(joined
+        .split([',', '，', '、', ' ', '\n', '\t'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+        .collect())
+}
+
 /// What parsing needs from outside the field: today, the units of the tenant, the sealer.
 pub struct ParseCtx<'a> {
     pub today: Date,
@@ -193,12 +233,34 @@ pub struct ParseCtx<'a> {
 }
 
 impl FieldDef {
+    fn parse_users(&self, raw: Option<&Json>, max: usize) -> Result<Option<Value>, FieldError> {
+        let err = |e: Invalid| e.at(self.name, self.label);
+        let tokens = id_tokens(raw).map_err(err)?;
+        let mut ids: Vec<UserId> = Vec::new();
+        for t in &tokens {
+            let id = UserId::parse(t).map_err(|_| err(Invalid::new(format!("“{t}”不是本系统的工作人员"))))?;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        if ids.is_empty() {
+            return if self.required { Err(err(Invalid::new("请至少选择一人"))) } else { Ok(None) };
+        }
+        if ids.len() > max {
+            return Err(err(Invalid::new(format!("最多选择{max}人"))));
+        }
+        Ok(Some(Value::Users(ids)))
+    }
+
     /// Parses one field's raw input. `Ok(None)` for an empty optional field.
     ///
     /// # Errors
     /// A [`FieldError`] naming this field.
     pub fn parse(&self, raw: Option<&Json>, ctx: &ParseCtx<'_>) -> Result<Option<Value>, FieldError> {
         let err = |e: Invalid| e.at(self.name, self.label);
+        if let FieldKind::Users { max } = &self.kind {
+            return self.parse_users(raw, *max);
+        }
         let text = match raw {
             None => String::new(),
             Some(r) => raw_text(r).map_err(err)?,
@@ -264,6 +326,7 @@ impl FieldDef {
                     digest: ctx.sealer.digest("phone", p.as_str()),
                 })
             }
+            FieldKind::Users { .. } => return Err(err(Invalid::new("请选择工作人员"))),
             FieldKind::Bool => match text.trim() {
                 "true" | "1" | "on" | "yes" | "是" => Value::Bool(true),
                 "false" | "0" | "off" | "no" | "否" => Value::Bool(false),

@@ -11,7 +11,7 @@ pub mod shared;
 mod tests;
 
 pub use engine::{ActCtx, ActionError, NewCase, NewEvent, Outcome, clock_facts};
-pub use field::{FieldDef, FieldKind, ParseCtx, SealedValue, Sealer, Value, Values};
+pub use field::{FieldDef, FieldKind, ParseCtx, SealedValue, Sealer, Value, Values, id_tokens};
 
 use serde::Serialize;
 

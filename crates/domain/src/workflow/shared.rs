@@ -7,7 +7,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::{ActCtx, ActionDef, Effect, FieldDef, FieldKind, Refusal, Target, Values};
 use crate::case::CaseRecord;
-use crate::ids::UnitId;
+use crate::ids::{UnitId, UserId};
 use crate::role::Role;
 use crate::settings::Settings;
 use crate::time_util::fmt_date;
@@ -114,11 +114,97 @@ pub const CONFIDENTIAL: &str = "confidential";
 /// What replaces a withheld value.
 pub const WITHHELD: &str = "（依《信访工作条例》第三十条不向被检举控告单位公开）";
 
-/// Marks the case so that readers in `unit`'s subtree never see the data keys listed (nor the
-/// same keys in its events). 《信访工作条例》第三十条: the accuser's material is never given to
-/// the accused person or unit.
+/// Marks the case as withheld from `unit`'s subtree (the store then leaves it out of their every
+/// read), the data keys listed being the accuser's identity and material that the service also
+/// withholds, as a second line, from any such reader it is handed to. 《信访工作条例》第三十条:
+/// the accuser's material is never given to the accused person or unit.
 pub fn mark_confidential(case: &mut CaseRecord, unit: UnitId, keys: &[&str]) {
     case.data.insert(CONFIDENTIAL.into(), json!({"unit": unit.to_string(), "keys": keys}));
+}
+
+/// The data key listing the staff users named as accused (ids), beside the free-text
+/// `accused_persons` for those who are not users.
+pub const ACCUSED_USERS: &str = "accused_users";
+
+/// The action that names more accused staff once the matter is known (第三十条).
+pub const NAME_ACCUSED: &str = "name_accused";
+
+/// Adds staff users to those a marked case is withheld from, and to its list of accused users.
+/// Names are only ever added: a case once withheld from someone stays so.
+pub fn name_accused(case: &mut CaseRecord, users: &[UserId]) {
+    let mut all: Vec<String> = case
+        .data
+        .get(ACCUSED_USERS)
+        .and_then(Json::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    for u in users {
+        let u = u.to_string();
+        if !all.contains(&u) {
+            all.push(u);
+        }
+    }
+    let list = Json::Array(all.into_iter().map(Json::String).collect());
+    if let Some(Json::Object(m)) = case.data.get_mut(CONFIDENTIAL) {
+        m.insert("users".into(), list.clone());
+    }
+    case.data.insert(ACCUSED_USERS.into(), list);
+}
+
+/// Whom a case is withheld from, as its marker says: the accused unit (its whole subtree) and
+/// the accused staff users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withheld {
+    /// `None` when the marker names no readable unit: the store then withholds the case from the
+    /// whole town (failing closed).
+    pub unit: Option<UnitId>,
+    pub users: Vec<UserId>,
+}
+
+/// The parties a marked case is withheld from (the store keeps them beside the case and every
+/// case query leaves the case out for them). `None` for a case without the marker.
+pub fn withheld_parties(data: &Map<String, Json>) -> Option<Withheld> {
+    let m = data.get(CONFIDENTIAL)?;
+    let unit = m.get("unit").and_then(Json::as_str).and_then(|u| UnitId::parse(u).ok());
+    let users = m
+        .get("users")
+        .and_then(Json::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().and_then(|u| UserId::parse(u).ok())).collect())
+        .unwrap_or_default();
+    Some(Withheld { unit, users })
+}
+
+fn only_marked(case: &CaseRecord, _: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    if case.data.contains_key(CONFIDENTIAL) {
+        Ok(())
+    } else {
+        Err(Refusal::new("只有检举控告事项可以补充被检举控告的工作人员（《信访工作条例》第三十条）"))
+    }
+}
+
+fn add_accused(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    name_accused(case, values.users(ACCUSED_USERS));
+    Ok(())
+}
+
+/// The field naming accused staff users (第三十条: the case is not shown to them).
+pub fn accused_users_field() -> FieldDef {
+    FieldDef::new(ACCUSED_USERS, "被检举控告的工作人员", FieldKind::Users { max: 20 })
+        .help("选择本镇（街道）或区里的工作人员：被选中的人看不到本件，也搜索不到（第三十条）")
+}
+
+/// 补充被检举控告人: names more accused staff once the matter is known; from then on the case
+/// does not exist for them (第三十条). Taken by the desk or the district.
+pub fn name_accused_action(from: &[&'static str], roles: &[Role], settings: &Settings) -> ActionDef {
+    ActionDef::new(NAME_ACCUSED, "补充被检举控告人", from, Target::Stay)
+        .roles(roles)
+        .fields(vec![
+            accused_users_field().required(),
+            FieldDef::new("note", "说明", FieldKind::LongText { max: settings.limits.long_text }),
+        ])
+        .guard(only_marked)
+        .effects(vec![Effect::Custom { apply: add_accused }])
+        .confirm("被选中的工作人员将看不到本件，且不能撤销，确认？")
 }
 
 /// The unit a case's marked keys are withheld from, and the keys.

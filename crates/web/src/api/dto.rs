@@ -271,7 +271,8 @@ impl From<&ClockView> for ClockDto {
 pub struct FieldDto {
     pub name: String,
     pub label: String,
-    /// text, long_text, choice, unit, date, integer, money, id_card, phone, bool.
+    /// text, long_text, choice, unit, date, integer, money, id_card, phone, bool, users (a list of
+    /// staff user ids).
     #[serde(rename = "type")]
     pub kind: String,
     pub required: bool,
@@ -294,6 +295,7 @@ impl From<&FieldDef> for FieldDto {
             FieldKind::IdCard => ("id_card", vec![], None),
             FieldKind::Phone => ("phone", vec![], None),
             FieldKind::Bool => ("bool", vec![], None),
+            FieldKind::Users { .. } => ("users", vec![], None),
         };
         Self {
             name: f.name.into(),

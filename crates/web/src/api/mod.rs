@@ -374,9 +374,9 @@ async fn annual_report(
         Some(code) => app.town(Some(code))?,
         None => app.tenant(p.user.tenant_id).ok_or(ServiceError::NotFound("镇（街道）不存在".into()))?,
     };
-    let allowed = match &p.scope {
-        fazhi_service::Scope::Tenants(ts) => ts.contains(&town.id),
-        fazhi_service::Scope::Nothing => false,
+    let allowed = match &p.scope.extent {
+        fazhi_service::Extent::Tenants(ts) => ts.contains(&town.id),
+        fazhi_service::Extent::Nothing => false,
         _ => p.user.tenant_id == town.id,
     };
     if !allowed {
@@ -440,7 +440,7 @@ async fn compare_report(
     QueryOf(q): QueryOf<CompareQuery>,
 ) -> ApiResult<Json<CompareResponse>> {
     p.ready()?;
-    if p.scope == fazhi_service::Scope::Nothing {
+    if p.scope.is_nothing() {
         return Err(ServiceError::Forbidden("您的角色不查看业务数据".into()).into());
     }
     let me = app.tenant(p.user.tenant_id).ok_or(ServiceError::NotFound("镇（街道）不存在".into()))?;

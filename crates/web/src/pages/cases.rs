@@ -19,7 +19,7 @@ use fazhi_domain::time_util::{fmt_date, fmt_minute_ms, local_date, parse_date};
 use fazhi_domain::unit::Unit;
 use fazhi_domain::workflow::{ActionDef, FieldDef, FieldKind};
 use fazhi_service::cases::CaseDetail;
-use fazhi_service::{App, CaseFilter, Principal, ServiceError, SortField};
+use fazhi_service::{App, CaseFilter, Extent, Principal, ServiceError, SortField};
 use serde::Deserialize;
 use serde_json::Value as Json;
 use time::Date;
@@ -337,12 +337,12 @@ pub fn units_for(app: &App, p: &Principal) -> Vec<Unit> {
     let mut v: Vec<Unit> = app
         .units()
         .values()
-        .filter(|u| match &p.scope {
-            fazhi_service::Scope::Tenant(t) => u.tenant_id == *t,
-            fazhi_service::Scope::Subtree { tenant, path } => u.tenant_id == *tenant && path.contains(&u.path),
-            fazhi_service::Scope::Tenants(ts) => ts.contains(&u.tenant_id),
-            fazhi_service::Scope::Everything => true,
-            fazhi_service::Scope::Nothing => false,
+        .filter(|u| match &p.scope.extent {
+            Extent::Tenant(t) => u.tenant_id == *t,
+            Extent::Subtree { tenant, path } => u.tenant_id == *tenant && path.contains(&u.path),
+            Extent::Tenants(ts) => ts.contains(&u.tenant_id),
+            Extent::Everything => true,
+            Extent::Nothing => false,
         })
         .cloned()
         .collect();
@@ -351,7 +351,7 @@ pub fn units_for(app: &App, p: &Principal) -> Vec<Unit> {
 }
 
 async fn list(app: App, p: Principal, kind: Option<&KindDef>, mut params: ListParams) -> PageResult {
-    if p.scope == fazhi_service::Scope::Nothing {
+    if p.scope.is_nothing() {
         return Err(ServiceError::Forbidden("您的角色不查看业务数据（三员分立）".into()).into());
     }
     if let Some(k) = kind {
@@ -510,6 +510,7 @@ pub(super) struct CreatedPage {
     pub(super) label: String,
     pub(super) receipt_no: String,
     pub(super) query_code: String,
+    /// The case page; empty when the case is withheld from the clerk who registered it (第三十条).
     pub(super) href: String,
     pub(super) new_href: String,
     pub(super) due: String,
@@ -522,6 +523,7 @@ fn new_page_for(
     values: &HashMap<String, String>,
     errors: &[FieldError],
     candidates: Vec<super::links::CandidateRow>,
+    staff: &[(String, String)],
 ) -> Response {
     let mut layout = Layout::new(app, p, &format!("登记{}", k.label), &format!("/cases/{}", k.slug))
         .crumb(&format!("/cases/{}", k.slug), k.label)
@@ -534,7 +536,8 @@ fn new_page_for(
         ));
     }
     let units = units_for(app, p);
-    let html = forms::fields("new", &k.workflow.open.fields, values, &forms::errors_by_field(errors), &units);
+    let choices = forms::Choices { units: &units, staff };
+    let html = forms::fields("new", &k.workflow.open.fields, values, &forms::errors_by_field(errors), &choices);
     if !candidates.is_empty() && errors.is_empty() {
         layout.alert = Some(format!(
             "发现{}件可能重复的案件（同一人或相似事项），请先核对。如确认不是重复，请勾选“确认登记为新案件”后再次提交；如是同一事项，可在原案件页面关联或合并。",
@@ -559,17 +562,20 @@ pub async fn new_page(State(app): State<App>, Staff(p): Staff, Path(kind): Path<
     if !k.workflow.open.permits(&p.actor) {
         return Err(ServiceError::Forbidden(format!("您的角色不能登记{}", k.label)).into());
     }
-    Ok(new_page_for(&app, &p, k, &HashMap::new(), &[], Vec::new()))
+    let staff = forms::staff_for(&app, &p, &k.workflow.open.fields.iter().collect::<Vec<_>>()).await?;
+    Ok(new_page_for(&app, &p, k, &HashMap::new(), &[], Vec::new(), &staff))
 }
 
 pub async fn create(
     State(app): State<App>,
     Staff(p): Staff,
     Path(kind): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
+    let f = forms::joined(pairs);
     check_csrf(&p, f.get("_csrf").map(String::as_str))?;
     let k = app.kind(&kind)?;
+    let staff = forms::staff_for(&app, &p, &k.workflow.open.fields.iter().collect::<Vec<_>>()).await?;
     let submitted = Submitted { values: f.clone(), ..Default::default() };
     let input = submitted.input(&k.workflow.open.fields);
     // 重复件: the same person or the same matter already open is shown before anything is
@@ -577,7 +583,7 @@ pub async fn create(
     if !f.contains_key("confirm_new") {
         let candidates = super::links::duplicates(&app, &p, &kind, &input).await;
         if !candidates.is_empty() {
-            return Ok(new_page_for(&app, &p, k, &f, &[], candidates));
+            return Ok(new_page_for(&app, &p, k, &f, &[], candidates, &staff));
         }
     }
     match app.open_case(&p, &kind, &input).await {
@@ -591,12 +597,12 @@ pub async fn create(
                 label: k.label.to_string(),
                 receipt_no: c.receipt_no.clone(),
                 query_code: opened.query_code,
-                href: format!("/cases/{kind}/{}", c.id),
+                href: super::links::href_if_visible(&app, &p, &kind, c.id).await?,
                 new_href: format!("/cases/{kind}/new"),
                 due: c.clocks.due_on().map(fmt_date).unwrap_or_else(|| "—".into()),
             }))
         }
-        Err(ServiceError::Invalid(errors)) => Ok(new_page_for(&app, &p, k, &f, &errors, Vec::new())),
+        Err(ServiceError::Invalid(errors)) => Ok(new_page_for(&app, &p, k, &f, &errors, Vec::new(), &staff)),
         Err(e) => Err(e.into()),
     }
 }
@@ -669,9 +675,17 @@ pub struct LinkRow {
 }
 
 /// A stored value as a person reads it: masks for sealed values, labels for choices, unit names.
-fn display(app: &App, f: Option<&FieldDef>, v: &Json) -> String {
+fn display(app: &App, f: Option<&FieldDef>, v: &Json, people: &HashMap<String, String>) -> String {
     if let Some(m) = v.get("mask").and_then(Json::as_str) {
         return m.to_string();
+    }
+    if let (Some(FieldKind::Users { .. }), Json::Array(ids)) = (f.map(|f| &f.kind), v) {
+        let names: Vec<String> = ids
+            .iter()
+            .filter_map(Json::as_str)
+            .map(|id| people.get(id).cloned().unwrap_or_else(|| "（已不在系统中的用户）".into()))
+            .collect();
+        return names.join("、");
     }
     let text = match v {
         Json::String(s) => s.clone(),
@@ -693,6 +707,34 @@ fn display(app: &App, f: Option<&FieldDef>, v: &Json) -> String {
     }
 }
 
+/// The display names of the staff users named in the case's users fields (the accused of a
+/// 检举控告), in its data and in its timeline.
+async fn people_named(
+    app: &App,
+    defs: &[&FieldDef],
+    c: &CaseRecord,
+    events: &[Event],
+) -> Result<HashMap<String, String>, PageError> {
+    let mut ids: Vec<String> = Vec::new();
+    for f in defs.iter().filter(|f| matches!(f.kind, FieldKind::Users { .. })) {
+        let in_events = events.iter().filter_map(|e| e.payload.get(f.name));
+        for v in c.data.get(f.name).into_iter().chain(in_events) {
+            ids.extend(v.as_array().into_iter().flatten().filter_map(Json::as_str).map(String::from));
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    let mut out = HashMap::new();
+    for id in ids {
+        if let Ok(uid) = fazhi_domain::ids::UserId::parse(&id)
+            && let Some(name) = app.staff_name(uid).await?
+        {
+            out.insert(id, name);
+        }
+    }
+    Ok(out)
+}
+
 fn all_fields(k: &KindDef) -> Vec<&FieldDef> {
     std::iter::once(&k.workflow.open).chain(&k.workflow.actions).flat_map(|a| &a.fields).collect()
 }
@@ -702,6 +744,7 @@ fn event_view(
     k: &KindDef,
     e: &Event,
     names: &HashMap<String, String>,
+    people: &HashMap<String, String>,
     kind: &str,
     case: CaseId,
 ) -> EventView {
@@ -718,7 +761,7 @@ fn event_view(
         (Json::Object(m), Some(a)) => {
             for f in &a.fields {
                 if let Some(v) = m.get(f.name) {
-                    details.push((f.label.to_string(), display(app, Some(f), v)));
+                    details.push((f.label.to_string(), display(app, Some(f), v, people)));
                 }
             }
         }
@@ -780,6 +823,7 @@ async fn case_page_for(
     let files = app.case_attachments(p, c.id).await?;
     let names: HashMap<String, String> = files.iter().map(|f| (f.hash.clone(), f.name.clone())).collect();
     let field_defs = all_fields(k);
+    let people = people_named(app, &field_defs, c, &d.events).await?;
     // Registration fields first, in form order; then what the procedure recorded.
     let mut info = Vec::new();
     for f in &k.workflow.open.fields {
@@ -791,7 +835,7 @@ async fn case_page_for(
             other => c.data.get(other).cloned(),
         };
         if let Some(v) = v {
-            info.push((f.label.to_string(), display(app, Some(f), &v)));
+            info.push((f.label.to_string(), display(app, Some(f), &v, &people)));
         }
     }
     let open_names: Vec<&str> = k.workflow.open.fields.iter().map(|f| f.name).collect();
@@ -803,7 +847,7 @@ async fn case_page_for(
         }
         if let Some(v) = c.data.get(f.name) {
             seen.push(f.name);
-            handling.push((f.label.to_string(), display(app, Some(f), v)));
+            handling.push((f.label.to_string(), display(app, Some(f), v, &people)));
         }
     }
     let clocks = d
@@ -832,6 +876,9 @@ async fn case_page_for(
         })
         .collect();
     let units = units_for(app, p);
+    let action_fields: Vec<&FieldDef> = d.actions.iter().flat_map(|a| &a.fields).collect();
+    let staff = forms::staff_for(app, p, &action_fields).await?;
+    let choices = forms::Choices { units: &units, staff: &staff };
     let no_values = HashMap::new();
     let actions = d
         .actions
@@ -845,7 +892,7 @@ async fn case_page_for(
                 code: a.code.to_string(),
                 label: a.label.to_string(),
                 href: format!("/cases/{}/{}/actions/{}", c.kind, c.id, a.code),
-                fields_html: forms::fields(a.code, &a.fields, values, &errors, &units),
+                fields_html: forms::fields(a.code, &a.fields, values, &errors, &choices),
                 confirm: a.confirm.unwrap_or("").to_string(),
                 open,
                 files: !a.public,
@@ -906,7 +953,7 @@ async fn case_page_for(
         clocks,
         info,
         handling,
-        timeline: d.events.iter().map(|e| event_view(app, k, e, &names, &c.kind, c.id)).collect(),
+        timeline: d.events.iter().map(|e| event_view(app, k, e, &names, &people, &c.kind, c.id)).collect(),
         files: files
             .iter()
             .map(|f| {

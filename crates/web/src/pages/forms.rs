@@ -72,6 +72,45 @@ pub async fn read_multipart(mut mp: Multipart) -> Result<Submitted, String> {
     Ok(out)
 }
 
+/// An urlencoded form's pairs by name; a name sent several times (a multiple choice of users)
+/// collects its values with commas, as the multipart reader does.
+pub fn joined(pairs: Vec<(String, String)>) -> HashMap<String, String> {
+    let mut out: HashMap<String, String> = HashMap::new();
+    for (k, v) in pairs {
+        out.entry(k)
+            .and_modify(|x| {
+                x.push(',');
+                x.push_str(&v);
+            })
+            .or_insert(v);
+    }
+    out
+}
+
+/// What the choice fields of a form offer: the units a unit field may name (already filtered to
+/// the user's tenant) and the staff a users field may name, as (id, label).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Choices<'a> {
+    pub units: &'a [Unit],
+    pub staff: &'a [(String, String)],
+}
+
+/// The staff a form of `defs` may name: read only when one of its fields names users.
+///
+/// # Errors
+/// Database errors.
+pub async fn staff_for(
+    app: &fazhi_service::App,
+    p: &fazhi_service::Principal,
+    defs: &[&FieldDef],
+) -> Result<Vec<(String, String)>, fazhi_service::ServiceError> {
+    if defs.iter().any(|f| matches!(f.kind, FieldKind::Users { .. })) {
+        app.staff_choices(p).await
+    } else {
+        Ok(Vec::new())
+    }
+}
+
 /// Per-field messages of a failed submission.
 pub fn errors_by_field(errors: &[FieldError]) -> HashMap<String, String> {
     let mut m = HashMap::new();
@@ -81,9 +120,9 @@ pub fn errors_by_field(errors: &[FieldError]) -> HashMap<String, String> {
     m
 }
 
-/// Renders one field with its label, help, typed value and error. `units` are the units a unit
-/// field may offer (already filtered to the user's tenant).
-pub fn field(prefix: &str, f: &FieldDef, value: Option<&str>, error: Option<&str>, units: &[Unit]) -> String {
+/// Renders one field with its label, help, typed value and error, offering `choices` to unit and
+/// users fields.
+pub fn field(prefix: &str, f: &FieldDef, value: Option<&str>, error: Option<&str>, choices: &Choices<'_>) -> String {
     let id = format!("{prefix}-{}", f.name);
     let v = value.unwrap_or("");
     let req = if f.required { " required" } else { "" };
@@ -112,7 +151,7 @@ pub fn field(prefix: &str, f: &FieldDef, value: Option<&str>, error: Option<&str
         }
         FieldKind::Unit { kinds } => {
             let mut s = format!("<select {common}><option value=\"\">请选择单位</option>");
-            for u in units.iter().filter(|u| kinds.is_empty() || kinds.contains(&u.kind)) {
+            for u in choices.units.iter().filter(|u| kinds.is_empty() || kinds.contains(&u.kind)) {
                 let id = u.id.to_string();
                 let sel = if id == v { " selected" } else { "" };
                 let indent = "　".repeat(u.path.depth().saturating_sub(2));
@@ -133,6 +172,16 @@ pub fn field(prefix: &str, f: &FieldDef, value: Option<&str>, error: Option<&str
             format!("<input type=\"text\" {common} maxlength=\"18\" autocomplete=\"off\" value=\"{}\">", esc(v))
         }
         FieldKind::Phone => format!("<input type=\"tel\" {common} maxlength=\"20\" value=\"{}\">", esc(v)),
+        FieldKind::Users { .. } => {
+            let chosen: Vec<&str> = v.split(',').map(str::trim).collect();
+            let mut s = format!("<select multiple size=\"6\" {common}>");
+            for (id, label) in choices.staff {
+                let sel = if chosen.contains(&id.as_str()) { " selected" } else { "" };
+                s.push_str(&format!("<option value=\"{}\"{sel}>{}</option>", esc(id), esc(label)));
+            }
+            s.push_str("</select>");
+            s
+        }
         FieldKind::Bool => {
             let checked = if matches!(v, "true" | "on" | "1") { " checked" } else { "" };
             format!("<input type=\"checkbox\" {common} value=\"true\"{checked}>")
@@ -151,11 +200,11 @@ pub fn fields(
     defs: &[FieldDef],
     values: &HashMap<String, String>,
     errors: &HashMap<String, String>,
-    units: &[Unit],
+    choices: &Choices<'_>,
 ) -> String {
     defs.iter()
         .map(|f| {
-            field(prefix, f, values.get(f.name).map(String::as_str), errors.get(f.name).map(String::as_str), units)
+            field(prefix, f, values.get(f.name).map(String::as_str), errors.get(f.name).map(String::as_str), choices)
         })
         .collect()
 }
@@ -167,10 +216,25 @@ mod tests {
     #[test]
     fn a_field_keeps_its_value_and_shows_its_error_escaped() {
         let f = FieldDef::new("title", "标题", FieldKind::Text { max: 100 }).required();
-        let h = field("new", &f, Some("<路灯>"), Some("不能为空"), &[]);
+        let h = field("new", &f, Some("<路灯>"), Some("不能为空"), &Choices::default());
         assert!(h.contains("value=\"&lt;路灯&gt;\""));
         assert!(h.contains("<p class=\"error\" id=\"new-title-err\">不能为空</p>"));
         assert!(h.contains("aria-invalid=\"true\"") && h.contains("required"));
+    }
+
+    #[test]
+    fn a_users_field_offers_the_staff_and_marks_each_chosen_one() {
+        let f = FieldDef::new("accused_users", "被检举控告的工作人员", FieldKind::Users { max: 20 });
+        let staff =
+            vec![("u1".to_string(), "张三（司法所）".to_string()), ("u2".to_string(), "李四（<村>）".to_string())];
+        let h = field("new", &f, Some("u1,u2"), None, &Choices { units: &[], staff: &staff });
+        assert!(h.contains("<select multiple"), "{h}");
+        assert!(h.contains("<option value=\"u1\" selected>张三（司法所）</option>"), "{h}");
+        assert!(h.contains("<option value=\"u2\" selected>李四（&lt;村&gt;）</option>"), "{h}");
+        assert_eq!(
+            joined(vec![("a".into(), "1".into()), ("a".into(), "2".into()), ("b".into(), "x".into())])["a"],
+            "1,2"
+        );
     }
 
     #[test]
@@ -180,7 +244,7 @@ mod tests {
             "类别",
             FieldKind::Choice { options: vec![("help".into(), "求助".into()), ("consult".into(), "咨询".into())] },
         );
-        let h = field("x", &f, Some("consult"), None, &[]);
+        let h = field("x", &f, Some("consult"), None, &Choices::default());
         assert!(h.contains("<option value=\"consult\" selected>咨询</option>"));
     }
 }

@@ -129,7 +129,9 @@ async fn convert_page_for(
             Some(format!("未转立，请修改：{}", errors.iter().map(FieldError::message).collect::<Vec<_>>().join("；")));
     }
     let units = super::cases::units_for(app, p);
-    let html = forms::fields("conv", &k.workflow.open.fields, values, &forms::errors_by_field(errors), &units);
+    let staff = forms::staff_for(app, p, &k.workflow.open.fields.iter().collect::<Vec<_>>()).await?;
+    let choices = forms::Choices { units: &units, staff: &staff };
+    let html = forms::fields("conv", &k.workflow.open.fields, values, &forms::errors_by_field(errors), &choices);
     let mut resp = render(&ConvertPage {
         layout,
         visit_href: format!("/cases/visit/{visit}"),
@@ -161,8 +163,9 @@ pub async fn convert(
     State(app): State<App>,
     Staff(p): Staff,
     Path((id, target)): Path<(String, String)>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
+    let f = forms::joined(pairs);
     check_csrf(&p, f.get("_csrf").map(String::as_str))?;
     let id = case_id(&id)?;
     let k = app.kind(&target)?;
@@ -186,7 +189,7 @@ pub async fn convert(
                 label: k.label.to_string(),
                 receipt_no: c.case.receipt_no.clone(),
                 query_code: c.query_code,
-                href: format!("/cases/{target}/{}", c.case.id),
+                href: href_if_visible(&app, &p, &target, c.case.id).await?,
                 new_href: format!("/cases/visit/{id}"),
                 due: c.case.clocks.due_on().map(fazhi_domain::time_util::fmt_date).unwrap_or_else(|| "—".into()),
             }))
@@ -194,6 +197,13 @@ pub async fn convert(
         Err(ServiceError::Invalid(errors)) => convert_page_for(&app, &p, id, &target, &f, &errors, Some(version)).await,
         Err(e) => Err(e.into()),
     }
+}
+
+/// The page of a case just registered, or "" when it is withheld from the clerk who registered it
+/// (a 检举控告 against their own unit or naming them, 第三十条): it does not exist for them.
+pub(super) async fn href_if_visible(app: &App, p: &Principal, kind: &str, id: CaseId) -> Result<String, PageError> {
+    let visible = app.store().case(&p.scope, id).await.map_err(ServiceError::from)?.is_some();
+    Ok(if visible { format!("/cases/{kind}/{id}") } else { String::new() })
 }
 
 /// "重复件" links for the registration form: what looks like the same person or matter.

@@ -22,7 +22,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use fazhi_domain::role::Role;
-use fazhi_service::{App, Principal, Scope, ServiceError};
+use fazhi_service::{App, Principal, ServiceError};
 
 /// The page routes.
 pub fn routes() -> Router<App> {
@@ -69,7 +69,7 @@ pub fn routes() -> Router<App> {
 
 async fn home(staff: Option<session::Staff>) -> Redirect {
     match staff {
-        Some(session::Staff(p)) if p.scope == Scope::Nothing => Redirect::to(admin::home_of(&p)),
+        Some(session::Staff(p)) if p.scope.is_nothing() => Redirect::to(admin::home_of(&p)),
         Some(_) => Redirect::to("/workbench"),
         None => Redirect::to("/login"),
     }
@@ -119,7 +119,7 @@ impl Layout {
         let mut add = |href: &str, label: &str| {
             nav.push(NavItem { href: href.into(), label: label.into(), active: href == active })
         };
-        if p.scope != Scope::Nothing {
+        if !p.scope.is_nothing() {
             add("/workbench", "工作台");
             for k in app.kinds().all() {
                 add(&format!("/cases/{}", k.slug), k.label);

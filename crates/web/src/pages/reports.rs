@@ -14,7 +14,7 @@ use fazhi_domain::metric::Period;
 use fazhi_domain::role::Role;
 use fazhi_domain::time_util::{fmt_date, fmt_minute_ms, local_date};
 use fazhi_report::annual::{Draft, DraftSubsection};
-use fazhi_service::{App, Principal, Scope, ServiceError, Tenant};
+use fazhi_service::{App, Extent, Principal, ServiceError, Tenant};
 
 use super::forms::errors_by_field;
 use super::html::url;
@@ -23,9 +23,9 @@ use super::{Layout, PageError, PageResult, render};
 
 /// The towns a user may read reports of: their own, or their district's.
 fn towns_of(app: &App, p: &Principal) -> Result<Vec<Tenant>, PageError> {
-    match &p.scope {
-        Scope::Nothing => Err(ServiceError::Forbidden("您的角色不查看业务数据（三员分立）".into()).into()),
-        Scope::Tenants(ts) => Ok(app.tenants().iter().filter(|t| ts.contains(&t.id)).cloned().collect()),
+    match &p.scope.extent {
+        Extent::Nothing => Err(ServiceError::Forbidden("您的角色不查看业务数据（三员分立）".into()).into()),
+        Extent::Tenants(ts) => Ok(app.tenants().iter().filter(|t| ts.contains(&t.id)).cloned().collect()),
         _ => Ok(app.tenant(p.user.tenant_id).into_iter().collect()),
     }
 }

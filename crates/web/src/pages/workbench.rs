@@ -33,7 +33,7 @@ struct WorkbenchPage {
 }
 
 pub async fn page(State(app): State<App>, Staff(p): Staff) -> PageResult {
-    if p.scope == fazhi_service::Scope::Nothing {
+    if p.scope.is_nothing() {
         return Err(super::PageError::Redirect(super::admin::home_of(&p).to_string()));
     }
     let wb = app.workbench(&p).await?;
