@@ -6,6 +6,8 @@
 //! town) and the district user, the case does not exist; the desk, 西塘村 (which handles it) and
 //! 司法所 read it whole.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] functions
+
 use fazhi_domain::case::CaseRecord;
 use fazhi_domain::ids::UserId;
 use fazhi_domain::metric::{Figure, Period};

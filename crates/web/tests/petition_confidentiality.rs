@@ -4,6 +4,8 @@
 //! and bad registration input of each kind answers `{code, message, fields}`
 //! with the right status and registers nothing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] functions
+
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use fazhi_service::SessionKind;
