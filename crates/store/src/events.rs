@@ -694,6 +694,23 @@ impl Store {
         Ok(())
     }
 
+    /// Every event of a tenant with what was sealed into it and its MAC, in chain order — for
+    /// tests that play an attacker who rewrites the chain.
+    ///
+    /// # Errors
+    /// Database errors.
+    #[doc(hidden)]
+    pub async fn raw_chain(&self, tenant: TenantId) -> Result<Vec<(Event, Seal, Option<String>)>> {
+        let sql = format!("SELECT {EVENT_COLS} FROM events WHERE tenant_id = $1 ORDER BY seq");
+        let rows: Vec<EventRow> = on_reader!(self, pool => sqlx::query_as(crate::sql::safe(&sql)).bind(tenant.to_string()).fetch_all(pool).await)?;
+        rows.into_iter()
+            .map(|r| {
+                let (seal, mac) = r.seal();
+                Ok((Event::try_from(r)?, seal, mac))
+            })
+            .collect()
+    }
+
     /// A tenant's chain head `(seq, hash)`.
     ///
     /// # Errors
