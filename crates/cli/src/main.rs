@@ -215,7 +215,8 @@ fn print_audit(o: &fazhi_service::audit::AuditOutcome) {
     for a in &o.tenants {
         let t = &a.tenant;
         let r = &a.chain;
-        let from = if r.started_after > 0 { format!("自第 {} 号检查点起", r.started_after) } else { String::new() };
+        let from =
+            if r.started_after > 0 { format!("自第 {} 号检查点起", r.started_after) } else { String::new() };
         match &r.broken {
             None => println!(
                 "{}（{}）：事件链完整，{from}已验证 {} 个事件，与 {} 个检查点相符。",
@@ -227,7 +228,12 @@ fn print_audit(o: &fazhi_service::audit::AuditOutcome) {
             println!("{}（{}）：{p}", t.name, t.code);
         }
         if r.problem_count > r.problems.len() as u64 {
-            println!("{}（{}）：……另有 {} 条记录与事件不一致。", t.name, t.code, r.problem_count - r.problems.len() as u64);
+            println!(
+                "{}（{}）：……另有 {} 条记录与事件不一致。",
+                t.name,
+                t.code,
+                r.problem_count - r.problems.len() as u64
+            );
         }
         for p in &a.files {
             println!("{}（{}）：{p}", t.name, t.code);

@@ -209,7 +209,11 @@ fn audit_verify_names_case_rows_edited_to_raise_the_rates_and_a_tail_cut_after_a
     assert!(conn.status.success(), "{}", String::from_utf8_lossy(&conn.stderr));
     let o = fazhi(dir.path(), &["audit", "verify"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stdout(&o).contains("鳌头镇（AT）：事件链断裂！") && stdout(&o).contains("与已签名的检查点不符"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("鳌头镇（AT）：事件链断裂！") && stdout(&o).contains("与已签名的检查点不符"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]

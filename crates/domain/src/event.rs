@@ -398,8 +398,7 @@ impl Verifier {
         }
         if let Some((head_seq, head_hash)) = head {
             let last = self.last().map(|(_, h)| h.to_string());
-            let ends_at_head =
-                last.as_deref() == Some(head_hash.as_str()) || (last.is_none() && head_seq == 0);
+            let ends_at_head = last.as_deref() == Some(head_hash.as_str()) || (last.is_none() && head_seq == 0);
             if !ends_at_head {
                 return Err(ChainBreak {
                     kind: BreakKind::Truncated,
@@ -550,5 +549,69 @@ mod tests {
         let t = c[..3].to_vec();
         let e = verify(t.clone(), head(&c), finder(&t)).unwrap_err();
         assert_eq!(e.kind, BreakKind::Truncated);
+    }
+
+    fn sealed_chain(n: usize, key: &ChainKey) -> Vec<(Event, Seal, String)> {
+        let mut out: Vec<(Event, Seal, String)> = Vec::new();
+        for e in chain(n) {
+            let (seq, hash) = out.last().map_or((0, GENESIS.to_string()), |(e, _, _)| (e.seq, e.hash.clone()));
+            let seal = Seal::case(format!("case1.{}", e.seq));
+            let e = e.link_sealed(seq, &hash, &seal);
+            let mac = key.mac(&e.hash);
+            out.push((e, seal, mac));
+        }
+        out
+    }
+
+    fn walk(c: &[(Event, Seal, String)], v: &mut Verifier) -> Result<(), Found> {
+        for (e, seal, mac) in c {
+            v.feed_sealed(e.clone(), seal, Some(mac))?;
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn the_seal_is_covered_by_the_hash_and_absent_seals_keep_old_hashes() {
+        let e = chain(1).remove(0);
+        assert_eq!(e.compute_hash(), e.compute_sealed_hash(&Seal::default()), "events before 0008 keep their hash");
+        assert_ne!(e.compute_hash(), e.compute_sealed_hash(&Seal::case("case1.x".into())));
+    }
+
+    #[test]
+    fn an_event_with_a_valid_link_but_no_mac_is_a_forgery() {
+        let key = ChainKey::new([7; 32]);
+        let c = sealed_chain(3, &key);
+        let mut v = Verifier::new().with_key(Some(key.clone()));
+        assert!(walk(&c, &mut v).is_ok());
+        // Appended by hand: the SHA-256 link is right, the MAC cannot be.
+        let (last, _, _) = c.last().expect("events").clone();
+        let forged = Event { id: EventId::new(), ..last.clone() }.link_sealed(last.seq, &last.hash, &Seal::default());
+        let Err(Found::Break(b)) = v.feed_sealed(forged.clone(), &Seal::default(), None) else { panic!("accepted") };
+        assert_eq!((b.kind, b.seq), (BreakKind::Forged, 4));
+        let wrong = ChainKey::new([8; 32]).mac(&forged.hash);
+        let Err(Found::Break(b)) = v.feed_sealed(forged, &Seal::default(), Some(&wrong)) else { panic!("accepted") };
+        assert_eq!(b.kind, BreakKind::Forged, "a MAC under another key is no MAC");
+    }
+
+    #[test]
+    fn a_chain_is_held_to_its_checkpoints() {
+        let key = ChainKey::new([7; 32]);
+        let c = sealed_chain(5, &key);
+        let at3 = (c[2].0.seq, c[2].0.hash.clone());
+        let mut v = Verifier::new().with_key(Some(key.clone())).with_anchors(vec![at3.clone()]);
+        assert!(walk(&c, &mut v).is_ok());
+        assert_eq!(v.finish(Some((5, c[4].0.hash.clone()))), Ok(5));
+        // A checkpoint that names another hash at its position: the chain was rewritten.
+        let mut v = Verifier::new().with_anchors(vec![(3, "f".repeat(64))]);
+        let Err(Found::Break(b)) = walk(&c, &mut v) else { panic!("accepted") };
+        assert_eq!((b.kind, b.seq), (BreakKind::Anchor, 3));
+        // The tail cut and the head rolled back before a checkpoint.
+        let mut v = Verifier::new().with_anchors(vec![(5, c[4].0.hash.clone())]);
+        assert!(walk(&c[..3], &mut v).is_ok());
+        assert_eq!(v.finish(Some((3, c[2].0.hash.clone()))).map_err(|b| b.kind), Err(BreakKind::Anchor));
+        // The fast path starts after a checkpoint.
+        let mut v = Verifier::new().starting_after(at3.0, at3.1);
+        assert!(walk(&c[3..], &mut v).is_ok());
+        assert_eq!(v.finish(Some((5, c[4].0.hash.clone()))), Ok(2));
     }
 }

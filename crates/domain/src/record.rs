@@ -109,7 +109,8 @@ pub fn differences(stored: &str, fields: &[Field]) -> Option<Vec<String>> {
     }
     let old: Vec<&str> = stored.split('.').collect();
     let new: Vec<&str> = now.split('.').collect();
-    let (Some(old_fp), Some(new_fp)) = (old.get(2).and_then(|h| hex::decode(h).ok()), new.get(2).and_then(|h| hex::decode(h).ok()))
+    let (Some(old_fp), Some(new_fp)) =
+        (old.get(2).and_then(|h| hex::decode(h).ok()), new.get(2).and_then(|h| hex::decode(h).ok()))
     else {
         return Some(Vec::new());
     };

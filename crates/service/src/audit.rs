@@ -97,6 +97,16 @@ impl App {
                 ));
             }
         }
+        for (at, c) in &loaded.foreign {
+            if tenants.iter().any(|t| t.id.to_string() == c.tenant) {
+                checkpoint_problems.push(format!(
+                    "{at}：{} 的检查点由另一把密钥（{}）签名，不是本系统的检查点密钥（{}）",
+                    c.tenant_code,
+                    c.key_id,
+                    self.checkpoint_key().key_id()
+                ));
+            }
+        }
         let mut out = Vec::new();
         for t in tenants {
             let code = t.code.clone();
@@ -140,8 +150,11 @@ impl App {
                         seq: None,
                         what: "磁盘上的文件内容已被改动（与记录的摘要不符）".into(),
                     }),
-                    Ok(None) => problems.push(RecordProblem { record, seq: None, what: "磁盘上的文件已不存在".into() }),
-                    Err(e) => problems.push(RecordProblem { record, seq: None, what: format!("文件无法读取：{e}") }),
+                    Ok(None) => problems
+                        .push(RecordProblem { record, seq: None, what: "磁盘上的文件已不存在".into() }),
+                    Err(e) => {
+                        problems.push(RecordProblem { record, seq: None, what: format!("文件无法读取：{e}") })
+                    }
                 }
                 after = Some((case_id, hash));
             }
@@ -252,11 +265,7 @@ impl App {
         let mut lines = Vec::new();
         for (i, c) in cps.iter().enumerate() {
             if !c.signature_ok() {
-                return Err(ServiceError::field(
-                    "checkpoints",
-                    "检查点",
-                    format!("第 {} 条检查点的签名无效", i + 1),
-                ));
+                return Err(ServiceError::field("checkpoints", "检查点", format!("第 {} 条检查点的签名无效", i + 1)));
             }
             if !towns.contains(&c.tenant_code) {
                 return Err(ServiceError::field(

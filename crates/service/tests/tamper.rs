@@ -83,13 +83,22 @@ async fn scene(db: TestDb) -> Scene {
     let a = t.app.open_case(&clerk, "work_order", &obj(TestApp::work_order_fields())).await.expect("open").case;
     let a = t.app.act(&clerk, a.id, "dispatch", &obj(json!({"unit": longtan})), a.version).await.expect("dispatch");
     let a = t.app.act(&h, a.id, "sign", &obj(json!({})), a.version).await.expect("sign");
-    let photo = Upload { name: "现场照片.png".into(), mime: "image/png".into(), bytes: b"\x89PNG fixed lamp".to_vec() };
+    let photo =
+        Upload { name: "现场照片.png".into(), mime: "image/png".into(), bytes: b"\x89PNG fixed lamp".to_vec() };
     let a = t
         .app
-        .act_with_files(&h, a.id, "reply", &obj(json!({"reply": "已修复", "reply_method": "phone"})), a.version, vec![photo])
+        .act_with_files(
+            &h,
+            a.id,
+            "reply",
+            &obj(json!({"reply": "已修复", "reply_method": "phone"})),
+            a.version,
+            vec![photo],
+        )
         .await
         .expect("reply");
-    let a = t.app.act(&clerk, a.id, "callback", &obj(json!({"result": "satisfied"})), a.version).await.expect("callback");
+    let a =
+        t.app.act(&clerk, a.id, "callback", &obj(json!({"result": "satisfied"})), a.version).await.expect("callback");
     assert_eq!((a.data_str("on_time"), a.data_str("satisfaction")), (Some("yes"), Some("satisfied")));
     let mut fields = TestApp::work_order_fields();
     fields["title"] = json!("西塘村道路积水");
@@ -460,7 +469,8 @@ async fn a_user_or_unit_written_outside_the_chain_is_reported() {
 
 #[tokio::test]
 async fn a_calendar_file_edited_in_the_database_is_named() {
-    const Y2027: &str = r#"{"year": 2027, "papers": ["test"], "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": true}]}"#;
+    const Y2027: &str =
+        r#"{"year": 2027, "papers": ["test"], "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": true}]}"#;
     for db in TestDb::all().await {
         let s = scene(db).await;
         s.app().import_calendar(Y2027, "tester").await.expect("import");

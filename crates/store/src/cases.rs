@@ -10,11 +10,11 @@ use sqlx::types::Json as SqlJson;
 
 use crate::attachments::NewAttachment;
 use crate::events::append_event;
-use crate::records::{CaseParts, case_digest};
-use fazhi_domain::event::Seal;
 use crate::model::{CaseFilter, CaseListItem, Page, Scope};
+use crate::records::{CaseParts, case_digest};
 use crate::sql::{self, Sql, bind_all};
 use crate::{Result, Store, StoreError};
+use fazhi_domain::event::Seal;
 
 /// A list counts its matches up to this many.
 pub const LIST_COUNT_CAP: u64 = 10_000;

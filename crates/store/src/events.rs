@@ -262,7 +262,11 @@ impl Problems {
         if let Some(k) = key
             && mac.as_deref() != Some(k.mac(&e.hash).as_str())
         {
-            self.push(record.to_string(), Some(row.seq), format!("第 {} 号事件的密钥校验码不符（不是 fazhi 写入的）", row.seq));
+            self.push(
+                record.to_string(),
+                Some(row.seq),
+                format!("第 {} 号事件的密钥校验码不符（不是 fazhi 写入的）", row.seq),
+            );
             return None;
         }
         match seal.digest {
@@ -435,7 +439,11 @@ impl Store {
             .fetch_optional(pool)
             .await)?;
         let mut verifier = Verifier::new().with_key(self.chain_key.clone()).with_anchors(
-            opts.anchors.iter().filter(|(s, _)| opts.start_after.as_ref().is_none_or(|(from, _)| s > from)).cloned().collect(),
+            opts.anchors
+                .iter()
+                .filter(|(s, _)| opts.start_after.as_ref().is_none_or(|(from, _)| s > from))
+                .cloned()
+                .collect(),
         );
         let mut after = i64::MIN;
         let mut started_after = 0;
@@ -671,7 +679,10 @@ impl Store {
             );
         }
         for r in &years {
-            records.insert(subject::calendar(r.year), (format!("{} 年节假日安排", r.year), "calendar1", calendar_fields(r)));
+            records.insert(
+                subject::calendar(r.year),
+                (format!("{} 年节假日安排", r.year), "calendar1", calendar_fields(r)),
+            );
         }
         for (subject, (name, scheme, fields)) in records {
             let Some(ev) = last.remove(&subject) else {

@@ -13,8 +13,8 @@ use crate::cases::{
 };
 use crate::events::append_event;
 use crate::records::case_digest;
-use fazhi_domain::event::Seal;
 use crate::{Result, Store, StoreError};
+use fazhi_domain::event::Seal;
 
 /// How two cases are linked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
