@@ -509,3 +509,48 @@ async fn a_checkpoint_file_edited_by_hand_is_reported() {
         assert!(o.checkpoint_problems.iter().any(|p| p.contains("签名无效")), "{:?}", o.checkpoint_problems);
     }
 }
+
+/// What verification costs: `FAZHI_VERIFY_CASES` (default 10,000) imported cases of six events each,
+/// on SQLite, verified in full and from the last checkpoint; prints the times. Run by hand:
+/// `cargo test --release -p fazhi-service --test tamper verify_cost -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "a measurement, run by hand"]
+async fn verify_cost_at_scale() {
+    let n: usize = std::env::var("FAZHI_VERIFY_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let t = TestApp::sqlite().await;
+    let clerk = t.principal("clerk").await;
+    let c = t.app.open_case(&clerk, "work_order", &obj(TestApp::work_order_fields())).await.expect("open").case;
+    let mut batch = fazhi_testkit::imported_copies(&c, n, "路灯");
+    for item in &mut batch {
+        let first = item.events[0].clone();
+        for k in 1..6 {
+            item.events.push(Event {
+                id: fazhi_domain::ids::EventId::new(),
+                action: format!("step{k}"),
+                ..first.clone()
+            });
+        }
+    }
+    let started = std::time::Instant::now();
+    for chunk in batch.chunks(2_000) {
+        t.app.store().import_cases(chunk).await.expect("import");
+    }
+    let imported = started.elapsed();
+    let started = std::time::Instant::now();
+    let o = t.app.verify_all(&VerifyRequest::default(), |_, _| {}).await.expect("verify");
+    let full = started.elapsed();
+    assert!(o.is_whole(), "{:?}", findings(&o));
+    t.app.checkpoint_now().await.expect("checkpoint");
+    let started = std::time::Instant::now();
+    let req = VerifyRequest { since_checkpoint: true, ..Default::default() };
+    let o = t.app.verify_all(&req, |_, _| {}).await.expect("verify");
+    let fast = started.elapsed();
+    assert!(o.is_whole(), "{:?}", findings(&o));
+    let events: u64 = o.tenants.iter().map(|a| a.chain.started_after.max(0).unsigned_abs()).sum();
+    println!(
+        "{n} cases, {events} events: import {:.1} s; verify full {:.2} s; since checkpoint {:.2} s",
+        imported.as_secs_f64(),
+        full.as_secs_f64(),
+        fast.as_secs_f64()
+    );
+}

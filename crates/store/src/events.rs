@@ -551,9 +551,13 @@ impl Store {
                 let full = i64::try_from(cases.len()).unwrap_or(0) == CASE_PAGE;
                 // The page covers ids in (lo, hi]; the last page covers everything past lo.
                 let hi = if full { cases.last().map(|c| c.raw.id.clone()) } else { None };
+                // Led by the case-id range, never by the tenant: SQLite would otherwise pick an index
+                // that starts with the tenant and read all its rows for every page (`+` makes the
+                // term unindexable, the documented way to steer its planner).
+                let tenant = if pg { "tenant_id" } else { "+tenant_id" };
                 let range = |col: &str| match hi {
-                    Some(_) => format!("tenant_id = $1 AND {col} > $2 AND {col} <= $3"),
-                    None => format!("tenant_id = $1 AND {col} > $2"),
+                    Some(_) => format!("{tenant} = $1 AND {col} > $2 AND {col} <= $3"),
+                    None => format!("{tenant} = $1 AND {col} > $2"),
                 };
                 let parts_sql = crate::records::parts_sql(&range("case_id"), &range("case_id"), &range("from_case"), &range("to_case"));
                 let mut q = sqlx::query_as::<_, PartRow>(crate::sql::safe(&parts_sql)).bind(t).bind(&lo);
@@ -562,7 +566,7 @@ impl Store {
                 }
                 let parts: Vec<PartRow> = q.fetch_all(&mut *tx).await?;
                 let last_sql = format!(
-                    "SELECT {EVENT_COLS} FROM events e WHERE e.{} AND e.seq = (SELECT MAX(x.seq) FROM events x WHERE x.case_id = e.case_id)",
+                    "SELECT {EVENT_COLS} FROM events e WHERE {} AND e.seq = (SELECT MAX(x.seq) FROM events x WHERE x.case_id = e.case_id)",
                     range("case_id")
                 );
                 let mut q = sqlx::query_as::<_, EventRow>(crate::sql::safe(&last_sql)).bind(t).bind(&lo);

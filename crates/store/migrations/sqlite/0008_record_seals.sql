@@ -11,3 +11,5 @@ ALTER TABLE events ADD COLUMN digest TEXT;
 ALTER TABLE events ADD COLUMN mac TEXT;
 -- The last event about a record that is not a case, found without walking the chain.
 CREATE INDEX events_subject ON events (tenant_id, subject, seq) WHERE subject IS NOT NULL;
+-- Verification reads a tenant's cases a page at a time in id order.
+CREATE INDEX cases_tenant_id ON cases (tenant_id, id);
