@@ -3,15 +3,15 @@
 //!
 //! A record (a case row with its party digests, attachments and links; a user with its roles; a
 //! unit; a tenant; a report draft; a calendar year) is described as a list of named [`Field`]s.
-//! Its digest is SHA-256 over their canonical JSON, and beside it one *fingerprint* byte per field
-//! (and per part of a field that is a map or a list): when a record no longer matches the last
-//! event about it, the fingerprints tell which fields changed, so `fazhi audit verify` can say
-//! "标题与第 5 号事件记录的不一致" instead of only "changed". The fingerprints only name; the
-//! SHA-256 decides. One byte each keeps an event's seal short (a case's is ~150 characters); a
-//! changed field whose fingerprint happens to collide (1 in 256) is still caught by the digest
-//! and reported without its name.
+//! Its digest is SHA-256 over their canonical JSON, and beside it a two-byte *fingerprint* per field
+//! (and a one-byte one per part of a field that is a map or a list): when a record no longer
+//! matches the last event about it, the fingerprints tell which fields changed, so `fazhi audit
+//! verify` can say "标题与第 5 号事件记录的不一致" instead of only "changed". The fingerprints only
+//! name; the SHA-256 decides. Short fingerprints keep an event's seal short (a case's is ~200
+//! characters); a changed field whose fingerprint happens to collide (1 in 65,536) is still caught
+//! by the digest and reported without its name.
 //!
-//! Encoding: `{scheme}.{sha256 hex}.{one hex byte per field}` then, for each field marked
+//! Encoding: `{scheme}.{sha256 hex}.{two hex bytes per field}` then, for each field marked
 //! [`Field::parts`], `.{one hex byte per part}`. The scheme names the field list (`case1`): a new
 //! column means a new scheme, and the old one stays computable for the events that carry it.
 
@@ -78,6 +78,11 @@ fn fp(v: &Json) -> u8 {
     sha(&canonical_json(v))[0]
 }
 
+fn field_fp(v: &Json) -> [u8; 2] {
+    let h = sha(&canonical_json(v));
+    [h[0], h[1]]
+}
+
 /// The digest of a record under `scheme`.
 pub fn digest(scheme: &str, fields: &[Field]) -> String {
     let mut all = Map::new();
@@ -86,7 +91,7 @@ pub fn digest(scheme: &str, fields: &[Field]) -> String {
         all.insert(f.name.to_string(), f.value.clone());
     }
     let mut out = format!("{scheme}.{}.", hex::encode(sha(&canonical_json(&Json::Object(all)))));
-    out.push_str(&hex::encode(fields.iter().map(|f| fp(&f.value)).collect::<Vec<u8>>()));
+    out.push_str(&hex::encode(fields.iter().flat_map(|f| field_fp(&f.value)).collect::<Vec<u8>>()));
     for f in fields.iter().filter(|f| f.parts) {
         out.push('.');
         out.push_str(&hex::encode(parts(&f.value).iter().map(|(_, v)| fp(v)).collect::<Vec<u8>>()));
@@ -114,20 +119,21 @@ pub fn differences(stored: &str, fields: &[Field]) -> Option<Vec<String>> {
     else {
         return Some(Vec::new());
     };
-    if old_fp.len() != new_fp.len() {
+    if old_fp.len() != new_fp.len() || new_fp.len() != 2 * fields.len() {
         return Some(Vec::new());
     }
     let mut out = Vec::new();
     let mut part_no = 3;
     for (i, f) in fields.iter().enumerate() {
-        let changed = old_fp[i] != new_fp[i];
+        let changed = old_fp[2 * i..2 * i + 2] != new_fp[2 * i..2 * i + 2];
         if f.parts {
             let idx = part_no;
             part_no += 1;
-            if changed {
+            let old_parts = old.get(idx).and_then(|h| hex::decode(h).ok()).unwrap_or_default();
+            let new_parts = new.get(idx).and_then(|h| hex::decode(h).ok()).unwrap_or_default();
+            // The parts tell too: a list that lost an item has another number of them.
+            if changed || old_parts != new_parts {
                 let names = parts(&f.value);
-                let old_parts = old.get(idx).and_then(|h| hex::decode(h).ok()).unwrap_or_default();
-                let new_parts = new.get(idx).and_then(|h| hex::decode(h).ok()).unwrap_or_default();
                 let named: Vec<String> = if old_parts.len() == new_parts.len() {
                     names
                         .iter()
