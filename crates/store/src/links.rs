@@ -204,7 +204,13 @@ impl Store {
                         let c = write.case;
                         update_case!(tx, c, *expected_version);
                         insert_digests!(tx, c, write.digests);
-                        rows.push(c.clone());
+                        // A case numbered earlier in this transaction (a visit's new case getting
+                        // its link event) was given to us before it had its number.
+                        let mut c = c.clone();
+                        if let Some(numbered) = rows.iter().find(|r| r.id == c.id) {
+                            c.receipt_no.clone_from(&numbered.receipt_no);
+                        }
+                        rows.push(c);
                     }
                 }
             }
