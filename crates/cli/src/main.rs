@@ -140,8 +140,22 @@ enum UserCmd {
 
 #[derive(Subcommand)]
 enum AuditCmd {
-    /// Walk every tenant's chain; report the first broken link with its case and event.
-    Verify,
+    /// Walk every tenant's chain (links, MACs, signed checkpoints) and hold every record — cases,
+    /// users, units, report drafts, calendar years, attachments and their files — to the events;
+    /// report what differs. Exit code 1 on any failure.
+    Verify {
+        /// Walk each chain only from its last good checkpoint (the records are still checked in
+        /// full): fast, for daily use; run without it now and then.
+        #[arg(long)]
+        since_checkpoint: bool,
+        /// A further checkpoint file to check against (a copy from another disk or the district);
+        /// may be repeated.
+        #[arg(long = "checkpoints", value_name = "FILE")]
+        checkpoints: Vec<std::path::PathBuf>,
+    },
+    /// Sign every chain head that moved since its last checkpoint and append it to the checkpoint
+    /// file (and send it to the district when `[audit] checkpoint_url` is set).
+    Checkpoint,
 }
 
 #[derive(Subcommand)]
@@ -184,6 +198,56 @@ fn load_config(g: &Global) -> Result<Config, Failure> {
         c.database.url = fazhi_service::config::Secret(u.clone());
     }
     Ok(c)
+}
+
+/// Prints a verification: for each tenant whether its chain is whole and how far it was walked,
+/// then every record that differs from its events, naming the tenant, the record and what changed.
+fn print_audit(o: &fazhi_service::audit::AuditOutcome) {
+    if o.checkpoint_files.is_empty() {
+        println!("未找到检查点文件：只能验证事件链自身（建议运行 fazhi audit checkpoint，并在别处保存副本）。");
+    } else {
+        let files: Vec<String> = o.checkpoint_files.iter().map(|p| p.display().to_string()).collect();
+        println!("检查点文件：{}", files.join("、"));
+    }
+    for p in &o.checkpoint_problems {
+        println!("检查点问题：{p}");
+    }
+    for a in &o.tenants {
+        let t = &a.tenant;
+        let r = &a.chain;
+        let from =
+            if r.started_after > 0 { format!("自第 {} 号检查点起", r.started_after) } else { String::new() };
+        match &r.broken {
+            None => println!(
+                "{}（{}）：事件链完整，{from}已验证 {} 个事件，与 {} 个检查点相符。",
+                t.name, t.code, r.verified, a.checkpoints
+            ),
+            Some(b) => println!("{}（{}）：事件链断裂！{}", t.name, t.code, b),
+        }
+        for p in &r.problems {
+            println!("{}（{}）：{p}", t.name, t.code);
+        }
+        if r.problem_count > r.problems.len() as u64 {
+            println!(
+                "{}（{}）：……另有 {} 条记录与事件不一致。",
+                t.name,
+                t.code,
+                r.problem_count - r.problems.len() as u64
+            );
+        }
+        for p in &a.files {
+            println!("{}（{}）：{p}", t.name, t.code);
+        }
+        if r.problem_count == 0 && a.files.is_empty() {
+            println!(
+                "{}（{}）：已核对 {} 条记录和 {} 个附件文件，均与事件一致。",
+                t.name, t.code, r.records_checked, a.files_checked
+            );
+        }
+    }
+    if o.tenants.is_empty() {
+        println!("尚无任何镇（街道），无事件可验证。");
+    }
 }
 
 async fn open(config: Config) -> Result<App, Failure> {
@@ -257,35 +321,30 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             print_demo(&report, None);
         }
         Command::User(cmd) => user(open(config).await?, cmd).await?,
-        Command::Audit(AuditCmd::Verify) => {
+        Command::Audit(AuditCmd::Verify { since_checkpoint, checkpoints }) => {
             let app = open(config).await?;
             let pb = ProgressBar::new_spinner();
-            let reports = app.verify_all(|t, n| pb.set_message(format!("{t}: {n}"))).await?;
+            let req = fazhi_service::audit::VerifyRequest { since_checkpoint, checkpoint_files: checkpoints };
+            let outcome = app.verify_all(&req, |t, n| pb.set_message(format!("{t}: {n}"))).await?;
             pb.finish_and_clear();
-            let mut broken = false;
-            for (t, r) in &reports {
-                match &r.broken {
-                    None => println!("{}（{}）：事件链完整，已验证 {} 个事件。", t.name, t.code, r.verified),
-                    Some(b) => {
-                        broken = true;
-                        println!("{}（{}）：事件链断裂！{}", t.name, t.code, b);
-                    }
-                }
-                if !r.mismatched_cases.is_empty() {
-                    broken = true;
-                    println!(
-                        "{}（{}）：以下案件的记录与其事件不一致（状态或版本被改动）：{}",
-                        t.name,
-                        t.code,
-                        r.mismatched_cases.join("、")
-                    );
-                }
-            }
-            if reports.is_empty() {
-                println!("尚无任何镇（街道），无事件可验证。");
-            }
-            if broken {
+            print_audit(&outcome);
+            if !outcome.is_whole() {
                 return Err(Failure("审计验证未通过。".into(), 1));
+            }
+        }
+        Command::Audit(AuditCmd::Checkpoint) => {
+            let app = open(config).await?;
+            let (written, send_problem) = app.checkpoint_now().await?;
+            for c in &written {
+                println!("{}：第 {} 号事件，链头 {}，已签名（密钥 {}）。", c.tenant_code, c.seq, c.hash, c.key_id);
+            }
+            if written.is_empty() {
+                println!("自上次检查点以来事件链没有变化，未写入新的检查点。");
+            } else {
+                println!("检查点已追加到 {}。", app.config().checkpoint_path().display());
+            }
+            if let Some(p) = send_problem {
+                return Err(Failure(p, 1));
             }
         }
         Command::Calendar(cmd) => calendar(config, cmd).await?,

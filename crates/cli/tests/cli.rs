@@ -158,7 +158,7 @@ fn audit_verify_reports_the_first_broken_link_and_fails() {
     let dir = tempfile::tempdir().unwrap();
     assert!(fazhi(dir.path(), &["demo"]).status.success());
     let db = dir.path().join("fazhi.db");
-    let conn = Command::new("sqlite3").arg(&db).arg("DROP TRIGGER events_no_update; UPDATE events SET actor_name = '伪造' WHERE seq = 40 AND tenant_id = (SELECT id FROM tenants WHERE code = 'AT');").output();
+    let conn = Command::new("sqlite3").arg(&db).arg("DROP TRIGGER events_no_update; UPDATE events SET actor_name = '伪造' WHERE seq = (SELECT MIN(seq) FROM events WHERE case_id IS NOT NULL AND tenant_id = (SELECT id FROM tenants WHERE code = 'AT')) AND tenant_id = (SELECT id FROM tenants WHERE code = 'AT');").output();
     let Ok(conn) = conn else {
         eprintln!("skipping: the sqlite3 command-line tool is not installed");
         return;
@@ -167,9 +167,53 @@ fn audit_verify_reports_the_first_broken_link_and_fails() {
     let o = fazhi(dir.path(), &["audit", "verify"]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    assert!(out.contains("鳌头镇（AT）：事件链断裂！第40号事件"), "{out}");
+    assert!(out.contains("鳌头镇（AT）：事件链断裂！第"), "{out}");
     assert!(out.contains("AT-GD-2023-"), "names the case by receipt number: {out}");
     assert!(out.contains("事件内容被修改"), "{out}");
+}
+
+/// Issue 10 item 11: figures changed by editing case rows (按时办结率 and 满意率 raised to 100%)
+/// are caught and named; a checkpoint signed before a tail is deleted and the head rolled back
+/// catches that too; the fast path starts at the last checkpoint.
+#[test]
+fn audit_verify_names_case_rows_edited_to_raise_the_rates_and_a_tail_cut_after_a_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(fazhi(dir.path(), &["demo"]).status.success());
+    let o = fazhi(dir.path(), &["audit", "checkpoint"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("AT：第 ") && stdout(&o).contains("已签名"), "{}", stdout(&o));
+    let o = fazhi(dir.path(), &["audit", "verify", "--since-checkpoint"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("自第 "), "the fast path says where it started: {}", stdout(&o));
+    let db = dir.path().join("fazhi.db");
+    let sql = "UPDATE cases SET data = json_set(data, '$.on_time', 'yes') WHERE kind = 'work_order' AND json_extract(data, '$.on_time') = 'no'; \
+               UPDATE cases SET data = json_set(data, '$.satisfaction', 'satisfied') WHERE kind = 'work_order' AND json_extract(data, '$.satisfaction') = 'unsatisfied';";
+    let Ok(conn) = Command::new("sqlite3").arg(&db).arg(sql).output() else {
+        eprintln!("skipping: the sqlite3 command-line tool is not installed");
+        return;
+    };
+    assert!(conn.status.success(), "{}", String::from_utf8_lossy(&conn.stderr));
+    let o = fazhi(dir.path(), &["audit", "verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("鳌头镇（AT）：事件链完整"), "the chain itself is untouched: {out}");
+    assert!(out.contains("鳌头镇（AT）：案件 AT-GD-2023-"), "names the tenant and the case: {out}");
+    assert!(out.contains("数据（on_time") && out.contains("条记录与事件不一致"), "every edited row is counted: {out}");
+    // Cut the tail and roll the head back: consistent in itself, shorter than the checkpoint.
+    let cut = "DROP TRIGGER events_no_delete; \
+               CREATE TEMP TABLE cut AS SELECT tenant_id, seq - 3 AS keep FROM chain_heads WHERE tenant_id = (SELECT id FROM tenants WHERE code = 'AT'); \
+               DELETE FROM outbox WHERE event_id IN (SELECT e.id FROM events e JOIN cut ON e.tenant_id = cut.tenant_id AND e.seq > cut.keep); \
+               DELETE FROM events WHERE id IN (SELECT e.id FROM events e JOIN cut ON e.tenant_id = cut.tenant_id AND e.seq > cut.keep); \
+               UPDATE chain_heads SET seq = (SELECT keep FROM cut), hash = (SELECT e.hash FROM events e JOIN cut ON e.tenant_id = cut.tenant_id AND e.seq = cut.keep) WHERE tenant_id = (SELECT tenant_id FROM cut);";
+    let conn = Command::new("sqlite3").arg(&db).arg(cut).output().unwrap();
+    assert!(conn.status.success(), "{}", String::from_utf8_lossy(&conn.stderr));
+    let o = fazhi(dir.path(), &["audit", "verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("鳌头镇（AT）：事件链断裂！") && stdout(&o).contains("与已签名的检查点不符"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]

@@ -75,10 +75,70 @@ pub fn canonical_json(v: &Json) -> String {
     s
 }
 
+/// What the store seals into an event beside the content its caller gave: which record the event
+/// is about (for events about no case: `user:<id>`, `unit:<id>`, …) and the digest of that record
+/// (or of the case row) as the event left it ([`crate::record`]). Both are covered by the hash, so
+/// a row edited behind the chain's back no longer matches the last event about it. Events written
+/// before migration 0008 have neither, and their hash is computed as it always was.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Seal {
+    pub subject: Option<String>,
+    pub digest: Option<String>,
+}
+
+impl Seal {
+    /// The seal of a case event: the digest of the case row it produced.
+    pub fn case(digest: String) -> Self {
+        Self { subject: None, digest: Some(digest) }
+    }
+
+    /// The seal of an event about a record that is not a case.
+    pub fn record(subject: String, digest: String) -> Self {
+        Self { subject: Some(subject), digest: Some(digest) }
+    }
+}
+
+/// The key that makes the chain's links unforgeable without it (等保 §8.1.4 数据完整性): each
+/// event also carries an HMAC-SHA-256 of its hash under this key (its `mac`). Anyone with write
+/// access to the database can compute a valid SHA-256 link, but not the MAC, so an event appended
+/// or rewritten by hand is found even after the last signed checkpoint. The key lives outside the
+/// database (derived from the checkpoint signing key, see `fazhi_service::checkpoint`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ChainKey([u8; 32]);
+
+impl std::fmt::Debug for ChainKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChainKey(******)")
+    }
+}
+
+impl ChainKey {
+    pub fn new(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// The MAC of an event hash: HMAC-SHA-256, the first 16 bytes in hex (128 bits, as RFC 2104
+    /// §5 allows).
+    pub fn mac(&self, hash: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let Ok(mut m) = Hmac::<Sha256>::new_from_slice(&self.0) else {
+            // HMAC takes keys of any length: this cannot happen.
+            return String::new();
+        };
+        m.update(hash.as_bytes());
+        hex::encode(&m.finalize().into_bytes()[..16])
+    }
+}
+
 impl Event {
     /// The hash of this event's content and its link.
     pub fn compute_hash(&self) -> String {
-        let content = serde_json::json!({
+        self.compute_sealed_hash(&Seal::default())
+    }
+
+    /// The hash of this event's content, its seal and its link.
+    pub fn compute_sealed_hash(&self, seal: &Seal) -> String {
+        let mut content = serde_json::json!({
             "id": self.id.to_string(),
             "tenant_id": self.tenant_id.to_string(),
             "case_id": self.case_id.map(|c| c.to_string()),
@@ -93,14 +153,28 @@ impl Event {
             "occurred_at": self.occurred_at,
             "prev_hash": self.prev_hash,
         });
+        // Present only when set, so events written before seals existed keep their hash.
+        if let Some(m) = content.as_object_mut() {
+            if let Some(s) = &seal.subject {
+                m.insert("subject".into(), Json::String(s.clone()));
+            }
+            if let Some(d) = &seal.digest {
+                m.insert("digest".into(), Json::String(d.clone()));
+            }
+        }
         hex::encode(Sha256::digest(canonical_json(&content).as_bytes()))
     }
 
     /// Links this event after the head `(seq, hash)` and seals it.
-    pub fn link(mut self, head_seq: i64, head_hash: &str) -> Self {
+    pub fn link(self, head_seq: i64, head_hash: &str) -> Self {
+        self.link_sealed(head_seq, head_hash, &Seal::default())
+    }
+
+    /// Links this event after the head `(seq, hash)` with its seal.
+    pub fn link_sealed(mut self, head_seq: i64, head_hash: &str, seal: &Seal) -> Self {
         self.seq = head_seq + 1;
         self.prev_hash = head_hash.to_string();
-        self.hash = self.compute_hash();
+        self.hash = self.compute_sealed_hash(seal);
         self
     }
 }
@@ -119,6 +193,12 @@ pub enum BreakKind {
     Reordered,
     /// The newest events are missing: the chain ends before its recorded head.
     Truncated,
+    /// The event's MAC is missing or wrong: it was not written by fazhi (a forged or rewritten
+    /// event whose SHA-256 link was recomputed by hand).
+    Forged,
+    /// The chain disagrees with a signed checkpoint: at the checkpoint's position it holds another
+    /// hash (the chain was rewritten), or it ends before it (its tail was deleted).
+    Anchor,
 }
 
 impl BreakKind {
@@ -129,6 +209,8 @@ impl BreakKind {
             Self::Inserted => "插入了链上不存在的事件",
             Self::Reordered => "事件顺序被改动",
             Self::Truncated => "链尾事件被删除（与链头记录不符）",
+            Self::Forged => "事件的密钥校验码缺失或不符（不是 fazhi 写入的，链被伪造或重写）",
+            Self::Anchor => "与已签名的检查点不符（链被重写，或链尾被删除后回滚了链头）",
         }
     }
 }
@@ -175,6 +257,13 @@ pub struct Verifier {
     prev: Option<(i64, String, EventId, Option<CaseId>)>,
     before_prev: Option<String>,
     count: u64,
+    /// When set, every event must carry its MAC under this key.
+    key: Option<ChainKey>,
+    /// Where the walk starts when not at the beginning: the (seq, hash) of a trusted checkpoint.
+    start: Option<(i64, String)>,
+    /// Signed checkpoints `(seq, hash)` the chain must pass through, in ascending order; the walk
+    /// pops them as it passes.
+    anchors: std::collections::VecDeque<(i64, String)>,
 }
 
 fn brk(kind: BreakKind, seq: i64, id: EventId, case_id: Option<CaseId>) -> ChainBreak {
@@ -192,6 +281,65 @@ impl Verifier {
         Self::default()
     }
 
+    /// Also checks every event's MAC under `key`.
+    #[must_use]
+    pub fn with_key(mut self, key: Option<ChainKey>) -> Self {
+        self.key = key;
+        self
+    }
+
+    /// Starts after a trusted position `(seq, hash)` instead of the chain's beginning (the
+    /// `--since-checkpoint` fast path): the first event fed must be `seq + 1` and link to `hash`.
+    #[must_use]
+    pub fn starting_after(mut self, seq: i64, hash: String) -> Self {
+        self.start = Some((seq, hash));
+        self
+    }
+
+    /// The signed checkpoints `(seq, hash)` the chain must pass through.
+    #[must_use]
+    pub fn with_anchors(mut self, mut anchors: Vec<(i64, String)>) -> Self {
+        anchors.sort();
+        anchors.dedup();
+        self.anchors = anchors.into_iter().collect();
+        self
+    }
+
+    /// The (seq, hash) of the last event verified, if any.
+    pub fn last(&self) -> Option<(i64, &str)> {
+        self.prev.as_ref().map(|(s, h, _, _)| (*s, h.as_str())).or(self.start.as_ref().map(|(s, h)| (*s, h.as_str())))
+    }
+
+    /// Checks the next event with its seal and MAC.
+    ///
+    /// # Errors
+    /// As [`Verifier::feed`]; also [`BreakKind::Forged`] when a key is set and the MAC is missing
+    /// or wrong, and [`BreakKind::Anchor`] when the event sits where a checkpoint says another did.
+    pub fn feed_sealed(&mut self, e: Event, seal: &Seal, mac: Option<&str>) -> Result<(), Found> {
+        if e.compute_sealed_hash(seal) != e.hash {
+            return Err(Found::Break(brk(BreakKind::Edited, e.seq, e.id, e.case_id)));
+        }
+        if let Some(key) = &self.key
+            && mac != Some(key.mac(&e.hash).as_str())
+        {
+            return Err(Found::Break(brk(BreakKind::Forged, e.seq, e.id, e.case_id)));
+        }
+        while let Some((s, h)) = self.anchors.front() {
+            if *s < e.seq {
+                // The chain skipped the checkpoint's position: events were renumbered away.
+                return Err(Found::Break(brk(BreakKind::Anchor, *s, e.id, e.case_id)));
+            }
+            if *s > e.seq {
+                break;
+            }
+            if *h != e.hash {
+                return Err(Found::Break(brk(BreakKind::Anchor, e.seq, e.id, e.case_id)));
+            }
+            self.anchors.pop_front();
+        }
+        self.link_check(e)
+    }
+
     /// Events verified so far.
     pub fn count(&self) -> u64 {
         self.count
@@ -202,12 +350,14 @@ impl Verifier {
     /// # Errors
     /// The first broken link, possibly needing one look-up to classify.
     pub fn feed(&mut self, e: Event) -> Result<(), Found> {
-        if e.compute_hash() != e.hash {
-            return Err(Found::Break(brk(BreakKind::Edited, e.seq, e.id, e.case_id)));
-        }
-        let (expected_seq, expected_prev) = match &self.prev {
-            None => (1, GENESIS),
-            Some((s, h, _, _)) => (s + 1, h.as_str()),
+        self.feed_sealed(e, &Seal::default(), None)
+    }
+
+    fn link_check(&mut self, e: Event) -> Result<(), Found> {
+        let (expected_seq, expected_prev) = match (&self.prev, &self.start) {
+            (None, None) => (1, GENESIS),
+            (None, Some((s, h))) => (s + 1, h.as_str()),
+            (Some((s, h, _, _)), _) => (s + 1, h.as_str()),
         };
         if e.prev_hash != expected_prev {
             if self.before_prev.as_deref() == Some(e.prev_hash.as_str())
@@ -235,9 +385,20 @@ impl Verifier {
     /// # Errors
     /// The chain ends before its head.
     pub fn finish(self, head: Option<(i64, String)>) -> Result<u64, ChainBreak> {
+        if let Some((seq, _)) = self.anchors.front() {
+            // A checkpoint lies beyond the chain's end: its tail was deleted (and the head, if it
+            // agrees, rolled back).
+            return Err(ChainBreak {
+                kind: BreakKind::Anchor,
+                seq: *seq,
+                event_id: "—".into(),
+                case_id: None,
+                case: "—".into(),
+            });
+        }
         if let Some((head_seq, head_hash)) = head {
-            let ends_at_head =
-                matches!(&self.prev, Some((_, h, _, _)) if *h == head_hash) || (self.prev.is_none() && head_seq == 0);
+            let last = self.last().map(|(_, h)| h.to_string());
+            let ends_at_head = last.as_deref() == Some(head_hash.as_str()) || (last.is_none() && head_seq == 0);
             if !ends_at_head {
                 return Err(ChainBreak {
                     kind: BreakKind::Truncated,
@@ -388,5 +549,69 @@ mod tests {
         let t = c[..3].to_vec();
         let e = verify(t.clone(), head(&c), finder(&t)).unwrap_err();
         assert_eq!(e.kind, BreakKind::Truncated);
+    }
+
+    fn sealed_chain(n: usize, key: &ChainKey) -> Vec<(Event, Seal, String)> {
+        let mut out: Vec<(Event, Seal, String)> = Vec::new();
+        for e in chain(n) {
+            let (seq, hash) = out.last().map_or((0, GENESIS.to_string()), |(e, _, _)| (e.seq, e.hash.clone()));
+            let seal = Seal::case(format!("case1.{}", e.seq));
+            let e = e.link_sealed(seq, &hash, &seal);
+            let mac = key.mac(&e.hash);
+            out.push((e, seal, mac));
+        }
+        out
+    }
+
+    fn walk(c: &[(Event, Seal, String)], v: &mut Verifier) -> Result<(), Found> {
+        for (e, seal, mac) in c {
+            v.feed_sealed(e.clone(), seal, Some(mac))?;
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn the_seal_is_covered_by_the_hash_and_absent_seals_keep_old_hashes() {
+        let e = chain(1).remove(0);
+        assert_eq!(e.compute_hash(), e.compute_sealed_hash(&Seal::default()), "events before 0008 keep their hash");
+        assert_ne!(e.compute_hash(), e.compute_sealed_hash(&Seal::case("case1.x".into())));
+    }
+
+    #[test]
+    fn an_event_with_a_valid_link_but_no_mac_is_a_forgery() {
+        let key = ChainKey::new([7; 32]);
+        let c = sealed_chain(3, &key);
+        let mut v = Verifier::new().with_key(Some(key.clone()));
+        assert!(walk(&c, &mut v).is_ok());
+        // Appended by hand: the SHA-256 link is right, the MAC cannot be.
+        let (last, _, _) = c.last().expect("events").clone();
+        let forged = Event { id: EventId::new(), ..last.clone() }.link_sealed(last.seq, &last.hash, &Seal::default());
+        let Err(Found::Break(b)) = v.feed_sealed(forged.clone(), &Seal::default(), None) else { panic!("accepted") };
+        assert_eq!((b.kind, b.seq), (BreakKind::Forged, 4));
+        let wrong = ChainKey::new([8; 32]).mac(&forged.hash);
+        let Err(Found::Break(b)) = v.feed_sealed(forged, &Seal::default(), Some(&wrong)) else { panic!("accepted") };
+        assert_eq!(b.kind, BreakKind::Forged, "a MAC under another key is no MAC");
+    }
+
+    #[test]
+    fn a_chain_is_held_to_its_checkpoints() {
+        let key = ChainKey::new([7; 32]);
+        let c = sealed_chain(5, &key);
+        let at3 = (c[2].0.seq, c[2].0.hash.clone());
+        let mut v = Verifier::new().with_key(Some(key.clone())).with_anchors(vec![at3.clone()]);
+        assert!(walk(&c, &mut v).is_ok());
+        assert_eq!(v.finish(Some((5, c[4].0.hash.clone()))), Ok(5));
+        // A checkpoint that names another hash at its position: the chain was rewritten.
+        let mut v = Verifier::new().with_anchors(vec![(3, "f".repeat(64))]);
+        let Err(Found::Break(b)) = walk(&c, &mut v) else { panic!("accepted") };
+        assert_eq!((b.kind, b.seq), (BreakKind::Anchor, 3));
+        // The tail cut and the head rolled back before a checkpoint.
+        let mut v = Verifier::new().with_anchors(vec![(5, c[4].0.hash.clone())]);
+        assert!(walk(&c[..3], &mut v).is_ok());
+        assert_eq!(v.finish(Some((3, c[2].0.hash.clone()))).map_err(|b| b.kind), Err(BreakKind::Anchor));
+        // The fast path starts after a checkpoint.
+        let mut v = Verifier::new().starting_after(at3.0, at3.1);
+        assert!(walk(&c[3..], &mut v).is_ok());
+        assert_eq!(v.finish(Some((5, c[4].0.hash.clone()))), Ok(2));
     }
 }

@@ -21,6 +21,7 @@ pub mod kinds;
 pub mod metric;
 pub mod petition;
 pub mod rate;
+pub mod record;
 pub mod role;
 pub mod search;
 pub mod settings;

@@ -72,7 +72,7 @@ pub fn check_uploads(uploads: &[Upload]) -> Result<()> {
 }
 
 impl App {
-    fn attachment_path(&self, hash: &str) -> PathBuf {
+    pub(crate) fn attachment_path(&self, hash: &str) -> PathBuf {
         self.config().data_dir.join("attachments").join(&hash[..2]).join(hash)
     }
 

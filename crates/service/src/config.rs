@@ -50,6 +50,71 @@ pub struct Config {
     pub petition: PetitionSettings,
     /// Repeat and duplicate detection at intake.
     pub duplicates: DuplicateSettings,
+    /// The audit chain's key and signed checkpoints.
+    pub audit: AuditConfig,
+}
+
+/// Where the checkpoint key and the signed checkpoints live, and where copies go
+/// (`crate::checkpoint`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditConfig {
+    /// The Ed25519 key that signs checkpoints (PKCS#8 PEM; the chain's MAC key is derived from
+    /// it). Empty: `<data_dir>/checkpoint.key`, created on first start.
+    pub key_file: String,
+    /// The append-only file checkpoints are written to. Empty: `<data_dir>/checkpoints.jsonl`.
+    /// Put it on another disk (or a WORM mount) to keep it out of reach of whoever can write the
+    /// database.
+    pub checkpoint_file: String,
+    /// Further copies `fazhi audit verify` also checks the chains against (a copy kept elsewhere,
+    /// the district's file for this town).
+    pub extra_checkpoint_files: Vec<String>,
+    /// While serving, a checkpoint of every chain that moved is written this often; 0: only on
+    /// `fazhi audit checkpoint`.
+    pub checkpoint_minutes: u32,
+    /// The district's fazhi (`https://…`): each checkpoint is also sent to
+    /// `{url}/api/v1/audit/checkpoints`.
+    pub checkpoint_url: String,
+    /// The API token of a district account on that server.
+    pub checkpoint_token: Secret,
+    /// On a district server: where checkpoints received from towns are appended. Empty:
+    /// `<data_dir>/received-checkpoints.jsonl`.
+    pub received_file: String,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            key_file: String::new(),
+            checkpoint_file: String::new(),
+            extra_checkpoint_files: Vec::new(),
+            checkpoint_minutes: 60,
+            checkpoint_url: String::new(),
+            checkpoint_token: Secret::default(),
+            received_file: String::new(),
+        }
+    }
+}
+
+impl Config {
+    fn data_path(&self, configured: &str, default: &str) -> PathBuf {
+        if configured.trim().is_empty() { self.data_dir.join(default) } else { PathBuf::from(configured.trim()) }
+    }
+
+    /// The checkpoint signing key's file.
+    pub fn checkpoint_key_path(&self) -> PathBuf {
+        self.data_path(&self.audit.key_file, "checkpoint.key")
+    }
+
+    /// The local append-only checkpoint file.
+    pub fn checkpoint_path(&self) -> PathBuf {
+        self.data_path(&self.audit.checkpoint_file, "checkpoints.jsonl")
+    }
+
+    /// Where a district server appends the checkpoints its towns send.
+    pub fn received_checkpoints_path(&self) -> PathBuf {
+        self.data_path(&self.audit.received_file, "received-checkpoints.jsonl")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,6 +162,7 @@ impl Default for Config {
             dispute: DisputeSettings::default(),
             petition: PetitionSettings::default(),
             duplicates: DuplicateSettings::default(),
+            audit: AuditConfig::default(),
         }
     }
 }
@@ -187,6 +253,9 @@ impl Config {
         }
         if let Some(toml::Value::Table(s)) = table.get_mut("security") {
             s.insert("data_key".into(), toml::Value::String(String::new()));
+        }
+        if let Some(toml::Value::Table(s)) = table.get_mut("audit") {
+            s.insert("checkpoint_token".into(), toml::Value::String(String::new()));
         }
         let file = match path {
             Some(p) => Some(p.to_path_buf()),

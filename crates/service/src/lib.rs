@@ -16,6 +16,7 @@ pub mod auth;
 pub mod breakdown;
 pub mod calendar;
 pub mod cases;
+pub mod checkpoint;
 pub mod clock;
 pub mod config;
 pub mod crypto;
@@ -72,6 +73,7 @@ struct Inner {
     tenants: RwLock<Arc<Vec<Tenant>>>,
     clock: Arc<dyn Clock>,
     crypto: Crypto,
+    checkpoint_key: checkpoint::CheckpointKey,
     lookups: std::sync::Mutex<auth::RateWindow>,
 }
 
@@ -94,7 +96,7 @@ fn load_key(config: &Config) -> Result<[u8; 32]> {
     Crypto::parse_key(&key).map_err(ServiceError::Internal)
 }
 
-fn write_private(path: &Path, text: &str) -> Result<()> {
+pub(crate) fn write_private(path: &Path, text: &str) -> Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
@@ -120,10 +122,17 @@ impl App {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| ServiceError::Internal(format!("{}: {e}", config.data_dir.display())))?;
         let key = load_key(&config)?;
-        let store =
-            Store::connect(&config.database_url(), &StoreOptions { max_connections: config.database.max_connections })
-                .await
-                .map_err(|e| ServiceError::Internal(format!("database: {e}")))?;
+        // The chain's MAC key comes from a file outside the database (checkpoint.rs).
+        let checkpoint_key = checkpoint::CheckpointKey::load_or_create(&config.checkpoint_key_path())?;
+        let store = Store::connect(
+            &config.database_url(),
+            &StoreOptions {
+                max_connections: config.database.max_connections,
+                chain_key: Some(checkpoint_key.chain_key()),
+            },
+        )
+        .await
+        .map_err(|e| ServiceError::Internal(format!("database: {e}")))?;
         store.migrate().await.map_err(|e| ServiceError::Internal(format!("migration: {e}")))?;
         let settings = config.settings();
         let app = Self {
@@ -137,6 +146,7 @@ impl App {
                 tenants: RwLock::new(Arc::new(Vec::new())),
                 clock,
                 crypto: Crypto::new(&key),
+                checkpoint_key,
                 lookups: std::sync::Mutex::new(auth::RateWindow::default()),
                 config,
             }),
@@ -194,6 +204,11 @@ impl App {
 
     pub fn crypto(&self) -> &Crypto {
         &self.inner.crypto
+    }
+
+    /// The key that signs checkpoints (and yields the chain's MAC key).
+    pub fn checkpoint_key(&self) -> &checkpoint::CheckpointKey {
+        &self.inner.checkpoint_key
     }
 
     pub fn now(&self) -> OffsetDateTime {

@@ -13,8 +13,10 @@ use sqlx::types::Json as SqlJson;
 use crate::attachments::NewAttachment;
 use crate::events::append_event;
 use crate::model::{CaseFilter, CaseListItem, Page, Reader, Scope};
+use crate::records::{CaseParts, case_digest};
 use crate::sql::{self, Sql, bind_all};
 use crate::{Result, Store, StoreError};
+use fazhi_domain::event::Seal;
 
 /// A list counts its matches up to this many.
 pub const LIST_COUNT_CAP: u64 = 10_000;
@@ -263,6 +265,29 @@ macro_rules! insert_digests {
     }};
 }
 
+/// Reads, inside `$tx`, what hangs off case `$id` (its party digests, attachments and links) for
+/// its seal (`records.rs`).
+macro_rules! case_parts {
+    ($tx:expr, $id:expr) => {{
+        let rows: Vec<$crate::records::PartRow> =
+            sqlx::query_as(crate::sql::safe(&$crate::records::parts_of_case_sql()))
+                .bind($id.to_string())
+                .fetch_all(&mut *$tx)
+                .await?;
+        let mut parts = $crate::records::CaseParts::default();
+        for r in &rows {
+            parts.push(r);
+        }
+        let versions: Vec<$crate::records::VersionRow> =
+            sqlx::query_as(crate::sql::safe(&$crate::records::versions_sql("case_id = $1")))
+                .bind($id.to_string())
+                .fetch_all(&mut *$tx)
+                .await?;
+        parts.versions = versions.iter().map($crate::records::version_json).collect();
+        parts.normalise()
+    }};
+}
+
 /// Updates a case row inside `$tx` if it is still at version `$expected`; otherwise returns
 /// `StoreError::Stale` (or `StoreError::NotFound`) from the enclosing async block.
 macro_rules! update_case {
@@ -313,14 +338,17 @@ macro_rules! update_case {
 /// Writes imported cases with their events (chained in the order given) inside `$tx`, raising
 /// receipt counters to the highest number written.
 macro_rules! import_batch {
-    ($tx:expr, $pg:expr, $batch:expr) => {{
+    ($tx:expr, $pg:expr, $key:expr, $batch:expr, $links:expr, $after_rows:block) => {{
         let pg: bool = $pg;
+        let key: Option<&fazhi_domain::event::ChainKey> = $key;
         let batch: &[$crate::cases::ImportCase] = $batch;
+        let links: &[$crate::links::CaseLink] = $links;
         // Many rows per statement: a statement per row was ~130 µs of round trip each on SQLite,
         // which made a million generated cases take a quarter of an hour. Rows per statement stay
         // well under SQLite's 32,766 bound parameters.
         const CASE_ROWS: usize = 400;
         const EVENT_ROWS: usize = 1_000;
+        // (18 columns × 1,000 rows stays under SQLite's 32,766 bound parameters.)
         for chunk in batch.chunks(CASE_ROWS) {
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO cases (id, tenant_id, kind, receipt_no, query_digest, title, category, urgency, state, \
@@ -390,10 +418,30 @@ macro_rules! import_batch {
             insert_digests!($tx, &item.case, item.digests);
             withhold_case!($tx, pg, &item.case);
         }
+        $after_rows
+        // Each case's last event seals the case as imported (its row, identifiers and links; an
+        // imported case has no attachments); the events before it have no row to seal.
+        let mut seals: std::collections::HashMap<fazhi_domain::ids::EventId, fazhi_domain::event::Seal> =
+            std::collections::HashMap::new();
+        for item in batch {
+            if let Some(last) = item.events.last() {
+                let mut parts = $crate::records::CaseParts::of_digests(&item.digests);
+                for l in links.iter().filter(|l| l.from_case == item.case.id || l.to_case == item.case.id) {
+                    parts.links.push(l.seal_json());
+                }
+                let next = item.history.iter().skip(1).map(|c| c.effective_at).chain([item.case.effective_at]);
+                for (v, superseded) in item.history.iter().zip(next) {
+                    parts.versions.push($crate::records::version_json(&$crate::records::VersionRow::of(v, superseded)));
+                }
+                let parts = parts.normalise();
+                let digest = $crate::records::case_digest(&item.case, item.query_digest.as_deref(), &parts);
+                seals.insert(last.id, fazhi_domain::event::Seal::case(digest));
+            }
+        }
         // Events: linked in memory to each tenant's chain head, in the order given.
         let mut heads: std::collections::HashMap<fazhi_domain::ids::TenantId, (i64, String)> =
             std::collections::HashMap::new();
-        let mut linked: Vec<fazhi_domain::event::Event> = Vec::new();
+        let mut linked: Vec<(fazhi_domain::event::Event, fazhi_domain::event::Seal, Option<String>)> = Vec::new();
         let lock = if pg { " FOR UPDATE" } else { "" };
         for e in batch.iter().flat_map(|item| item.events.iter()) {
             if !heads.contains_key(&e.tenant_id) {
@@ -406,13 +454,15 @@ macro_rules! import_batch {
                 heads.insert(e.tenant_id, head);
             }
             let head = heads.get_mut(&e.tenant_id).ok_or(StoreError::NotFound)?;
-            let ev = e.clone().link(head.0, &head.1);
+            let seal = seals.remove(&e.id).unwrap_or_default();
+            let ev = e.clone().link_sealed(head.0, &head.1, &seal);
             *head = (ev.seq, ev.hash.clone());
-            linked.push(ev);
+            let mac = key.map(|k| k.mac(&ev.hash));
+            linked.push((ev, seal, mac));
         }
         for chunk in linked.chunks(EVENT_ROWS) {
             let mut qb = sqlx::QueryBuilder::new(format!("INSERT INTO events ({}) ", $crate::events::EVENT_COLS));
-            qb.push_values(chunk, |mut b, ev| {
+            qb.push_values(chunk, |mut b, (ev, seal, mac)| {
                 b.push_bind(ev.id.to_string())
                     .push_bind(ev.tenant_id.to_string())
                     .push_bind(ev.seq)
@@ -427,7 +477,10 @@ macro_rules! import_batch {
                     .push_bind(sqlx::types::Json(ev.attachments.clone()))
                     .push_bind(ev.occurred_at)
                     .push_bind(ev.prev_hash.clone())
-                    .push_bind(ev.hash.clone());
+                    .push_bind(ev.hash.clone())
+                    .push_bind(seal.subject.clone())
+                    .push_bind(seal.digest.clone())
+                    .push_bind(mac.clone());
             });
             qb.build().execute(&mut *$tx).await?;
         }
@@ -483,7 +536,7 @@ macro_rules! number_case {
     }};
 }
 
-pub(crate) use {import_batch, insert_case, insert_digests, number_case, update_case, withhold_case};
+pub(crate) use {case_parts, import_batch, insert_case, insert_digests, number_case, update_case, withhold_case};
 
 /// The receipt number prefix for a tenant, kind and year: AT-GD-2024-.
 pub fn receipt_prefix(tenant_code: &str, kind_code: &str, year: i32) -> String {
@@ -523,7 +576,8 @@ impl Store {
             insert_digests!(tx, &case, w.digests);
             withhold_case!(tx, pg, &case);
             let topic = Some(format!("case.{}.{}", case.kind, w.event.action));
-            let ev = append_event!(tx, pg, w.event, topic);
+            let seal = Seal::case(case_digest(&case, w.query_digest, &CaseParts::of_digests(w.digests)));
+            let ev = append_event!(tx, pg, self.chain_key.as_ref(), w.event, topic, seal);
             tx.commit().await?;
             Ok::<_, StoreError>((case, ev))
         }.await)
@@ -557,8 +611,7 @@ impl Store {
             update_case!(tx, c, expected_version);
             insert_digests!(tx, c, w.digests);
             withhold_case!(tx, pg, c);
-            let topic = Some(format!("case.{}.{}", c.kind, w.event.action));
-            let ev = append_event!(tx, pg, w.event, topic);
+            // The files first, so the event seals the case with them.
             for f in files {
                 sqlx::query(
                     "INSERT INTO attachments (case_id, hash, tenant_id, event_id, name, mime, size, uploaded_by, uploaded_at) \
@@ -567,15 +620,19 @@ impl Store {
                 .bind(c.id.to_string())
                 .bind(&f.hash)
                 .bind(c.tenant_id.to_string())
-                .bind(ev.id.to_string())
+                .bind(w.event.id.to_string())
                 .bind(&f.name)
                 .bind(&f.mime)
                 .bind(f.size)
-                .bind(ev.actor_id.map(|u| u.to_string()))
-                .bind(ev.occurred_at)
+                .bind(w.event.actor_id.map(|u| u.to_string()))
+                .bind(w.event.occurred_at)
                 .execute(&mut *tx)
                 .await?;
             }
+            let topic = Some(format!("case.{}.{}", c.kind, w.event.action));
+            let parts = case_parts!(tx, c.id);
+            let seal = Seal::case(case_digest(c, parts.query_digest.as_deref(), &parts));
+            let ev = append_event!(tx, pg, self.chain_key.as_ref(), w.event, topic, seal);
             tx.commit().await?;
             Ok(ev)
         }.await)
@@ -590,7 +647,7 @@ impl Store {
         let pg = self.is_postgres();
         on_writer!(self, pool => async {
             let mut tx = pool.begin_with(self.begin_write()).await?;
-            import_batch!(tx, pg, batch);
+            import_batch!(tx, pg, self.chain_key.as_ref(), batch, &[], {});
             tx.commit().await?;
             Ok::<_, StoreError>(())
         }.await)

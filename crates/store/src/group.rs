@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use fazhi_domain::case::CaseRecord;
-use fazhi_domain::event::Event;
+use fazhi_domain::event::{ChainKey, Event, Seal};
 use rusqlite::{Connection, ToSql, params_from_iter};
 use tokio::sync::oneshot;
 
@@ -63,7 +63,7 @@ impl Queue {
     ///
     /// # Errors
     /// The database cannot be opened.
-    pub fn start(path: PathBuf) -> Result<Self> {
+    pub fn start(path: PathBuf, key: Option<ChainKey>) -> Result<Self> {
         let conn = Connection::open(&path).map_err(db_err)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -8000; \
@@ -89,7 +89,7 @@ impl Queue {
                             Err(_) => break,
                         }
                     }
-                    run(&mut conn, batch);
+                    run(&mut conn, batch, key.as_ref());
                 }
             })
             .map_err(|e| StoreError::Corrupt(format!("writer thread: {e}")))?;
@@ -179,8 +179,8 @@ fn index_pending(conn: &mut Connection) -> std::result::Result<u64, rusqlite::Er
     }
 }
 
-fn run(conn: &mut Connection, batch: Vec<Job>) {
-    match write(conn, &batch) {
+fn run(conn: &mut Connection, batch: Vec<Job>, key: Option<&ChainKey>) {
+    match write(conn, &batch, key) {
         Ok(done) => {
             for (j, d) in batch.into_iter().zip(done) {
                 let _ = j.reply.send(Ok(d));
@@ -194,7 +194,7 @@ fn run(conn: &mut Connection, batch: Vec<Job>) {
         // Something in the batch was refused: write each alone, so only its caller hears of it.
         Err(_) => {
             for j in batch {
-                let r = write(conn, std::slice::from_ref(&j)).map(|mut v| v.remove(0));
+                let r = write(conn, std::slice::from_ref(&j), key).map(|mut v| v.remove(0));
                 let _ = j.reply.send(r);
             }
         }
@@ -219,7 +219,7 @@ fn date(d: Option<time::Date>) -> Option<String> {
 }
 
 /// Writes the jobs in one transaction; returns each case as numbered and its linked event.
-fn write(conn: &mut Connection, jobs: &[Job]) -> Result<Vec<(CaseRecord, Event)>> {
+fn write(conn: &mut Connection, jobs: &[Job], key: Option<&ChainKey>) -> Result<Vec<(CaseRecord, Event)>> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(db_err)?;
     // Numbers: one counter update per tenant, kind and year, in arrival order.
     let mut cases: Vec<CaseRecord> = jobs.iter().map(|j| j.case.clone()).collect();
@@ -314,8 +314,8 @@ fn write(conn: &mut Connection, jobs: &[Job]) -> Result<Vec<(CaseRecord, Event)>
     }
     // Events, linked in arrival order to each tenant's chain head.
     let mut heads: HashMap<String, (i64, String)> = HashMap::new();
-    let mut linked: Vec<Event> = Vec::with_capacity(jobs.len());
-    for j in jobs {
+    let mut linked: Vec<(Event, Seal, Option<String>)> = Vec::with_capacity(jobs.len());
+    for (j, c) in jobs.iter().zip(&cases) {
         let t = j.event.tenant_id.to_string();
         if !heads.contains_key(&t) {
             let head: (i64, String) = tx
@@ -325,13 +325,21 @@ fn write(conn: &mut Connection, jobs: &[Job]) -> Result<Vec<(CaseRecord, Event)>
             heads.insert(t.clone(), head);
         }
         let head = heads.get_mut(&t).ok_or(StoreError::NotFound)?;
-        let ev = j.event.clone().link(head.0, &head.1);
+        // The same digest the sqlx writers seal (records.rs): a new case has only its row and the
+        // identifiers given.
+        let seal = Seal::case(crate::records::case_digest(
+            c,
+            j.query_digest.as_deref(),
+            &crate::records::CaseParts::of_digests(&j.digests),
+        ));
+        let ev = j.event.clone().link_sealed(head.0, &head.1, &seal);
         *head = (ev.seq, ev.hash.clone());
-        linked.push(ev);
+        let mac = key.map(|k| k.mac(&ev.hash));
+        linked.push((ev, seal, mac));
     }
-    let sql = format!("INSERT INTO events ({}) VALUES {}", crate::events::EVENT_COLS, values(linked.len(), 15));
-    let mut args: Vec<Box<dyn ToSql>> = Vec::with_capacity(linked.len() * 15);
-    for ev in &linked {
+    let sql = format!("INSERT INTO events ({}) VALUES {}", crate::events::EVENT_COLS, values(linked.len(), 18));
+    let mut args: Vec<Box<dyn ToSql>> = Vec::with_capacity(linked.len() * 18);
+    for (ev, seal, mac) in &linked {
         args.push(Box::new(ev.id.to_string()));
         args.push(Box::new(ev.tenant_id.to_string()));
         args.push(Box::new(ev.seq));
@@ -347,6 +355,9 @@ fn write(conn: &mut Connection, jobs: &[Job]) -> Result<Vec<(CaseRecord, Event)>
         args.push(Box::new(ev.occurred_at));
         args.push(Box::new(ev.prev_hash.clone()));
         args.push(Box::new(ev.hash.clone()));
+        args.push(Box::new(seal.subject.clone()));
+        args.push(Box::new(seal.digest.clone()));
+        args.push(Box::new(mac.clone()));
     }
     tx.prepare_cached(&sql).and_then(|mut s| s.execute(params_from_iter(args.iter()))).map_err(db_err)?;
     for (t, (seq, hash)) in &heads {
@@ -360,7 +371,7 @@ fn write(conn: &mut Connection, jobs: &[Job]) -> Result<Vec<(CaseRecord, Event)>
         values(linked.len(), 6)
     );
     let mut args: Vec<Box<dyn ToSql>> = Vec::with_capacity(linked.len() * 6);
-    for (ev, c) in linked.iter().zip(&cases) {
+    for ((ev, _, _), c) in linked.iter().zip(&cases) {
         let payload = serde_json::json!({"event_id": ev.id.to_string(), "case_id": ev.case_id.map(|c| c.to_string()), "action": ev.action, "to_state": ev.to_state});
         args.push(Box::new(fazhi_domain::ids::EventId::new().to_string()));
         args.push(Box::new(ev.tenant_id.to_string()));
@@ -371,7 +382,7 @@ fn write(conn: &mut Connection, jobs: &[Job]) -> Result<Vec<(CaseRecord, Event)>
     }
     tx.prepare_cached(&sql).and_then(|mut s| s.execute(params_from_iter(args.iter()))).map_err(db_err)?;
     tx.commit().map_err(db_err)?;
-    Ok(cases.into_iter().zip(linked).collect())
+    Ok(cases.into_iter().zip(linked.into_iter().map(|(ev, _, _)| ev)).collect())
 }
 
 #[cfg(test)]

@@ -41,13 +41,14 @@ mod inline;
 mod links;
 mod metrics;
 mod model;
+mod records;
 mod reports;
 mod sql;
 mod tenants;
 mod users;
 
 pub use cases::{LIST_COUNT_CAP, TEXT_COUNT_CAP, receipt_prefix};
-pub use events::{AuditFilter, ChainReport};
+pub use events::{AuditFilter, ChainReport, RecordProblem, VerifyOptions};
 pub use links::{CaseLink, LinkRelation, LinkedWrite};
 pub use metrics::{GroupBy, GroupKey};
 pub use reports::DraftVersion;
@@ -117,6 +118,9 @@ pub struct Store {
     group: Option<group::Queue>,
     /// SQLite only: point reads on the calling thread (`inline.rs`).
     inline: Option<std::sync::Arc<inline::Readers>>,
+    /// The key every event's MAC is made with (`fazhi_domain::event::ChainKey`); none in tests
+    /// that do not need one.
+    chain_key: Option<fazhi_domain::event::ChainKey>,
 }
 
 /// The file of a `sqlite:` URL (`sqlite:PATH`, `sqlite://PATH`, with or without `?options`).
@@ -134,11 +138,13 @@ fn sqlite_path(url: &str) -> Result<std::path::PathBuf> {
 pub struct StoreOptions {
     /// PostgreSQL pool size; SQLite readers.
     pub max_connections: u32,
+    /// The key events are MACed with; kept outside the database.
+    pub chain_key: Option<fazhi_domain::event::ChainKey>,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { max_connections: 8 }
+        Self { max_connections: 8, chain_key: None }
     }
 }
 
@@ -158,7 +164,12 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
-            return Ok(Self { backend: Backend::Postgres(pool), group: None, inline: None });
+            return Ok(Self {
+                backend: Backend::Postgres(pool),
+                group: None,
+                inline: None,
+                chain_key: options.chain_key.clone(),
+            });
         }
         if !url.starts_with("sqlite:") {
             return Err(StoreError::BadUrl(format!("{url}: expected sqlite:PATH or postgres://…")));
@@ -185,9 +196,9 @@ impl Store {
             .connect_with(opts.read_only(true))
             .await?;
         let path = sqlite_path(url)?;
-        let group = Some(group::Queue::start(path.clone())?);
+        let group = Some(group::Queue::start(path.clone(), options.chain_key.clone())?);
         let inline = Some(std::sync::Arc::new(inline::Readers::new(path)));
-        Ok(Self { backend: Backend::Sqlite { writer, reader }, group, inline })
+        Ok(Self { backend: Backend::Sqlite { writer, reader }, group, inline, chain_key: options.chain_key.clone() })
     }
 
     /// Applies the pending migrations of this backend.

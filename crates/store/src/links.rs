@@ -9,10 +9,13 @@ use fazhi_domain::ids::{CaseId, TenantId, UserId};
 use serde::Serialize;
 
 use crate::cases::{
-    CaseWrite, ImportCase, import_batch, insert_case, insert_digests, number_case, update_case, withhold_case,
+    CaseWrite, ImportCase, case_parts, import_batch, insert_case, insert_digests, number_case, update_case,
+    withhold_case,
 };
 use crate::events::append_event;
+use crate::records::case_digest;
 use crate::{Result, Store, StoreError};
+use fazhi_domain::event::Seal;
 
 /// How two cases are linked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -85,6 +88,19 @@ impl CaseLink {
             created_by,
             created_at,
         }
+    }
+
+    /// The link as both its cases' seals hold it (`records.rs`).
+    pub(crate) fn seal_json(&self) -> serde_json::Value {
+        crate::records::link_json(
+            &self.id,
+            &self.from_case.to_string(),
+            &self.to_case.to_string(),
+            self.relation.code(),
+            &self.note,
+            self.created_by.map(|u| u.to_string()).as_deref(),
+            self.created_at,
+        )
     }
 
     /// The other end of the link, seen from `case`.
@@ -188,7 +204,9 @@ impl Store {
         let pg = self.is_postgres();
         on_writer!(self, pool => async {
             let mut tx = pool.begin_with(self.begin_write()).await?;
-            let mut out = Vec::new();
+            // The rows first, then the link, then the events: each event seals its case with the
+            // link in place.
+            let mut rows: Vec<CaseRecord> = Vec::new();
             for w in &writes {
                 match w {
                     LinkedWrite::Create { write, prefix, year } => {
@@ -197,23 +215,36 @@ impl Store {
                         insert_case!(tx, &case, write.query_digest);
                         insert_digests!(tx, &case, write.digests);
                         withhold_case!(tx, pg, &case);
-                        let topic = Some(format!("case.{}.{}", case.kind, write.event.action));
-                        let ev = append_event!(tx, pg, write.event.clone(), topic);
-                        out.push((case, ev));
+                        rows.push(case);
                     }
                     LinkedWrite::Update { write, expected_version } => {
                         let c = write.case;
                         update_case!(tx, c, *expected_version);
                         insert_digests!(tx, c, write.digests);
                         withhold_case!(tx, pg, c);
-                        let topic = Some(format!("case.{}.{}", c.kind, write.event.action));
-                        let ev = append_event!(tx, pg, write.event.clone(), topic);
-                        out.push((c.clone(), ev));
+                        // A case numbered earlier in this transaction (a visit's new case getting
+                        // its link event) was given to us before it had its number.
+                        let mut c = c.clone();
+                        if let Some(numbered) = rows.iter().find(|r| r.id == c.id) {
+                            c.receipt_no.clone_from(&numbered.receipt_no);
+                        }
+                        rows.push(c);
                     }
                 }
             }
             insert_link!(tx, link);
             convert_withholding!(tx, pg, link);
+            let mut out = Vec::new();
+            for (w, case) in writes.iter().zip(rows) {
+                let write = match w {
+                    LinkedWrite::Create { write, .. } | LinkedWrite::Update { write, .. } => write,
+                };
+                let topic = Some(format!("case.{}.{}", case.kind, write.event.action));
+                let parts = case_parts!(tx, case.id);
+                let seal = Seal::case(case_digest(&case, parts.query_digest.as_deref(), &parts));
+                let ev = append_event!(tx, pg, self.chain_key.as_ref(), write.event.clone(), topic, seal);
+                out.push((case, ev));
+            }
             tx.commit().await?;
             Ok::<_, StoreError>(out)
         }.await)
@@ -227,11 +258,13 @@ impl Store {
         let pg = self.is_postgres();
         on_writer!(self, pool => async {
             let mut tx = pool.begin_with(self.begin_write()).await?;
-            import_batch!(tx, pg, batch);
-            for l in links {
-                insert_link!(tx, l);
-                convert_withholding!(tx, pg, l);
-            }
+            // Links before the events that seal their cases (the cases exist by then).
+            import_batch!(tx, pg, self.chain_key.as_ref(), batch, links, {
+                for l in links {
+                    insert_link!(tx, l);
+                    convert_withholding!(tx, pg, l);
+                }
+            });
             tx.commit().await?;
             Ok::<_, StoreError>(())
         }.await)

@@ -43,19 +43,32 @@ impl Store {
             if current != expected {
                 return Err(StoreError::Stale { current });
             }
-            let ev = append_event!(tx, pg, event, Some("report.draft_saved".to_string()));
+            let row = crate::records::DraftSealRow {
+                year: i64::from(year),
+                version: current + 1,
+                content: content.to_string(),
+                saved_by: event.actor_id.map(|u| u.to_string()),
+                saved_by_name: event.actor_name.clone(),
+                saved_at: event.occurred_at,
+            };
             sqlx::query(
                 "INSERT INTO report_drafts (tenant_id, year, version, content, saved_by, saved_by_name, saved_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(tenant.to_string())
-            .bind(i64::from(year))
-            .bind(current + 1)
-            .bind(content)
-            .bind(ev.actor_id.map(|u| u.to_string()))
-            .bind(&ev.actor_name)
-            .bind(ev.occurred_at)
+            .bind(row.year)
+            .bind(row.version)
+            .bind(&row.content)
+            .bind(&row.saved_by)
+            .bind(&row.saved_by_name)
+            .bind(row.saved_at)
             .execute(&mut *tx)
             .await?;
+            // The event seals the version by the digest of its text (records.rs).
+            let seal = fazhi_domain::event::Seal::record(
+                crate::records::subject::draft(row.year, row.version),
+                fazhi_domain::record::digest("draft1", &crate::records::draft_fields(&row)),
+            );
+            append_event!(tx, pg, self.chain_key.as_ref(), event, Some("report.draft_saved".to_string()), seal);
             tx.commit().await?;
             Ok(current + 1)
         }.await)

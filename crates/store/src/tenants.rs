@@ -70,6 +70,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Conflict`] when the code is taken.
     pub async fn insert_tenant(&self, t: &Tenant) -> Result<()> {
+        let pg = self.is_postgres();
         on_writer!(self, pool => async {
             let mut tx = pool.begin_with(self.begin_write()).await?;
             sqlx::query("INSERT INTO tenants (id, code, name, kind, parent_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -86,6 +87,29 @@ impl Store {
                 .bind(GENESIS)
                 .execute(&mut *tx)
                 .await?;
+            // The chain's first event seals the tenant itself; then the calendar years already
+            // imported, which this tenant's dates will be counted with.
+            let row: crate::records::TenantSealRow = sqlx::query_as(crate::sql::safe(&format!(
+                "SELECT {} FROM tenants WHERE id = $1",
+                crate::records::TENANT_SEAL_COLS
+            )))
+            .bind(t.id.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+            let digest = fazhi_domain::record::digest("tenant1", &crate::records::tenant_fields(&row));
+            crate::events::seal_record!(
+                tx,
+                pg,
+                self.chain_key.as_ref(),
+                t.id,
+                crate::records::subject::tenant(&row.id),
+                digest,
+                t.created_at
+            );
+            let years: Vec<(i64,)> = sqlx::query_as("SELECT year FROM calendar_years ORDER BY year").fetch_all(&mut *tx).await?;
+            for (year,) in years {
+                crate::records::seal_calendar!(tx, pg, self.chain_key.as_ref(), t.id, year);
+            }
             tx.commit().await?;
             Ok::<_, StoreError>(())
         }.await)
@@ -124,20 +148,26 @@ impl Store {
     /// # Errors
     /// [`StoreError::Conflict`] when the code or path is taken in the tenant.
     pub async fn insert_unit(&self, u: &Unit, created_at: i64) -> Result<()> {
-        on_writer!(self, pool => sqlx::query(
-            "INSERT INTO units (id, tenant_id, parent_id, kind, code, name, path, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(u.id.to_string())
-        .bind(u.tenant_id.to_string())
-        .bind(u.parent_id.map(|p| p.to_string()))
-        .bind(u.kind.code())
-        .bind(u.code.as_str())
-        .bind(&u.name)
-        .bind(u.path.as_str())
-        .bind(created_at)
-        .execute(pool)
-        .await.map(|r| r.rows_affected()))?;
-        Ok(())
+        let pg = self.is_postgres();
+        on_writer!(self, pool => async {
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            sqlx::query(
+                "INSERT INTO units (id, tenant_id, parent_id, kind, code, name, path, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(u.id.to_string())
+            .bind(u.tenant_id.to_string())
+            .bind(u.parent_id.map(|p| p.to_string()))
+            .bind(u.kind.code())
+            .bind(u.code.as_str())
+            .bind(&u.name)
+            .bind(u.path.as_str())
+            .bind(created_at)
+            .execute(&mut *tx)
+            .await?;
+            crate::records::seal_unit!(tx, pg, self.chain_key.as_ref(), u.id.to_string());
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        }.await)
     }
 
     /// Renames a unit (its code and path never change).
@@ -145,15 +175,21 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`].
     pub async fn rename_unit(&self, id: UnitId, name: &str) -> Result<()> {
-        let done = on_writer!(self, pool => sqlx::query("UPDATE units SET name = $2 WHERE id = $1")
-            .bind(id.to_string())
-            .bind(name)
-            .execute(pool)
-            .await.map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        let pg = self.is_postgres();
+        on_writer!(self, pool => async {
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            let done = sqlx::query("UPDATE units SET name = $2 WHERE id = $1")
+                .bind(id.to_string())
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            crate::records::seal_unit!(tx, pg, self.chain_key.as_ref(), id.to_string());
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        }.await)
     }
 
     /// The units of a tenant, in path order (a depth-first tree).

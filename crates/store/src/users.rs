@@ -6,6 +6,7 @@ use fazhi_domain::ids::{TenantId, UnitId, UserId};
 use fazhi_domain::role::Role;
 
 use crate::model::{SessionKind, SessionRecord, UserRecord};
+use crate::records::seal_user;
 use crate::{Result, Store, StoreError};
 
 #[derive(sqlx::FromRow)]
@@ -110,6 +111,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Conflict`] when the username is taken.
     pub async fn insert_user(&self, u: &UserRecord) -> Result<()> {
+        let pg = self.is_postgres();
         on_writer!(self, pool => async {
             let mut tx = pool.begin_with(self.begin_write()).await?;
             sqlx::query(crate::sql::safe(&format!("INSERT INTO users ({USER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")))
@@ -135,6 +137,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            seal_user!(tx, pg, self.chain_key.as_ref(), u.id.to_string());
             tx.commit().await?;
             Ok::<_, StoreError>(())
         }.await)
@@ -253,6 +256,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`].
     pub async fn set_password(&self, id: UserId, hash: &str, must_change: bool, now: i64) -> Result<()> {
+        let pg = self.is_postgres();
         on_writer!(self, pool => async {
             let mut tx = pool.begin_with(self.begin_write()).await?;
             let done = sqlx::query("UPDATE users SET password_hash = $2, must_change_password = $3, password_changed_at = $4 WHERE id = $1")
@@ -265,6 +269,7 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
+            seal_user!(tx, pg, self.chain_key.as_ref(), id.to_string());
             tx.commit().await?;
             Ok(())
         }.await)
@@ -275,15 +280,21 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`].
     pub async fn set_lock(&self, id: UserId, locked_until: Option<i64>) -> Result<()> {
-        let done = on_writer!(self, pool => sqlx::query("UPDATE users SET locked_until = $2, failed_logins = CASE WHEN $2 IS NULL THEN 0 ELSE failed_logins END WHERE id = $1")
-            .bind(id.to_string())
-            .bind(locked_until)
-            .execute(pool)
-            .await.map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        let pg = self.is_postgres();
+        on_writer!(self, pool => async {
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            let done = sqlx::query("UPDATE users SET locked_until = $2, failed_logins = CASE WHEN $2 IS NULL THEN 0 ELSE failed_logins END WHERE id = $1")
+                .bind(id.to_string())
+                .bind(locked_until)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            seal_user!(tx, pg, self.chain_key.as_ref(), id.to_string());
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        }.await)
     }
 
     /// Replaces a user's roles.
@@ -291,6 +302,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`].
     pub async fn set_roles(&self, id: UserId, roles: &[Role]) -> Result<()> {
+        let pg = self.is_postgres();
         on_writer!(self, pool => async {
             let mut tx = pool.begin_with(self.begin_write()).await?;
             let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *tx).await?;
@@ -305,6 +317,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            seal_user!(tx, pg, self.chain_key.as_ref(), id.to_string());
             tx.commit().await?;
             Ok(())
         }.await)
@@ -315,17 +328,23 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`].
     pub async fn update_user(&self, id: UserId, display_name: &str, unit_id: UnitId, disabled: bool) -> Result<()> {
-        let done = on_writer!(self, pool => sqlx::query("UPDATE users SET display_name = $2, unit_id = $3, disabled = $4 WHERE id = $1")
-            .bind(id.to_string())
-            .bind(display_name)
-            .bind(unit_id.to_string())
-            .bind(disabled)
-            .execute(pool)
-            .await.map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        let pg = self.is_postgres();
+        on_writer!(self, pool => async {
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            let done = sqlx::query("UPDATE users SET display_name = $2, unit_id = $3, disabled = $4 WHERE id = $1")
+                .bind(id.to_string())
+                .bind(display_name)
+                .bind(unit_id.to_string())
+                .bind(disabled)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            seal_user!(tx, pg, self.chain_key.as_ref(), id.to_string());
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        }.await)
     }
 
     /// # Errors

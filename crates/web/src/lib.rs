@@ -80,10 +80,29 @@ pub async fn serve_on(app: App, listener: tokio::net::TcpListener) -> std::io::R
             }
         }
     });
+    // Signed checkpoints of the chains that moved ([audit] checkpoint_minutes; checkpoint.rs).
+    let every = u64::from(app.config().audit.checkpoint_minutes);
+    let checkpointer = app.clone();
+    let checkpoints = tokio::spawn(async move {
+        if every == 0 {
+            return;
+        }
+        let mut tick = tokio::time::interval(Duration::from_secs(every * 60));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match checkpointer.checkpoint_now().await {
+                Ok((_, Some(problem))) => tracing::warn!(%problem, "checkpoint written locally, not sent"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "writing a checkpoint failed; the next round will retry"),
+            }
+        }
+    });
     let result = axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown())
         .await;
     reload.abort();
+    checkpoints.abort();
     result
 }
 

@@ -14,6 +14,7 @@
 //! | GET | `/metrics` | figures of the catalogue over a period |
 //! | GET | `/reports/annual` | a town's annual report (md, html, docx) |
 //! | GET | `/reports/compare` | the district comparison of key rates |
+//! | POST | `/audit/checkpoints` | a district receives its towns' signed checkpoints |
 //! | GET | `/openapi.json` | this API as OpenAPI 3.1 |
 
 pub mod dto;
@@ -51,6 +52,7 @@ pub fn routes() -> Router<App> {
         .route("/metrics", get(metrics))
         .route("/reports/annual", get(annual_report))
         .route("/reports/compare", get(compare_report))
+        .route("/audit/checkpoints", post(receive_checkpoints))
         .route("/openapi.json", get(openapi))
 }
 
@@ -86,6 +88,23 @@ async fn change_password(
 ) -> ApiResult<StatusCode> {
     app.change_password(&p, &req.current_password, &req.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Signed chain checkpoints sent by a town's fazhi (`[audit] checkpoint_url`).
+#[derive(Debug, Deserialize)]
+struct CheckpointsRequest {
+    checkpoints: Vec<fazhi_service::checkpoint::Checkpoint>,
+}
+
+/// A district account receives its towns' signed checkpoints and appends them to its own file, so
+/// that a town's chain rewritten at the town is still caught against the district's copy.
+async fn receive_checkpoints(
+    State(app): State<App>,
+    ApiUser(p): ApiUser,
+    JsonBody(req): JsonBody<CheckpointsRequest>,
+) -> ApiResult<Json<JsonValue>> {
+    let kept = app.receive_checkpoints(&p, &req.checkpoints).await?;
+    Ok(Json(serde_json::json!({"kept": kept})))
 }
 
 /// The signed-in user.
