@@ -154,6 +154,48 @@ async fn a_case_title_edited_in_the_database_is_named() {
 }
 
 #[tokio::test]
+async fn a_superseded_version_edited_in_the_database_is_named() {
+    // A closed period's figures read the version in effect at its end (case_versions): editing one
+    // would change them, so the case's seal covers its versions.
+    trial(&["案件 {A}：历史版本"], async |s| {
+        let sql = match s.backend() {
+            Backend::Sqlite => format!(
+                "UPDATE case_versions SET data = json_set(data, '$.on_time', 'yes'), state = 'visited' \
+                 WHERE case_id = '{}' AND version = 4",
+                s.a_id
+            ),
+            Backend::Postgres => format!(
+                "UPDATE case_versions SET data = jsonb_set(data, '{{on_time}}', '\"yes\"'), state = 'visited' \
+                 WHERE case_id = '{}' AND version = 4",
+                s.a_id
+            ),
+        };
+        s.sql(&sql).await;
+        vec![]
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_superseded_version_deleted_in_the_database_is_named() {
+    trial(&["案件 {A}：历史版本"], async |s| {
+        s.sql(&format!("DELETE FROM case_versions WHERE case_id = '{}' AND version = 2", s.a_id)).await;
+        vec![]
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_case_effective_date_moved_in_the_database_is_named() {
+    // Moving when a version took effect would move the case between periods' figures.
+    trial(&["案件 {A}：生效时间"], async |s| {
+        s.sql(&format!("UPDATE cases SET effective_at = 0 WHERE receipt_no = '{}'", s.a)).await;
+        vec![]
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_case_data_field_edited_in_the_database_is_named() {
     trial(&["案件 {A}：数据（content）与第 "], async |s| {
         s.sql(&s.set_data(&s.a, "content", "无")).await;
