@@ -30,6 +30,7 @@ pub mod links;
 pub mod petitions;
 pub mod public;
 pub mod report;
+pub mod throttle;
 pub mod workbench;
 
 use std::collections::HashMap;
@@ -73,6 +74,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     crypto: Crypto,
     lookups: std::sync::Mutex<auth::RateWindow>,
+    throttle: std::sync::Mutex<throttle::LoginThrottle>,
+    password_checks: std::sync::Mutex<throttle::PasswordChecks>,
 }
 
 /// Reads the data key from configuration, or from `<data_dir>/secret.key`, creating that file
@@ -92,6 +95,23 @@ fn load_key(config: &Config) -> Result<[u8; 32]> {
     write_private(&path, &key)?;
     tracing::warn!(path = %path.display(), "generated a new data key; back it up with the database — without it personal identifiers cannot be read");
     Crypto::parse_key(&key).map_err(ServiceError::Internal)
+}
+
+/// Creates the data directory owner-only (0700) when it does not exist yet: it holds the
+/// database, the data key and the attachments (等保 2.0 §8.1.4.2 access control). An existing
+/// directory keeps the mode its operator gave it.
+fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir).map_err(|e| ServiceError::Internal(format!("{}: {e}", dir.display())))
 }
 
 fn write_private(path: &Path, text: &str) -> Result<()> {
@@ -117,14 +137,21 @@ impl App {
     /// The data directory cannot be made, the database cannot be opened or migrated, or the key
     /// is invalid.
     pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<Self> {
-        std::fs::create_dir_all(&config.data_dir)
-            .map_err(|e| ServiceError::Internal(format!("{}: {e}", config.data_dir.display())))?;
+        create_private_dir(&config.data_dir)?;
         let key = load_key(&config)?;
-        let store =
-            Store::connect(&config.database_url(), &StoreOptions { max_connections: config.database.max_connections })
-                .await
-                .map_err(|e| ServiceError::Internal(format!("database: {e}")))?;
-        store.migrate().await.map_err(|e| ServiceError::Internal(format!("migration: {e}")))?;
+        let url = config.database_url();
+        // A driver's message may quote the URL it was given: never its password.
+        let scrub = |what: &str, e: fazhi_store::StoreError| {
+            ServiceError::Internal(format!(
+                "{what} ({}): {}",
+                fazhi_store::redact_url(&url),
+                fazhi_store::redact_secret_of(&url, &e.to_string())
+            ))
+        };
+        let store = Store::connect(&url, &StoreOptions { max_connections: config.database.max_connections })
+            .await
+            .map_err(|e| scrub("database", e))?;
+        store.migrate().await.map_err(|e| scrub("migration", e))?;
         let settings = config.settings();
         let app = Self {
             inner: Arc::new(Inner {
@@ -138,6 +165,8 @@ impl App {
                 clock,
                 crypto: Crypto::new(&key),
                 lookups: std::sync::Mutex::new(auth::RateWindow::default()),
+                throttle: std::sync::Mutex::new(throttle::LoginThrottle::default()),
+                password_checks: std::sync::Mutex::new(throttle::PasswordChecks::default()),
                 config,
             }),
         };
