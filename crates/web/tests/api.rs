@@ -40,6 +40,10 @@ async fn the_openapi_document_describes_every_route() {
         "/api/v1/metrics",
         "/api/v1/kinds",
         "/api/v1/me",
+        "/api/v1/admin/users",
+        "/api/v1/admin/users/{id}/password",
+        "/api/v1/admin/users/{id}/roles",
+        "/api/v1/audit",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
     }

@@ -83,7 +83,8 @@ impl<'a> Browser<'a> {
     }
 
     async fn get(&self, uri: &str) -> Answer {
-        let req = Request::builder().uri(uri).header(header::COOKIE, &self.cookie).body(Body::empty()).expect("a request");
+        let req =
+            Request::builder().uri(uri).header(header::COOKIE, &self.cookie).body(Body::empty()).expect("a request");
         send(self.t, req).await
     }
 
