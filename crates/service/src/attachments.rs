@@ -144,6 +144,21 @@ impl App {
         self.config().data_dir.join("attachments").join(&hash[..2]).join(hash)
     }
 
+    /// Removes staging files a crash left behind: any older than a day (an upload in flight in
+    /// another process is minutes old at most).
+    pub(crate) fn sweep_staged_uploads(&self) {
+        let dir = self.config().data_dir.join("attachments").join("tmp");
+        let Ok(entries) = std::fs::read_dir(&dir) else { return };
+        let day = std::time::Duration::from_secs(86_400);
+        for e in entries.flatten() {
+            let old =
+                e.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|a| a > day);
+            if old && let Err(err) = std::fs::remove_file(e.path()) {
+                tracing::warn!(file = %e.path().display(), error = %err, "could not remove a stale staged upload");
+            }
+        }
+    }
+
     /// Starts receiving an uploaded file: its name is checked first, then its bytes go to a
     /// temporary file in the data directory (see the module).
     ///
@@ -185,7 +200,9 @@ impl App {
                 std::fs::create_dir_all(&dir)?;
                 staged.persist(&target).map_err(|e| e.error)?;
                 // The rename is durable once the directory is.
-                std::fs::File::open(&dir)?.sync_all()
+                #[cfg(unix)]
+                std::fs::File::open(&dir)?.sync_all()?;
+                Ok(())
             })
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))?

@@ -171,6 +171,7 @@ impl App {
             }),
         };
         app.reload().await?;
+        app.sweep_staged_uploads();
         Ok(app)
     }
 

@@ -52,7 +52,6 @@ pub use events::{AuditFilter, ChainReport};
 pub use links::{CaseLink, LinkRelation, LinkedWrite};
 pub use metrics::{GroupBy, GroupKey};
 pub use reports::DraftVersion;
-pub use users::FailedLogin;
 
 pub use attachments::{AttachmentRecord, NewAttachment};
 pub use cases::{CaseWrite, ImportCase, ImportEvent};

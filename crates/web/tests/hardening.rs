@@ -557,6 +557,11 @@ async fn a_large_upload_streams_to_disk_hashed_on_the_way_and_an_oversized_one_i
     assert!(!t.db.dir.path().join("attachments").join(&over_hash[..2]).join(&over_hash).exists());
     let now = t.app.store().case(&fazhi_service::Scope::Everything, c.id).await.unwrap().unwrap();
     assert_eq!(now.version, 4);
+    // A text field is not a way around it: one over 256 KB is refused, not buffered.
+    let long = "字".repeat(100_000);
+    let a = b.act_with_file(&uri, &[("_csrf", &b.csrf), ("version", "4"), ("note", &long)], None).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.body.contains("表单字段“note”过长"));
     // A file before the form's CSRF token is not even staged.
     let a = b.act_with_file(&uri, &[("version", "4")], Some(("a.pdf", b"%PDF-1.4"))).await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
@@ -565,7 +570,7 @@ async fn a_large_upload_streams_to_disk_hashed_on_the_way_and_an_oversized_one_i
 
 #[cfg(unix)]
 #[tokio::test]
-async fn the_data_key_and_database_are_readable_by_their_owner_only() {
+async fn the_data_key_and_database_are_readable_by_their_owner_only_and_stale_uploads_are_swept() {
     // 等保 2.0 §8.1.4.2 / §8.1.4.8: the key that decrypts identifiers and the database holding
     // password hashes are created 0600, the data directory 0700.
     use std::os::unix::fs::PermissionsExt;
@@ -579,6 +584,17 @@ async fn the_data_key_and_database_are_readable_by_their_owner_only() {
     assert_eq!(mode(&data.join("secret.key")), 0o600);
     assert_eq!(mode(&data.join("fazhi.db")), 0o600);
     assert_eq!(mode(&data.join("fazhi.db-wal")), 0o600);
+    app.store().close().await;
+    // A staging file a crash left behind is removed at the next start; a fresh one is not.
+    let staging = data.join("attachments").join("tmp");
+    std::fs::create_dir_all(&staging).unwrap();
+    let stale = std::fs::File::create(staging.join("stale")).unwrap();
+    stale.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86_400)).unwrap();
+    std::fs::write(staging.join("fresh"), b"x").unwrap();
+    let mut config = fazhi_service::Config::load(None, std::iter::empty()).unwrap();
+    config.data_dir = data.clone();
+    let app = fazhi_service::App::open(config, std::sync::Arc::new(fazhi_service::SystemClock)).await.unwrap();
+    assert!(!staging.join("stale").exists() && staging.join("fresh").exists());
     app.store().close().await;
 }
 

@@ -51,6 +51,22 @@ pub enum ReadError {
     Service(ServiceError),
 }
 
+/// The longest text field read (the longest text an action takes is 5,000 characters): a text
+/// field is held in memory, so a body of 100 MB of "text" is refused, not buffered.
+const MAX_TEXT_BYTES: usize = 256 * 1024;
+
+async fn read_text(field: &mut Field<'_>) -> Result<String, ReadError> {
+    let mut buf = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|e| ReadError::Malformed(format!("表单数据不完整：{e}")))?
+    {
+        if buf.len() + chunk.len() > MAX_TEXT_BYTES {
+            return Err(ReadError::Malformed(format!("表单字段“{}”过长", field.name().unwrap_or(""))));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    String::from_utf8(buf).map_err(|_| ReadError::Malformed("表单数据不是有效的UTF-8文本".into()))
+}
+
 async fn drain(field: &mut Field<'_>) -> Result<(), ReadError> {
     while field.chunk().await.map_err(|e| ReadError::Malformed(format!("文件上传失败：{e}")))?.is_some() {}
     Ok(())
@@ -74,7 +90,7 @@ pub async fn read_multipart(app: &App, csrf: &str, mut mp: Multipart) -> Result<
     {
         let name = field.name().unwrap_or("").to_string();
         let Some(file_name) = field.file_name().map(String::from) else {
-            let text = field.text().await.map_err(|e| ReadError::Malformed(format!("表单数据不完整：{e}")))?;
+            let text = read_text(&mut field).await?;
             if name == "_csrf" {
                 csrf_ok = super::session::same(&text, csrf);
             }
