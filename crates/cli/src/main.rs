@@ -14,7 +14,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use fazhi_domain::deadline::Period;
 use fazhi_domain::role::Role;
-use fazhi_domain::time_util::{fmt_date, fmt_minute_ms, parse_date, weekday_zh};
+use fazhi_domain::time_util::{fmt_date, parse_date, weekday_zh};
 use fazhi_service::admin::NewUser;
 use fazhi_service::{App, Config, ServiceError, SystemClock};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -105,7 +105,9 @@ enum ReportCmd {
 
 #[derive(Subcommand)]
 enum UserCmd {
-    /// Create a user; prints a temporary password unless --password is given.
+    /// Create a user; prints a temporary password unless --password is given. The installation's
+    /// operator creates the three administrators here (三员分立: nobody on the web can); business
+    /// accounts are better created on the web by the 系统管理员, with roles from the 安全管理员.
     Add {
         /// Tenant code (AT).
         #[arg(long)]
@@ -118,14 +120,16 @@ enum UserCmd {
         /// Display name (张三).
         #[arg(long)]
         name: String,
-        /// Role code; repeat for several (intake_clerk, handler, leader, sys_admin …).
-        #[arg(long = "role", required = true)]
+        /// Role code; repeat for several (sys_admin, security_admin, audit_admin, handler …). None:
+        /// an account awaiting roles from the 安全管理员.
+        #[arg(long = "role")]
         roles: Vec<String>,
         /// Initial password (the user must still change it at first login).
         #[arg(long)]
         password: Option<String>,
     },
-    /// Set a temporary password; the user must change it at next login.
+    /// Set a temporary password (printed here only); the user must change it at next login. The
+    /// only way to reset an administrator's password.
     Passwd {
         username: String,
         #[arg(long)]
@@ -426,13 +430,7 @@ async fn user(app: App, cmd: UserCmd) -> Result<(), Failure> {
             for u in app.store().users(tid).await.map_err(ServiceError::from)? {
                 let roles: Vec<&str> = u.roles.iter().map(|r| r.label()).collect();
                 let unit = app.unit(u.unit_id).map(|x| x.name).unwrap_or_default();
-                let state = match (u.disabled, u.locked_until) {
-                    (true, _) => "已停用".to_string(),
-                    (false, Some(t)) if t > app.now_ms() => {
-                        format!("锁定至 {}", if t == i64::MAX { "管理员解锁".into() } else { fmt_minute_ms(t) })
-                    }
-                    _ => "正常".to_string(),
-                };
+                let state = fazhi_service::admin::account_status(&u, app.now_ms());
                 println!("{:<18} {:<10} {:<14} {:<20} {}", u.username, u.display_name, unit, roles.join("、"), state);
             }
         }

@@ -79,7 +79,8 @@ fn bad_cli_input_says_what_is_wrong_and_writes_nothing() {
 #[test]
 fn users_are_added_listed_and_reset_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(fazhi(dir.path(), &["demo"]).status.success());
+    let o = fazhi(dir.path(), &["demo"]);
+    assert!(o.status.success(), "{}", stderr(&o));
     let o = fazhi(
         dir.path(),
         &[
@@ -143,8 +144,26 @@ fn users_are_added_listed_and_reset_from_the_command_line() {
     assert!(stderr(&o).contains("未知的角色“emperor”"));
     let o = fazhi(dir.path(), &["user", "passwd", "newclerk", "--password", "Another@2024"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // 三员分立: the installation's operator sets up the administrators here, never with a
+    // business role; the web cannot do either.
+    let admin = |name: &str, roles: &[&str]| {
+        let mut args =
+            vec!["user", "add", "--tenant", "AT", "--unit", "zzzx", "--username", name, "--name", "某管理员"];
+        for r in roles {
+            args.extend(["--role", r]);
+        }
+        fazhi(dir.path(), &args)
+    };
+    let o = admin("auditor2", &["audit_admin", "leader"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("审计管理员不能与其他角色兼任（三员分立）"), "{}", stderr(&o));
+    let o = admin("auditor2", &["audit_admin"]);
+    assert!(o.status.success() && stdout(&o).contains("临时密码："), "{}", stderr(&o));
+    let o = admin("norole", &[]);
+    assert!(o.status.success(), "an account awaiting roles: {}", stderr(&o));
     let list = stdout(&fazhi(dir.path(), &["user", "list", "--tenant", "AT"]));
     assert!(list.contains("newclerk") && list.contains("受理员"), "{list}");
+    assert!(list.lines().any(|l| l.starts_with("norole") && l.contains("待修改临时密码")), "{list}");
     // The demo is loaded once.
     assert!(stdout(&fazhi(dir.path(), &["demo"])).contains("演示数据已存在"));
     // And its chain verifies.
@@ -304,4 +323,19 @@ fn a_refused_report_writes_no_file() {
     let draft = fazhi(dir.path(), &["report", "annual", "--year", "2026", "--draft"]);
     assert!(draft.status.success());
     assert!(stdout(&draft).contains("> 草稿，未定稿。数据截至"));
+}
+
+#[test]
+fn a_database_url_with_a_password_is_never_printed() {
+    // 等保 2.0 §8.1.4.8: authentication data stays secret, in an error message too.
+    let dir = tempfile::tempdir().unwrap();
+    for url in ["mysql://fazhi:S3cret-pw@db/fazhi", "postgres://fazhi:S3cret-pw@127.0.0.1:1/fazhi"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_fazhi"))
+            .args(["--data-dir", dir.path().to_str().unwrap(), "--database-url", url, "migrate"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        let said = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(!said.contains("S3cret-pw") && said.contains("fazhi:******@"), "{said}");
+    }
 }

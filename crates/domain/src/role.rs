@@ -134,13 +134,12 @@ impl Role {
     }
 
     /// Checks a set of roles held by one user: an administrator role stands alone (三员分立).
+    /// An empty set is an account that exists but may do nothing yet: the 系统管理员 creates
+    /// accounts that way and the 安全管理员 grants their business roles.
     ///
     /// # Errors
-    /// A Chinese reason naming the clash, or an empty set.
+    /// A Chinese reason naming the clash.
     pub fn check_combination(roles: &[Role]) -> Result<(), Invalid> {
-        if roles.is_empty() {
-            return Err(Invalid::new("至少需要一个角色"));
-        }
         if let Some(admin) = roles.iter().find(|r| r.is_admin())
             && roles.len() > 1
         {
@@ -178,6 +177,13 @@ mod tests {
             Role::check_combination(&[Role::SysAdmin, Role::AuditAdmin]).unwrap_err().0,
             "系统管理员不能与其他角色兼任（三员分立）"
         );
+    }
+
+    #[test]
+    fn an_account_may_hold_no_role_until_the_security_admin_grants_one() {
+        assert!(Role::check_combination(&[]).is_ok());
+        assert!(Role::check_combination(&[Role::Handler, Role::Mediator]).is_ok());
+        assert_eq!(reach_of(&[]), Reach::None, "an account without roles sees no case");
     }
 
     #[test]

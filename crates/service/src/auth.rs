@@ -1,9 +1,11 @@
 //! Logging in and out, sessions, passwords, and who a request acts as.
 //!
-//! Passwords are hashed with argon2id. Five failed logins in a row lock the account for fifteen
-//! minutes (both configurable; 等保 2.0 §8.1.4.1 b: limit failed attempts, time out idle
-//! sessions). Only a hash of each session token is stored. Every login, failure, lock and password
-//! change is an event in the tenant's hash chain (§8.1.4.3: audit every user).
+//! Passwords are hashed with argon2id. Failed logins are limited per client address and account
+//! in a sliding window ([`crate::throttle`]; 等保 2.0 §8.1.4.1 b: limit failed attempts) — never
+//! per account alone, which would let anyone lock anyone out — and a wrong password, an unknown
+//! username and a throttled attempt all get the same answer. Idle sessions time out. Only a hash
+//! of each session token is stored. Every login, failure, throttle and password change is an
+//! event in the tenant's hash chain, with the client address (§8.1.4.3: audit every user).
 
 use std::collections::HashMap;
 
@@ -14,7 +16,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fazhi_domain::FieldError;
 use fazhi_domain::case::{Actor, ActorKind};
 use fazhi_domain::role::{Reach, Role, reach_of};
-use fazhi_domain::time_util::fmt_minute_ms;
 use fazhi_store::{Extent, Reader, Scope, SessionKind, SessionRecord, TenantKind, UserRecord};
 use rand::RngCore;
 use serde_json::json;
@@ -78,7 +79,12 @@ pub struct RateWindow {
     counts: HashMap<String, u32>,
 }
 
-fn random_token() -> String {
+/// An argon2id hash of a password nobody knows: the work done for an unknown username or an
+/// account awaiting activation, so their answers take as long as a real check.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$6tP1nHfdV0H3ghWvVHdmoA1CNwpRgrlINJfkIKBH5X8";
+
+pub(crate) fn random_token() -> String {
     let mut b = [0u8; 32];
     rand::rng().fill_bytes(&mut b);
     URL_SAFE_NO_PAD.encode(b)
@@ -150,8 +156,32 @@ impl App {
             .map_err(|e| ServiceError::Internal(e.to_string()))
     }
 
+    /// Checks a password. An account without a usable hash (awaiting activation) spends the same
+    /// time on a hash nobody knows, so timing does not tell such accounts apart.
     fn verify_password(hash: &str, password: &str) -> bool {
-        PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        match PasswordHash::new(hash) {
+            Ok(h) => Argon2::default().verify_password(password.as_bytes(), &h).is_ok(),
+            Err(_) => {
+                let _ = PasswordHash::new(DUMMY_HASH)
+                    .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
+                false
+            }
+        }
+    }
+
+    fn throttle_limits(&self) -> crate::throttle::Limits {
+        let sec = &self.config().security;
+        crate::throttle::Limits {
+            per_pair: sec.lockout_threshold,
+            per_address: sec.address_threshold,
+            per_account: sec.account_threshold,
+            window_ms: i64::from(sec.lockout_minutes) * 60_000,
+        }
+    }
+
+    fn with_throttle<T>(&self, f: impl FnOnce(&mut crate::throttle::LoginThrottle) -> T) -> Result<T> {
+        let mut t = self.inner.throttle.lock().map_err(|_| ServiceError::Internal("login throttle poisoned".into()))?;
+        Ok(f(&mut t))
     }
 
     /// The actor and scope of a user.
@@ -209,12 +239,22 @@ impl App {
         Ok(())
     }
 
-    /// Logs a user in and starts a session.
+    /// Logs a user in from this machine (the test kit, tools); see [`App::login_from`].
     ///
     /// # Errors
-    /// [`ServiceError::BadCredentials`] (unknown user or wrong password — the same answer),
-    /// [`ServiceError::Locked`], [`ServiceError::Disabled`], or missing fields.
+    /// As [`App::login_from`].
     pub async fn login(&self, username: &str, password: &str, kind: SessionKind) -> Result<LoginOk> {
+        self.login_from("local", username, password, kind).await
+    }
+
+    /// Logs a user in from `client` (the client's address) and starts a session.
+    ///
+    /// # Errors
+    /// [`ServiceError::BadCredentials`] — one answer for a wrong password, an unknown username
+    /// and an attempt refused by the throttle (no username enumeration); only after the right
+    /// password [`ServiceError::Locked`] (locked by the 安全管理员) or [`ServiceError::Disabled`];
+    /// missing fields.
+    pub async fn login_from(&self, client: &str, username: &str, password: &str, kind: SessionKind) -> Result<LoginOk> {
         let mut missing = Vec::new();
         if username.trim().is_empty() {
             missing.push(FieldError::new("username", "用户名", "不能为空"));
@@ -226,41 +266,32 @@ impl App {
             return Err(ServiceError::Invalid(missing));
         }
         let now = self.now_ms();
-        let Some(user) = self.store().user_by_username(username.trim()).await? else {
-            // Spend the same time as a real check, so timing does not tell which usernames exist.
-            let _ = Self::verify_password(
-                "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$6tP1nHfdV0H3ghWvVHdmoA1CNwpRgrlINJfkIKBH5X8",
-                password,
-            );
+        let limits = self.throttle_limits();
+        let username = username.trim();
+        // A throttled attempt is refused before any look-up or hashing: it costs the server
+        // nothing and tells nothing, whether the username exists or not.
+        if self.with_throttle(|t| t.check(&limits, client, username, now))?.is_some() {
             return Err(ServiceError::BadCredentials);
+        }
+        let found = self.store().user_by_username(username).await?;
+        let hash = found.as_ref().map_or(DUMMY_HASH, |u| u.password_hash.as_str());
+        let right = Self::verify_password(hash, password);
+        let user = match found {
+            Some(u) if right => u,
+            other => return self.failed_login(client, username, other, now).await,
         };
         if user.disabled {
             return Err(ServiceError::Disabled);
         }
-        if let Some(until) = user.locked_until.filter(|u| *u > now) {
-            self.security_event(&user, "user.login_refused", "登录被拒（账户锁定中）", json!({})).await?;
-            return Err(ServiceError::Locked { until: fmt_minute_ms(until) });
-        }
-        let sec = &self.config().security;
-        if !Self::verify_password(&user.password_hash, password) {
-            let lock_ms = i64::from(sec.lockout_minutes) * 60_000;
-            let f = self.store().record_login_failure(user.id, now, i64::from(sec.lockout_threshold), lock_ms).await?;
-            self.security_event(&user, "user.login_failed", "登录失败", json!({"failed_logins": f.failed_logins}))
+        if user.locked_until.is_some_and(|u| u > now) {
+            self.security_event(&user, "user.login_refused", "登录被拒（账户锁定中）", json!({"address": client}))
                 .await?;
-            if let Some(until) = f.locked_until.filter(|u| *u > now) {
-                self.security_event(
-                    &user,
-                    "user.locked",
-                    "账户锁定",
-                    json!({"until": until, "failed_logins": f.failed_logins}),
-                )
-                .await?;
-                return Err(ServiceError::Locked { until: fmt_minute_ms(until) });
-            }
-            return Err(ServiceError::BadCredentials);
+            return Err(ServiceError::Locked);
         }
+        self.with_throttle(|t| t.succeeded(client, username, now))?;
         self.store().record_login_success(user.id, now).await?;
-        self.security_event(&user, "user.login", "登录", json!({"via": kind.code()})).await?;
+        self.security_event(&user, "user.login", "登录", json!({"via": kind.code(), "address": client})).await?;
+        let sec = &self.config().security;
         let token = random_token();
         let csrf = random_token();
         let expires_at = now + i64::from(sec.session_max_hours) * 3_600_000;
@@ -276,6 +307,40 @@ impl App {
             })
             .await?;
         Ok(LoginOk { token, csrf, expires_at, user })
+    }
+
+    /// Counts a failed login (the throttle; the account's counter and audit events when the
+    /// username is real) and answers the one refusal every failure gets.
+    async fn failed_login(&self, client: &str, username: &str, user: Option<UserRecord>, now: i64) -> Result<LoginOk> {
+        let limits = self.throttle_limits();
+        let tripped = self.with_throttle(|t| t.failed(&limits, client, username, now))?;
+        match user {
+            Some(u) => {
+                let n = self.store().count_failed_login(u.id).await?;
+                self.security_event(
+                    &u,
+                    "user.login_failed",
+                    "登录失败",
+                    json!({"address": client, "failed_logins": n}),
+                )
+                .await?;
+                if let Some(block) = tripped {
+                    self.security_event(
+                        &u,
+                        "user.login_throttled",
+                        "登录尝试过多，暂停登录",
+                        json!({"address": client, "limit": block.code(), "minutes": self.config().security.lockout_minutes}),
+                    )
+                    .await?;
+                }
+            }
+            None => {
+                if let Some(block) = tripped {
+                    tracing::warn!(client, limit = block.code(), "login attempts throttled (unknown username)");
+                }
+            }
+        }
+        Err(ServiceError::BadCredentials)
     }
 
     /// The principal of a session token, if the session is alive; records the activity.
@@ -313,14 +378,37 @@ impl App {
     }
 
     /// Changes one's own password (required after a temporary one). Ends the user's other
-    /// sessions; the current one stays.
+    /// sessions; the current one stays. The current password may be wrong at most
+    /// `lockout_threshold` times per window; then it is not even checked until the window has
+    /// passed, so a stolen session is no oracle for the password (等保 2.0 §8.1.4.1 b).
     ///
     /// # Errors
-    /// A wrong current password, or a new one that breaks the policy — as field errors.
+    /// A wrong current password, or a new one that breaks the policy — as field errors;
+    /// [`ServiceError::TooManyAttempts`].
     pub async fn change_password(&self, p: &Principal, current: &str, new: &str) -> Result<()> {
+        let limits = self.throttle_limits();
+        let now = self.now_ms();
+        let key = p.user.id.to_string();
+        let checks =
+            || self.inner.password_checks.lock().map_err(|_| ServiceError::Internal("password checks poisoned".into()));
+        if checks()?.blocked(&limits, &key, now) {
+            return Err(ServiceError::TooManyAttempts { minutes: self.config().security.lockout_minutes });
+        }
         if !Self::verify_password(&p.user.password_hash, current) {
+            let tripped = checks()?.failed(&limits, &key, now);
+            self.security_event(&p.user, "user.password_check_failed", "修改密码时当前密码错误", json!({})).await?;
+            if tripped {
+                self.security_event(
+                    &p.user,
+                    "user.password_check_throttled",
+                    "当前密码错误次数过多，暂停修改密码",
+                    json!({"minutes": self.config().security.lockout_minutes}),
+                )
+                .await?;
+            }
             return Err(ServiceError::field("current_password", "当前密码", "不正确"));
         }
+        checks()?.succeeded(&key);
         check_password_policy(new, &p.user.username, "new_password")?;
         if current == new {
             return Err(ServiceError::field("new_password", "新密码", "不能与当前密码相同"));
@@ -330,6 +418,42 @@ impl App {
         self.store().set_password(p.user.id, &hash, false, now).await?;
         self.store().delete_other_sessions(p.user.id, &p.token_hash).await?;
         self.security_event(&p.user, "user.password_changed", "修改密码", json!({})).await
+    }
+
+    /// The account a live activation link opens (the set-password page shows its username).
+    ///
+    /// # Errors
+    /// 404 for a link that is unknown, used or expired.
+    pub async fn activation_account(&self, token: &str) -> Result<UserRecord> {
+        let gone = || ServiceError::NotFound("激活链接无效、已使用或已过期，请联系系统管理员重新签发".into());
+        let id = self.store().activation_user(&token_hash(token), self.now_ms()).await?.ok_or_else(gone)?;
+        self.store().user(id).await?.ok_or_else(gone)
+    }
+
+    /// Sets the password of the account an activation link opens, and uses the link up: a new
+    /// account's first password, or one after a reset by the 系统管理员 — chosen by the user and
+    /// never seen by an administrator. The user then logs in with it as usual.
+    ///
+    /// # Errors
+    /// 404 for a link that is unknown, used or expired; a password that breaks the policy, or two
+    /// entries that differ (field errors, and the link stays usable).
+    pub async fn activate(&self, client: &str, token: &str, new: &str, confirm: &str) -> Result<UserRecord> {
+        let user = self.activation_account(token).await?;
+        check_password_policy(new, &user.username, "new_password")?;
+        if new != confirm {
+            return Err(ServiceError::field("confirm_password", "再次输入新密码", "两次输入的新密码不一致"));
+        }
+        let hash = self.hash_password(new)?;
+        let now = self.now_ms();
+        // Of two requests with one link only the first gets here with the account.
+        match self.store().consume_activation(&token_hash(token), now).await? {
+            Some(id) if id == user.id => {}
+            _ => return Err(ServiceError::NotFound("激活链接无效、已使用或已过期，请联系系统管理员重新签发".into())),
+        }
+        self.store().set_password(user.id, &hash, false, now).await?;
+        self.store().delete_sessions_of(user.id).await?;
+        self.security_event(&user, "user.activated", "通过激活链接设置密码", json!({"address": client})).await?;
+        Ok(user)
     }
 
     /// Counts a public look-up from `client`; refuses past the configured rate per minute.

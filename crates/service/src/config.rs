@@ -121,8 +121,15 @@ impl Config {
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     pub bind: String,
-    /// Set `Secure` on cookies (behind TLS).
-    pub secure_cookies: bool,
+    /// The address people open, e.g. `https://fazhi.example.gov.cn` when fazhi is served behind a
+    /// TLS proxy. Activation links are made with it; an `https` address turns on `Secure` cookies
+    /// and HSTS. Empty: links are shown as paths on this server.
+    pub public_url: String,
+    /// `Secure` on cookies (and HSTS). Left out: on exactly when `public_url` is `https://…`.
+    pub secure_cookies: Option<bool>,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` names the client (login throttling and
+    /// public look-ups count per client address). Empty: the connecting address is the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -138,9 +145,21 @@ pub struct DatabaseConfig {
 pub struct SecurityConfig {
     /// Base64 of 32 bytes. Empty: read (or create) `<data_dir>/secret.key`.
     pub data_key: Secret,
-    /// Failed logins in a row that lock an account (等保: limit failed attempts).
+    /// Failed logins from one client address on one account, within `lockout_minutes`, after
+    /// which that address may not try that account until the window has passed (等保: limit
+    /// failed attempts). The same limit applies to the current password when changing it.
     pub lockout_threshold: u32,
+    /// The sliding window of every login limit.
     pub lockout_minutes: u32,
+    /// Failed logins from one client address on any accounts (known or not) within the window,
+    /// after which that address may not log in at all until the window has passed.
+    pub address_threshold: u32,
+    /// Failed logins on one account from all addresses within the window, after which it may be
+    /// logged in to only from addresses it has logged in from before (a spread-out guessing
+    /// attack cannot lock its real user out).
+    pub account_threshold: u32,
+    /// How long an activation link (new account, password reset) stays valid.
+    pub activation_hours: u32,
     /// A session unused this long ends (等保: log out after a timeout).
     pub session_idle_minutes: u32,
     /// A session ends this long after login, used or not.
@@ -169,7 +188,12 @@ impl Default for Config {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:8080".into(), secure_cookies: false }
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            public_url: String::new(),
+            secure_cookies: None,
+            trusted_proxies: Vec::new(),
+        }
     }
 }
 
@@ -185,6 +209,9 @@ impl Default for SecurityConfig {
             data_key: Secret::default(),
             lockout_threshold: 5,
             lockout_minutes: 15,
+            address_threshold: 20,
+            account_threshold: 50,
+            activation_hours: 72,
             session_idle_minutes: 30,
             session_max_hours: 12,
             public_lookups_per_minute: 10,
@@ -288,8 +315,31 @@ impl Config {
     /// The first invalid value, named.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.settings().validate().map_err(|e| ConfigError(e.0))?;
-        if self.security.lockout_threshold == 0 {
-            return Err(ConfigError("security.lockout_threshold 必须大于0".into()));
+        let sec = &self.security;
+        for (key, v) in [
+            ("lockout_threshold", sec.lockout_threshold),
+            ("lockout_minutes", sec.lockout_minutes),
+            ("address_threshold", sec.address_threshold),
+            ("account_threshold", sec.account_threshold),
+            ("activation_hours", sec.activation_hours),
+        ] {
+            if v == 0 {
+                return Err(ConfigError(format!("security.{key} 必须大于0")));
+            }
+        }
+        if sec.address_threshold < sec.lockout_threshold || sec.account_threshold < sec.lockout_threshold {
+            return Err(ConfigError(
+                "security.address_threshold 与 security.account_threshold 不能小于 security.lockout_threshold".into(),
+            ));
+        }
+        let url = self.server.public_url.trim();
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(ConfigError(format!("server.public_url “{url}” 应以 https:// 或 http:// 开头")));
+        }
+        for p in &self.server.trusted_proxies {
+            if p.parse::<std::net::IpAddr>().is_err() {
+                return Err(ConfigError(format!("server.trusted_proxies 中的“{p}”不是有效的IP地址")));
+            }
         }
         if self.security.session_idle_minutes == 0 || self.security.session_max_hours == 0 {
             return Err(ConfigError("security.session_* 必须大于0".into()));
@@ -307,6 +357,17 @@ impl Config {
         } else {
             self.database.url.0.clone()
         }
+    }
+
+    /// Whether cookies carry `Secure` and pages HSTS: as configured, or else when the public
+    /// address is `https` (behind TLS a session cookie must never travel in clear).
+    pub fn secure_cookies(&self) -> bool {
+        self.server.secure_cookies.unwrap_or_else(|| self.server.public_url.trim().starts_with("https://"))
+    }
+
+    /// The public address without a trailing slash (empty when not configured).
+    pub fn public_url(&self) -> &str {
+        self.server.public_url.trim().trim_end_matches('/')
     }
 
     /// The domain's local rules.
@@ -396,6 +457,29 @@ mod tests {
         );
         std::fs::write(&f, "[[work_order.urgency]]\ncode = \"x\"\nlabel = \"x\"\nworking_days = 0\n").unwrap();
         assert!(Config::load(Some(&f), env(&[])).unwrap_err().to_string().contains("办理时限"));
+    }
+
+    #[test]
+    fn cookies_are_secure_by_default_when_the_public_address_is_https() {
+        // 等保 2.0 §8.1.4.1 c: credentials protected in transit — a session cookie never goes out
+        // over plain HTTP once fazhi is served over TLS.
+        let c = Config::load(None, env(&[])).unwrap();
+        assert!(!c.secure_cookies(), "plain http on localhost by default");
+        let c = Config::load(None, env(&[("FAZHI__SERVER__PUBLIC_URL", "https://fazhi.example.gov.cn/")])).unwrap();
+        assert!(c.secure_cookies());
+        assert_eq!(c.public_url(), "https://fazhi.example.gov.cn");
+        let c = Config::load(
+            None,
+            env(&[
+                ("FAZHI__SERVER__PUBLIC_URL", "https://fazhi.example.gov.cn"),
+                ("FAZHI__SERVER__SECURE_COOKIES", "false"),
+            ]),
+        )
+        .unwrap();
+        assert!(!c.secure_cookies(), "an explicit setting wins");
+        assert!(Config::load(None, env(&[("FAZHI__SERVER__PUBLIC_URL", "fazhi.example")])).is_err());
+        assert!(Config::load(None, env(&[("FAZHI__SERVER__TRUSTED_PROXIES", "[\"nginx\"]")])).is_err());
+        assert!(Config::load(None, env(&[("FAZHI__SECURITY__ADDRESS_THRESHOLD", "2")])).is_err());
     }
 
     #[test]

@@ -10,10 +10,13 @@ use fazhi_store::StoreError;
 pub enum ServiceError {
     #[error("请先登录")]
     Unauthenticated,
-    #[error("用户名或密码不正确")]
+    /// A wrong password, an unknown username and a throttled attempt get this one answer, so
+    /// the login page never tells which usernames exist (等保 2.0 §8.1.4.1 b).
+    #[error("用户名或密码不正确，或登录尝试过多已暂停，请稍后再试")]
     BadCredentials,
-    #[error("账户已锁定，请于 {until} 后再试，或联系安全管理员解锁")]
-    Locked { until: String },
+    /// Only after the right password: the 安全管理员 locked the account.
+    #[error("账户已被锁定，请联系安全管理员解锁")]
+    Locked,
     #[error("账户已停用，请联系系统管理员")]
     Disabled,
     #[error("首次登录或密码已由管理员重置，请先修改密码")]
@@ -42,6 +45,9 @@ pub enum ServiceError {
     Rule(String),
     #[error("查询过于频繁，请稍后再试")]
     TooManyRequests,
+    /// A password check refused for a while after too many wrong answers.
+    #[error("尝试次数过多，请{minutes}分钟后再试")]
+    TooManyAttempts { minutes: u32 },
     #[error("系统内部错误，请稍后重试")]
     Internal(String),
 }
@@ -66,6 +72,7 @@ impl ServiceError {
             Self::Conflict(_) => "conflict",
             Self::Rule(_) => "rule_violated",
             Self::TooManyRequests => "too_many_requests",
+            Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::Internal(_) => "internal",
         }
     }
@@ -79,7 +86,7 @@ impl ServiceError {
             Self::Invalid(_) | Self::BadRequest(_) | Self::UnknownKind(_) | Self::UnknownAction(_) => 400,
             Self::WrongState(_) | Self::Stale { .. } | Self::Conflict(_) => 409,
             Self::Rule(_) => 422,
-            Self::TooManyRequests => 429,
+            Self::TooManyRequests | Self::TooManyAttempts { .. } => 429,
             Self::Internal(_) => 500,
         }
     }

@@ -31,6 +31,7 @@ pub mod links;
 pub mod petitions;
 pub mod public;
 pub mod report;
+pub mod throttle;
 pub mod workbench;
 
 use std::collections::HashMap;
@@ -75,6 +76,8 @@ struct Inner {
     crypto: Crypto,
     checkpoint_key: checkpoint::CheckpointKey,
     lookups: std::sync::Mutex<auth::RateWindow>,
+    throttle: std::sync::Mutex<throttle::LoginThrottle>,
+    password_checks: std::sync::Mutex<throttle::PasswordChecks>,
 }
 
 /// Reads the data key from configuration, or from `<data_dir>/secret.key`, creating that file
@@ -94,6 +97,23 @@ fn load_key(config: &Config) -> Result<[u8; 32]> {
     write_private(&path, &key)?;
     tracing::warn!(path = %path.display(), "generated a new data key; back it up with the database — without it personal identifiers cannot be read");
     Crypto::parse_key(&key).map_err(ServiceError::Internal)
+}
+
+/// Creates the data directory owner-only (0700) when it does not exist yet: it holds the
+/// database, the data key and the attachments (等保 2.0 §8.1.4.2 access control). An existing
+/// directory keeps the mode its operator gave it.
+fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir).map_err(|e| ServiceError::Internal(format!("{}: {e}", dir.display())))
 }
 
 pub(crate) fn write_private(path: &Path, text: &str) -> Result<()> {
@@ -119,21 +139,29 @@ impl App {
     /// The data directory cannot be made, the database cannot be opened or migrated, or the key
     /// is invalid.
     pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<Self> {
-        std::fs::create_dir_all(&config.data_dir)
-            .map_err(|e| ServiceError::Internal(format!("{}: {e}", config.data_dir.display())))?;
+        create_private_dir(&config.data_dir)?;
         let key = load_key(&config)?;
+        let url = config.database_url();
+        // A driver's message may quote the URL it was given: never its password.
+        let scrub = |what: &str, e: fazhi_store::StoreError| {
+            ServiceError::Internal(format!(
+                "{what} ({}): {}",
+                fazhi_store::redact_url(&url),
+                fazhi_store::redact_secret_of(&url, &e.to_string())
+            ))
+        };
         // The chain's MAC key comes from a file outside the database (checkpoint.rs).
         let checkpoint_key = checkpoint::CheckpointKey::load_or_create(&config.checkpoint_key_path())?;
         let store = Store::connect(
-            &config.database_url(),
+            &url,
             &StoreOptions {
                 max_connections: config.database.max_connections,
                 chain_key: Some(checkpoint_key.chain_key()),
             },
         )
         .await
-        .map_err(|e| ServiceError::Internal(format!("database: {e}")))?;
-        store.migrate().await.map_err(|e| ServiceError::Internal(format!("migration: {e}")))?;
+        .map_err(|e| scrub("database", e))?;
+        store.migrate().await.map_err(|e| scrub("migration", e))?;
         let settings = config.settings();
         let app = Self {
             inner: Arc::new(Inner {
@@ -148,10 +176,13 @@ impl App {
                 crypto: Crypto::new(&key),
                 checkpoint_key,
                 lookups: std::sync::Mutex::new(auth::RateWindow::default()),
+                throttle: std::sync::Mutex::new(throttle::LoginThrottle::default()),
+                password_checks: std::sync::Mutex::new(throttle::PasswordChecks::default()),
                 config,
             }),
         };
         app.reload().await?;
+        app.sweep_staged_uploads();
         Ok(app)
     }
 

@@ -11,7 +11,7 @@ use fazhi_domain::role::Role;
 use fazhi_domain::time_util::{fmt_date, local_date};
 use fazhi_report::annual::{self as annual, AnnualReport, Chart, Draft, FigureValue, Inputs};
 use fazhi_report::charts::{self, Bar, RateLine};
-use fazhi_store::{CaseFilter, GroupBy, GroupKey, Scope, Tenant, TenantKind};
+use fazhi_store::{CaseFilter, Extent, GroupBy, GroupKey, Scope, Tenant, TenantKind};
 use serde_json::json;
 use time::Month;
 
@@ -363,5 +363,81 @@ impl App {
             })
             .collect();
         Ok(Comparison { year, district: d.name, metrics, towns: rows, district_pooled: pooled, town_mean })
+    }
+
+    /// The towns whose annual report `p` may read. The report adds up every case of a town, so
+    /// it is for those who see the whole town: the town-wide roles (领导, 司法所, 受理员, 法制审核人员,
+    /// 政府法律顾问) read their own town, the 区级监督 role every town of its district. A handler,
+    /// grid worker, mediator or officer sees only their unit's cases, and the three administrators
+    /// none (GB/T 22239-2019 §8.1.4.2: least privilege).
+    ///
+    /// # Errors
+    /// 403 for everyone else; a pending password change.
+    pub fn report_towns(&self, p: &Principal) -> Result<Vec<Tenant>> {
+        p.ready()?;
+        match &p.scope.extent {
+            Extent::Tenant(t) => Ok(self.tenant(*t).into_iter().collect()),
+            Extent::Tenants(ts) => Ok(self.tenants().iter().filter(|t| ts.contains(&t.id)).cloned().collect()),
+            Extent::Nothing => Err(ServiceError::Forbidden("您的角色不查看业务数据（三员分立）".into())),
+            _ => Err(ServiceError::Forbidden(
+                "年度报告汇总全镇（街道）的案件，仅领导、司法所等全镇范围的角色和区级监督角色可以查看".into(),
+            )),
+        }
+    }
+
+    /// One town `p` may read the report of: by code, or their own (the first of their district).
+    ///
+    /// # Errors
+    /// As [`App::report_towns`]; 403 for a town outside the user's reach.
+    pub fn report_town(&self, p: &Principal, code: Option<&str>) -> Result<Tenant> {
+        let towns = self.report_towns(p)?;
+        match code.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(c) => towns
+                .into_iter()
+                .find(|t| t.code.eq_ignore_ascii_case(c))
+                .ok_or_else(|| ServiceError::Forbidden("该镇（街道）不在您的管辖范围内".into())),
+            None => towns.into_iter().next().ok_or_else(|| ServiceError::NotFound("没有可查看的镇（街道）".into())),
+        }
+    }
+
+    /// The annual report of a town, for a user who may read it ([`App::report_towns`]).
+    ///
+    /// # Errors
+    /// As [`App::report_town`] and [`App::annual_report`].
+    pub async fn annual_report_for(
+        &self,
+        p: &Principal,
+        town: &Tenant,
+        year: i32,
+        draft: bool,
+        link: Option<&FigureLink>,
+    ) -> Result<AnnualReport> {
+        let town = self.report_town(p, Some(&town.code))?;
+        self.annual_report(&town, year, draft, link).await
+    }
+
+    /// The district comparison as `p` may read it. The 区级监督 role reads every town of its
+    /// district. A town's 领导 and 司法所 read their own town's row beside the district's pooled
+    /// figures and the towns' mean — what their report weighs itself against (the model report:
+    /// "败诉率低于全区平均") — but not the other towns one by one, which are the district's to
+    /// compare. Nobody else reads it.
+    ///
+    /// # Errors
+    /// 403 for other roles; as [`App::compare`].
+    pub async fn compare_for(&self, p: &Principal, year: i32) -> Result<Comparison> {
+        p.ready()?;
+        let me = self.tenant(p.user.tenant_id).ok_or_else(|| ServiceError::Internal("tenant".into()))?;
+        if p.has_role(Role::District) {
+            return self.compare(Some(me.id), year).await;
+        }
+        if !(p.has_role(Role::Leader) || p.has_role(Role::JudicialOffice)) {
+            return Err(ServiceError::Forbidden(
+                "全区对比仅区级监督角色可以查看；镇（街道）领导和司法所可查看本镇与全区的对比".into(),
+            ));
+        }
+        let district = me.parent_id.ok_or_else(|| ServiceError::NotFound("本镇（街道）不属于任何区".into()))?;
+        let mut c = self.compare(Some(district), year).await?;
+        c.towns.retain(|(name, _)| *name == me.name);
+        Ok(c)
     }
 }

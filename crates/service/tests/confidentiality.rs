@@ -12,7 +12,6 @@ use fazhi_domain::case::CaseRecord;
 use fazhi_domain::ids::UserId;
 use fazhi_domain::metric::{Figure, Period};
 use fazhi_domain::workflow::shared::NAME_ACCUSED;
-use fazhi_service::attachments::Upload;
 use fazhi_service::breakdown::BreakdownBy;
 use fazhi_service::petitions::WITHHELD_ACCESS;
 use fazhi_service::{AuditFilter, CaseFilter, Principal, Scope, ServiceError, UserRecord};
@@ -56,8 +55,7 @@ async fn accepted_with_letter(t: &TestApp, c: &CaseRecord) -> CaseRecord {
     let input = obj(
         json!({"unit": t.town.unit("xitang").to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "notice_method": "mail"}),
     );
-    let letter =
-        Upload { name: "检举信.pdf".into(), mime: "application/pdf".into(), bytes: b"%PDF-1.4 letter".to_vec() };
+    let letter = t.app.upload_bytes("检举信.pdf", "application/pdf", b"%PDF-1.4 letter").await.expect("staged");
     t.app.act_with_files(&clerk, c.id, "accept", &input, c.version, vec![letter]).await.expect("accepted")
 }
 
@@ -298,7 +296,7 @@ async fn an_auditor_named_as_accused_does_not_see_the_cases_events_and_the_petit
     each(async |t| {
         let (c, code) = accusation(&t, "sfs", &["auditor"]).await;
         let auditor = t.principal("auditor").await;
-        let (log, _) = t.app.audit_log(&auditor, AuditFilter::default(), 1, 200).await.unwrap();
+        let (log, _) = t.app.audit_log(&auditor, fazhi_service::audit::AuditQuery::default(), 1, 200).await.unwrap();
         assert!(!log.is_empty(), "the auditor still reads the log");
         assert!(log.iter().all(|e| e.case_id != Some(c.id)), "no event of the accusation for an accused auditor");
         let (all, _) = t.app.store().audit_log(&AuditFilter::default(), 200, 0).await.unwrap();

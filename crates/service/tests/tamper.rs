@@ -9,7 +9,6 @@
 use fazhi_domain::event::{Event, Seal};
 use fazhi_domain::ids::CaseId;
 use fazhi_service::App;
-use fazhi_service::attachments::Upload;
 use fazhi_service::audit::{AuditOutcome, VerifyRequest};
 use fazhi_testkit::{Backend, TestApp, TestDb};
 use serde_json::{Map, Value as Json, json};
@@ -83,8 +82,7 @@ async fn scene(db: TestDb) -> Scene {
     let a = t.app.open_case(&clerk, "work_order", &obj(TestApp::work_order_fields())).await.expect("open").case;
     let a = t.app.act(&clerk, a.id, "dispatch", &obj(json!({"unit": longtan})), a.version).await.expect("dispatch");
     let a = t.app.act(&h, a.id, "sign", &obj(json!({})), a.version).await.expect("sign");
-    let photo =
-        Upload { name: "现场照片.png".into(), mime: "image/png".into(), bytes: b"\x89PNG fixed lamp".to_vec() };
+    let photo = t.app.upload_bytes("现场照片.png", "image/png", b"\x89PNG fixed lamp").await.expect("staged");
     let a = t
         .app
         .act_with_files(

@@ -369,7 +369,9 @@ impl Store {
             push("actor_id = ?", crate::sql::Arg::Text(u.to_string()));
         }
         if let Some(a) = &f.action {
-            push("action LIKE ?", crate::sql::Arg::Text(format!("{}%", a.replace(['%', '_'], ""))));
+            // A prefix taken literally: `_` is in many action codes (user.roles_changed).
+            let literal = a.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            push("action LIKE ? ESCAPE '\\'", crate::sql::Arg::Text(format!("{literal}%")));
         }
         if let Some(ms) = f.from_ms {
             push("occurred_at >= ?", crate::sql::Arg::Int(ms));

@@ -32,6 +32,7 @@ macro_rules! on_writer {
     };
 }
 
+mod activations;
 mod attachments;
 mod calendar;
 mod cases;
@@ -52,7 +53,6 @@ pub use events::{AuditFilter, ChainReport, RecordProblem, VerifyOptions};
 pub use links::{CaseLink, LinkRelation, LinkedWrite};
 pub use metrics::{GroupBy, GroupKey};
 pub use reports::DraftVersion;
-pub use users::FailedLogin;
 
 pub use attachments::{AttachmentRecord, NewAttachment};
 pub use cases::{CaseWrite, ImportCase, ImportEvent, WithheldSet};
@@ -123,6 +123,93 @@ pub struct Store {
     chain_key: Option<fazhi_domain::event::ChainKey>,
 }
 
+/// A database URL fit to print: the password (`postgres://user:PASSWORD@host/db`) replaced by
+/// `******` (等保 2.0 §8.1.4.8 data confidentiality: authentication data is never shown).
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    // The credentials end at the last '@' before the path: a password may itself hold '@'.
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else { return url.to_string() };
+    match rest[..at].split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:******{}", &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
+/// `text` with every spelling of the URL's password (as written and percent-decoded) masked: for
+/// messages of drivers that may quote what they were given.
+pub fn redact_secret_of(url: &str, text: &str) -> String {
+    let Some((_, rest)) = url.split_once("://") else { return text.to_string() };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else { return text.to_string() };
+    let Some((_, password)) = rest[..at].split_once(':') else { return text.to_string() };
+    if password.is_empty() {
+        return text.to_string();
+    }
+    let mut out = text.replace(url, &redact_url(url));
+    for spelling in [password.to_string(), percent_decode(password)] {
+        if !spelling.is_empty() {
+            out = out.replace(&spelling, "******");
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    let hex = |c: Option<&u8>| c.and_then(|c| (*c as char).to_digit(16));
+    while i < b.len() {
+        if b[i] == b'%'
+            && let (Some(h), Some(l)) = (hex(b.get(i + 1)), hex(b.get(i + 2)))
+        {
+            // Two hex digits: at most 255.
+            out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Creates the SQLite file, and tightens the files SQLite keeps beside it, to owner-only access
+/// (0600): the database holds password hashes and case files (等保 2.0 §8.1.4.2 access control).
+/// SQLite gives its `-wal` and `-shm` files the database file's mode, so creating the file 0600
+/// before SQLite does covers them; files left by an older version with wider modes are narrowed.
+#[cfg(unix)]
+fn private_sqlite_files(path: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let io = |e: std::io::Error| StoreError::BadUrl(format!("{}: {e}", path.display()));
+    if !path.exists() {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+            Ok(_) => {}
+            // Another process created it meanwhile: narrowed below like any existing file.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(e)),
+        }
+    }
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let f = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        let Ok(meta) = std::fs::metadata(&f) else { continue };
+        if meta.permissions().mode() & 0o077 != 0 {
+            tracing::warn!(file = %f.display(), "database file was readable by others; narrowed to 0600");
+            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn private_sqlite_files(_path: &std::path::Path) -> Result<()> {
+    Ok(())
+}
+
 /// The file of a `sqlite:` URL (`sqlite:PATH`, `sqlite://PATH`, with or without `?options`).
 fn sqlite_path(url: &str) -> Result<std::path::PathBuf> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
@@ -158,7 +245,9 @@ impl Store {
     /// A malformed URL, or a database that cannot be reached.
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+            let opts = PgConnectOptions::from_str(url).map_err(|e| {
+                StoreError::BadUrl(format!("{}: {}", redact_url(url), redact_secret_of(url, &e.to_string())))
+            })?;
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
                 .acquire_timeout(Duration::from_secs(10))
@@ -172,8 +261,9 @@ impl Store {
             });
         }
         if !url.starts_with("sqlite:") {
-            return Err(StoreError::BadUrl(format!("{url}: expected sqlite:PATH or postgres://…")));
+            return Err(StoreError::BadUrl(format!("{}: expected sqlite:PATH or postgres://…", redact_url(url))));
         }
+        private_sqlite_files(&sqlite_path(url)?)?;
         let opts = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::BadUrl(e.to_string()))?
             .create_if_missing(true)
@@ -260,5 +350,62 @@ impl Store {
     #[doc(hidden)]
     pub async fn execute_raw(&self, sql: &str) -> Result<u64> {
         Ok(on_writer!(self, pool => sqlx::raw_sql(sql::safe(sql)).execute(pool).await.map(|r| r.rows_affected()))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_url_is_printed_without_its_password() {
+        // 等保 2.0 §8.1.4.8: authentication data is never shown, not even in an error.
+        assert_eq!(
+            redact_url("postgres://fazhi:S3cret@db.local:5432/fazhi"),
+            "postgres://fazhi:******@db.local:5432/fazhi"
+        );
+        assert_eq!(
+            redact_url("postgres://fazhi:p@ss@db/fazhi?sslmode=require"),
+            "postgres://fazhi:******@db/fazhi?sslmode=require"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x",
+            "no password, nothing to hide"
+        );
+        assert_eq!(redact_url("sqlite:./fazhi-data/fazhi.db"), "sqlite:./fazhi-data/fazhi.db");
+        let url = "postgres://fazhi:S3cr%40t@db/fazhi";
+        let said = redact_secret_of(url, &format!("cannot use {url}: password S3cr@t refused"));
+        assert!(!said.contains("S3cr"), "{said}");
+    }
+
+    #[tokio::test]
+    async fn a_url_of_another_database_is_refused_without_echoing_its_password() {
+        let e = Store::connect("mysql://fazhi:S3cret-pw@db/fazhi", &StoreOptions::default()).await.unwrap_err();
+        assert!(!e.to_string().contains("S3cret-pw"), "{e}");
+        let e =
+            Store::connect("postgres://fazhi:S3cret-pw@db:notaport/fazhi", &StoreOptions::default()).await.unwrap_err();
+        assert!(!e.to_string().contains("S3cret-pw"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_sqlite_file_and_its_log_are_created_readable_by_the_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        // 等保 2.0 §8.1.4.2: the database (password hashes, case files) is not world-readable.
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("fazhi.db");
+        let store = Store::connect(&format!("sqlite:{}", db.display()), &StoreOptions::default()).await.unwrap();
+        store.migrate().await.unwrap();
+        for f in [db.clone(), dir.path().join("fazhi.db-wal"), dir.path().join("fazhi.db-shm")] {
+            let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{} has mode {mode:o}", f.display());
+        }
+        store.close().await;
+        // A file an older version left readable by everyone is narrowed at the next start.
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let store = Store::connect(&format!("sqlite:{}", db.display()), &StoreOptions::default()).await.unwrap();
+        assert_eq!(std::fs::metadata(&db).unwrap().permissions().mode() & 0o777, 0o600);
+        store.close().await;
     }
 }

@@ -98,13 +98,6 @@ impl UserRow {
     }
 }
 
-/// The result of counting a failed login.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FailedLogin {
-    pub failed_logins: i64,
-    pub locked_until: Option<i64>,
-}
-
 impl Store {
     /// Creates a user with roles.
     ///
@@ -204,38 +197,6 @@ impl Store {
             Some(t) => self.users_where("WHERE tenant_id = $1", Some(t.to_string())).await,
             None => self.users_where("", None).await,
         }
-    }
-
-    /// Counts a failed login and locks the account for `lock_ms` once `threshold` failures in a
-    /// row are reached. An expired lock starts the count again.
-    ///
-    /// # Errors
-    /// [`StoreError::NotFound`].
-    pub async fn record_login_failure(
-        &self,
-        id: UserId,
-        now: i64,
-        threshold: i64,
-        lock_ms: i64,
-    ) -> Result<FailedLogin> {
-        let until = now + lock_ms;
-        let row: Option<(i64, Option<i64>)> = on_writer!(self, pool => sqlx::query_as(
-            "UPDATE users SET \
-               failed_logins = CASE WHEN locked_until IS NOT NULL AND locked_until <= $2 THEN 1 ELSE failed_logins + 1 END, \
-               locked_until = CASE \
-                 WHEN locked_until IS NOT NULL AND locked_until <= $2 THEN (CASE WHEN 1 >= $3 THEN $4 ELSE NULL END) \
-                 WHEN failed_logins + 1 >= $3 AND (locked_until IS NULL OR locked_until <= $2) THEN $4 \
-                 ELSE locked_until END \
-             WHERE id = $1 RETURNING failed_logins, locked_until",
-        )
-        .bind(id.to_string())
-        .bind(now)
-        .bind(threshold)
-        .bind(until)
-        .fetch_optional(pool)
-        .await)?;
-        let (failed_logins, locked_until) = row.ok_or(StoreError::NotFound)?;
-        Ok(FailedLogin { failed_logins, locked_until })
     }
 
     /// Clears the failure count after a successful login.

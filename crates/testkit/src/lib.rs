@@ -167,11 +167,17 @@ pub struct TestApp {
 /// The app on `db` with no tenants at all (the demo loader and the CLI start from there), the
 /// way `serve` builds it, on a clock set to `at`.
 pub async fn bare_app(db: &TestDb, at: OffsetDateTime) -> (App, Arc<FixedClock>) {
+    bare_app_with(db, at, |_| {}).await
+}
+
+/// As [`bare_app`], with the configuration changed by `tweak` first (TLS, proxies, limits).
+pub async fn bare_app_with(db: &TestDb, at: OffsetDateTime, tweak: impl FnOnce(&mut Config)) -> (App, Arc<FixedClock>) {
     let mut config = Config::load(None, std::iter::empty()).expect("default config");
     config.data_dir = db.dir.path().to_path_buf();
     config.database.url = Secret(db.url.clone());
     config.database.max_connections = 4;
     config.security.data_key = Secret("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into());
+    tweak(&mut config);
     let clock = Arc::new(FixedClock::new(at));
     let app = App::open(config, clock.clone()).await.expect("open app");
     (app, clock)
@@ -211,7 +217,12 @@ impl TestApp {
 
     /// The app on `db`, with the fixture town, at [`FRIDAY`].
     pub async fn on(db: TestDb) -> Self {
-        let (app, clock) = bare_app(&db, FRIDAY).await;
+        Self::on_with(db, |_| {}).await
+    }
+
+    /// The app on `db` with its configuration changed by `tweak` (e.g. served over TLS).
+    pub async fn on_with(db: TestDb, tweak: impl FnOnce(&mut Config)) -> Self {
+        let (app, clock) = bare_app_with(&db, FRIDAY, tweak).await;
         let town = Self::build_town(&app).await;
         let router = fazhi_web::router(app.clone());
         Self { app, clock, router, town, db }

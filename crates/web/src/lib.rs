@@ -32,7 +32,7 @@ pub fn router(app: App) -> Router {
         .nest("/api/v1", api::routes())
         .merge(pages::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn(pages::security_headers))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), pages::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(app)
 }

@@ -452,12 +452,13 @@ async fn administrators_see_their_own_part_and_bad_admin_input_is_named() {
     let admin = Web::as_user(&t, "admin").await;
     let p = admin.get("/admin/users").await;
     assert!(
-        p.body.contains("新建用户") && !p.body.contains("保存角色"),
+        p.body.contains("新建账户") && !p.body.contains("保存角色"),
         "the system admin creates, the security admin grants"
     );
+    assert!(!p.body.contains("name=\"roles\""), "no roles are asked at creation (三员分立)");
     let sec = Web::as_user(&t, "security").await;
     let p = sec.get("/admin/users").await;
-    assert!(!p.body.contains("新建用户") && p.body.contains("保存角色"));
+    assert!(!p.body.contains("新建账户") && p.body.contains("保存角色"));
     let p = admin
         .post_form(
             "/admin/units",
@@ -486,17 +487,11 @@ async fn administrators_see_their_own_part_and_bad_admin_input_is_named() {
     let p = admin
         .post_form(
             "/admin/users",
-            &[
-                ("username", "X"),
-                ("display_name", ""),
-                ("unit", &t.town.unit("zzzx").to_string()),
-                ("roles", "sys_admin"),
-                ("roles", "leader"),
-            ],
+            &[("username", "X"), ("display_name", ""), ("unit", &t.town.unit("zzzx").to_string())],
         )
         .await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
-    assert!(p.body.contains("应为3至32位小写字母") && p.body.contains("三员分立"));
+    assert!(p.body.contains("应为3至32位小写字母") && p.body.contains("姓名：不能为空"), "{}", p.body);
     let p = admin
         .post_form(
             "/admin/users",
@@ -508,8 +503,16 @@ async fn administrators_see_their_own_part_and_bad_admin_input_is_named() {
             ],
         )
         .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN, "roles at creation are refused (三员分立)");
+    assert!(p.body.contains("系统管理员只能新建不带角色的账户"));
+    let p = admin
+        .post_form(
+            "/admin/users",
+            &[("username", "newclerk"), ("display_name", "新受理员"), ("unit", &t.town.unit("zzzx").to_string())],
+        )
+        .await;
     assert_eq!(p.status, StatusCode::OK);
-    assert!(p.body.contains("临时密码"));
+    assert!(p.body.contains("/activate/") && !p.body.contains("临时密码"), "a link for the user, no password");
     let auditor = Web::as_user(&t, "auditor").await;
     let p = auditor.get("/admin/audit?from=2024-13-01").await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
@@ -669,8 +672,10 @@ async fn the_report_page_links_each_figure_to_its_cases_and_keeps_its_draft() {
     assert!(docx.body.starts_with("PK"));
     let md = leader.get("/reports/2024/download/md").await;
     assert!(md.body.contains("受理1件。"));
-    // A handler reads but does not edit; the clerk cannot save.
-    assert!(!Web::as_user(&t, "handler_longtan").await.get("/reports/2024").await.body.contains("保存为新版本"));
+    // A village's handler sees only the village: not the town's report (least privilege,
+    // §8.1.4.2); the clerk reads it but cannot save.
+    assert_eq!(Web::as_user(&t, "handler_longtan").await.get("/reports/2024").await.status, StatusCode::FORBIDDEN);
+    assert!(!Web::as_user(&t, "clerk").await.get("/reports/2024").await.body.contains("保存为新版本"));
     assert_eq!(
         Web::as_user(&t, "clerk").await.post_form("/reports/2024/draft", &good).await.status,
         StatusCode::FORBIDDEN

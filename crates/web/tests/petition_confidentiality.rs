@@ -9,7 +9,6 @@
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use fazhi_service::SessionKind;
-use fazhi_service::attachments::Upload;
 use fazhi_testkit::{PASSWORD, TestApp, TestDb};
 use http_body_util::BodyExt;
 use serde_json::{Value as Json, json};
@@ -159,8 +158,7 @@ async fn the_pages_name_accused_staff_at_registration_and_never_show_them_the_ca
             ("notified_on".to_string(), json!("2024-09-27")),
             ("notice_method".to_string(), json!("mail")),
         ]);
-        let letter =
-            Upload { name: "检举信.pdf".into(), mime: "application/pdf".into(), bytes: b"%PDF-1.4 letter".to_vec() };
+        let letter = t.app.upload_bytes("检举信.pdf", "application/pdf", b"%PDF-1.4 letter").await.expect("staged");
         let p = t.principal("clerk").await;
         t.app.act_with_files(&p, id, "accept", &accept, 1, vec![letter]).await.unwrap();
         let (_, page) = clerk.get(&format!("/cases/petition/{id}")).await;

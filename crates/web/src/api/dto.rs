@@ -407,3 +407,123 @@ pub struct MetricsResponse {
     pub to: String,
     pub figures: Vec<FigureDto>,
 }
+
+/// An account as the 系统管理员 and the 安全管理员 see it: who, where, which roles, its state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountDto {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub unit_id: String,
+    pub unit_name: String,
+    /// Role codes; empty for an account awaiting its business roles.
+    pub roles: Vec<String>,
+    /// 正常, 待激活（尚未设置密码）, 已锁定, 未分配角色 …
+    pub status: String,
+}
+
+impl AccountDto {
+    pub fn from(app: &App, u: &fazhi_service::UserRecord, now: i64) -> Self {
+        Self {
+            id: u.id.to_string(),
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            unit_id: u.unit_id.to_string(),
+            unit_name: app.unit(u.unit_id).map(|x| x.name).unwrap_or_default(),
+            roles: u.roles.iter().map(|r| r.code().to_string()).collect(),
+            status: fazhi_service::admin::account_status(u, now),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccountRequest {
+    pub username: String,
+    pub display_name: String,
+    /// The unit's id.
+    pub unit: String,
+    /// Must be empty: the 安全管理员 grants roles (三员分立). Present so that a request asking for
+    /// roles is refused, not silently ignored.
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RolesRequest {
+    /// Business role codes (`handler`, `leader` …); empty withdraws every role.
+    pub roles: Vec<String>,
+}
+
+/// A one-time activation link, to hand to the user: they set their own password with it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivationResponse {
+    pub user: AccountDto,
+    /// The link (with the configured public address, or a path on this server).
+    pub activation_url: String,
+    pub expires_at: String,
+}
+
+impl ActivationResponse {
+    pub fn from(app: &App, u: &fazhi_service::UserRecord, a: &fazhi_service::admin::Activation) -> Self {
+        Self {
+            user: AccountDto::from(app, u, app.now_ms()),
+            activation_url: a.url.clone(),
+            expires_at: instant(a.expires_at),
+        }
+    }
+}
+
+/// One line of the audit log: who, when, which case or account, which action — no case content.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntryDto {
+    pub seq: i64,
+    pub hash: String,
+    pub occurred_at: String,
+    pub actor_id: Option<String>,
+    pub actor_name: String,
+    pub actor_username: Option<String>,
+    pub action: String,
+    pub action_label: String,
+    pub case_id: Option<String>,
+    pub receipt_no: Option<String>,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    /// Named details of events about accounts, units, calendars and drafts.
+    pub details: Vec<AuditDetailDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditDetailDto {
+    pub label: String,
+    pub value: String,
+}
+
+impl From<&fazhi_service::audit::AuditEntry> for AuditEntryDto {
+    fn from(e: &fazhi_service::audit::AuditEntry) -> Self {
+        Self {
+            seq: e.seq,
+            hash: e.hash.clone(),
+            occurred_at: instant(e.occurred_at),
+            actor_id: e.actor_id.map(|i| i.to_string()),
+            actor_name: e.actor_name.clone(),
+            actor_username: e.actor_username.clone(),
+            action: e.action.clone(),
+            action_label: e.action_label.clone(),
+            case_id: e.case_id.map(|c| c.to_string()),
+            receipt_no: e.receipt_no.clone(),
+            from_state: e.from_state.clone(),
+            to_state: e.to_state.clone(),
+            details: e.details.iter().map(|(k, v)| AuditDetailDto { label: k.clone(), value: v.clone() }).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPageDto {
+    pub items: Vec<AuditEntryDto>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}

@@ -15,6 +15,11 @@
 //! | GET | `/reports/annual` | a town's annual report (md, html, docx) |
 //! | GET | `/reports/compare` | the district comparison of key rates |
 //! | POST | `/audit/checkpoints` | a district receives its towns' signed checkpoints |
+//! | GET | `/admin/users` | the tenant's accounts (系统管理员, 安全管理员) |
+//! | POST | `/admin/users` | create an account without roles; answers its activation link (系统管理员) |
+//! | POST | `/admin/users/{id}/password` | reset a password; answers a new activation link (系统管理员) |
+//! | PUT | `/admin/users/{id}/roles` | set another user's business roles (安全管理员) |
+//! | GET | `/audit` | the audit log: who, when, which case, which action (审计管理员) |
 //! | GET | `/openapi.json` | this API as OpenAPI 3.1 |
 
 pub mod dto;
@@ -38,6 +43,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use self::dto::*;
 use self::extract::{ApiUser, JsonBody, QueryOf};
 use crate::error::{ApiError, ErrorBody, FieldErrorBody};
+use crate::pages::session::Client;
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -53,6 +59,10 @@ pub fn routes() -> Router<App> {
         .route("/reports/annual", get(annual_report))
         .route("/reports/compare", get(compare_report))
         .route("/audit/checkpoints", post(receive_checkpoints))
+        .route("/admin/users", get(admin_users).post(admin_create_user))
+        .route("/admin/users/{id}/password", post(admin_reset_password))
+        .route("/admin/users/{id}/roles", axum::routing::put(admin_set_roles))
+        .route("/audit", get(audit_log))
         .route("/openapi.json", get(openapi))
 }
 
@@ -64,10 +74,15 @@ fn case_id(raw: &str) -> ApiResult<CaseId> {
 
 /// Log in with username and password; answers a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest, tag = "auth",
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody, description = "bad_credentials"),
-        (status = 403, body = ErrorBody, description = "account_locked / account_disabled")))]
-async fn login(State(app): State<App>, JsonBody(req): JsonBody<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
-    let ok = app.login(&req.username, &req.password, SessionKind::Api).await?;
+    responses((status = 200, body = LoginResponse),
+        (status = 401, body = ErrorBody, description = "bad_credentials: a wrong password, an unknown username or too many attempts from this address — one answer"),
+        (status = 403, body = ErrorBody, description = "account_locked / account_disabled (only after the right password)")))]
+async fn login(
+    State(app): State<App>,
+    Client(client): Client,
+    JsonBody(req): JsonBody<LoginRequest>,
+) -> ApiResult<Json<LoginResponse>> {
+    let ok = app.login_from(&client, &req.username, &req.password, SessionKind::Api).await?;
     Ok(Json(LoginResponse { token: ok.token, expires_at: instant(ok.expires_at), user: UserDto::from(&app, &ok.user) }))
 }
 
@@ -379,7 +394,8 @@ pub struct AnnualQuery {
     draft: Option<bool>,
 }
 
-/// A town's annual 法治政府建设情况报告 as Markdown, HTML or Word.
+/// A town's annual 法治政府建设情况报告 as Markdown, HTML or Word: for the town-wide roles of that
+/// town and the 区级监督 role of its district (a unit's handler gets 403).
 #[utoipa::path(get, path = "/api/v1/reports/annual", params(AnnualQuery), tag = "reports", security(("bearer" = [])),
     responses((status = 200, description = "the report", content_type = "text/markdown"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn annual_report(
@@ -388,20 +404,8 @@ async fn annual_report(
     QueryOf(q): QueryOf<AnnualQuery>,
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    p.ready()?;
-    let town = match q.tenant.as_deref() {
-        Some(code) => app.town(Some(code))?,
-        None => app.tenant(p.user.tenant_id).ok_or(ServiceError::NotFound("镇（街道）不存在".into()))?,
-    };
-    let allowed = match &p.scope.extent {
-        fazhi_service::Extent::Tenants(ts) => ts.contains(&town.id),
-        fazhi_service::Extent::Nothing => false,
-        _ => p.user.tenant_id == town.id,
-    };
-    if !allowed {
-        return Err(ServiceError::Forbidden("该镇（街道）不在您的管辖范围内".into()).into());
-    }
-    let r = app.annual_report(&town, q.year, q.draft.unwrap_or(false), None).await?;
+    let town = app.report_town(&p, q.tenant.as_deref())?;
+    let r = app.annual_report_for(&p, &town, q.year, q.draft.unwrap_or(false), None).await?;
     Ok(match q.format.as_deref().unwrap_or("md") {
         "md" => ([(axum::http::header::CONTENT_TYPE, "text/markdown; charset=utf-8")], r.to_markdown()).into_response(),
         "html" => {
@@ -450,7 +454,8 @@ pub struct CompareResponse {
     pub town_mean: Vec<String>,
 }
 
-/// Each town's key rates beside the district's.
+/// Each town's key rates beside the district's: every town for the 区级监督 role; a town's 领导
+/// and 司法所 get their own town's row only, beside the district's figures.
 #[utoipa::path(get, path = "/api/v1/reports/compare", params(CompareQuery), tag = "reports", security(("bearer" = [])),
     responses((status = 200, body = CompareResponse), (status = 403, body = ErrorBody)))]
 async fn compare_report(
@@ -458,12 +463,7 @@ async fn compare_report(
     ApiUser(p): ApiUser,
     QueryOf(q): QueryOf<CompareQuery>,
 ) -> ApiResult<Json<CompareResponse>> {
-    p.ready()?;
-    if p.scope.is_nothing() {
-        return Err(ServiceError::Forbidden("您的角色不查看业务数据".into()).into());
-    }
-    let me = app.tenant(p.user.tenant_id).ok_or(ServiceError::NotFound("镇（街道）不存在".into()))?;
-    let c = app.compare(Some(me.parent_id.unwrap_or(me.id)), q.year).await?;
+    let c = app.compare_for(&p, q.year).await?;
     Ok(Json(CompareResponse {
         year: c.year,
         district: c.district,
@@ -478,10 +478,128 @@ async fn compare_report(
     }))
 }
 
+/// The accounts of the administrator's tenant (系统管理员, 安全管理员): no case data, no passwords.
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = [AccountDto]), (status = 403, body = ErrorBody)))]
+async fn admin_users(State(app): State<App>, ApiUser(p): ApiUser) -> ApiResult<Json<Vec<AccountDto>>> {
+    let now = app.now_ms();
+    Ok(Json(app.list_users(&p).await?.iter().map(|u| AccountDto::from(&app, u, now)).collect()))
+}
+
+/// Create an account without roles (系统管理员). The answer carries its one-time activation link
+/// for the user — never a password. Roles asked here are refused (403): the 安全管理员 grants them.
+#[utoipa::path(post, path = "/api/v1/admin/users", request_body = NewAccountRequest, tag = "admin", security(("bearer" = [])),
+    responses((status = 201, body = ActivationResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody, description = "not the 系统管理员, or roles asked (三员分立)")))]
+async fn admin_create_user(
+    State(app): State<App>,
+    ApiUser(p): ApiUser,
+    JsonBody(req): JsonBody<NewAccountRequest>,
+) -> ApiResult<(StatusCode, Json<ActivationResponse>)> {
+    let unit = UnitId::parse(&req.unit).map_err(|_| ServiceError::field("unit", "所属单位", "不存在"))?;
+    let roles = req
+        .roles
+        .iter()
+        .map(|r| fazhi_domain::role::Role::parse(r))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ServiceError::Invalid(vec![e.at("roles", "角色")]))?;
+    let new = fazhi_service::admin::NewUser {
+        tenant: p.user.tenant_id,
+        unit,
+        username: req.username,
+        display_name: req.display_name,
+        roles,
+        password: None,
+        must_change: true,
+    };
+    let (user, activation) = app.create_user(&p, new).await?;
+    Ok((StatusCode::CREATED, Json(ActivationResponse::from(&app, &user, &activation))))
+}
+
+/// Reset a user's password (系统管理员): the old one stops working and a new activation link is
+/// answered. An administrator's account, or one's own, is refused (403).
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/password", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, description = "user id")),
+    responses((status = 200, body = ActivationResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn admin_reset_password(
+    State(app): State<App>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ActivationResponse>> {
+    let id = fazhi_domain::ids::UserId::parse(&id).map_err(|_| ServiceError::NotFound("用户不存在".into()))?;
+    let (user, activation) = app.reset_password(&p, id).await?;
+    Ok(Json(ActivationResponse::from(&app, &user, &activation)))
+}
+
+/// Set another user's business roles (安全管理员). One's own roles, an administrator's account
+/// and administrator roles are refused (403); the 区级监督 role outside a district office (422).
+#[utoipa::path(put, path = "/api/v1/admin/users/{id}/roles", request_body = RolesRequest, tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, description = "user id")),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn admin_set_roles(
+    State(app): State<App>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<RolesRequest>,
+) -> ApiResult<StatusCode> {
+    let id = fazhi_domain::ids::UserId::parse(&id).map_err(|_| ServiceError::NotFound("用户不存在".into()))?;
+    let roles = req
+        .roles
+        .iter()
+        .map(|r| fazhi_domain::role::Role::parse(r))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ServiceError::Invalid(vec![e.at("roles", "角色")]))?;
+    app.set_roles(&p, id, &roles).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The audit log's filters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQueryParams {
+    /// The acting user's username.
+    user: Option<String>,
+    /// Action code prefix (`user.`, `dispatch`).
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<u32>,
+    /// 1–200, default 50.
+    per_page: Option<u32>,
+}
+
+/// The audit log of the auditor's tenant, newest first (审计管理员): who, when, which case or
+/// account, which action, which state change — no case content (三员分立).
+#[utoipa::path(get, path = "/api/v1/audit", params(AuditQueryParams), tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = AuditPageDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn audit_log(
+    State(app): State<App>,
+    ApiUser(p): ApiUser,
+    QueryOf(q): QueryOf<AuditQueryParams>,
+) -> ApiResult<Json<AuditPageDto>> {
+    let mut errors = Vec::new();
+    let from = date_param(&q.from, "from", "开始日期", &mut errors);
+    let to = date_param(&q.to, "to", "结束日期", &mut errors);
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors).into());
+    }
+    let query = fazhi_service::audit::AuditQuery {
+        username: q.user,
+        action: q.action,
+        from_ms: from.map(fazhi_domain::time_util::day_start_ms),
+        to_ms: to.map(|d| fazhi_domain::time_util::day_start_ms(d.next_day().unwrap_or(d))),
+    };
+    let page = q.page.unwrap_or(1).max(1);
+    let per_page = q.per_page.unwrap_or(50).clamp(1, 200);
+    let (entries, total) = app.audit_log(&p, query, page, per_page).await?;
+    Ok(Json(AuditPageDto { items: entries.iter().map(AuditEntryDto::from).collect(), total, page, per_page }))
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "fazhi API", version = "1", description = "法治政府建设工作平台 JSON API。错误统一为 {code, message, fields}。"),
-    paths(login, logout, change_password, me, kinds, open_case, list_cases, case_detail, act, metrics, annual_report, compare_report),
+    paths(login, logout, change_password, me, kinds, open_case, list_cases, case_detail, act, metrics, annual_report, compare_report,
+        admin_users, admin_create_user, admin_reset_password, admin_set_roles, audit_log),
     components(schemas(ErrorBody, FieldErrorBody)),
     modifiers(&BearerAuth),
 )]

@@ -1,6 +1,8 @@
-//! The three administrators' pages (三员分立): the 系统管理员 manages units and users, the
-//! 安全管理员 grants roles and locks or unlocks accounts, the 审计管理员 reads the audit log. Each
-//! sees only their part; none sees case data.
+//! The three administrators' pages (三员分立): the 系统管理员 manages units and creates accounts
+//! (without roles; the user sets the password through a one-time activation link), the 安全管理员
+//! grants business roles and locks or unlocks accounts, the 审计管理员 reads the audit log (who,
+//! when, which case, which action — not what the case says). Each sees only their part; none sees
+//! case data. The rules are the service's (`fazhi_service::admin`); these pages only show them.
 
 use std::collections::HashMap;
 
@@ -10,13 +12,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Redirect;
 use fazhi_domain::FieldError;
-use fazhi_domain::ids::{CaseId, UnitId, UserId};
+use fazhi_domain::ids::{UnitId, UserId};
 use fazhi_domain::role::Role;
 use fazhi_domain::time_util::{day_start_ms, fmt_minute_ms, parse_date};
 use fazhi_domain::unit::UnitKind;
-use fazhi_service::admin::NewUser;
-use fazhi_service::{App, AuditFilter, Principal, ServiceError};
-use serde_json::Value as Json;
+use fazhi_service::admin::{Activation, NewUser};
+use fazhi_service::audit::AuditQuery;
+use fazhi_service::{App, Principal, ServiceError};
 
 use super::forms::errors_by_field;
 use super::session::{Staff, check_csrf};
@@ -30,6 +32,8 @@ pub fn home_of(p: &Principal) -> &'static str {
         "/admin/users"
     } else if p.has_role(Role::AuditAdmin) {
         "/admin/audit"
+    } else if p.user.roles.is_empty() {
+        "/account"
     } else {
         "/workbench"
     }
@@ -154,6 +158,8 @@ pub struct UserRow {
     pub roles: String,
     pub status: String,
     pub locked: bool,
+    /// An administrator's account: managed at the command line only, no buttons here.
+    pub admin: bool,
     pub role_boxes: Vec<(String, String, bool)>,
 }
 
@@ -163,11 +169,37 @@ struct UsersPage {
     layout: Layout,
     sys_admin: bool,
     security: bool,
+    /// The activation link just issued: shown this once, to be handed to the user.
+    activation: Option<ActivationView>,
     users: Vec<UserRow>,
     units: Vec<(String, String, bool)>,
-    roles: Vec<(String, String, bool)>,
     values: HashMap<String, String>,
     errors: HashMap<String, String>,
+}
+
+pub struct ActivationView {
+    pub username: String,
+    pub name: String,
+    pub url: String,
+    pub expires: String,
+}
+
+impl ActivationView {
+    fn of(u: &fazhi_service::UserRecord, a: &Activation) -> Self {
+        Self {
+            username: u.username.clone(),
+            name: u.display_name.clone(),
+            url: a.url.clone(),
+            expires: fmt_minute_ms(a.expires_at),
+        }
+    }
+}
+
+/// The roles the 安全管理员 may grant to a user of `tenant`: the business roles — 区级监督 only at
+/// a district office, the town's roles only in a town; never an administrator role.
+fn grantable(app: &App, tenant: fazhi_domain::ids::TenantId) -> Vec<Role> {
+    let district_office = app.tenant(tenant).is_some_and(|t| t.kind == fazhi_service::TenantKind::District);
+    Role::ALL.into_iter().filter(|r| !r.is_admin() && ((*r == Role::District) == district_office)).collect()
 }
 
 async fn users_page_for(
@@ -177,6 +209,7 @@ async fn users_page_for(
     errors: &[FieldError],
     flash: Option<String>,
     alert: Option<String>,
+    activation: Option<ActivationView>,
 ) -> PageResult {
     let users = app.list_users(p).await?;
     let mut layout = Layout::new(app, p, "用户管理", "/admin/users").crumb("/admin/users", "用户管理");
@@ -188,12 +221,11 @@ async fn users_page_for(
     let mut units: Vec<_> = app.units().values().filter(|u| u.tenant_id == p.user.tenant_id).cloned().collect();
     units.sort_by(|a, b| a.path.cmp(&b.path));
     let chosen_unit = values.get("unit").cloned().unwrap_or_default();
-    let chosen_roles: Vec<String> =
-        values.get("roles").map(|r| r.split(',').map(String::from).collect()).unwrap_or_default();
-    let assignable: Vec<Role> = Role::ALL.into_iter().filter(|r| *r != Role::District).collect();
+    let assignable = grantable(app, p.user.tenant_id);
     let page = UsersPage {
         sys_admin: p.has_role(Role::SysAdmin),
         security: p.has_role(Role::SecurityAdmin),
+        activation,
         users: users
             .iter()
             .map(|u| UserRow {
@@ -201,20 +233,14 @@ async fn users_page_for(
                 username: u.username.clone(),
                 name: u.display_name.clone(),
                 unit: app.unit(u.unit_id).map(|x| x.name).unwrap_or_default(),
-                roles: u.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"),
-                status: match (u.disabled, u.locked_until) {
-                    (true, _) => "已停用".into(),
-                    (false, Some(t)) if t > now => {
-                        if t == i64::MAX {
-                            "已锁定".into()
-                        } else {
-                            format!("锁定至 {}", fmt_minute_ms(t))
-                        }
-                    }
-                    _ if u.must_change_password => "待修改临时密码".into(),
-                    _ => "正常".into(),
+                roles: if u.roles.is_empty() {
+                    "（未分配）".into()
+                } else {
+                    u.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、")
                 },
+                status: fazhi_service::admin::account_status(u, now),
                 locked: u.locked_until.is_some_and(|t| t > now),
+                admin: u.roles.iter().any(|r| r.is_admin()) || u.id == p.user.id,
                 role_boxes: assignable
                     .iter()
                     .map(|r| (r.code().to_string(), r.label().to_string(), u.roles.contains(r)))
@@ -231,10 +257,6 @@ async fn users_page_for(
                 )
             })
             .collect(),
-        roles: assignable
-            .iter()
-            .map(|r| (r.code().to_string(), r.label().to_string(), chosen_roles.iter().any(|c| c == r.code())))
-            .collect(),
         errors: errors_by_field(errors),
         values,
         layout,
@@ -247,7 +269,7 @@ async fn users_page_for(
 }
 
 pub async fn users_page(State(app): State<App>, Staff(p): Staff) -> PageResult {
-    users_page_for(&app, &p, HashMap::new(), &[], None, None).await
+    users_page_for(&app, &p, HashMap::new(), &[], None, None, None).await
 }
 
 /// Collects repeated form fields (role checkboxes) into comma-joined values.
@@ -281,6 +303,7 @@ pub async fn create_user(
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let mut errors = Vec::new();
     let unit = UnitId::parse(&get("unit")).map_err(|_| errors.push(FieldError::new("unit", "所属单位", "请选择"))).ok();
+    // Roles are not asked here: a form that sends some anyway is refused by the service (三员分立).
     let roles = parse_roles(f.get("roles")).map_err(|e| errors.push(e)).unwrap_or_default();
     if let (Some(unit), true) = (unit, errors.is_empty()) {
         let new = NewUser {
@@ -293,24 +316,35 @@ pub async fn create_user(
             must_change: true,
         };
         match app.create_user(&p, new).await {
-            Ok((u, temp)) => {
-                let flash = format!(
-                    "已创建用户 {}（{}）。临时密码：{}（请当面告知本人，首次登录须修改）",
-                    u.username,
-                    u.display_name,
-                    temp.unwrap_or_default()
-                );
-                return users_page_for(&app, &p, HashMap::new(), &[], Some(flash), None).await;
+            Ok((u, activation)) => {
+                let flash =
+                    format!("已创建账户 {}（{}），尚无角色：请安全管理员授予业务角色。", u.username, u.display_name);
+                let view = ActivationView::of(&u, &activation);
+                return users_page_for(&app, &p, HashMap::new(), &[], Some(flash), None, Some(view)).await;
             }
             Err(ServiceError::Invalid(e)) => errors = e,
+            Err(e @ ServiceError::Forbidden(_)) => {
+                return users_page_for(&app, &p, f, &[], None, Some(e.to_string()), None).await.map(|mut r| {
+                    *r.status_mut() = StatusCode::FORBIDDEN;
+                    r
+                });
+            }
             Err(e) => return Err(e.into()),
         }
     }
-    users_page_for(&app, &p, f, &errors, None, None).await
+    users_page_for(&app, &p, f, &errors, None, None, None).await
 }
 
 fn user_id(raw: &str) -> Result<UserId, PageError> {
     UserId::parse(raw).map_err(|_| ServiceError::NotFound("用户不存在".into()).into())
+}
+
+/// A refusal of the separation rules (403) or of a rule (422) shown on the users page.
+async fn refused(app: &App, p: &Principal, e: ServiceError) -> PageResult {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN);
+    let mut resp = users_page_for(app, p, HashMap::new(), &[], None, Some(e.to_string()), None).await?;
+    *resp.status_mut() = status;
+    Ok(resp)
 }
 
 pub async fn reset_password(
@@ -320,24 +354,18 @@ pub async fn reset_password(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     check_csrf(&p, f.get("_csrf").map(String::as_str))?;
-    p.require(&[Role::SysAdmin])?;
     let id = user_id(&id)?;
-    let user = app
-        .list_users(&p)
-        .await?
-        .into_iter()
-        .find(|u| u.id == id)
-        .ok_or_else(|| ServiceError::NotFound("用户不存在".into()))?;
-    let pw = app.reset_password_as(&p.actor, &user, None).await?;
-    users_page_for(
-        &app,
-        &p,
-        HashMap::new(),
-        &[],
-        Some(format!("已重置 {} 的密码。临时密码：{pw}（下次登录须修改）", user.username)),
-        None,
-    )
-    .await
+    match app.reset_password(&p, id).await {
+        Ok((user, activation)) => {
+            let flash = format!("已重置 {} 的密码：原密码已失效，其登录已结束。", user.username);
+            let view = ActivationView::of(&user, &activation);
+            users_page_for(&app, &p, HashMap::new(), &[], Some(flash), None, Some(view)).await
+        }
+        Err(e @ (ServiceError::Forbidden(_) | ServiceError::Rule(_))) if p.has_role(Role::SysAdmin) => {
+            refused(&app, &p, e).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn set_roles(
@@ -351,13 +379,17 @@ pub async fn set_roles(
     let id = user_id(&id)?;
     let roles = match parse_roles(f.get("roles")) {
         Ok(r) => r,
-        Err(e) => return users_page_for(&app, &p, HashMap::new(), &[e], None, None).await,
+        Err(e) => return users_page_for(&app, &p, HashMap::new(), &[e], None, None, None).await,
     };
     match app.set_roles(&p, id, &roles).await {
         Ok(()) => {
-            users_page_for(&app, &p, HashMap::new(), &[], Some("角色已更新，该用户需重新登录。".into()), None).await
+            users_page_for(&app, &p, HashMap::new(), &[], Some("角色已更新，该用户需重新登录。".into()), None, None)
+                .await
         }
-        Err(ServiceError::Invalid(e)) => users_page_for(&app, &p, HashMap::new(), &e, None, None).await,
+        Err(ServiceError::Invalid(e)) => users_page_for(&app, &p, HashMap::new(), &e, None, None, None).await,
+        Err(e @ (ServiceError::Forbidden(_) | ServiceError::Rule(_))) if p.has_role(Role::SecurityAdmin) => {
+            refused(&app, &p, e).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -374,11 +406,12 @@ async fn lock_to(app: App, p: Principal, id: String, f: HashMap<String, String>,
                 &[],
                 Some(if locked { "账户已锁定。" } else { "账户已解锁。" }.into()),
                 None,
+                None,
             )
             .await
         }
-        Err(e @ ServiceError::Rule(_)) => {
-            users_page_for(&app, &p, HashMap::new(), &[], None, Some(e.to_string())).await
+        Err(e @ (ServiceError::Forbidden(_) | ServiceError::Rule(_))) if p.has_role(Role::SecurityAdmin) => {
+            refused(&app, &p, e).await
         }
         Err(e) => Err(e.into()),
     }
@@ -409,7 +442,7 @@ pub struct AuditRow {
     pub action: String,
     pub case: String,
     pub transition: String,
-    pub payload: String,
+    pub details: String,
     pub seq: i64,
     pub hash: String,
 }
@@ -427,16 +460,8 @@ struct AuditPage {
     page: u32,
 }
 
-/// Sealed values as their masks, for the log.
-fn mask(v: &Json) -> Json {
-    match v {
-        Json::Object(m) if m.contains_key("enc") => m.get("mask").cloned().unwrap_or(Json::Null),
-        Json::Object(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), mask(v))).collect()),
-        Json::Array(a) => Json::Array(a.iter().map(mask).collect()),
-        other => other.clone(),
-    }
-}
-
+/// The audit log for the 审计管理员: who, when, which case (its receipt number) or account, which
+/// action and state change — nothing a case says (the service gives nothing more: `AuditEntry`).
 pub async fn audit_page(
     State(app): State<App>,
     Staff(p): Staff,
@@ -445,43 +470,50 @@ pub async fn audit_page(
     p.require(&[Role::AuditAdmin])?;
     let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("").trim().to_string();
     let mut errors = Vec::new();
-    let mut filter = AuditFilter::default();
-    if !get("user").is_empty() {
-        match app.store().user_by_username(&get("user")).await.map_err(ServiceError::from)? {
-            Some(u) if u.tenant_id == p.user.tenant_id => filter.actor = Some(u.id),
-            _ => errors.push(FieldError::new("user", "操作人", "没有这个用户名")),
-        }
-    }
-    if !get("action").is_empty() {
-        filter.action = Some(get("action"));
-    }
+    let mut query = AuditQuery {
+        username: Some(get("user")).filter(|u| !u.is_empty()),
+        action: Some(get("action")).filter(|a| !a.is_empty()),
+        ..Default::default()
+    };
     for (k, label) in [("from", "开始日期"), ("to", "结束日期")] {
         if !get(k).is_empty() {
             match parse_date(&get(k)) {
-                Ok(d) if k == "from" => filter.from_ms = Some(day_start_ms(d)),
-                Ok(d) => filter.to_ms = Some(day_start_ms(d.next_day().unwrap_or(d))),
+                Ok(d) if k == "from" => query.from_ms = Some(day_start_ms(d)),
+                Ok(d) => query.to_ms = Some(day_start_ms(d.next_day().unwrap_or(d))),
                 Err(e) => errors.push(e.at(k, label)),
             }
         }
     }
     let page: u32 = get("page").parse().ok().filter(|n| *n >= 1).unwrap_or(1);
-    let (events, total) = if errors.is_empty() { app.audit_log(&p, filter, page, 50).await? } else { (Vec::new(), 0) };
-    let ids: Vec<CaseId> = events.iter().filter_map(|e| e.case_id).collect();
-    let receipts = app.store().receipt_numbers(&ids).await.map_err(ServiceError::from)?;
-    let rows = events
+    let (entries, total) = if errors.is_empty() {
+        match app.audit_log(&p, query, page, 50).await {
+            Ok(r) => r,
+            Err(ServiceError::Invalid(e)) => {
+                errors = e;
+                (Vec::new(), 0)
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        (Vec::new(), 0)
+    };
+    let rows = entries
         .iter()
         .map(|e| AuditRow {
             at: fmt_minute_ms(e.occurred_at),
-            actor: e.actor_name.clone(),
+            actor: match &e.actor_username {
+                Some(u) => format!("{}（{u}）", e.actor_name),
+                None => e.actor_name.clone(),
+            },
             label: e.action_label.clone(),
             action: e.action.clone(),
-            case: e.case_id.and_then(|c| receipts.get(&c.to_string()).cloned()).unwrap_or_default(),
+            case: e.receipt_no.clone().or_else(|| e.case_id.map(|c| c.to_string())).unwrap_or_default(),
             transition: match (&e.from_state, &e.to_state) {
                 (Some(a), Some(b)) if a != b => format!("{a} → {b}"),
                 (None, Some(b)) => format!("→ {b}"),
                 _ => String::new(),
             },
-            payload: mask(&e.payload).to_string(),
+            details: e.details.iter().map(|(k, v)| format!("{k}：{v}")).collect::<Vec<_>>().join("；"),
             seq: e.seq,
             hash: e.hash[..12.min(e.hash.len())].to_string(),
         })
@@ -509,4 +541,21 @@ pub async fn audit_page(
     });
     *resp.status_mut() = status;
     Ok(resp)
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    layout: Layout,
+}
+
+/// Where an account without roles lands: it exists, may change its password, and waits for the
+/// 安全管理员 to grant it a business role.
+pub async fn account_page(State(app): State<App>, Staff(p): Staff) -> PageResult {
+    if !p.user.roles.is_empty() {
+        return Err(PageError::Redirect(home_of(&p).to_string()));
+    }
+    Ok(render(&AccountPage {
+        layout: Layout::new(&app, &p, "我的账户", "/account").crumb("/account", "我的账户")
+    }))
 }

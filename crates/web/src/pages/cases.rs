@@ -1023,7 +1023,12 @@ pub async fn act(
     mp: Multipart,
 ) -> PageResult {
     let id = parse_case(&id)?;
-    let submitted = forms::read_multipart(mp).await.map_err(ServiceError::BadRequest)?;
+    let mut submitted = match forms::read_multipart(&app, &p.csrf, mp).await {
+        Ok(s) => s,
+        Err(forms::ReadError::Malformed(m)) => return Err(ServiceError::BadRequest(m).into()),
+        Err(forms::ReadError::Csrf) => return Err(PageError::csrf()),
+        Err(forms::ReadError::Service(e)) => return Err(e.into()),
+    };
     check_csrf(&p, submitted.get("_csrf"))?;
     let version: i64 = submitted
         .get("version")
@@ -1032,7 +1037,13 @@ pub async fn act(
     let k = app.kind(&kind)?;
     let defs: Vec<FieldDef> = k.workflow.action(&action).map(|a| a.fields.clone()).unwrap_or_default();
     let input = submitted.input(&defs);
-    let result = app.act_with_files(&p, id, &action, &input, version, submitted.uploads.clone()).await;
+    let uploads = std::mem::take(&mut submitted.uploads);
+    let result = if submitted.file_errors.is_empty() {
+        app.act_with_files(&p, id, &action, &input, version, uploads).await
+    } else {
+        // A file was refused as it arrived: nothing is taken, the form comes back with the reason.
+        Err(ServiceError::Invalid(std::mem::take(&mut submitted.file_errors)))
+    };
     let (status, alert, failed_errors) = match result {
         Ok(c) => return Ok(Redirect::to(&format!("/cases/{}/{}?done={}", c.kind, c.id, url(&action))).into_response()),
         Err(ServiceError::Invalid(errors)) => {

@@ -5,25 +5,24 @@
 use std::collections::HashMap;
 
 use axum::extract::Multipart;
+use axum::extract::multipart::Field;
 use fazhi_domain::FieldError;
 use fazhi_domain::unit::Unit;
 use fazhi_domain::workflow::{FieldDef, FieldKind};
-use fazhi_service::attachments::Upload;
+use fazhi_service::attachments::{MAX_FILES, Upload};
+use fazhi_service::{App, ServiceError};
 use serde_json::{Map, Value as Json};
 
 use super::html::esc;
 
-/// What a form submitted: text values by name, and files.
-#[derive(Debug, Default, Clone)]
+/// What a form submitted: text values by name, files staged on disk, and what was wrong with
+/// any file.
+#[derive(Debug, Default)]
 pub struct Submitted {
     pub values: HashMap<String, String>,
-    pub files: Vec<UploadMeta>,
     pub uploads: Vec<Upload>,
-}
-
-#[derive(Debug, Clone)]
-pub struct UploadMeta {
-    pub name: String,
+    /// Files refused while they arrived (type, size, count), each naming the file.
+    pub file_errors: Vec<FieldError>,
 }
 
 impl Submitted {
@@ -41,24 +40,60 @@ impl Submitted {
     }
 }
 
-/// Reads a multipart form: text fields and files (empty file inputs are skipped).
+/// Why a multipart form could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The body is malformed or cut short.
+    Malformed(String),
+    /// A file came before the form's CSRF token matched.
+    Csrf,
+    /// Staging a file failed (disk).
+    Service(ServiceError),
+}
+
+/// The longest text field read (the longest text an action takes is 5,000 characters): a text
+/// field is held in memory, so a body of 100 MB of "text" is refused, not buffered.
+const MAX_TEXT_BYTES: usize = 256 * 1024;
+
+async fn read_text(field: &mut Field<'_>) -> Result<String, ReadError> {
+    let mut buf = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|e| ReadError::Malformed(format!("表单数据不完整：{e}")))?
+    {
+        if buf.len() + chunk.len() > MAX_TEXT_BYTES {
+            return Err(ReadError::Malformed(format!("表单字段“{}”过长", field.name().unwrap_or(""))));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    String::from_utf8(buf).map_err(|_| ReadError::Malformed("表单数据不是有效的UTF-8文本".into()))
+}
+
+async fn drain(field: &mut Field<'_>) -> Result<(), ReadError> {
+    while field.chunk().await.map_err(|e| ReadError::Malformed(format!("文件上传失败：{e}")))?.is_some() {}
+    Ok(())
+}
+
+/// Reads a multipart form: text fields, and files streamed chunk by chunk to a staging file under
+/// the data directory while they are hashed — never held whole in memory, so a request of
+/// 100 MB costs a few buffers, not 100 MB (issue 10 item 12). Files are staged only once the form's
+/// `_csrf` field (which precedes them in fazhi's forms) matched `csrf`. A file of a refused type,
+/// over the size limit or over the count is drained unstored and named in `file_errors`; empty
+/// file inputs are skipped.
 ///
 /// # Errors
-/// A malformed body (a message for the page).
-pub async fn read_multipart(mut mp: Multipart) -> Result<Submitted, String> {
+/// A malformed body; a file before a matching CSRF token; the disk failing.
+pub async fn read_multipart(app: &App, csrf: &str, mut mp: Multipart) -> Result<Submitted, ReadError> {
     let mut out = Submitted::default();
-    while let Some(field) = mp.next_field().await.map_err(|e| format!("表单数据不完整：{e}"))? {
+    let mut csrf_ok = false;
+    let mut files = 0usize;
+    while let Some(mut field) =
+        mp.next_field().await.map_err(|e| ReadError::Malformed(format!("表单数据不完整：{e}")))?
+    {
         let name = field.name().unwrap_or("").to_string();
-        if let Some(file_name) = field.file_name().map(String::from) {
-            let mime = field.content_type().unwrap_or("application/octet-stream").to_string();
-            let bytes = field.bytes().await.map_err(|e| format!("文件上传失败：{e}"))?;
-            if file_name.is_empty() && bytes.is_empty() {
-                continue;
+        let Some(file_name) = field.file_name().map(String::from) else {
+            let text = read_text(&mut field).await?;
+            if name == "_csrf" {
+                csrf_ok = super::session::same(&text, csrf);
             }
-            out.files.push(UploadMeta { name: file_name.clone() });
-            out.uploads.push(Upload { name: file_name, mime, bytes: bytes.to_vec() });
-        } else {
-            let text = field.text().await.map_err(|e| format!("表单数据不完整：{e}"))?;
             // Checkboxes of the same name (roles) collect with commas.
             out.values
                 .entry(name)
@@ -67,6 +102,56 @@ pub async fn read_multipart(mut mp: Multipart) -> Result<Submitted, String> {
                 })
                 .or_default()
                 .push_str(&text);
+            continue;
+        };
+        if file_name.is_empty() {
+            drain(&mut field).await?;
+            continue;
+        }
+        if !csrf_ok {
+            return Err(ReadError::Csrf);
+        }
+        files += 1;
+        if files > MAX_FILES {
+            if files == MAX_FILES + 1 {
+                out.file_errors.push(FieldError::new("attachments", "附件", format!("一次最多上传{MAX_FILES}个文件")));
+            }
+            drain(&mut field).await?;
+            continue;
+        }
+        let mime = field.content_type().unwrap_or("application/octet-stream").to_string();
+        let mut writer = match app.begin_upload(&file_name, &mime).await {
+            Ok(w) => w,
+            Err(ServiceError::Invalid(e)) => {
+                out.file_errors.extend(e);
+                drain(&mut field).await?;
+                continue;
+            }
+            Err(e) => return Err(ReadError::Service(e)),
+        };
+        let mut refused = false;
+        while let Some(chunk) = field.chunk().await.map_err(|e| ReadError::Malformed(format!("文件上传失败：{e}")))?
+        {
+            if refused {
+                continue;
+            }
+            match writer.write(&chunk).await {
+                Ok(()) => {}
+                Err(ServiceError::Invalid(e)) => {
+                    out.file_errors.extend(e);
+                    refused = true;
+                }
+                Err(e) => return Err(ReadError::Service(e)),
+            }
+        }
+        if refused {
+            // Dropping the writer deletes what was staged.
+            continue;
+        }
+        match writer.finish().await {
+            Ok(u) => out.uploads.push(u),
+            Err(ServiceError::Invalid(e)) => out.file_errors.extend(e),
+            Err(e) => return Err(ReadError::Service(e)),
         }
     }
     Ok(out)

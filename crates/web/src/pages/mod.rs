@@ -31,6 +31,8 @@ pub fn routes() -> Router<App> {
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/password", get(auth::password_page).post(auth::change_password))
+        .route("/activate/{token}", get(auth::activate_page).post(auth::activate))
+        .route("/account", get(admin::account_page))
         .route("/workbench", get(workbench::page))
         .route("/cases", get(cases::list_all))
         .route("/cases/export.xlsx", get(cases::export_all))
@@ -224,8 +226,16 @@ impl IntoResponse for PageError {
 
 pub type PageResult = Result<Response, PageError>;
 
-/// Security headers on every page: no framing, no sniffing, scripts and styles from fazhi itself.
-pub async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+/// Security headers on every response: no framing, no sniffing, scripts and styles from fazhi
+/// itself; `Cache-Control: no-store` unless the handler chose otherwise (only the stylesheet and
+/// the script do) — pages and API answers carry personal data that no browser or proxy cache
+/// may keep (PIPL art 51; 等保 2.0 §8.1.4.9 residual information); and, when fazhi is served over
+/// TLS, HSTS so that the browser never falls back to plain HTTP (§8.1.4.1 c).
+pub async fn security_headers(
+    axum::extract::State(app): axum::extract::State<App>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -235,5 +245,11 @@ pub async fn security_headers(req: axum::extract::Request, next: axum::middlewar
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"),
     );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if app.config().secure_cookies() {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
     resp
 }

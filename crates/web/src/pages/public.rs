@@ -27,11 +27,6 @@ struct TrackPage {
     view: Option<PublicView>,
 }
 
-/// The client address used for rate limiting: the socket's peer.
-fn client(req_info: Option<&ConnectInfo<SocketAddr>>) -> String {
-    req_info.map_or_else(|| "local".to_string(), |c| c.0.ip().to_string())
-}
-
 fn page(
     csrf: String,
     f: &HashMap<String, String>,
@@ -68,17 +63,19 @@ pub async fn track_page(State(app): State<App>, headers: HeaderMap) -> Response 
     resp
 }
 
-async fn form_of(req: Request) -> Result<(HeaderMap, String, HashMap<String, String>), ServiceError> {
-    let info = req.extensions().get::<ConnectInfo<SocketAddr>>().cloned();
+async fn form_of(app: &App, req: Request) -> Result<(HeaderMap, String, HashMap<String, String>), ServiceError> {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let headers = req.headers().clone();
+    // The rate limit counts per client address, behind a trusted proxy too.
+    let who = session::client_address(app, &headers, peer);
     let Form(f) = <Form<HashMap<String, String>> as axum::extract::FromRequest<()>>::from_request(req, &())
         .await
         .map_err(|_| ServiceError::BadRequest("表单数据不正确".into()))?;
-    Ok((headers, client(info.as_ref()), f))
+    Ok((headers, who, f))
 }
 
 pub async fn lookup(State(app): State<App>, req: Request) -> PageResult {
-    let (headers, who, f) = form_of(req).await?;
+    let (headers, who, f) = form_of(&app, req).await?;
     session::check_anon_csrf(&headers, f.get("_csrf").map(String::as_str))?;
     let (csrf, _) = session::anon_csrf(&app, &headers);
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
@@ -89,7 +86,7 @@ pub async fn lookup(State(app): State<App>, req: Request) -> PageResult {
 }
 
 pub async fn rate(State(app): State<App>, req: Request) -> PageResult {
-    let (headers, who, f) = form_of(req).await?;
+    let (headers, who, f) = form_of(&app, req).await?;
     session::check_anon_csrf(&headers, f.get("_csrf").map(String::as_str))?;
     let (csrf, _) = session::anon_csrf(&app, &headers);
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");

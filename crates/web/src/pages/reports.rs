@@ -14,31 +14,20 @@ use fazhi_domain::metric::Period;
 use fazhi_domain::role::Role;
 use fazhi_domain::time_util::{fmt_date, fmt_minute_ms, local_date};
 use fazhi_report::annual::{Draft, DraftSubsection};
-use fazhi_service::{App, Extent, Principal, ServiceError, Tenant};
+use fazhi_service::{App, Principal, ServiceError, Tenant};
 
 use super::forms::errors_by_field;
 use super::html::url;
 use super::session::{Staff, check_csrf};
 use super::{Layout, PageError, PageResult, render};
 
-/// The towns a user may read reports of: their own, or their district's.
+/// The towns a user may read reports of (the service decides: `App::report_towns`).
 fn towns_of(app: &App, p: &Principal) -> Result<Vec<Tenant>, PageError> {
-    match &p.scope.extent {
-        Extent::Nothing => Err(ServiceError::Forbidden("您的角色不查看业务数据（三员分立）".into()).into()),
-        Extent::Tenants(ts) => Ok(app.tenants().iter().filter(|t| ts.contains(&t.id)).cloned().collect()),
-        _ => Ok(app.tenant(p.user.tenant_id).into_iter().collect()),
-    }
+    Ok(app.report_towns(p)?)
 }
 
 fn pick_town(app: &App, p: &Principal, code: Option<&String>) -> Result<Tenant, PageError> {
-    let towns = towns_of(app, p)?;
-    match code.filter(|c| !c.is_empty()) {
-        Some(c) => towns
-            .into_iter()
-            .find(|t| t.code.eq_ignore_ascii_case(c))
-            .ok_or_else(|| ServiceError::Forbidden("该镇（街道）不在您的管辖范围内".into()).into()),
-        None => towns.into_iter().next().ok_or_else(|| ServiceError::NotFound("没有可查看的镇（街道）".into()).into()),
-    }
+    Ok(app.report_town(p, code.map(String::as_str))?)
 }
 
 type TownReports = (String, String, Vec<(i32, String)>);
@@ -68,7 +57,7 @@ pub async fn index(State(app): State<App>, Staff(p): Staff) -> PageResult {
     Ok(render(&ReportsPage {
         layout: Layout::new(&app, &p, "年度报告", "/reports").crumb("/reports", "年度报告"),
         rows,
-        compare: true,
+        compare: [Role::District, Role::Leader, Role::JudicialOffice].iter().any(|r| p.has_role(*r)),
     }))
 }
 
@@ -110,7 +99,7 @@ async fn report_page_for(
     };
     let current = local_date(app.now()).year();
     let draft_mode = year >= current;
-    let (report_html, refused) = match app.annual_report(town, year, draft_mode, Some(&link)).await {
+    let (report_html, refused) = match app.annual_report_for(p, town, year, draft_mode, Some(&link)).await {
         Ok(r) => (r.to_html_fragment(), None),
         Err(e @ ServiceError::Invalid(_)) => (String::new(), Some(e.to_string())),
         Err(e) => return Err(e.into()),
@@ -241,7 +230,7 @@ pub async fn download(
 ) -> PageResult {
     let town = pick_town(&app, &p, q.get("tenant"))?;
     let draft = year >= local_date(app.now()).year();
-    let r = app.annual_report(&town, year, draft, None).await?;
+    let r = app.annual_report_for(&p, &town, year, draft, None).await?;
     let stem = format!("{}-{year}年度法治政府建设情况报告{}", town.name, if r.draft { "（草稿）" } else { "" });
     let (mime, bytes, ext) = match format.as_str() {
         "md" => ("text/markdown; charset=utf-8", r.to_markdown().into_bytes(), "md"),
@@ -271,12 +260,9 @@ struct ComparePage {
 }
 
 pub async fn compare(State(app): State<App>, Staff(p): Staff, Query(q): Query<HashMap<String, String>>) -> PageResult {
-    towns_of(&app, &p)?;
     let year = q.get("year").and_then(|y| y.parse().ok()).unwrap_or(local_date(app.now()).year() - 1);
-    // The user's district: their own tenant for the district office, the parent of their town otherwise.
-    let me = app.tenant(p.user.tenant_id).ok_or_else(|| ServiceError::Internal("tenant".into()))?;
-    let district = if me.parent_id.is_none() { me.id } else { me.parent_id.unwrap_or(me.id) };
-    let c = app.compare(Some(district), year).await?;
+    // The district office sees every town; a town's leader and 司法所 their own beside the district.
+    let c = app.compare_for(&p, year).await?;
     let pooled_bp: Vec<Option<u64>> = c
         .district_pooled
         .iter()

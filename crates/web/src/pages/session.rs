@@ -1,6 +1,8 @@
 //! Web sessions: an HttpOnly, SameSite=Strict cookie holding a random token (only its hash is
-//! stored); `Secure` when configured behind TLS. Every form carries a CSRF token: the session's
-//! for signed-in users, a per-browser cookie token for the login and public forms.
+//! stored); `Secure` whenever fazhi is served over TLS (`server.public_url` is `https://…`, or
+//! `server.secure_cookies`). Every form carries a CSRF token: the session's for signed-in users,
+//! a per-browser cookie token for the login and public forms. [`client_address`] names the
+//! client that login throttling and public look-ups count by.
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::header::{COOKIE, SET_COOKIE};
@@ -27,9 +29,48 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// A `Set-Cookie` value with the attributes fazhi always uses.
 pub fn set_cookie(app: &App, name: &str, value: &str, max_age_secs: i64) -> HeaderValue {
-    let secure = if app.config().server.secure_cookies { "; Secure" } else { "" };
+    let secure = if app.config().secure_cookies() { "; Secure" } else { "" };
     HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}"))
         .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The client's address: the connecting peer, or — when that peer is a configured trusted proxy
+/// (`server.trusted_proxies`) — the last address in `X-Forwarded-For` that is not one of them.
+/// A header from anyone else is ignored: a client cannot pick the address it is counted under.
+pub fn client_address(app: &App, headers: &HeaderMap, peer: Option<std::net::IpAddr>) -> String {
+    let Some(peer) = peer else { return "local".to_string() };
+    let trusted: Vec<std::net::IpAddr> =
+        app.config().server.trusted_proxies.iter().filter_map(|p| p.parse().ok()).collect();
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+        .rev()
+        .find(|a| !trusted.contains(a))
+        .unwrap_or(peer)
+        .to_string()
+}
+
+/// The client's address of a request (see [`client_address`]).
+pub fn client_of(app: &App, parts: &Parts) -> String {
+    let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    client_address(app, &parts.headers, peer)
+}
+
+/// The client's address, as an extractor.
+pub struct Client(pub String);
+
+impl FromRequestParts<App> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        Ok(Self(client_of(app, parts)))
+    }
 }
 
 /// A fresh random token.
