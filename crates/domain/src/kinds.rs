@@ -1,78 +1,14 @@
-//! The registry of case kinds. A kind is its slug (the same word in every layer), its Chinese
-//! name, its receipt-number code, its workflow table and the fields its free-text search covers.
-//! Adding a kind is adding a folder beside [`crate::work_order`] and a line in [`Kinds::standard`].
+//! The registry of case kinds: the one place that lists them. A kind describes itself
+//! ([`KindDef`], in its own folder beside [`crate::work_order`]); adding one is adding its folder
+//! and a line in [`Kinds::standard`]. The metric catalogue, the report's default draft, duplicate
+//! detection, visit conversion, exports, lists and pages all read the kinds from here.
 
-use serde_json::{Map, Value as Json};
-
-use crate::case::CaseRecord;
+use crate::metric::{Catalogue, MetricDef};
 use crate::settings::Settings;
-use crate::workflow::{ActCtx, ActionError, FieldKind, NewCase, Outcome, Workflow};
-
-/// One case kind.
-#[derive(Debug, Clone)]
-pub struct KindDef {
-    /// `work_order`: folder, URL segment, `kind` column, template folder, fixture.
-    pub slug: &'static str,
-    /// 12345工单
-    pub label: &'static str,
-    /// Two letters in the receipt number (GD → AT-GD-2023-000123).
-    pub receipt_code: &'static str,
-    pub workflow: Workflow,
-    /// Data fields searched by the list's free-text filter.
-    pub search_fields: Vec<&'static str>,
-}
-
-impl KindDef {
-    /// Registers a new case of this kind.
-    ///
-    /// # Errors
-    /// [`ActionError`]; nothing is created.
-    pub fn open_case(&self, new: NewCase, input: &Map<String, Json>, ctx: &ActCtx<'_>) -> Result<Outcome, ActionError> {
-        self.workflow.open_case(self.slug, &self.search_fields, new, input, ctx)
-    }
-
-    /// Applies an action to a case of this kind.
-    ///
-    /// # Errors
-    /// [`ActionError`]; the case is untouched.
-    pub fn act(
-        &self,
-        case: &CaseRecord,
-        action: &str,
-        input: &Map<String, Json>,
-        ctx: &ActCtx<'_>,
-    ) -> Result<Outcome, ActionError> {
-        self.workflow.act(&self.search_fields, case, action, input, ctx)
-    }
-
-    /// Applies an action, internal ones included (see [`Workflow::act_internal`]).
-    ///
-    /// # Errors
-    /// [`ActionError`]; the case is untouched.
-    pub fn act_internal(
-        &self,
-        case: &CaseRecord,
-        action: &str,
-        input: &Map<String, Json>,
-        ctx: &ActCtx<'_>,
-    ) -> Result<Outcome, ActionError> {
-        self.workflow.act_internal(&self.search_fields, case, action, input, ctx)
-    }
-
-    /// The choices of a field of the registration form (categories, urgency classes), for list
-    /// filters and labels.
-    pub fn open_choices(&self, field: &str) -> Vec<(String, String)> {
-        match self.workflow.open.field(field).map(|f| &f.kind) {
-            Some(FieldKind::Choice { options }) => options.clone(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// The label of a registration-form choice.
-    pub fn choice_label(&self, field: &str, code: &str) -> Option<String> {
-        self.open_choices(field).into_iter().find(|(c, _)| c == code).map(|(_, l)| l)
-    }
-}
+pub use crate::workflow::kind::{
+    Capabilities, ConversionSource, ConversionTarget, Duplicates, ExportColumn, IntakeKey, KindDef, PartyFields,
+    ReportClause, Section,
+};
 
 /// Every kind this installation runs.
 #[derive(Debug, Clone)]
@@ -104,5 +40,57 @@ impl Kinds {
 
     pub fn all(&self) -> &[KindDef] {
         &self.kinds
+    }
+
+    /// Every figure of every kind, in registry order, printed with `settings`' rounding.
+    pub fn catalogue(&self, settings: &Settings) -> Catalogue {
+        let metrics: Vec<MetricDef> = self.kinds.iter().flat_map(|k| k.metrics.iter().cloned()).collect();
+        Catalogue { metrics, rounding: settings.rates.rounding }
+    }
+
+    /// How a case of `source` fills the registration form of `target` when converted: (the
+    /// source's field, the target's field, what it is) for every intake key both know, and the
+    /// target's fixed values. `None` when `source` converts into nothing or `target` is not
+    /// opened from a conversion.
+    #[allow(clippy::type_complexity)]
+    pub fn conversion(
+        &self,
+        source: &str,
+        target: &str,
+    ) -> Option<(Vec<(&'static str, &'static str, IntakeKey)>, Vec<(&'static str, &'static str)>)> {
+        let from = self.get(source)?.capabilities.conversion_source.as_ref()?;
+        let to = self.get(target)?.capabilities.conversion_target.as_ref()?;
+        let pairs = to
+            .fills
+            .iter()
+            .filter_map(|(key, field)| from.gives.iter().find(|(k, _)| k == key).map(|(_, f)| (*f, *field, *key)))
+            .collect();
+        Some((pairs, to.defaults.clone()))
+    }
+
+    /// The kinds that can be opened from a visit.
+    pub fn conversion_targets(&self) -> impl Iterator<Item = &KindDef> {
+        self.kinds.iter().filter(|k| k.capabilities.conversion_target.is_some())
+    }
+
+    /// The annual report's default clauses of every kind, grouped into paragraphs: for each
+    /// section in order, its paragraphs (by number) with their clauses in order.
+    pub fn report_paragraphs(&self) -> Vec<(Section, Vec<Vec<&ReportClause>>)> {
+        Section::ALL
+            .iter()
+            .map(|s| {
+                let mut clauses: Vec<&ReportClause> =
+                    self.kinds.iter().flat_map(|k| k.report.iter()).filter(|c| c.section == *s).collect();
+                clauses.sort_by_key(|c| (c.paragraph, c.order));
+                let mut paragraphs: Vec<Vec<&ReportClause>> = Vec::new();
+                for c in clauses {
+                    match paragraphs.last_mut() {
+                        Some(p) if p.first().is_some_and(|f| f.paragraph == c.paragraph) => p.push(c),
+                        _ => paragraphs.push(vec![c]),
+                    }
+                }
+                (*s, paragraphs)
+            })
+            .collect()
     }
 }

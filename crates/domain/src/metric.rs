@@ -7,7 +7,7 @@ use serde::Serialize;
 use time::Date;
 
 use crate::rate::Rate;
-use crate::settings::{Rounding, Settings};
+use crate::settings::Rounding;
 use crate::values::Money;
 
 /// A condition on a case, for metrics and for traced lists.
@@ -156,16 +156,6 @@ pub enum MetricError {
 }
 
 impl Catalogue {
-    /// Every figure of every kind fazhi has.
-    pub fn standard(settings: &Settings) -> Self {
-        let mut metrics = Vec::new();
-        metrics.extend(crate::work_order::metrics(settings));
-        metrics.extend(crate::visit::metrics(settings));
-        metrics.extend(crate::dispute::metrics(settings));
-        metrics.extend(crate::petition::metrics(settings));
-        Self { metrics, rounding: settings.rates.rounding }
-    }
-
     pub fn get(&self, code: &str) -> Option<&MetricDef> {
         self.metrics.iter().find(|m| m.code == code)
     }

@@ -77,36 +77,28 @@ impl Draft {
         all
     }
 
-    /// The starting draft: the seed report's structure, with the sentences whose figures fazhi
-    /// computes. `issuer` is the government's name as the title gives it.
-    pub fn default_for(issuer: &str, year: i32) -> Self {
-        let sub = |heading: &str, text: &str| DraftSubsection { heading: heading.into(), text: text.into() };
+    /// The starting draft: the seed report's structure — its subsections with the sentences whose
+    /// figures fazhi computes (`sections`: each subsection's heading and text, as the kinds give
+    /// them) and 二、三 to be written. `issuer` is the government's name as the title gives it.
+    pub fn default_for(issuer: &str, year: i32, sections: Vec<DraftSubsection>) -> Self {
         Self {
             title: format!("{issuer}关于{year}年度法治政府建设情况的报告"),
             preamble: format!(
                 "{year}年，{{town}}坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻习近平法治思想，深入落实《法治政府建设实施纲要（2021—2025年）》部署要求，切实把法治贯彻落实到政府工作全过程各方面。现将{year}年法治政府建设情况报告如下："
             ),
-            achievements: vec![
-                sub("坚持和加强党的全面领导，优化统筹法治政府建设", ""),
-                sub(
-                    "坚持以人民为中心，构建服务型法治政府",
-                    "认真回应群众诉求，承办广州12345政府服务热线工单{work_order.accepted}件，办结率达{work_order.close_rate}。其中按时办结率{work_order.on_time_rate}，回访满意率{work_order.satisfaction_rate}。",
-                ),
-                sub("健全行政执法工作体系，全面推进严格规范公正文明执法", ""),
-                // The seed writes "受理矛盾纠纷456宗……其中受理信访件432宗", which is true only where
-                // petitions are counted within the disputes; fazhi counts them as separate kinds,
-                // so they are separate clauses. The major disputes' kinds are those of the
-                // resolved ones, not a fixed list.
-                sub(
-                    "深化多元共治，提升社会治理法治化水平",
-                    "{year}年{town}接待群众来访{visit.batches}批{visit.persons}人次；受理矛盾纠纷{dispute.accepted}宗，化解{dispute.resolved}宗，化解率{dispute.resolve_rate}，挽回群众财产损失{dispute.recovered}；受理信访件{petition.accepted}宗，求决类信访件一次性化解率{petition.one_time_rate}，满意率{petition.satisfaction_rate}，规定时间办结率{petition.on_time_rate}；解决涉及{dispute.major_resolved:categories}方面的重大疑难纠纷{dispute.major_resolved}宗。",
-                ),
-                sub("完善科学民主依法决策机制，推进政府治理法治化规范化", ""),
-                sub("依法行政加强权力监督制约，确保行政权力规范透明", ""),
-            ],
+            achievements: sections,
             problems: String::new(),
             plans: String::new(),
         }
+    }
+
+    /// A paragraph of the default draft from its clauses in order: joined, its last `；` made `。`.
+    pub fn paragraph_of(clauses: &[&str]) -> String {
+        let mut text: String = clauses.concat();
+        if let Some(stripped) = text.strip_suffix('；') {
+            text = format!("{stripped}。");
+        }
+        text
     }
 
     /// Checks a draft: lengths, and that every placeholder names a known figure (`known`) or is
@@ -443,6 +435,30 @@ impl AnnualReport {
 mod tests {
     use super::*;
 
+    /// The model report's subsections with the clauses the four kinds of today give them.
+    fn seed_sections() -> Vec<DraftSubsection> {
+        let sub = |heading: &str, text: &str| DraftSubsection { heading: heading.into(), text: text.into() };
+        vec![
+            sub("坚持和加强党的全面领导，优化统筹法治政府建设", ""),
+            sub(
+                "坚持以人民为中心，构建服务型法治政府",
+                "认真回应群众诉求，承办广州12345政府服务热线工单{work_order.accepted}件，办结率达{work_order.close_rate}。其中按时办结率{work_order.on_time_rate}，回访满意率{work_order.satisfaction_rate}。",
+            ),
+            sub("健全行政执法工作体系，全面推进严格规范公正文明执法", ""),
+            sub(
+                "深化多元共治，提升社会治理法治化水平",
+                &Draft::paragraph_of(&[
+                    "{year}年{town}接待群众来访{visit.batches}批{visit.persons}人次；",
+                    "受理矛盾纠纷{dispute.accepted}宗，化解{dispute.resolved}宗，化解率{dispute.resolve_rate}，挽回群众财产损失{dispute.recovered}；",
+                    "受理信访件{petition.accepted}宗，求决类信访件一次性化解率{petition.one_time_rate}，满意率{petition.satisfaction_rate}，规定时间办结率{petition.on_time_rate}；",
+                    "解决涉及{dispute.major_resolved:categories}方面的重大疑难纠纷{dispute.major_resolved}宗；",
+                ]),
+            ),
+            sub("完善科学民主依法决策机制，推进政府治理法治化规范化", ""),
+            sub("依法行政加强权力监督制约，确保行政权力规范透明", ""),
+        ]
+    }
+
     fn inputs<'a>(figures: &'a HashMap<String, FigureValue>, kinds: &'a HashSet<String>) -> Inputs<'a> {
         Inputs {
             year: 2023,
@@ -465,7 +481,7 @@ mod tests {
 
     #[test]
     fn a_clause_whose_kind_has_no_cases_is_left_out_and_the_sentence_still_ends() {
-        let draft = Draft::default_for("鳌头镇人民政府", 2023);
+        let draft = Draft::default_for("鳌头镇人民政府", 2023, seed_sections());
         let figures: HashMap<String, FigureValue> = [
             ("visit.batches", "3"),
             ("visit.persons", "6"),
@@ -502,7 +518,7 @@ mod tests {
 
     #[test]
     fn a_categories_placeholder_is_known_when_its_figure_is() {
-        let mut d = Draft::default_for("鳌头镇人民政府", 2023);
+        let mut d = Draft::default_for("鳌头镇人民政府", 2023, seed_sections());
         let known: HashSet<String> =
             d.placeholders().iter().map(|p| p.strip_suffix(CATEGORIES).unwrap_or(p).to_string()).collect();
         d.achievements[0].text = "涉及{dispute.major_resolved:categories}".into();
@@ -513,7 +529,7 @@ mod tests {
 
     #[test]
     fn figures_fill_the_seed_sentence_and_link_to_their_cases() {
-        let draft = Draft::default_for("广州市从化区鳌头镇人民政府", 2023);
+        let draft = Draft::default_for("广州市从化区鳌头镇人民政府", 2023, seed_sections());
         let figures: HashMap<String, FigureValue> = [
             ("work_order.accepted", "4326"),
             ("work_order.close_rate", "100.00%"),
@@ -538,7 +554,7 @@ mod tests {
 
     #[test]
     fn unknown_placeholders_and_empty_titles_are_refused_by_name() {
-        let mut d = Draft::default_for("某镇人民政府", 2023);
+        let mut d = Draft::default_for("某镇人民政府", 2023, seed_sections());
         d.achievements[0].text = "开会{meetings.count}次".into();
         d.title = " ".into();
         let known: HashSet<String> = ["work_order.accepted".to_string()].into();

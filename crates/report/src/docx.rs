@@ -136,7 +136,14 @@ mod tests {
 
     #[test]
     fn the_document_is_a_zip_with_the_parts_word_needs_and_our_text() {
-        let mut d = Draft::default_for("某镇人民政府", 2023);
+        let mut d = Draft::default_for(
+            "某镇人民政府",
+            2023,
+            vec![crate::annual::DraftSubsection {
+                heading: "坚持以人民为中心，构建服务型法治政府".into(),
+                text: "承办工单{work_order.accepted}件。".into(),
+            }],
+        );
         d.problems = "一是专业力量不足。".into();
         let figures: HashMap<String, FigureValue> =
             ["work_order.accepted", "work_order.close_rate", "work_order.on_time_rate", "work_order.satisfaction_rate"]

@@ -498,13 +498,14 @@ impl<'a> Gen<'a> {
         t: OffsetDateTime,
     ) -> Result<Life> {
         let mut input = Map::new();
-        for (from, to) in visit::carry_over(target) {
-            if let Some(v) = visit_input.get(*from) {
-                input.insert((*to).to_string(), v.clone());
+        let (pairs, defaults) = self.app.kinds().conversion(&visit_life.case.kind, target).unwrap_or_default();
+        for (from, to, _) in pairs {
+            if let Some(v) = visit_input.get(from) {
+                input.insert(to.to_string(), v.clone());
             }
         }
-        for (k, v) in visit::conversion_defaults(target) {
-            input.insert((*k).to_string(), Json::String((*v).to_string()));
+        for (k, v) in defaults {
+            input.insert(k.to_string(), Json::String(v.to_string()));
         }
         for (k, v) in obj(extra) {
             input.insert(k, v);

@@ -10,8 +10,10 @@
 //!   first. Bigrams need no word segmentation, which Chinese text would otherwise require; the
 //!   threshold is configuration (`duplicates.min_similarity_percent`, 30 by default: a paraphrase of the same
 //!   matter scores about 30, unrelated matters under 10).
-//! * A petition whose 复核 is concluded is shown even though closed: the same matter is not
-//!   accepted again (信访工作条例 第三十六条第三款).
+//! * A case its kind says is closed for good is shown even though closed (a petition whose 复核
+//!   is concluded: the same matter is not accepted again, 信访工作条例 第三十六条第三款).
+//!
+//! The kinds compared are those whose capabilities say so (`Capabilities::duplicates`).
 //!
 //! Cases whose complainant is withheld from the user (检举控告, 第三十条) are never returned: that a
 //! person filed one would itself give them away.
@@ -22,16 +24,12 @@ use fazhi_domain::FieldError;
 use fazhi_domain::case::{CaseRecord, Phase};
 use fazhi_domain::ids::CaseId;
 use fazhi_domain::metric::{CaseSet, Cond, Period};
-use fazhi_domain::petition;
 use fazhi_domain::time_util::local_date;
 use fazhi_domain::workflow::{FieldKind, ParseCtx, Value};
 use fazhi_store::{CaseFilter, SortField};
 use serde_json::{Map, Value as Json};
 
 use crate::{App, Principal, Result};
-
-/// The kinds compared against at intake.
-pub const COMPARED_KINDS: [&str; 4] = ["visit", "dispute", "petition", "work_order"];
 
 /// How many open cases per kind are compared by text (the newest).
 const TEXT_WINDOW: u32 = 2_000;
@@ -152,32 +150,33 @@ impl App {
         }
         // The same matter, by text, among open cases; and concluded-for-good petitions.
         if !wanted.is_empty() {
-            let mut filters: Vec<CaseFilter> = COMPARED_KINDS
-                .iter()
-                .filter(|k| self.kinds().get(k).is_some())
-                .map(|k| CaseFilter {
-                    kind: Some((*k).to_string()),
+            let compared = self.kinds().all().iter().filter(|k| k.capabilities.duplicates.is_some());
+            let mut filters: Vec<CaseFilter> = Vec::new();
+            for k in compared {
+                filters.push(CaseFilter {
+                    kind: Some(k.slug.to_string()),
                     phase: Some(Phase::Open),
                     sort: SortField::OpenedAt,
                     descending: true,
                     ..Default::default()
-                })
-                .collect();
-            // The set has no period condition; the period is only the filter's shape.
-            if let Some(period) = Period::year(2000) {
-                filters.push(CaseFilter {
-                    kind: Some(petition::SLUG.into()),
-                    metric: Some((
-                        CaseSet {
-                            kind: petition::SLUG,
-                            conds: vec![Cond::DataEq { key: petition::facts::FINAL, value: "yes".into() }],
-                        },
-                        period,
-                    )),
-                    sort: SortField::OpenedAt,
-                    descending: true,
-                    ..Default::default()
                 });
+                // Closed for good, still the same matter. The set has no period condition; the
+                // period (as at today, a year not over) is only the filter's shape.
+                if let (Some((key, value)), Some(period)) = (
+                    k.capabilities.duplicates.as_ref().and_then(|d| d.closed_for_good),
+                    Period::year(local_date(self.now()).year()),
+                ) {
+                    filters.push(CaseFilter {
+                        kind: Some(k.slug.to_string()),
+                        metric: Some((
+                            CaseSet { kind: k.slug, conds: vec![Cond::DataEq { key, value: value.into() }] },
+                            period,
+                        )),
+                        sort: SortField::OpenedAt,
+                        descending: true,
+                        ..Default::default()
+                    });
+                }
             }
             for f in &filters {
                 for item in self.store().list_cases_raw(&p.scope, f, TEXT_WINDOW, 0).await? {
@@ -194,7 +193,12 @@ impl App {
 
         let mut out: Vec<Candidate> = Vec::new();
         for (c, unit_name, same_person) in found {
-            let is_final = c.kind == petition::SLUG && c.data_str(petition::facts::FINAL) == Some("yes");
+            let is_final = self
+                .kinds()
+                .get(&c.kind)
+                .and_then(|k| k.capabilities.duplicates.as_ref())
+                .and_then(|d| d.closed_for_good)
+                .is_some_and(|(key, value)| c.data_str(key) == Some(value));
             // Only what is still open, or a matter closed for good.
             if c.phase != Phase::Open && !is_final {
                 continue;

@@ -2,7 +2,9 @@
 //! up to 100,000, written page by page in constant memory to a temporary file that the web layer
 //! streams.
 
+use fazhi_domain::kinds::{ExportColumn, KindDef};
 use fazhi_domain::time_util::{fmt_date, fmt_minute_ms};
+use fazhi_domain::workflow::FieldKind;
 use fazhi_report::ledger::{self, Cell};
 use fazhi_store::{CaseFilter, CaseListItem};
 use serde_json::Value as Json;
@@ -45,14 +47,27 @@ fn masked(v: Option<&Json>) -> Option<String> {
     }
 }
 
+/// A data value as printed: a choice of the kind's forms by its label, an identifier masked.
+fn shown(kind: Option<&KindDef>, key: &str, v: Option<&Json>) -> Option<String> {
+    let code = masked(v)?;
+    let label = kind.and_then(|k| {
+        std::iter::once(&k.workflow.open).chain(&k.workflow.actions).find_map(|a| match a.field(key).map(|f| &f.kind) {
+            Some(FieldKind::Choice { options }) => options.iter().find(|(c, _)| *c == code).map(|(_, l)| l.clone()),
+            _ => None,
+        })
+    });
+    Some(label.unwrap_or(code))
+}
+
 impl App {
-    fn ledger_row(&self, item: &CaseListItem, today: time::Date) -> Vec<Cell> {
+    fn ledger_row(&self, item: &CaseListItem, today: time::Date, own: &[ExportColumn]) -> Vec<Cell> {
         let c = &item.case;
         let kind = self.kinds().get(&c.kind);
+        let party = kind.and_then(|k| k.capabilities.party.as_ref());
         let label = |field: &str, v: &Option<String>| {
             v.as_ref().map(|code| kind.and_then(|k| k.choice_label(field, code)).unwrap_or_else(|| code.clone()))
         };
-        vec![
+        let mut row = vec![
             Cell::from(c.receipt_no.as_str()),
             Cell::from(kind.map_or(c.kind.as_str(), |k| k.label)),
             Cell::from(c.title.as_str()),
@@ -64,10 +79,12 @@ impl App {
             Cell::from(c.clocks.due_on().map(fmt_date)),
             Cell::from(if c.clocks.due_on().is_some_and(|d| d < today) { "已超期" } else { "" }),
             Cell::from(c.closed_at.map(fmt_minute_ms)),
-            Cell::from(masked(c.data.get("caller_name")).or_else(|| masked(c.data.get("party_name")))),
-            Cell::from(masked(c.data.get("caller_phone")).or_else(|| masked(c.data.get("party_phone")))),
+            Cell::from(party.and_then(|p| masked(c.data.get(p.name)))),
+            Cell::from(party.and_then(|p| masked(c.data.get(p.phone)))),
             Cell::from(masked(c.data.get("content"))),
-        ]
+        ];
+        row.extend(own.iter().map(|col| Cell::from(shown(kind, col.key, c.data.get(col.key)))));
+        row
     }
 
     /// Writes the cases of the user's list (same filter, same scope) to an .xlsx file.
@@ -93,10 +110,17 @@ impl App {
         let principal = p.clone();
         let filter = filter.clone();
         let today = fazhi_domain::time_util::local_date(self.now());
+        // A list of one kind also gets that kind's own columns.
+        let own: Vec<ExportColumn> =
+            filter.kind.as_deref().and_then(|k| self.kinds().get(k)).map(|k| k.export.clone()).unwrap_or_default();
+        let mut headers: Vec<&str> = HEADERS.to_vec();
+        headers.extend(own.iter().map(|c| c.label));
+        let mut widths: Vec<f64> = WIDTHS.to_vec();
+        widths.extend(own.iter().map(|_| 18.0));
         let handle = tokio::runtime::Handle::current();
         let rows = tokio::task::spawn_blocking(move || {
             let mut offset = 0u32;
-            ledger::write(&path, "案件清单", &HEADERS, &WIDTHS, || {
+            ledger::write(&path, "案件清单", &headers, &widths, || {
                 let page = handle.block_on(app.store().list_cases_raw(&scope, &filter, PAGE, offset))?;
                 offset += PAGE;
                 // 信访工作条例 第三十条: the export hides what the page hides.
@@ -104,7 +128,7 @@ impl App {
                     page.into_iter()
                         .map(|mut i| {
                             app.redact_case(&principal, &mut i.case);
-                            app.ledger_row(&i, today)
+                            app.ledger_row(&i, today, &own)
                         })
                         .collect(),
                 )

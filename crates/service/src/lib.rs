@@ -163,10 +163,12 @@ impl App {
         .map_err(|e| scrub("database", e))?;
         store.migrate().await.map_err(|e| scrub("migration", e))?;
         let settings = config.settings();
+        let kinds = Kinds::standard(&settings);
+        let catalogue = kinds.catalogue(&settings);
         let app = Self {
             inner: Arc::new(Inner {
-                kinds: Kinds::standard(&settings),
-                catalogue: Catalogue::standard(&settings),
+                kinds,
+                catalogue,
                 settings,
                 store,
                 calendar: RwLock::new(Arc::new(Calendar::builtin())),

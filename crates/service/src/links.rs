@@ -4,15 +4,15 @@
 //! it touches — with an event on each, so the chain records the link on both sides — and the link
 //! row in one transaction: either all of it happens or none.
 
+use fazhi_domain::FieldError;
 use fazhi_domain::case::{Actor, CaseRecord};
 use fazhi_domain::event::Event;
 use fazhi_domain::ids::{CaseId, EventId};
+use fazhi_domain::kinds::{ConversionSource, IntakeKey, KindDef};
 use fazhi_domain::role::Role;
 use fazhi_domain::time_util::{fmt_date, local_date, local_date_ms};
-use fazhi_domain::visit;
-use fazhi_domain::workflow::shared::{MERGE, MERGED};
-use fazhi_domain::workflow::{NewCase, Sealer};
-use fazhi_domain::{FieldError, petition};
+use fazhi_domain::workflow::shared::MERGED;
+use fazhi_domain::workflow::{ActionTag, NewCase, Sealer};
 use fazhi_store::{CaseLink, CaseWrite, LinkRelation, LinkedWrite, receipt_prefix};
 use rand::RngCore;
 use serde_json::{Map, Value as Json, json};
@@ -124,23 +124,30 @@ pub fn link_payload(relation: LinkRelation, other: &CaseRecord, note: &str) -> J
 const LINKERS: [Role; 4] = [Role::IntakeClerk, Role::Mediator, Role::Leader, Role::JudicialOffice];
 
 impl App {
-    fn target_kind(&self, target: &str) -> Result<&'static str> {
-        visit::TARGETS.iter().find(|(c, _)| *c == target.trim()).map(|(c, _)| *c).ok_or_else(|| {
-            let labels: Vec<&str> = visit::TARGETS.iter().map(|(_, l)| *l).collect();
-            ServiceError::field(
-                "target_kind",
-                "转为",
-                format!("“{}”不可选，应为：{}", target.trim(), labels.join("、")),
-            )
+    /// The kind `target` names, when a case can be opened from a conversion into it.
+    /// Whether a case may be linked with another as the same matter (its kind's capability).
+    pub fn can_link_same_matter(&self, c: &CaseRecord) -> bool {
+        self.kinds().get(&c.kind).is_some_and(|k| k.capabilities.same_matter.is_some())
+    }
+
+    fn target_kind(&self, target: &str) -> Result<&KindDef> {
+        let target = target.trim();
+        self.kinds().conversion_targets().find(|k| k.slug == target).ok_or_else(|| {
+            let labels: Vec<&str> = self.kinds().conversion_targets().map(|k| k.label).collect();
+            ServiceError::field("target_kind", "转为", format!("“{target}”不可选，应为：{}", labels.join("、")))
         })
     }
 
-    async fn visit_of(&self, p: &Principal, id: CaseId) -> Result<CaseRecord> {
+    /// The case to convert, when its kind converts into others (a visit), with what it gives.
+    async fn convertible(&self, p: &Principal, id: CaseId) -> Result<(CaseRecord, &ConversionSource)> {
         let case = self.visible_case(p, id).await?;
-        if case.kind != visit::SLUG {
-            return Err(ServiceError::Rule("只有来访登记可以转为案件".into()));
-        }
-        Ok(case)
+        let source = self
+            .kind(&case.kind)?
+            .capabilities
+            .conversion_source
+            .as_ref()
+            .ok_or_else(|| ServiceError::Rule("只有来访登记可以转为案件".into()))?;
+        Ok((case, source))
     }
 
     /// The registration form of `target` prefilled from a visit: what the visit already says
@@ -152,21 +159,22 @@ impl App {
     pub async fn conversion_form(&self, p: &Principal, visit_id: CaseId, target: &str) -> Result<Map<String, Json>> {
         p.ready()?;
         let target = self.target_kind(target)?;
-        let visit = self.visit_of(p, visit_id).await?;
+        let (visit, _) = self.convertible(p, visit_id).await?;
         let visit = self.redacted(p, visit);
+        let (pairs, defaults) = self.kinds().conversion(&visit.kind, target.slug).unwrap_or_default();
         let mut form = Map::new();
-        for (from, to) in visit::carry_over(target) {
+        for (from, to, key) in pairs {
             // The title is a header field; sealed identifiers (objects) are not put in a form.
-            let value = match *from {
-                "title" => Some(visit.title.clone()),
-                _ => visit.data.get(*from).and_then(Json::as_str).map(String::from),
+            let value = match key {
+                IntakeKey::Title => Some(visit.title.clone()),
+                _ => visit.data.get(from).and_then(Json::as_str).map(String::from),
             };
             if let Some(v) = value {
-                form.insert((*to).to_string(), Json::String(v));
+                form.insert(to.to_string(), Json::String(v));
             }
         }
-        for (k, v) in visit::conversion_defaults(target) {
-            form.insert((*k).to_string(), Json::String((*v).to_string()));
+        for (k, v) in defaults {
+            form.insert(k.to_string(), Json::String(v.to_string()));
         }
         Ok(form)
     }
@@ -190,20 +198,20 @@ impl App {
         fields: &Map<String, Json>,
     ) -> Result<Converted> {
         p.ready()?;
-        let target = self.target_kind(target)?;
-        let visit = self.visit_of(p, visit_id).await?;
+        let kind = self.target_kind(target)?;
+        let (visit, source) = self.convertible(p, visit_id).await?;
         if visit.version != version {
             return Err(ServiceError::Stale { current: visit.version });
         }
-        let visit_kind = self.kind(visit::SLUG)?;
-        let kind = self.kind(target)?;
+        let visit_kind = self.kind(&visit.kind)?;
+        let (pairs, defaults) = self.kinds().conversion(&visit.kind, kind.slug).unwrap_or_default();
         // The form as the user sent it, completed from the visit.
         let mut input = fields.clone();
-        for (from, to) in visit::carry_over(target) {
-            if input.get(*to).is_some_and(|v| !v.is_null() && v.as_str() != Some("")) {
+        for (from, to, key) in pairs {
+            if input.get(to).is_some_and(|v| !v.is_null() && v.as_str() != Some("")) {
                 continue;
             }
-            let value = match visit.data.get(*from) {
+            let value = match visit.data.get(from) {
                 Some(Json::String(s)) => Some(s.clone()),
                 // A sealed identifier: opened here, sealed again by the new case's form.
                 Some(sealed @ Json::Object(_)) => sealed
@@ -211,17 +219,17 @@ impl App {
                     .and_then(Json::as_str)
                     .map(|enc| self.crypto().open(enc).map_err(|e| ServiceError::Internal(e.to_string())))
                     .transpose()?,
-                _ if *from == "title" => Some(visit.title.clone()),
+                _ if key == IntakeKey::Title => Some(visit.title.clone()),
                 // A visit registered before its day was kept: the day it was registered.
-                _ if *from == visit::facts::VISITED_ON => Some(fmt_date(local_date_ms(visit.opened_at))),
+                _ if key == IntakeKey::ReceivedOn => Some(fmt_date(local_date_ms(visit.opened_at))),
                 _ => None,
             };
             if let Some(v) = value {
-                input.insert((*to).to_string(), Json::String(v));
+                input.insert(to.to_string(), Json::String(v));
             }
         }
-        for (k, v) in visit::conversion_defaults(target) {
-            input.entry((*k).to_string()).or_insert_with(|| Json::String((*v).to_string()));
+        for (k, v) in defaults {
+            input.entry(k.to_string()).or_insert_with(|| Json::String(v.to_string()));
         }
         self.check_named_users(p, &kind.workflow.open.fields, &input).await?;
         let cal = self.calendar();
@@ -234,12 +242,18 @@ impl App {
         let query_digest = self.crypto().digest("query", &code);
         // A 检举控告 petition keeps the visitor's identity from the accused unit on the visit too.
         let mut convert = Map::new();
-        convert.insert(visit::facts::CONVERTED_KIND.into(), Json::String(target.into()));
-        convert.insert(visit::facts::CONVERTED_CASE.into(), Json::String(case.id.to_string()));
-        if let Some((unit, _)) = fazhi_domain::workflow::shared::confidential(&case.data) {
-            convert.insert("accused_unit".into(), Json::String(unit.to_string()));
+        convert.insert(source.target_kind_key.into(), Json::String(kind.slug.into()));
+        convert.insert(source.target_case_key.into(), Json::String(case.id.to_string()));
+        if let (Some(key), Some((unit, _))) =
+            (source.accused_unit_key, fazhi_domain::workflow::shared::confidential(&case.data))
+        {
+            convert.insert(key.into(), Json::String(unit.to_string()));
         }
-        let converted = visit_kind.act_internal(&visit, "convert", &convert, &ctx)?;
+        let action = visit_kind
+            .workflow
+            .tagged(ActionTag::Convert)
+            .ok_or_else(|| ServiceError::Rule(format!("{}不能转为案件", visit_kind.label)))?;
+        let converted = visit_kind.act_internal(&visit, action.code, &convert, &ctx)?;
         let tenant = self.tenant(case.tenant_id).ok_or_else(|| ServiceError::Internal("tenant missing".into()))?;
         let year = local_date(ctx.now).year();
         let open_event = self.case_event(&p.actor, case.id, opened.event);
@@ -349,8 +363,16 @@ impl App {
             ));
         }
         let (a, b) = self.pair(p, from, to).await?;
-        if relation == LinkRelation::SameMatter && (a.kind != petition::SLUG || b.kind != petition::SLUG) {
-            return Err(ServiceError::Rule("只有两件信访事项可以关联为同一事项".into()));
+        // The same matter is a notion of the law of a kind (信访工作条例第三十六条第三款), between
+        // two cases of that kind.
+        let same_matter = match relation {
+            LinkRelation::SameMatter if a.kind == b.kind => self.kind(&a.kind)?.capabilities.same_matter,
+            _ => None,
+        };
+        if relation == LinkRelation::SameMatter && same_matter.is_none() {
+            let kinds: Vec<&str> =
+                self.kinds().all().iter().filter(|k| k.capabilities.same_matter.is_some()).map(|k| k.label).collect();
+            return Err(ServiceError::Rule(format!("只有同类的{}可以关联为同一事项", kinds.join("、"))));
         }
         if relation == LinkRelation::SameMatter {
             // The later petition keeps the earlier one's receipt number in its data.
@@ -358,8 +380,8 @@ impl App {
         }
         let now = self.now_ms();
         let (mut a2, ea) = link_event(&a, &p.actor, "关联案件", link_payload(relation, &b, note), now, EventId::new());
-        if relation == LinkRelation::SameMatter {
-            petition::note_same_matter(&mut a2, &b);
+        if let Some(note_same) = same_matter {
+            note_same(&mut a2, &b);
         }
         let (b2, eb) = link_event(&b, &p.actor, "关联案件", link_payload(relation, &a, note), now, EventId::new());
         let link = CaseLink::new(a.tenant_id, a.id, b.id, relation, note.trim(), p.actor.user_id, now);
@@ -408,9 +430,10 @@ impl App {
         // The duplicate keeps the original's receipt number in its data.
         self.kept_from_the_same(dup.id, orig.id).await?;
         let kind = self.kind(&dup.kind)?;
-        if !kind.workflow.action(MERGE).is_some_and(|a| a.internal) {
-            return Err(ServiceError::Rule(format!("{}不支持合并，请使用“关联”", kind.label)));
-        }
+        let merge = kind
+            .workflow
+            .tagged(ActionTag::Merge)
+            .ok_or_else(|| ServiceError::Rule(format!("{}不支持合并，请使用“关联”", kind.label)))?;
         if orig.state == MERGED {
             return Err(ServiceError::Rule(format!(
                 "原案件（{}）本身已作为重复件合并，请选择其原案件",
@@ -424,7 +447,7 @@ impl App {
         let cal = self.calendar();
         let units = self.units();
         let ctx = self.ctx(&p.actor, &cal, &units);
-        let merged = kind.act_internal(&dup, MERGE, &input, &ctx)?;
+        let merged = kind.act_internal(&dup, merge.code, &input, &ctx)?;
         let dup_event = self.case_event(&p.actor, dup.id, merged.event);
         let now = self.now_ms();
         let (orig2, orig_event) = link_event(

@@ -9,7 +9,7 @@ use fazhi_domain::ids::TenantId;
 use fazhi_domain::metric::{CaseSet, Cond, Figure, Measure, MetricDef, MetricUnit, Period};
 use fazhi_domain::role::Role;
 use fazhi_domain::time_util::{fmt_date, local_date};
-use fazhi_report::annual::{self as annual, AnnualReport, Chart, Draft, FigureValue, Inputs};
+use fazhi_report::annual::{self as annual, AnnualReport, Chart, Draft, DraftSubsection, FigureValue, Inputs};
 use fazhi_report::charts::{self, Bar, RateLine};
 use fazhi_store::{CaseFilter, Extent, GroupBy, GroupKey, Scope, Tenant, TenantKind};
 use serde_json::json;
@@ -87,6 +87,25 @@ impl App {
         self.catalogue().metrics.iter().map(|m| m.code.to_string()).collect()
     }
 
+    /// The default draft: the model report's subsections, each with the clauses the kinds give it
+    /// (`KindDef::report`), in the registry's order.
+    pub fn default_draft(&self, tenant: &Tenant, year: i32) -> Draft {
+        let sections = self
+            .kinds()
+            .report_paragraphs()
+            .into_iter()
+            .map(|(section, paragraphs)| DraftSubsection {
+                heading: section.heading().to_string(),
+                text: paragraphs
+                    .iter()
+                    .map(|p| Draft::paragraph_of(&p.iter().map(|c| c.text).collect::<Vec<_>>()))
+                    .collect::<Vec<_>>()
+                    .join("\n\n"),
+            })
+            .collect();
+        Draft::default_for(&self.issuer(tenant), year, sections)
+    }
+
     /// The latest draft of a town's report for a year, or the default one.
     ///
     /// # Errors
@@ -99,7 +118,7 @@ impl App {
                 version: v.version,
                 saved: Some((v.saved_by_name, v.saved_at)),
             }),
-            None => Ok(LoadedDraft { draft: Draft::default_for(&self.issuer(tenant), year), version: 0, saved: None }),
+            None => Ok(LoadedDraft { draft: self.default_draft(tenant, year), version: 0, saved: None }),
         }
     }
 
@@ -205,8 +224,10 @@ impl App {
             }
         }
         let mut charts = Vec::new();
-        if kinds_with_cases.contains("work_order") {
-            charts.push(self.monthly_chart(&scope, &period, "work_order").await?);
+        for k in self.kinds().all().iter().filter(|k| k.capabilities.monthly_chart) {
+            if kinds_with_cases.contains(k.slug) {
+                charts.push(self.monthly_chart(&scope, &period, k.slug).await?);
+            }
         }
         let today = local_date(self.now());
         let note =

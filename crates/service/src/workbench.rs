@@ -5,7 +5,7 @@ use fazhi_domain::case::Phase;
 use fazhi_domain::kinds::KindDef;
 use fazhi_domain::role::Role;
 use fazhi_domain::time_util::local_date;
-use fazhi_domain::workflow::{Target, Waiting};
+use fazhi_domain::workflow::{ActionTag, Target, Waiting};
 use fazhi_store::CaseFilter;
 use time::Date;
 
@@ -53,13 +53,14 @@ fn waits_for(p: &Principal) -> Vec<Waiting> {
     w
 }
 
-/// States a case reaches by being sent back (退回): the targets of actions coded `return`.
+/// States a case reaches by being sent back (退回): the targets of the action tagged
+/// [`ActionTag::Return`].
 pub fn returned_states(kind: &KindDef) -> Vec<String> {
     let mut v: Vec<String> = kind
         .workflow
         .actions
         .iter()
-        .filter(|a| a.code == "return")
+        .filter(|a| a.tag == Some(ActionTag::Return))
         .flat_map(|a| match &a.to {
             Target::Stay => a.from.iter().map(|s| (*s).to_string()).collect(),
             t => t.states().into_iter().map(String::from).collect::<Vec<_>>(),

@@ -5,7 +5,7 @@
 
 use fazhi_domain::event::BreakKind;
 use fazhi_domain::ids::CaseId;
-use fazhi_domain::metric::{Catalogue, Period};
+use fazhi_domain::metric::Period;
 use fazhi_domain::time_util::parse_date;
 use fazhi_service::Principal;
 use fazhi_store::{CaseFilter, Scope, SortField, StoreError};
@@ -242,7 +242,7 @@ async fn metric_values_count_in_one_pass() {
                 t.app.act(&clerk, c.id, "callback", &obj(json!({"result": "unsatisfied"})), 4).await.unwrap();
             }
         }
-        let cat = Catalogue::standard(t.app.settings());
+        let cat = t.app.catalogue().clone();
         let defs: Vec<_> = cat.of_kind("work_order").collect();
         let raw = t
             .app
@@ -287,7 +287,7 @@ async fn a_past_periods_figures_are_those_of_the_versions_in_effect_at_its_end()
             .act(&handler, done.id, "reply", &obj(json!({"reply": "已修复", "reply_method": "phone"})), 3)
             .await
             .unwrap();
-        let cat = Catalogue::standard(t.app.settings());
+        let cat = t.app.catalogue().clone();
         let defs: Vec<_> = cat.of_kind("work_order").collect();
         let scope = Scope::tenant(t.town.tenant);
         let y2024 = Period::year(2024).unwrap();
@@ -646,7 +646,7 @@ async fn figures_group_by_category() {
             f["category"] = json!(category);
             t.app.open_case(&clerk, "work_order", &obj(f)).await.unwrap();
         }
-        let cat = Catalogue::standard(&Default::default());
+        let cat = fazhi_domain::kinds::Kinds::standard(&Default::default()).catalogue(&Default::default());
         let accepted = cat.get("work_order.accepted").unwrap();
         let by = t
             .app

@@ -25,7 +25,7 @@ use time::Date;
 
 use crate::case::{CaseRecord, Clock, ClockClass, Phase};
 use crate::deadline::{DeadlineRule, Period, TimeUnit};
-use crate::kinds::KindDef;
+use crate::kinds::{Capabilities, ExportColumn, KindDef, PartyFields, ReportClause, Section};
 use crate::metric::{CaseSet, Cond, Measure, MetricDef, MetricUnit};
 use crate::role::Role;
 use crate::settings::Settings;
@@ -576,13 +576,48 @@ pub fn workflow(settings: &Settings) -> Workflow {
 
 /// The kind.
 pub fn kind(settings: &Settings) -> KindDef {
-    KindDef {
-        slug: SLUG,
-        label: "矛盾纠纷",
-        receipt_code: "JF",
-        workflow: workflow(settings),
-        search_fields: vec!["content", "party_name", "respondent_name", "other_parties", "mediators"],
-    }
+    use crate::kinds::{ConversionTarget, Duplicates, IntakeKey::*};
+    KindDef::new(SLUG, "矛盾纠纷", "JF", workflow(settings))
+        .search(&["content", "party_name", "respondent_name", "other_parties", "mediators"])
+        .metrics(metrics(settings))
+        .settings(&settings.dispute)
+        .capabilities(Capabilities {
+            duplicates: Some(Duplicates { closed_for_good: None }),
+            conversion_target: Some(ConversionTarget {
+                fills: vec![
+                    (Title, "title"),
+                    (Content, "content"),
+                    (PartyName, "party_name"),
+                    (PartyPhone, "party_phone"),
+                    (PartyIdCard, "party_idcard"),
+                    (ReceivedOn, "received_on"),
+                ],
+                defaults: vec![("source", "visit")],
+            }),
+            party: Some(PartyFields { name: "party_name", phone: "party_phone" }),
+            ..Capabilities::default()
+        })
+        .export(vec![
+            ExportColumn { key: "respondent_name", label: "对方当事人" },
+            ExportColumn { key: "amount", label: "争议金额（元）" },
+            ExportColumn { key: "mediators", label: "调解员" },
+            ExportColumn { key: facts::RECOVERED, label: "挽回经济损失（元）" },
+        ])
+        .report(vec![
+            ReportClause {
+                section: Section::Governance,
+                paragraph: 0,
+                order: 20,
+                text: "受理矛盾纠纷{dispute.accepted}宗，化解{dispute.resolved}宗，化解率{dispute.resolve_rate}，挽回群众财产损失{dispute.recovered}；",
+            },
+            // The kinds of the major disputes are those of the resolved ones, not a fixed list.
+            ReportClause {
+                section: Section::Governance,
+                paragraph: 0,
+                order: 40,
+                text: "解决涉及{dispute.major_resolved:categories}方面的重大疑难纠纷{dispute.major_resolved}宗。",
+            },
+        ])
 }
 
 /// The figures of disputes.

@@ -542,7 +542,7 @@ fn bad_registration_input_lists_every_bad_field_in_chinese() {
 
 #[test]
 fn the_metric_catalogue_has_the_seed_figures_of_disputes() {
-    let cat = crate::metric::Catalogue::standard(&Settings::default());
+    let cat = crate::kinds::Kinds::standard(&Settings::default()).catalogue(&Settings::default());
     cat.check().unwrap();
     let codes: Vec<&str> = cat.of_kind(SLUG).map(|m| m.code).collect();
     for c in ["dispute.accepted", "dispute.resolved", "dispute.resolve_rate", "dispute.recovered", "dispute.major"] {

@@ -55,7 +55,7 @@ use time::Date;
 use crate::calendar::Calendar;
 use crate::case::{CaseRecord, Clock, ClockClass, Phase};
 use crate::deadline::{self, DeadlineRule, Period, Suspension, TimeUnit};
-use crate::kinds::KindDef;
+use crate::kinds::{Capabilities, ExportColumn, KindDef, PartyFields, ReportClause, Section};
 use crate::metric::{CaseSet, Cond, Measure, MetricDef, MetricUnit};
 use crate::role::Role;
 use crate::settings::Settings;
@@ -63,7 +63,8 @@ use crate::time_util::{fmt_date, local_date_ms, parse_date};
 use crate::unit::UnitKind;
 use crate::workflow::shared::{self, COUNTED, MERGED, choices, keep};
 use crate::workflow::{
-    ActCtx, ActionDef, Effect, FieldDef, FieldKind, Refusal, StateDef, Target, Value, Values, Waiting, Workflow,
+    ActCtx, ActionDef, ActionTag, Effect, FieldDef, FieldKind, Refusal, StateDef, Target, Value, Values, Waiting,
+    Workflow,
 };
 
 pub const SLUG: &str = "petition";
@@ -1144,6 +1145,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
                 .guard(extension_request_holds)
                 .effects(vec![Effect::Custom { apply: record_extension_request }]),
             ActionDef::new("approve_extension", "批准延期", &["extension_requested"], to("handling"))
+                .tagged(ActionTag::ApproveExtension)
                 .roles(&leader)
                 .fields(vec![
                     date("approved_on", "批准日期").help("当日批准的可不填；办理期限届满后不能批准延期"),
@@ -1325,13 +1327,42 @@ pub fn workflow(settings: &Settings) -> Workflow {
 
 /// The kind.
 pub fn kind(settings: &Settings) -> KindDef {
-    KindDef {
-        slug: SLUG,
-        label: "信访事项",
-        receipt_code: "XF",
-        workflow: workflow(settings),
-        search_fields: vec![facts::SEARCHABLE, "accused_persons"],
-    }
+    use crate::kinds::{ConversionTarget, Duplicates, IntakeKey::*};
+    KindDef::new(SLUG, "信访事项", "XF", workflow(settings))
+        .search(&[facts::SEARCHABLE, "accused_persons"])
+        .metrics(metrics(settings))
+        .settings(&settings.petition)
+        .capabilities(Capabilities {
+            // 第三十六条第三款: a matter whose 复核 is concluded is not accepted again.
+            duplicates: Some(Duplicates { closed_for_good: Some((facts::FINAL, "yes")) }),
+            conversion_target: Some(ConversionTarget {
+                fills: vec![
+                    (Title, "title"),
+                    (Content, "content"),
+                    (PartyName, "party_name"),
+                    (PartyPhone, "party_phone"),
+                    (PartyIdCard, "party_idcard"),
+                    (PartyAddress, "party_address"),
+                    (ReceivedOn, "received_on"),
+                ],
+                defaults: vec![("channel", "visit")],
+            }),
+            same_matter: Some(note_same_matter),
+            party: Some(PartyFields { name: "party_name", phone: "party_phone" }),
+            ..Capabilities::default()
+        })
+        .export(vec![
+            ExportColumn { key: "channel", label: "信访渠道" },
+            ExportColumn { key: "served_on", label: "送达日期" },
+        ])
+        // The seed writes "受理矛盾纠纷456宗……其中受理信访件432宗", true only where petitions are
+        // counted within the disputes; fazhi counts them as separate kinds: a clause of its own.
+        .report(vec![ReportClause {
+            section: Section::Governance,
+            paragraph: 0,
+            order: 30,
+            text: "受理信访件{petition.accepted}宗，求决类信访件一次性化解率{petition.one_time_rate}，满意率{petition.satisfaction_rate}，规定时间办结率{petition.on_time_rate}；",
+        }])
 }
 
 /// The figures of petitions.

@@ -588,7 +588,7 @@ fn one_time_resolution_means_concluded_at_the_first_handling_without_review_or_r
     let open = claim_through(&town, &["accept"]);
     assert!(open.data_str(facts::CONCLUDED).is_none() && open.data_str(facts::ONE_TIME).is_none());
     // The catalogue's set for the rate's numerator is exactly these facts.
-    let cat = crate::metric::Catalogue::standard(&Settings::default());
+    let cat = crate::kinds::Kinds::standard(&Settings::default()).catalogue(&Settings::default());
     let set = cat.traced_set("petition.one_time_rate").unwrap();
     let holds = |c: &CaseRecord| {
         set.conds.iter().all(|cond| match cond {
@@ -706,7 +706,7 @@ fn bad_registration_input_lists_every_bad_field_in_chinese() {
 
 #[test]
 fn the_metric_catalogue_has_the_seed_figures_of_petitions() {
-    let cat = crate::metric::Catalogue::standard(&Settings::default());
+    let cat = crate::kinds::Kinds::standard(&Settings::default()).catalogue(&Settings::default());
     cat.check().unwrap();
     assert_eq!(cat.of_kind(SLUG).count(), 13);
     let mut raw = |m: &MetricDef| match m.code {

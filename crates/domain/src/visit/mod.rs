@@ -21,14 +21,14 @@
 mod tests;
 
 use crate::case::{CaseRecord, Phase};
-use crate::kinds::KindDef;
+use crate::kinds::{Capabilities, ExportColumn, KindDef, PartyFields, ReportClause, Section};
 use crate::metric::{CaseSet, Cond, Measure, MetricDef, MetricUnit};
 use crate::role::Role;
 use crate::settings::Settings;
 use crate::time_util::fmt_date;
 use crate::workflow::shared::{self, COUNTED, MERGED, choices};
 use crate::workflow::{
-    ActCtx, ActionDef, Effect, FieldDef, FieldKind, Refusal, StateDef, Target, Values, Waiting, Workflow,
+    ActCtx, ActionDef, ActionTag, Effect, FieldDef, FieldKind, Refusal, StateDef, Target, Values, Waiting, Workflow,
 };
 
 pub const SLUG: &str = "visit";
@@ -65,9 +65,6 @@ pub const MATTERS: [(&str, &str); 6] = [
 
 /// 第四十七条: what the staff do about a visit that breaks 第二十条.
 pub const RESPONSES: [(&str, &str); 3] = [("dissuade", "劝阻"), ("criticise", "批评"), ("educate", "教育")];
-
-/// The kinds a visit can be turned into.
-pub const TARGETS: [(&str, &str); 3] = [("dispute", "矛盾纠纷"), ("petition", "信访事项"), ("work_order", "12345工单")];
 
 /// The identity and text of the visitor: withheld from the unit complained about when the visit
 /// became a 检举控告 petition (《信访工作条例》第三十条).
@@ -218,9 +215,10 @@ pub fn workflow(settings: &Settings) -> Workflow {
             ActionDef::new("convert", "转为案件", &["registered"], to("converted"))
                 .roles(&desk)
                 .internal()
+                .tagged(ActionTag::Convert)
                 .fields(vec![
-                    FieldDef::new(facts::CONVERTED_KIND, "转为", FieldKind::Choice { options: choices(&TARGETS) })
-                        .required(),
+                    // Any kind the registry can open from a visit (the conversion use case checks).
+                    FieldDef::new(facts::CONVERTED_KIND, "转为", text(64)).required(),
                     FieldDef::new(facts::CONVERTED_CASE, "新案件", text(64)).required(),
                     FieldDef::new("accused_unit", "被检举控告单位", FieldKind::Unit { kinds: vec![] }),
                 ])
@@ -252,57 +250,40 @@ pub fn workflow(settings: &Settings) -> Workflow {
 
 /// The kind.
 pub fn kind(settings: &Settings) -> KindDef {
-    KindDef {
-        slug: SLUG,
-        label: "来访登记",
-        receipt_code: "LF",
-        workflow: workflow(settings),
-        search_fields: vec!["content", "party_name", "representatives", "received_by"],
-    }
-}
-
-/// Which fields of the visit fill which fields of the new case's registration form, per target
-/// kind: (visit key, target key). Identifiers are carried too (the service opens them; they never
-/// leave the server in the clear). The visit's day becomes the new case's received date, so its
-/// clocks run from the visit (《信访工作条例》第二十三条: 自收到之日起).
-pub fn carry_over(target: &str) -> &'static [(&'static str, &'static str)] {
-    match target {
-        "dispute" => &[
-            ("title", "title"),
-            ("content", "content"),
-            ("party_name", "party_name"),
-            ("party_phone", "party_phone"),
-            ("party_idcard", "party_idcard"),
-            (facts::VISITED_ON, "received_on"),
-        ],
-        "petition" => &[
-            ("title", "title"),
-            ("content", "content"),
-            ("party_name", "party_name"),
-            ("party_phone", "party_phone"),
-            ("party_idcard", "party_idcard"),
-            ("party_address", "party_address"),
-            (facts::VISITED_ON, "received_on"),
-        ],
-        "work_order" => &[
-            ("title", "title"),
-            ("content", "content"),
-            ("party_name", "caller_name"),
-            ("party_phone", "caller_phone"),
-            ("party_idcard", "caller_idcard"),
-            (facts::VISITED_ON, "received_on"),
-        ],
-        _ => &[],
-    }
-}
-
-/// Fixed values a converted case starts with: it came through a visit.
-pub fn conversion_defaults(target: &str) -> &'static [(&'static str, &'static str)] {
-    match target {
-        "dispute" => &[("source", "visit")],
-        "petition" => &[("channel", "visit")],
-        _ => &[],
-    }
+    use crate::kinds::{ConversionSource, Duplicates, IntakeKey::*};
+    KindDef::new(SLUG, "来访登记", "LF", workflow(settings))
+        .search(&["content", "party_name", "representatives", "received_by"])
+        .metrics(metrics(settings))
+        .capabilities(Capabilities {
+            duplicates: Some(Duplicates { closed_for_good: None }),
+            conversion_source: Some(ConversionSource {
+                gives: vec![
+                    (Title, "title"),
+                    (Content, "content"),
+                    (PartyName, "party_name"),
+                    (PartyPhone, "party_phone"),
+                    (PartyIdCard, "party_idcard"),
+                    (PartyAddress, "party_address"),
+                    (ReceivedOn, facts::VISITED_ON),
+                ],
+                target_kind_key: facts::CONVERTED_KIND,
+                target_case_key: facts::CONVERTED_CASE,
+                accused_unit_key: Some("accused_unit"),
+            }),
+            party: Some(PartyFields { name: "party_name", phone: "party_phone" }),
+            ..Capabilities::default()
+        })
+        .export(vec![
+            ExportColumn { key: facts::VISITORS, label: "来访人数" },
+            ExportColumn { key: "representatives", label: "推选代表" },
+            ExportColumn { key: "received_by", label: "接待人员" },
+        ])
+        .report(vec![ReportClause {
+            section: Section::Governance,
+            paragraph: 0,
+            order: 10,
+            text: "{year}年{town}接待群众来访{visit.batches}批{visit.persons}人次；",
+        }])
 }
 
 /// The figures of visits. 来访批次 and 人次 count every reception — a repeat visit merged into an
@@ -339,13 +320,7 @@ pub fn metrics(_: &Settings) -> Vec<MetricDef> {
             unit: MetricUnit::Batches,
             formula: "期间内登记、已转为矛盾纠纷、信访事项或12345工单的来访批次".into(),
             measure: Measure::Count {
-                set: set(vec![
-                    Cond::OpenedIn,
-                    Cond::DataIn {
-                        key: facts::CONVERTED_KIND,
-                        values: TARGETS.iter().map(|(c, _)| (*c).to_string()).collect(),
-                    },
-                ]),
+                set: set(vec![Cond::OpenedIn, Cond::DataNot { key: facts::CONVERTED_KIND, value: String::new() }]),
             },
         },
     ]

@@ -281,10 +281,6 @@ fn a_visit_is_registered_as_of_the_day_it_happened_and_that_day_goes_to_the_case
         .unwrap()
         .case;
     assert_eq!(answered.closed_at, Some(c.opened_at));
-    // Each kind it can become receives the visit's day as its own received date.
-    for (target, _) in TARGETS {
-        assert!(carry_over(target).contains(&(facts::VISITED_ON, "received_on")), "{target}");
-    }
 }
 
 #[test]
@@ -355,29 +351,6 @@ fn a_visit_converted_into_an_accusation_withholds_the_visitor_from_the_accused_u
 }
 
 #[test]
-fn what_a_visit_carries_over_names_real_fields_of_each_target_kind() {
-    let settings = Settings::default();
-    let kinds = crate::kinds::Kinds::standard(&settings);
-    let visit = kinds.get(SLUG).unwrap();
-    for (target, _) in TARGETS {
-        let k = kinds.get(target).unwrap_or_else(|| panic!("{target} is a kind"));
-        for (from, to) in carry_over(target) {
-            assert!(visit.workflow.open.field(from).is_some(), "visit has no field {from}");
-            let f = k.workflow.open.field(to).unwrap_or_else(|| panic!("{target} has no field {to}"));
-            assert_eq!(
-                std::mem::discriminant(&f.kind),
-                std::mem::discriminant(&visit.workflow.open.field(from).unwrap().kind),
-                "{from} → {target}.{to} keeps its type"
-            );
-        }
-        for (to, value) in conversion_defaults(target) {
-            assert!(k.workflow.open.field(to).unwrap().choice_label(value).is_some(), "{target}.{to} = {value}");
-        }
-    }
-    assert!(carry_over("parking").is_empty());
-}
-
-#[test]
 fn a_merged_visit_is_no_longer_counted() {
     let town = Town::new();
     let kind = kind(&town.settings);
@@ -391,7 +364,7 @@ fn a_merged_visit_is_no_longer_counted() {
 
 #[test]
 fn the_metric_catalogue_counts_batches_and_person_times() {
-    let cat = crate::metric::Catalogue::standard(&Settings::default());
+    let cat = crate::kinds::Kinds::standard(&Settings::default()).catalogue(&Settings::default());
     cat.check().unwrap();
     assert_eq!(cat.of_kind(SLUG).count(), 4);
     // Every reception counts (a repeat visit merged into the first was still received); only

@@ -25,14 +25,14 @@ mod tests;
 
 use crate::case::{CaseRecord, Clock, ClockClass, Phase};
 use crate::deadline::{DeadlineRule, Period, TimeUnit};
-use crate::kinds::KindDef;
+use crate::kinds::{Capabilities, ExportColumn, KindDef, PartyFields, ReportClause, Section};
 use crate::metric::{CaseSet, Cond, Measure, MetricDef, MetricUnit};
 use crate::role::Role;
 use crate::settings::Settings;
 use crate::unit::UnitKind;
 use crate::workflow::shared;
 use crate::workflow::{
-    ActCtx, ActionDef, Effect, FieldDef, FieldKind, Refusal, StateDef, Target, Values, Waiting, Workflow,
+    ActCtx, ActionDef, ActionTag, Effect, FieldDef, FieldKind, Refusal, StateDef, Target, Values, Waiting, Workflow,
 };
 
 pub const SLUG: &str = "work_order";
@@ -259,6 +259,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
                 .roles(&[Role::Handler])
                 .fields(vec![FieldDef::new("note", "签收意见", long(limits.long_text))]),
             ActionDef::new("return", "退回", &["dispatched"], to("returned"))
+                .tagged(ActionTag::Return)
                 .roles(&[Role::Handler])
                 .fields(vec![
                     FieldDef::new("return_reason", "退回原因", long(limits.long_text))
@@ -292,6 +293,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
                 .guard(extension_request_holds)
                 .effects(vec![Effect::Custom { apply: record_extension_request }]),
             ActionDef::new("approve_extension", "批准延期", &["extension_requested"], to("handling"))
+                .tagged(ActionTag::ApproveExtension)
                 .roles(&[Role::IntakeClerk, Role::Leader])
                 .fields(vec![
                     FieldDef::new("approved_on", "批准日期", FieldKind::Date)
@@ -385,13 +387,39 @@ pub fn workflow(settings: &Settings) -> Workflow {
 
 /// The kind.
 pub fn kind(settings: &Settings) -> KindDef {
-    KindDef {
-        slug: SLUG,
-        label: "12345工单",
-        receipt_code: "GD",
-        workflow: workflow(settings),
-        search_fields: vec!["content", "caller_name", "reply", "hotline_no"],
-    }
+    use crate::kinds::{ConversionTarget, Duplicates, IntakeKey::*};
+    KindDef::new(SLUG, "12345工单", "GD", workflow(settings))
+        .search(&["content", "caller_name", "reply", "hotline_no"])
+        .metrics(metrics(settings))
+        .settings(&settings.work_order)
+        .capabilities(Capabilities {
+            duplicates: Some(Duplicates { closed_for_good: None }),
+            conversion_target: Some(ConversionTarget {
+                fills: vec![
+                    (Title, "title"),
+                    (Content, "content"),
+                    (PartyName, "caller_name"),
+                    (PartyPhone, "caller_phone"),
+                    (PartyIdCard, "caller_idcard"),
+                    (ReceivedOn, "received_on"),
+                ],
+                defaults: vec![],
+            }),
+            party: Some(PartyFields { name: "caller_name", phone: "caller_phone" }),
+            monthly_chart: true,
+            ..Capabilities::default()
+        })
+        .export(vec![
+            ExportColumn { key: "hotline_no", label: "12345平台工单编号" },
+            ExportColumn { key: "reply", label: "答复内容" },
+            ExportColumn { key: facts::SATISFACTION, label: "回访结果" },
+        ])
+        .report(vec![ReportClause {
+            section: Section::Service,
+            paragraph: 0,
+            order: 10,
+            text: "认真回应群众诉求，承办广州12345政府服务热线工单{work_order.accepted}件，办结率达{work_order.close_rate}。其中按时办结率{work_order.on_time_rate}，回访满意率{work_order.satisfaction_rate}。",
+        }])
 }
 
 /// The figures of work orders.

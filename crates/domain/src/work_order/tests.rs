@@ -317,7 +317,7 @@ fn the_public_may_rate_a_replied_order_and_nothing_else() {
 
 #[test]
 fn the_metric_catalogue_is_consistent() {
-    let cat = crate::metric::Catalogue::standard(&Settings::default());
+    let cat = crate::kinds::Kinds::standard(&Settings::default()).catalogue(&Settings::default());
     cat.check().unwrap();
     assert_eq!(cat.of_kind(SLUG).count(), 11);
     // 按时办结率 = 按时办结数 ÷ 应办结数: the overdue open orders are in the denominator.

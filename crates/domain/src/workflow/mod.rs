@@ -6,6 +6,7 @@
 
 mod engine;
 mod field;
+pub mod kind;
 pub mod shared;
 #[cfg(test)]
 mod tests;
@@ -139,6 +140,21 @@ impl std::fmt::Debug for Effect {
     }
 }
 
+/// What an action does for fazhi's shared use cases and pages, so that they find it by what it
+/// does rather than by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionTag {
+    /// Closes a duplicate into its original (the merge use case; internal).
+    Merge,
+    /// Turns the case into a case of another kind (the conversion use case; internal).
+    Convert,
+    /// Sends the case back to whoever dispatched it (退回): the workbench's 被退回 tile.
+    Return,
+    /// Approves a requested extension (批准延期).
+    ApproveExtension,
+}
+
 /// One action of a kind.
 #[derive(Debug, Clone, Serialize)]
 pub struct ActionDef {
@@ -161,6 +177,8 @@ pub struct ActionDef {
     /// 回访日期 …): clocks start, stop and extend on that day and the case's version takes effect
     /// then. Without it (or left empty) the event happened today.
     pub dated: Option<&'static str>,
+    /// What the action does for the shared use cases (see [`ActionTag`]).
+    pub tag: Option<ActionTag>,
     /// Taken only by a service use case that writes more than this case in one transaction
     /// (转为案件, 合并重复件): never offered by [`Workflow::available`], refused by [`Workflow::act`],
     /// applied by [`Workflow::act_internal`].
@@ -182,8 +200,15 @@ impl ActionDef {
             effects: vec![],
             confirm: None,
             dated: None,
+            tag: None,
             internal: false,
         }
+    }
+
+    /// Tags the action with what it does (see [`ActionTag`]).
+    pub fn tagged(mut self, tag: ActionTag) -> Self {
+        self.tag = Some(tag);
+        self
     }
 
     /// Names the date field that records when the action's legal event happened (see
@@ -266,6 +291,11 @@ impl Workflow {
         self.actions.iter().find(|a| a.code == code)
     }
 
+    /// The action tagged with what it does, if the kind has one.
+    pub fn tagged(&self, tag: ActionTag) -> Option<&ActionDef> {
+        self.actions.iter().find(|a| a.tag == Some(tag))
+    }
+
     /// The label of a state, or the code itself for an unknown one.
     pub fn state_label<'a>(&'a self, code: &'a str) -> &'a str {
         self.state(code).map_or(code, |s| s.label)
@@ -328,6 +358,14 @@ impl Workflow {
                 && !matches!(a.field(d).map(|f| &f.kind), Some(FieldKind::Date))
             {
                 return err(format!("action {} is dated by {d}, which is not a date field", a.code));
+            }
+            if let Some(t) = a.tag
+                && self.actions.iter().filter(|o| o.tag == Some(t)).count() > 1
+            {
+                return err(format!("more than one action tagged {t:?}"));
+            }
+            if matches!(a.tag, Some(ActionTag::Merge | ActionTag::Convert)) && !a.internal {
+                return err(format!("action {} is tagged {:?} but not internal", a.code, a.tag));
             }
             if a.roles.is_empty() && !a.public {
                 return err(format!("action {} can be taken by nobody", a.code));

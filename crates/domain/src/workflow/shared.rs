@@ -98,6 +98,7 @@ pub fn merge_action(from: &[&'static str], roles: &[Role], settings: &Settings) 
     ActionDef::new(MERGE, "合并重复件", from, Target::State { state: MERGED })
         .roles(roles)
         .internal()
+        .tagged(super::ActionTag::Merge)
         .fields(vec![
             FieldDef::new("original_case", "原案件", FieldKind::Text { max: 64 }).required(),
             FieldDef::new("original_receipt", "原案件受理编号", FieldKind::Text { max: 40 }).required(),

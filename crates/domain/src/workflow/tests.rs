@@ -29,12 +29,11 @@ fn needs_reason_when_refusing(_: &CaseRecord, v: &Values, _: &ActCtx<'_>) -> Res
 
 fn permit_kind() -> KindDef {
     let s = |code, label, phase| StateDef { code, label, phase, waiting: Waiting::Unit };
-    KindDef {
-        slug: "permit",
-        label: "测试许可",
-        receipt_code: "XK",
-        search_fields: vec!["applicant"],
-        workflow: Workflow {
+    KindDef::new(
+        "permit",
+        "测试许可",
+        "XK",
+        Workflow {
             states: vec![
                 s("review", "审查中", Phase::Open),
                 s("paused", "补正中", Phase::Open),
@@ -82,7 +81,8 @@ fn permit_kind() -> KindDef {
                 .effects(vec![Effect::StopClock { code: "decide" }]),
             ],
         },
-    }
+    )
+    .search(&["applicant"])
 }
 
 fn obj(v: Json) -> Map<String, Json> {

@@ -1,0 +1,312 @@
+//! What a case kind says about itself: everything the rest of fazhi needs to run it, as data.
+//!
+//! A kind is its folder (`crates/domain/src/<slug>/`) and one line in the registry
+//! ([`crate::kinds::Kinds::standard`]). Its [`KindDef`] carries the workflow table, the fields
+//! the list's text search covers, its figures ([`MetricDef`]s), its settings as configured, its
+//! capabilities (checked for duplicates at intake, created from a visit, linkable as the same
+//! matter, the parties shown in exports), the columns of its own in an export, and its clauses
+//! in the annual report with their place in the outline. The service, the pages, the API, the
+//! exports and the report read these; none of them names a kind.
+
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+
+use super::{ActCtx, ActionError, FieldKind, NewCase, Outcome, Workflow};
+use crate::case::CaseRecord;
+use crate::metric::MetricDef;
+
+/// The subsections of 一、主要工作及成效 of the annual report, in the order of the model report
+/// (`shared/seed`): where a kind's clauses go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Section {
+    /// （一）坚持和加强党的全面领导，优化统筹法治政府建设
+    Leadership,
+    /// （二）坚持以人民为中心，构建服务型法治政府
+    Service,
+    /// （三）健全行政执法工作体系，全面推进严格规范公正文明执法
+    Enforcement,
+    /// （四）深化多元共治，提升社会治理法治化水平
+    Governance,
+    /// （五）完善科学民主依法决策机制，推进政府治理法治化规范化
+    Decisions,
+    /// （六）依法行政加强权力监督制约，确保行政权力规范透明
+    Oversight,
+}
+
+impl Section {
+    /// Every subsection, in the report's order.
+    pub const ALL: [Section; 6] =
+        [Self::Leadership, Self::Service, Self::Enforcement, Self::Governance, Self::Decisions, Self::Oversight];
+
+    /// The heading the model report gives the subsection.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Self::Leadership => "坚持和加强党的全面领导，优化统筹法治政府建设",
+            Self::Service => "坚持以人民为中心，构建服务型法治政府",
+            Self::Enforcement => "健全行政执法工作体系，全面推进严格规范公正文明执法",
+            Self::Governance => "深化多元共治，提升社会治理法治化水平",
+            Self::Decisions => "完善科学民主依法决策机制，推进政府治理法治化规范化",
+            Self::Oversight => "依法行政加强权力监督制约，确保行政权力规范透明",
+        }
+    }
+}
+
+/// One clause of a kind in the annual report's default draft: text with `{metric.code}`
+/// placeholders (and `{year}`, `{town}`, `{metric.code:categories}`), ending with `；` or `。`.
+/// Clauses of one paragraph — the same section and paragraph number, from any kind — are joined
+/// in `order`; the paragraph's last `；` becomes `。`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportClause {
+    pub section: Section,
+    pub paragraph: u8,
+    pub order: u16,
+    pub text: &'static str,
+}
+
+/// A column of a kind's own in an export of its cases: a data field and its heading. Choices are
+/// printed by their labels, identifiers masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportColumn {
+    pub key: &'static str,
+    pub label: &'static str,
+}
+
+/// Which data fields hold the case's main party, for the columns every export has
+/// (当事人/来电人, 联系电话).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartyFields {
+    pub name: &'static str,
+    pub phone: &'static str,
+}
+
+/// What a registration at a reception desk (来访) knows about a matter, whatever kind it becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntakeKey {
+    Title,
+    Content,
+    PartyName,
+    PartyPhone,
+    PartyIdCard,
+    PartyAddress,
+    /// The day the matter was received (the visit's day): clocks run from it.
+    ReceivedOn,
+}
+
+/// The kind can be opened from a visit (转为案件): which of its registration fields each intake
+/// key fills, and fixed values it starts with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConversionTarget {
+    pub fills: Vec<(IntakeKey, &'static str)>,
+    pub defaults: Vec<(&'static str, &'static str)>,
+}
+
+/// The kind is the source of conversions (a visit): its fields for each intake key, and the data
+/// keys its conversion action records the new case in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConversionSource {
+    pub gives: Vec<(IntakeKey, &'static str)>,
+    /// The data key of the new case's kind and of its id (the convert action's fields).
+    pub target_kind_key: &'static str,
+    pub target_case_key: &'static str,
+    /// The convert action's field naming the unit a new 检举控告 accuses, so the source case is
+    /// kept from that unit too (信访工作条例第三十条).
+    pub accused_unit_key: Option<&'static str>,
+}
+
+/// The kind is compared at intake for the same person or the same matter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Duplicates {
+    /// A closed case still shown as a duplicate when this data key has this value (a petition
+    /// whose 复核 is concluded: the same matter is not accepted again, 信访工作条例第三十六条第三款).
+    pub closed_for_good: Option<(&'static str, &'static str)>,
+}
+
+/// Notes on a case that an earlier one is the same matter (同一事项): for a kind whose law says
+/// what that means (a petition after a concluded 复核).
+pub type SameMatterFn = fn(&mut CaseRecord, &CaseRecord);
+
+/// What a kind can do beyond its own workflow; `None` where it cannot.
+#[derive(Clone, Default)]
+pub struct Capabilities {
+    /// Checked for duplicates at registration.
+    pub duplicates: Option<Duplicates>,
+    /// Can be opened from a visit.
+    pub conversion_target: Option<ConversionTarget>,
+    /// Is itself turned into other kinds (a visit).
+    pub conversion_source: Option<ConversionSource>,
+    /// Two of its cases may be linked as the same matter; the function records what that means.
+    pub same_matter: Option<SameMatterFn>,
+    /// The parties shown in every export's common columns.
+    pub party: Option<PartyFields>,
+    /// The report draws its monthly chart of registrations and closures from this kind.
+    pub monthly_chart: bool,
+}
+
+impl std::fmt::Debug for Capabilities {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Capabilities")
+            .field("duplicates", &self.duplicates)
+            .field("conversion_target", &self.conversion_target)
+            .field("conversion_source", &self.conversion_source)
+            .field("same_matter", &self.same_matter.is_some())
+            .field("party", &self.party)
+            .field("monthly_chart", &self.monthly_chart)
+            .finish()
+    }
+}
+
+/// One case kind, described whole.
+#[derive(Debug, Clone)]
+pub struct KindDef {
+    /// `work_order`: folder, URL segment, `kind` column, template folder, fixture.
+    pub slug: &'static str,
+    /// 12345工单
+    pub label: &'static str,
+    /// Two letters in the receipt number (GD → AT-GD-2023-000123).
+    pub receipt_code: &'static str,
+    pub workflow: Workflow,
+    /// Data fields searched by the list's free-text filter.
+    pub search_fields: Vec<&'static str>,
+    /// The kind's figures; their codes start with the slug and a dot.
+    pub metrics: Vec<MetricDef>,
+    /// The kind's settings as configured (its configuration section), for `fazhi config show`.
+    pub settings: Json,
+    pub capabilities: Capabilities,
+    /// Columns of its own in an export of its cases (after the columns every export has).
+    pub export: Vec<ExportColumn>,
+    /// Its clauses in the annual report.
+    pub report: Vec<ReportClause>,
+}
+
+impl KindDef {
+    /// A kind with its table and nothing else yet: no search fields, figures, settings,
+    /// capabilities, export columns or report clauses.
+    pub fn new(slug: &'static str, label: &'static str, receipt_code: &'static str, workflow: Workflow) -> Self {
+        Self {
+            slug,
+            label,
+            receipt_code,
+            workflow,
+            search_fields: Vec::new(),
+            metrics: Vec::new(),
+            settings: Json::Object(Map::new()),
+            capabilities: Capabilities::default(),
+            export: Vec::new(),
+            report: Vec::new(),
+        }
+    }
+
+    pub fn search(mut self, fields: &[&'static str]) -> Self {
+        self.search_fields = fields.to_vec();
+        self
+    }
+
+    pub fn metrics(mut self, metrics: Vec<MetricDef>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// The kind's settings, shown as configured.
+    pub fn settings<T: Serialize>(mut self, settings: &T) -> Self {
+        self.settings = serde_json::to_value(settings).unwrap_or(Json::Null);
+        self
+    }
+
+    pub fn capabilities(mut self, capabilities: Capabilities) -> Self {
+        self.capabilities = capabilities;
+        self
+    }
+
+    pub fn export(mut self, columns: Vec<ExportColumn>) -> Self {
+        self.export = columns;
+        self
+    }
+
+    pub fn report(mut self, clauses: Vec<ReportClause>) -> Self {
+        self.report = clauses;
+        self
+    }
+
+    /// Registers a new case of this kind.
+    ///
+    /// # Errors
+    /// [`ActionError`]; nothing is created.
+    pub fn open_case(&self, new: NewCase, input: &Map<String, Json>, ctx: &ActCtx<'_>) -> Result<Outcome, ActionError> {
+        self.workflow.open_case(self.slug, &self.search_fields, new, input, ctx)
+    }
+
+    /// Applies an action to a case of this kind.
+    ///
+    /// # Errors
+    /// [`ActionError`]; the case is untouched.
+    pub fn act(
+        &self,
+        case: &CaseRecord,
+        action: &str,
+        input: &Map<String, Json>,
+        ctx: &ActCtx<'_>,
+    ) -> Result<Outcome, ActionError> {
+        self.workflow.act(&self.search_fields, case, action, input, ctx)
+    }
+
+    /// Applies an action, internal ones included (see [`Workflow::act_internal`]).
+    ///
+    /// # Errors
+    /// [`ActionError`]; the case is untouched.
+    pub fn act_internal(
+        &self,
+        case: &CaseRecord,
+        action: &str,
+        input: &Map<String, Json>,
+        ctx: &ActCtx<'_>,
+    ) -> Result<Outcome, ActionError> {
+        self.workflow.act_internal(&self.search_fields, case, action, input, ctx)
+    }
+
+    /// The choices of a field of the registration form (categories, urgency classes), for list
+    /// filters and labels.
+    pub fn open_choices(&self, field: &str) -> Vec<(String, String)> {
+        match self.workflow.open.field(field).map(|f| &f.kind) {
+            Some(FieldKind::Choice { options }) => options.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The label of a registration-form choice.
+    pub fn choice_label(&self, field: &str, code: &str) -> Option<String> {
+        self.open_choices(field).into_iter().find(|(c, _)| c == code).map(|(_, l)| l)
+    }
+
+    /// Checks what the kind says of itself beyond its table: its figures are its own and unique,
+    /// its clauses name only known figures, its conversion fills registration fields that exist.
+    ///
+    /// # Errors
+    /// The first defect, in English (a programming error, caught by the conformance tests).
+    pub fn check(&self) -> Result<(), String> {
+        self.workflow.check().map_err(|e| format!("{}: {e}", self.slug))?;
+        let prefix = format!("{}.", self.slug);
+        for (i, m) in self.metrics.iter().enumerate() {
+            if !m.code.starts_with(&prefix) {
+                return Err(format!("{}: metric {} is not the kind's", self.slug, m.code));
+            }
+            if self.metrics[..i].iter().any(|o| o.code == m.code) {
+                return Err(format!("{}: duplicate metric {}", self.slug, m.code));
+            }
+        }
+        if let Some(t) = &self.capabilities.conversion_target {
+            for (_, field) in &t.fills {
+                if self.workflow.open.field(field).is_none() {
+                    return Err(format!("{}: conversion fills unknown field {field}", self.slug));
+                }
+            }
+        }
+        for f in &self.search_fields {
+            if f.is_empty() {
+                return Err(format!("{}: empty search field", self.slug));
+            }
+        }
+        Ok(())
+    }
+}
