@@ -3,12 +3,18 @@
 //! and a line in [`Kinds::standard`]. The metric catalogue, the report's default draft, duplicate
 //! detection, visit conversion, exports, lists and pages all read the kinds from here.
 
+use serde_json::Value as Json;
+
+use crate::error::Invalid;
 use crate::metric::{Catalogue, MetricDef};
 use crate::settings::Settings;
 pub use crate::workflow::kind::{
     Capabilities, ConversionSource, ConversionTarget, Duplicates, ExportColumn, IntakeKey, KindDef, PartyFields,
     ReportClause, Section,
 };
+
+/// What lists the kinds of an installation: [`Kinds::standard`], or a test's own.
+pub type Registry = fn(&Settings) -> Kinds;
 
 /// Every kind this installation runs.
 #[derive(Debug, Clone)]
@@ -34,12 +40,50 @@ impl Kinds {
         Self { kinds }
     }
 
+    /// These kinds and one more (a test registers its own kind with one line).
+    pub fn with(mut self, kind: KindDef) -> Self {
+        self.kinds.push(kind);
+        self
+    }
+
     pub fn get(&self, slug: &str) -> Option<&KindDef> {
         self.kinds.iter().find(|k| k.slug == slug)
     }
 
     pub fn all(&self) -> &[KindDef] {
         &self.kinds
+    }
+
+    /// Checks the settings: those every kind shares, each kind's section, and that no section
+    /// names a kind that is not registered (a misspelt section would otherwise be ignored).
+    ///
+    /// # Errors
+    /// A Chinese reason naming the setting.
+    pub fn validate_settings(&self, settings: &Settings) -> Result<(), Invalid> {
+        settings.validate()?;
+        for (section, value) in &settings.kinds {
+            let Some(kind) = self.get(section) else {
+                let known: Vec<&str> =
+                    self.kinds.iter().filter(|k| k.settings_check.is_some()).map(|k| k.slug).collect();
+                return Err(Invalid::new(format!("未知的配置节“{section}”（可配置的案件类型：{}）", known.join("、"))));
+            };
+            match kind.settings_check {
+                Some(check) => check(section, value)?,
+                None => return Err(Invalid::new(format!("{section}：案件类型“{}”没有可配置项", kind.label))),
+            }
+        }
+        Ok(())
+    }
+
+    /// Each kind's section with its defaults, by slug (kinds without settings left out): what a
+    /// configuration starts from before the file and the environment.
+    pub fn default_sections(registry: Registry) -> Vec<(&'static str, Json)> {
+        registry(&Settings::default())
+            .kinds
+            .into_iter()
+            .filter(|k| k.settings_check.is_some())
+            .map(|k| (k.slug, k.settings))
+            .collect()
     }
 
     /// Every figure of every kind, in registry order, printed with `settings`' rounding.

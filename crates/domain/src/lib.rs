@@ -33,6 +33,8 @@ pub mod work_order;
 pub mod workflow;
 
 #[cfg(test)]
+mod conformance_tests;
+#[cfg(test)]
 pub(crate) mod testing;
 
 pub use error::{FieldError, Invalid};

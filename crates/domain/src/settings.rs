@@ -1,58 +1,40 @@
-//! Local rules that are configuration, not code (rules.md tags them [U]): 12345 urgency classes
-//! and their working-day limits, whether 基本满意 counts as satisfied, how rates are rounded, the
-//! limits on free text, the dispute categories and the mediation target (人民调解 sets no time
-//! limit by law), the petition target where the 条例 sets none, and the duplicate-detection
-//! threshold.
+//! Local rules that are configuration, not code (rules.md tags them [U]): how rates are rounded,
+//! the limits on free text and the duplicate-detection threshold here; each kind's own (12345
+//! urgency classes, dispute categories, the petition target where the 条例 sets none …) in the
+//! kind's folder, as a section named by its slug.
 
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
 
 use crate::error::Invalid;
 
-/// Every local setting the domain needs, with the defaults fazhi ships.
+/// Every local setting the domain needs, with the defaults fazhi ships: the settings every kind
+/// shares, and each kind's own section, keyed by its slug. A kind defines its section in its own
+/// folder (a [`KindSettings`] type) and reads it with [`Settings::of`]; a kind without a section
+/// here runs on its defaults. Which sections exist is the registry's business
+/// ([`crate::kinds::Kinds::validate_settings`] refuses a section no kind owns).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct Settings {
-    pub work_order: WorkOrderSettings,
     pub rates: RateSettings,
     pub limits: Limits,
-    pub dispute: DisputeSettings,
-    pub petition: PetitionSettings,
     pub duplicates: DuplicateSettings,
+    /// Each kind's section as configured (TOML table or JSON object), by slug.
+    #[serde(flatten)]
+    pub kinds: BTreeMap<String, Json>,
 }
 
-/// 12345 work orders. Guangzhou's limits under 广州市人民政府令第191号 could not be read
-/// (rules.md §8, [U]): the classes and their working days are configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct WorkOrderSettings {
-    pub urgency: Vec<UrgencyClass>,
-    /// Whether 基本满意 counts towards 满意率 (no official formula found: rules.md §8).
-    pub satisfied_includes_basic: bool,
-    /// The most working days one extension may add.
-    pub max_extension_working_days: u32,
-}
-
-impl Default for WorkOrderSettings {
-    fn default() -> Self {
-        Self {
-            urgency: vec![
-                UrgencyClass { code: "urgent".into(), label: "紧急".into(), working_days: 1 },
-                UrgencyClass { code: "normal".into(), label: "一般".into(), working_days: 5 },
-                UrgencyClass { code: "complex".into(), label: "复杂".into(), working_days: 15 },
-            ],
-            satisfied_includes_basic: true,
-            max_extension_working_days: 15,
-        }
-    }
-}
-
-/// One urgency class.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UrgencyClass {
-    pub code: String,
-    pub label: String,
-    pub working_days: u32,
+/// A kind's own settings: a section of the configuration named by the kind's slug, with
+/// defaults and validation.
+pub trait KindSettings: Serialize + DeserializeOwned + Default {
+    /// Checks the section; `section` is its name, for messages.
+    ///
+    /// # Errors
+    /// A Chinese reason naming the setting (`section.key`).
+    fn validate(&self, section: &str) -> Result<(), Invalid>;
 }
 
 /// A code and its label, for configurable choice lists.
@@ -64,69 +46,28 @@ pub struct Choice {
 }
 
 impl Choice {
-    fn new(code: &str, label: &str) -> Self {
+    pub fn new(code: &str, label: &str) -> Self {
         Self { code: code.into(), label: label.into() }
     }
 }
 
-/// Disputes (矛盾纠纷). The categories are the town's own ledger headings (the seed names 迁坟,
-/// 人身损害, 劳资欠薪; 社保 for its 社会保险费联合处置 method). The 人民调解法 sets no time limit
-/// for mediation; 司法部令第75号 (2002) art 33 says "一般在一个月内调结", whose force today is
-/// unconfirmed (rules.md §7, [U]): the target is configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DisputeSettings {
-    pub categories: Vec<Choice>,
-    /// The mediation target, as people write it ("1个月", "30日").
-    pub mediation_period: String,
-    /// The most days one extension of the mediation target may add.
-    pub max_extension_days: u32,
-}
-
-impl Default for DisputeSettings {
-    fn default() -> Self {
-        Self {
-            categories: vec![
-                Choice::new("marriage_family", "婚姻家庭"),
-                Choice::new("neighbour", "邻里"),
-                Choice::new("land_forest", "土地山林"),
-                Choice::new("wages", "劳资欠薪"),
-                Choice::new("injury", "人身损害"),
-                Choice::new("graves", "迁坟"),
-                Choice::new("contract", "合同"),
-                Choice::new("social_insurance", "社保"),
-                Choice::new("homestead", "房屋宅基地"),
-                Choice::new("other", "其他"),
-            ],
-            mediation_period: "1个月".into(),
-            max_extension_days: 30,
+/// Checks a configurable choice list: not empty, codes and labels present, codes unique.
+///
+/// # Errors
+/// A Chinese reason naming `key[i]`.
+pub fn validate_choices(key: &str, choices: &[Choice], what: &str) -> Result<(), Invalid> {
+    if choices.is_empty() {
+        return Err(Invalid::new(format!("{key}：至少需要一个{what}")));
+    }
+    for (i, c) in choices.iter().enumerate() {
+        if c.code.trim().is_empty() || c.label.trim().is_empty() {
+            return Err(Invalid::new(format!("{key}[{i}]：代码和名称不能为空")));
+        }
+        if choices[..i].iter().any(|o| o.code == c.code) {
+            return Err(Invalid::new(format!("{key}[{i}]：代码“{}”重复", c.code)));
         }
     }
-}
-
-impl DisputeSettings {
-    /// The mediation target as a period (validated at start-up; the default if unreadable).
-    pub fn mediation(&self) -> crate::deadline::Period {
-        crate::deadline::Period::parse(&self.mediation_period)
-            .unwrap_or(crate::deadline::Period::new(1, crate::deadline::TimeUnit::Month))
-    }
-}
-
-/// Petitions (信访事项). The 60-day limit of 条例 第三十四条 is for 申诉求决类; the 建议意见类 and
-/// 检举控告类 follow other procedures without a limit in the 条例, so the town sets its own target.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PetitionSettings {
-    /// Calendar days to conclude a 建议意见类 or 检举控告类 petition after acceptance.
-    pub other_conclude_days: u32,
-    /// Whether 基本满意 counts towards 满意率 (no official formula found).
-    pub satisfied_includes_basic: bool,
-}
-
-impl Default for PetitionSettings {
-    fn default() -> Self {
-        Self { other_conclude_days: 60, satisfied_includes_basic: true }
-    }
+    Ok(())
 }
 
 /// Repeat and duplicate detection at intake.
@@ -185,54 +126,42 @@ impl Default for Limits {
 }
 
 impl Settings {
-    /// Checks the settings as a whole.
+    /// The section of the kind `slug`, or its defaults when it has none (or, before validation,
+    /// when it does not read).
+    pub fn of<T: KindSettings>(&self, slug: &str) -> T {
+        self.kinds.get(slug).and_then(|v| T::deserialize(v).ok()).unwrap_or_default()
+    }
+
+    /// Sets the section of the kind `slug` (tests, and configuration built in code).
+    pub fn set<T: Serialize>(&mut self, slug: &str, section: &T) {
+        if let Ok(v) = serde_json::to_value(section) {
+            self.kinds.insert(slug.to_string(), v);
+        }
+    }
+
+    /// Checks the settings every kind shares; each kind's section is checked by the registry
+    /// ([`crate::kinds::Kinds::validate_settings`]).
     ///
     /// # Errors
     /// A Chinese reason naming the setting.
     pub fn validate(&self) -> Result<(), Invalid> {
-        let u = &self.work_order.urgency;
-        if u.is_empty() {
-            return Err(Invalid::new("work_order.urgency：至少需要一个紧急程度"));
-        }
-        for (i, c) in u.iter().enumerate() {
-            if c.code.trim().is_empty() || c.label.trim().is_empty() {
-                return Err(Invalid::new(format!("work_order.urgency[{i}]：代码和名称不能为空")));
-            }
-            if c.working_days == 0 || c.working_days > 365 {
-                return Err(Invalid::new(format!("work_order.urgency[{i}]：办理时限应为1至365个工作日")));
-            }
-            if u[..i].iter().any(|o| o.code == c.code) {
-                return Err(Invalid::new(format!("work_order.urgency[{i}]：代码“{}”重复", c.code)));
-            }
-        }
         if self.limits.title == 0 || self.limits.short_text == 0 || self.limits.long_text == 0 {
             return Err(Invalid::new("limits：长度上限必须大于0"));
-        }
-        let cats = &self.dispute.categories;
-        if cats.is_empty() {
-            return Err(Invalid::new("dispute.categories：至少需要一个纠纷类别"));
-        }
-        for (i, c) in cats.iter().enumerate() {
-            if c.code.trim().is_empty() || c.label.trim().is_empty() {
-                return Err(Invalid::new(format!("dispute.categories[{i}]：代码和名称不能为空")));
-            }
-            if cats[..i].iter().any(|o| o.code == c.code) {
-                return Err(Invalid::new(format!("dispute.categories[{i}]：代码“{}”重复", c.code)));
-            }
-        }
-        crate::deadline::Period::parse(&self.dispute.mediation_period)
-            .map_err(|e| Invalid::new(format!("dispute.mediation_period：{}", e.0)))?;
-        if self.dispute.max_extension_days == 0 || self.dispute.max_extension_days > 365 {
-            return Err(Invalid::new("dispute.max_extension_days：应为1至365日"));
-        }
-        if self.petition.other_conclude_days == 0 || self.petition.other_conclude_days > 365 {
-            return Err(Invalid::new("petition.other_conclude_days：应为1至365日"));
         }
         if self.duplicates.min_similarity_percent == 0 || self.duplicates.min_similarity_percent > 100 {
             return Err(Invalid::new("duplicates.min_similarity_percent：应为1至100"));
         }
         Ok(())
     }
+}
+
+/// Checks a kind's section as configured: it reads as the kind's type and passes its checks.
+///
+/// # Errors
+/// A Chinese reason naming the section.
+pub fn validate_section<T: KindSettings>(section: &str, value: &Json) -> Result<(), Invalid> {
+    let typed = T::deserialize(value).map_err(|e| Invalid::new(format!("{section}：{e}")))?;
+    typed.validate(section)
 }
 
 #[cfg(test)]
@@ -242,22 +171,22 @@ mod tests {
     #[test]
     fn the_defaults_are_valid() {
         Settings::default().validate().unwrap();
-        assert_eq!(Settings::default().dispute.mediation().label(), "1个月");
     }
 
     #[test]
-    fn bad_dispute_and_petition_settings_are_named() {
-        let mut s = Settings::default();
-        s.dispute.categories.push(Choice::new("wages", "欠薪"));
-        assert_eq!(s.validate().unwrap_err().0, "dispute.categories[10]：代码“wages”重复");
-        let mut s = Settings::default();
-        s.dispute.mediation_period = "一个月".into();
-        assert!(s.validate().unwrap_err().0.starts_with("dispute.mediation_period："));
-        let mut s = Settings::default();
-        s.petition.other_conclude_days = 0;
-        assert_eq!(s.validate().unwrap_err().0, "petition.other_conclude_days：应为1至365日");
+    fn bad_shared_settings_are_named() {
         let mut s = Settings::default();
         s.duplicates.min_similarity_percent = 101;
         assert_eq!(s.validate().unwrap_err().0, "duplicates.min_similarity_percent：应为1至100");
+        let mut s = Settings::default();
+        s.limits.title = 0;
+        assert_eq!(s.validate().unwrap_err().0, "limits：长度上限必须大于0");
+    }
+
+    #[test]
+    fn a_choice_list_names_the_duplicate_code() {
+        let list = vec![Choice::new("a", "甲"), Choice::new("a", "乙")];
+        assert_eq!(validate_choices("x.categories", &list, "类别").unwrap_err().0, "x.categories[1]：代码“a”重复");
+        assert_eq!(validate_choices("x.categories", &[], "类别").unwrap_err().0, "x.categories：至少需要一个类别");
     }
 }

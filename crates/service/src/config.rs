@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use fazhi_domain::settings::{
-    DisputeSettings, DuplicateSettings, Limits, PetitionSettings, RateSettings, Settings, WorkOrderSettings,
-};
+use fazhi_domain::kinds::{Kinds, Registry};
+use fazhi_domain::settings::{DuplicateSettings, Limits, RateSettings, Settings};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A secret value: never printed.
@@ -33,25 +32,29 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+/// Unknown keys are refused: a misspelt key in a section is caught by the section's type, a
+/// misspelt section by [`Kinds::validate_settings`] (every section not named here is a kind's).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Config {
+    /// The kinds this installation runs: [`Kinds::standard`] (tests register their own).
+    #[serde(skip)]
+    pub registry: Registry,
     /// Where fazhi keeps its database, its key and attachments.
     pub data_dir: PathBuf,
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub security: SecurityConfig,
-    pub work_order: WorkOrderSettings,
     pub rates: RateSettings,
     pub limits: Limits,
-    /// Dispute categories and the mediation target (人民调解 has no statutory limit).
-    pub dispute: DisputeSettings,
-    /// The target for 建议意见类 and 检举控告类 petitions; how 满意率 counts 基本满意.
-    pub petition: PetitionSettings,
     /// Repeat and duplicate detection at intake.
     pub duplicates: DuplicateSettings,
     /// The audit chain's key and signed checkpoints.
     pub audit: AuditConfig,
+    /// Each kind's own section (named by its slug), defined in the kind's folder
+    /// (its `KindSettings` type) and checked by the registry.
+    #[serde(flatten)]
+    pub kinds: BTreeMap<String, serde_json::Value>,
 }
 
 /// Where the checkpoint key and the signed checkpoints live, and where copies go
@@ -175,13 +178,15 @@ impl Default for Config {
             server: ServerConfig::default(),
             database: DatabaseConfig::default(),
             security: SecurityConfig::default(),
-            work_order: WorkOrderSettings::default(),
             rates: RateSettings::default(),
             limits: Limits::default(),
-            dispute: DisputeSettings::default(),
-            petition: PetitionSettings::default(),
             duplicates: DuplicateSettings::default(),
             audit: AuditConfig::default(),
+            registry: Kinds::standard,
+            kinds: Kinds::default_sections(Kinds::standard)
+                .into_iter()
+                .map(|(slug, v)| (slug.to_string(), v))
+                .collect(),
         }
     }
 }
@@ -272,8 +277,25 @@ impl Config {
     /// # Errors
     /// An unreadable or malformed file, an unknown key, a bad value — each named.
     pub fn load(path: Option<&Path>, env: impl Iterator<Item = (String, String)>) -> Result<Self, ConfigError> {
-        let mut table: toml::Table =
-            toml::Table::try_from(Config::default()).map_err(|e| ConfigError(e.to_string()))?;
+        Self::load_for(Kinds::standard, path, env)
+    }
+
+    /// [`Config::load`] for the kinds `registry` lists: their sections' defaults, and their
+    /// checks.
+    ///
+    /// # Errors
+    /// As [`Config::load`].
+    pub fn load_for(
+        registry: Registry,
+        path: Option<&Path>,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let defaults = Config {
+            registry,
+            kinds: Kinds::default_sections(registry).into_iter().map(|(slug, v)| (slug.to_string(), v)).collect(),
+            ..Config::default()
+        };
+        let mut table: toml::Table = toml::Table::try_from(defaults).map_err(|e| ConfigError(e.to_string()))?;
         // The defaults' masked secrets must not become values.
         if let Some(toml::Value::Table(db)) = table.get_mut("database") {
             db.insert("url".into(), toml::Value::String(String::new()));
@@ -306,7 +328,8 @@ impl Config {
             over.insert("database".into(), toml::Value::Table(db));
             merge(&mut table, over);
         }
-        let config: Config = table.try_into().map_err(|e: toml::de::Error| ConfigError(e.message().to_string()))?;
+        let mut config: Config = table.try_into().map_err(|e: toml::de::Error| ConfigError(e.message().to_string()))?;
+        config.registry = registry;
         config.validate()?;
         Ok(config)
     }
@@ -314,7 +337,8 @@ impl Config {
     /// # Errors
     /// The first invalid value, named.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        self.settings().validate().map_err(|e| ConfigError(e.0))?;
+        let settings = self.settings();
+        (self.registry)(&settings).validate_settings(&settings).map_err(|e| ConfigError(e.0))?;
         let sec = &self.security;
         for (key, v) in [
             ("lockout_threshold", sec.lockout_threshold),
@@ -373,12 +397,10 @@ impl Config {
     /// The domain's local rules.
     pub fn settings(&self) -> Settings {
         Settings {
-            work_order: self.work_order.clone(),
             rates: self.rates.clone(),
             limits: self.limits.clone(),
-            dispute: self.dispute.clone(),
-            petition: self.petition.clone(),
             duplicates: self.duplicates.clone(),
+            kinds: self.kinds.clone(),
         }
     }
 
@@ -401,7 +423,6 @@ mod tests {
         let c = Config::load(None, env(&[])).unwrap();
         assert_eq!(c.server.bind, "127.0.0.1:8080");
         assert_eq!(c.database_url(), "sqlite:./fazhi-data/fazhi.db");
-        assert_eq!(c.work_order.urgency.len(), 3);
     }
 
     #[test]
@@ -420,33 +441,6 @@ mod tests {
     }
 
     #[test]
-    fn urgency_classes_are_configuration() {
-        let dir = tempfile::tempdir().unwrap();
-        let f = dir.path().join("fazhi.toml");
-        std::fs::write(&f, "[[work_order.urgency]]\ncode = \"urgent\"\nlabel = \"紧急\"\nworking_days = 2\n").unwrap();
-        let c = Config::load(Some(&f), env(&[])).unwrap();
-        assert_eq!(c.work_order.urgency.len(), 1);
-        assert_eq!(c.work_order.urgency[0].working_days, 2);
-    }
-
-    #[test]
-    fn dispute_categories_and_the_mediation_target_are_configuration() {
-        let dir = tempfile::tempdir().unwrap();
-        let f = dir.path().join("fazhi.toml");
-        std::fs::write(
-            &f,
-            "[dispute]\nmediation_period = \"30日\"\n[[dispute.categories]]\ncode = \"fishpond\"\nlabel = \"鱼塘承包\"\n",
-        )
-        .unwrap();
-        let c = Config::load(Some(&f), env(&[("FAZHI__PETITION__OTHER_CONCLUDE_DAYS", "45")])).unwrap();
-        assert_eq!(c.settings().dispute.categories.len(), 1);
-        assert_eq!(c.settings().dispute.mediation().label(), "30日");
-        assert_eq!(c.settings().petition.other_conclude_days, 45);
-        std::fs::write(&f, "[dispute]\nmediation_period = \"一个月\"\n").unwrap();
-        assert!(Config::load(Some(&f), env(&[])).unwrap_err().to_string().contains("dispute.mediation_period"));
-    }
-
-    #[test]
     fn unknown_keys_and_bad_values_are_named() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("fazhi.toml");
@@ -455,8 +449,6 @@ mod tests {
         assert!(
             Config::load(None, env(&[("FAZHI__SERVER__BIND", "nowhere")])).unwrap_err().to_string().contains("nowhere")
         );
-        std::fs::write(&f, "[[work_order.urgency]]\ncode = \"x\"\nlabel = \"x\"\nworking_days = 0\n").unwrap();
-        assert!(Config::load(Some(&f), env(&[])).unwrap_err().to_string().contains("办理时限"));
     }
 
     #[test]

@@ -927,12 +927,12 @@ impl Gen<'_> {
             VisitEnd::ToDispute(i) => {
                 let p = &disputes[*i];
                 let (ti, co) = texts(&DISPUTE_TEXTS, p.category)[self.rng.random_range(0..2)];
-                (ti.replace("{v}", VILLAGES[p.village].1), co.replace("{v}", VILLAGES[p.village].1), "dispute")
+                (ti.replace("{v}", VILLAGES[p.village].1), co.replace("{v}", VILLAGES[p.village].1), "conflict")
             }
             VisitEnd::ToPetition(i) => {
                 let p = &petitions[*i];
                 let (ti, co) = self.petition_text(p)?;
-                (ti, co, "petition")
+                (ti, co, "appeal")
             }
             VisitEnd::Answered { .. } => {
                 let (ti, co, m) = [
@@ -1453,7 +1453,7 @@ impl Gen<'_> {
         let group = json!({
             "title": "反映西塘村工地拖欠农民工工资",
             "content": "十二名工人集体来访，反映在西塘村附近工地务工被拖欠工资约十八万元，请求协调解决。",
-            "category": "dispute",
+            "category": "conflict",
             "visitor_count": 12,
             "party_name": "黄国强",
             "party_phone": phone(&mut self.rng),

@@ -163,7 +163,10 @@ impl App {
         .map_err(|e| scrub("database", e))?;
         store.migrate().await.map_err(|e| scrub("migration", e))?;
         let settings = config.settings();
-        let kinds = Kinds::standard(&settings);
+        let kinds = (config.registry)(&settings);
+        // The configuration was checked against the standard kinds when loaded; a test's own
+        // registry checks its sections here.
+        kinds.validate_settings(&settings).map_err(|e| ServiceError::BadRequest(format!("配置有误：{}", e.0)))?;
         let catalogue = kinds.catalogue(&settings);
         let app = Self {
             inner: Arc::new(Inner {

@@ -56,7 +56,7 @@ fn valid_input(action: &str, t: &TestApp) -> Json {
         "request_extension" => json!({"extension_days": 2, "extension_reason": "等配件"}),
         "reply" => json!({"reply": "已修复", "reply_method": "phone"}),
         "callback" | "rate" => json!({"result": "satisfied"}),
-        "return_to_platform" => json!({"out_of_remit_reason": "petition", "out_of_remit_note": "已进入信访渠道"}),
+        "return_to_platform" => json!({"out_of_remit_reason": "in_petition", "out_of_remit_note": "已进入信访渠道"}),
         _ => json!({}),
     }
 }

@@ -367,7 +367,7 @@ impl TestApp {
         serde_json::json!({
             "title": "反映龙潭村村道工程拖欠工资",
             "content": "八名工人反映在龙潭村村道硬化工程务工，包工头拖欠工资共计六万元，多次催讨未果。",
-            "category": "dispute",
+            "category": "conflict",
             "visitor_count": 8,
             "party_name": "陈大明",
             "party_phone": "13812345678",

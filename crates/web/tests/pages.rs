@@ -721,7 +721,7 @@ async fn a_visit_becomes_a_dispute_from_its_page_and_the_two_link_to_each_other(
         ("title", "反映龙潭村村道工程拖欠工资"),
         ("content", "八名工人反映包工头拖欠工资共计六万元。"),
         ("category", "wages"),
-        ("source", "visit"),
+        ("source", "walk_in"),
         ("party_name", "陈大明"),
         ("respondent_name", "某包工头"),
     ];

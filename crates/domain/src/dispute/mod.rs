@@ -18,8 +18,11 @@
 //! (money recovered for the parties) is recorded with the agreement and corrected at follow-up.
 //! A 重大疑难 flag is set at intake or later, with its reason.
 
+mod settings;
 #[cfg(test)]
 mod tests;
+
+pub use settings::DisputeSettings;
 
 use time::Date;
 
@@ -69,7 +72,7 @@ pub const PATHS: [(&str, &str); 3] = [("people", "人民调解"), ("lawyer", "�
 
 /// Where a dispute came from (一站式接收).
 pub const SOURCES: [(&str, &str); 6] = [
-    ("visit", "来访"),
+    ("walk_in", "来访"),
     ("phone", "来电"),
     ("grid", "网格上报"),
     ("referral", "部门移交"),
@@ -95,7 +98,7 @@ const PERFORMANCE: [(&str, &str); 3] =
 
 fn mediation_rule(_: &CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<DeadlineRule, Refusal> {
     Ok(DeadlineRule {
-        period: ctx.settings.dispute.mediation(),
+        period: ctx.settings.of::<DisputeSettings>(SLUG).mediation(),
         trigger: "受理".into(),
         source: "《人民调解工作若干规定》（司法部令第75号）第三十三条“一般在一个月内调结”（本地配置 dispute.mediation_period）"
             .into(),
@@ -340,12 +343,12 @@ pub fn workflow(settings: &Settings) -> Workflow {
     let to = |s: &'static str| Target::State { state: s };
     let long = |max| FieldKind::LongText { max };
     let text = |max| FieldKind::Text { max };
-    let categories: Vec<(String, String)> =
-        settings.dispute.categories.iter().map(|c| (c.code.clone(), c.label.clone())).collect();
+    let own = settings.of::<DisputeSettings>(SLUG);
+    let categories: Vec<(String, String)> = own.categories.iter().map(|c| (c.code.clone(), c.label.clone())).collect();
     let intake = [Role::IntakeClerk, Role::Mediator];
     let deciders = [Role::IntakeClerk, Role::Mediator, Role::JudicialOffice];
     let mediator = [Role::Mediator];
-    let max_ext = i64::from(settings.dispute.max_extension_days.max(1));
+    let max_ext = i64::from(own.max_extension_days.max(1));
     Workflow {
         states: vec![
             state("registered", "待受理", Open, W::Intake),
@@ -580,7 +583,7 @@ pub fn kind(settings: &Settings) -> KindDef {
     KindDef::new(SLUG, "矛盾纠纷", "JF", workflow(settings))
         .search(&["content", "party_name", "respondent_name", "other_parties", "mediators"])
         .metrics(metrics(settings))
-        .settings(&settings.dispute)
+        .settings(&settings.of::<DisputeSettings>(SLUG))
         .capabilities(Capabilities {
             duplicates: Some(Duplicates { closed_for_good: None }),
             conversion_target: Some(ConversionTarget {
@@ -592,7 +595,7 @@ pub fn kind(settings: &Settings) -> KindDef {
                     (PartyIdCard, "party_idcard"),
                     (ReceivedOn, "received_on"),
                 ],
-                defaults: vec![("source", "visit")],
+                defaults: vec![("source", "walk_in")],
             }),
             party: Some(PartyFields { name: "party_name", phone: "party_phone" }),
             ..Capabilities::default()

@@ -47,8 +47,11 @@
 //! written answer was served; 第三十六条 "提出复核意见" within 30 days — the 复核 clock stops on the
 //! day the opinion was made; 第四十七条 (劝阻、批评、教育) in `visit`.
 
+mod settings;
 #[cfg(test)]
 mod tests;
+
+pub use settings::PetitionSettings;
 
 use time::Date;
 
@@ -150,7 +153,7 @@ pub const CHANNELS: [(&str, &str); 6] = [
     ("online", "网上信访"),
     ("letter", "来信"),
     ("phone", "来电"),
-    ("visit", "来访"),
+    ("walk_in", "来访"),
     ("fax", "传真"),
     ("other", "其他"),
 ];
@@ -378,7 +381,10 @@ fn conclusion_clock(case: &CaseRecord, trigger: &str, ctx: &ActCtx<'_>) -> Clock
         (
             ClockClass::Target,
             DeadlineRule {
-                period: Period::new(ctx.settings.petition.other_conclude_days, TimeUnit::CalendarDay),
+                period: Period::new(
+                    ctx.settings.of::<PetitionSettings>(SLUG).other_conclude_days,
+                    TimeUnit::CalendarDay,
+                ),
                 trigger: trigger.into(),
                 source: "本地配置 petition.other_conclude_days（建议意见类、检举控告类，参照信访工作条例第三十四条）"
                     .into(),
@@ -1331,7 +1337,7 @@ pub fn kind(settings: &Settings) -> KindDef {
     KindDef::new(SLUG, "信访事项", "XF", workflow(settings))
         .search(&[facts::SEARCHABLE, "accused_persons"])
         .metrics(metrics(settings))
-        .settings(&settings.petition)
+        .settings(&settings.of::<PetitionSettings>(SLUG))
         .capabilities(Capabilities {
             // 第三十六条第三款: a matter whose 复核 is concluded is not accepted again.
             duplicates: Some(Duplicates { closed_for_good: Some((facts::FINAL, "yes")) }),
@@ -1345,7 +1351,7 @@ pub fn kind(settings: &Settings) -> KindDef {
                     (PartyAddress, "party_address"),
                     (ReceivedOn, "received_on"),
                 ],
-                defaults: vec![("channel", "visit")],
+                defaults: vec![("channel", "walk_in")],
             }),
             same_matter: Some(note_same_matter),
             party: Some(PartyFields { name: "party_name", phone: "party_phone" }),
@@ -1377,12 +1383,10 @@ pub fn metrics(settings: &Settings) -> Vec<MetricDef> {
         conds: [yes(COUNTED), yes(facts::ACCEPTED), DateIn { key: CONCLUDE_DUE }].into_iter().chain(extra).collect(),
     };
     let claim = || DataEq { key: facts::CATEGORY, value: "claim".into() };
-    let satisfied: Vec<String> = if settings.petition.satisfied_includes_basic {
-        vec!["satisfied".into(), "basic".into()]
-    } else {
-        vec!["satisfied".into()]
-    };
-    let satisfied_words = if settings.petition.satisfied_includes_basic { "满意或基本满意" } else { "满意" };
+    let own = settings.of::<PetitionSettings>(SLUG);
+    let satisfied: Vec<String> =
+        if own.satisfied_includes_basic { vec!["satisfied".into(), "basic".into()] } else { vec!["satisfied".into()] };
+    let satisfied_words = if own.satisfied_includes_basic { "满意或基本满意" } else { "满意" };
     let m = |code, name, unit, formula: &str, measure| MetricDef { code, name, unit, formula: formula.into(), measure };
     vec![
         m(

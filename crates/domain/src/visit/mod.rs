@@ -55,8 +55,8 @@ pub const MAX_REPRESENTATIVES: usize = 5;
 
 /// What the visit is about (the clerk's first sorting).
 pub const MATTERS: [(&str, &str); 6] = [
-    ("dispute", "矛盾纠纷"),
-    ("petition", "信访诉求"),
+    ("conflict", "矛盾纠纷"),
+    ("appeal", "信访诉求"),
     ("consult", "法律咨询"),
     ("help", "求助"),
     ("complaint", "投诉举报"),

@@ -7,7 +7,7 @@
 //!
 //! The handling limit is counted in working days from 受理 — the day the town received the order
 //! from the platform, as recorded at registration (empty: today) — by urgency class; the classes
-//! and their limits are configuration ([`crate::settings::WorkOrderSettings`]) because
+//! and their limits are configuration ([`WorkOrderSettings`]) because
 //! Guangzhou's own limits under 广州市人民政府令第191号 could not be confirmed (rules.md §8).
 //! Every clock moves on the day its event happened as recorded (rules.md §0): the reply's 答复日期
 //! stops it, the 回访日期 of an unsatisfied callback restarts it, the 批准日期 extends it. An
@@ -20,8 +20,11 @@
 //! order (rules.md §8, read in 潍坊市12345条例 第十九条 and attributed to 国办发〔2020〕53号;
 //! Guangzhou's own list is [U]) — is returned to the platform ([`facts::OUT_OF_REMIT`]).
 
+mod settings;
 #[cfg(test)]
 mod tests;
+
+pub use settings::{UrgencyClass, WorkOrderSettings};
 
 use crate::case::{CaseRecord, Clock, ClockClass, Phase};
 use crate::deadline::{DeadlineRule, Period, TimeUnit};
@@ -81,7 +84,7 @@ pub const OUT_OF_REMIT_REASONS: [(&str, &str); 9] = [
     ("discipline", "属于纪检监察机关受理范围的"),
     ("reconsideration", "应当通过行政复议程序解决的"),
     ("disclosure", "属于政府信息公开申请的"),
-    ("petition", "已进入信访渠道的"),
+    ("in_petition", "已进入信访渠道的"),
     ("secrets", "涉及国家秘密、商业秘密、个人隐私的"),
     ("public_order", "违背公序良俗的"),
     ("other", "其他不属于热线受理范围的"),
@@ -92,9 +95,9 @@ fn urgency_rule(case: &CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<Deadl
     let code = case.urgency.as_deref().unwrap_or("");
     let class = ctx
         .settings
-        .work_order
+        .of::<WorkOrderSettings>(SLUG)
         .urgency
-        .iter()
+        .into_iter()
         .find(|u| u.code == code)
         .ok_or_else(|| Refusal::new(format!("未配置紧急程度“{code}”的办理时限")))?;
     Ok(DeadlineRule {
@@ -139,7 +142,7 @@ fn record_extension_request(case: &mut CaseRecord, values: &Values, _: &ActCtx<'
 
 /// Within the configured limit, and only while the handling period still runs.
 fn extension_request_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
-    let max = i64::from(ctx.settings.work_order.max_extension_working_days);
+    let max = i64::from(ctx.settings.of::<WorkOrderSettings>(SLUG).max_extension_working_days);
     if let Some(d) = values.int("extension_days")
         && d > max
     {
@@ -197,7 +200,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
     use Waiting as W;
     let limits = &settings.limits;
     let urgency: Vec<(String, String)> = settings
-        .work_order
+        .of::<WorkOrderSettings>(SLUG)
         .urgency
         .iter()
         .map(|u| (u.code.clone(), format!("{}（{}个工作日）", u.label, u.working_days)))
@@ -281,7 +284,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
                         "延期工作日数",
                         FieldKind::Integer {
                             min: 1,
-                            max: i64::from(settings.work_order.max_extension_working_days.max(1)),
+                            max: i64::from(settings.of::<WorkOrderSettings>(SLUG).max_extension_working_days.max(1)),
                         },
                     )
                     .required(),
@@ -391,7 +394,7 @@ pub fn kind(settings: &Settings) -> KindDef {
     KindDef::new(SLUG, "12345工单", "GD", workflow(settings))
         .search(&["content", "caller_name", "reply", "hotline_no"])
         .metrics(metrics(settings))
-        .settings(&settings.work_order)
+        .settings(&settings.of::<WorkOrderSettings>(SLUG))
         .capabilities(Capabilities {
             duplicates: Some(Duplicates { closed_for_good: None }),
             conversion_target: Some(ConversionTarget {
@@ -431,12 +434,10 @@ pub fn metrics(settings: &Settings) -> Vec<MetricDef> {
         conds: conds.into_iter().chain([Cond::DataNot { key: facts::OUT_OF_REMIT, value: "yes".into() }]).collect(),
     };
     let count = |conds| Measure::Count { set: set(conds) };
-    let satisfied: Vec<String> = if settings.work_order.satisfied_includes_basic {
-        vec!["satisfied".into(), "basic".into()]
-    } else {
-        vec!["satisfied".into()]
-    };
-    let satisfied_words = if settings.work_order.satisfied_includes_basic { "满意与基本满意" } else { "满意" };
+    let own = settings.of::<WorkOrderSettings>(SLUG);
+    let satisfied: Vec<String> =
+        if own.satisfied_includes_basic { vec!["satisfied".into(), "basic".into()] } else { vec!["satisfied".into()] };
+    let satisfied_words = if own.satisfied_includes_basic { "满意与基本满意" } else { "满意" };
     let m = |code, name, unit, formula: &str, measure| MetricDef {
         code,
         name,

@@ -44,7 +44,7 @@ fn input_for(action: &str, town: &Town) -> Map<String, Json> {
         "callback" => json!({"result": "satisfied"}),
         "rate" => json!({"result": "basic"}),
         "return_to_platform" => {
-            json!({"out_of_remit_reason": "petition", "out_of_remit_note": "该事项已在信访渠道办理"})
+            json!({"out_of_remit_reason": "in_petition", "out_of_remit_note": "该事项已在信访渠道办理"})
         }
         _ => json!({}),
     })
@@ -71,11 +71,6 @@ fn actor_for(action: &ActionDef, town: &Town) -> crate::case::Actor {
         return crate::case::Actor::public(town.tenant);
     }
     town.actor(town.longtan, &action.roles)
-}
-
-#[test]
-fn the_table_is_well_formed() {
-    workflow(&Settings::default()).check().unwrap();
 }
 
 #[test]
@@ -120,29 +115,6 @@ fn every_state_and_action_pair_is_allowed_exactly_when_the_table_says_so() {
         }
     }
     assert_eq!(pairs, 9 * 13);
-}
-
-#[test]
-fn every_action_is_refused_to_roles_not_in_its_row() {
-    let town = Town::new();
-    let kind = kind(&town.settings);
-    for action in &kind.workflow.actions {
-        let state = action.from[0];
-        let case = case_in(state, &town, &kind);
-        for role in Role::ALL {
-            if action.roles.contains(&role) {
-                continue;
-            }
-            let actor = town.actor(town.longtan, &[role]);
-            let err =
-                kind.act(&case, action.code, &input_for(action.code, &town), &town.ctx(&actor, FRIDAY)).unwrap_err();
-            assert_eq!(err, ActionError::Forbidden(action.label.into()), "{} by {}", action.code, role.code());
-        }
-        if !action.public {
-            let public = crate::case::Actor::public(town.tenant);
-            assert!(kind.act(&case, action.code, &input_for(action.code, &town), &town.ctx(&public, FRIDAY)).is_err());
-        }
-    }
 }
 
 #[test]

@@ -13,7 +13,12 @@ use serde_json::{Map, Value as Json};
 
 use super::{ActCtx, ActionError, FieldKind, NewCase, Outcome, Workflow};
 use crate::case::CaseRecord;
+use crate::error::Invalid;
 use crate::metric::MetricDef;
+use crate::settings::{KindSettings, validate_section};
+
+/// Checks a kind's configured section (`section`, its value); see [`KindDef::settings`].
+pub type SettingsCheck = fn(&str, &Json) -> Result<(), Invalid>;
 
 /// The subsections of 一、主要工作及成效 of the annual report, in the order of the model report
 /// (`shared/seed`): where a kind's clauses go.
@@ -171,8 +176,11 @@ pub struct KindDef {
     pub search_fields: Vec<&'static str>,
     /// The kind's figures; their codes start with the slug and a dot.
     pub metrics: Vec<MetricDef>,
-    /// The kind's settings as configured (its configuration section), for `fazhi config show`.
+    /// The kind's settings as configured (its configuration section, named by the slug), for
+    /// `fazhi config show`; an empty object when the kind has none.
     pub settings: Json,
+    /// Checks a configured section of the kind's (`None`: the kind has no settings).
+    pub settings_check: Option<SettingsCheck>,
     pub capabilities: Capabilities,
     /// Columns of its own in an export of its cases (after the columns every export has).
     pub export: Vec<ExportColumn>,
@@ -192,6 +200,7 @@ impl KindDef {
             search_fields: Vec::new(),
             metrics: Vec::new(),
             settings: Json::Object(Map::new()),
+            settings_check: None,
             capabilities: Capabilities::default(),
             export: Vec::new(),
             report: Vec::new(),
@@ -208,9 +217,11 @@ impl KindDef {
         self
     }
 
-    /// The kind's settings, shown as configured.
-    pub fn settings<T: Serialize>(mut self, settings: &T) -> Self {
+    /// The kind's settings as configured: its section of the configuration, with its defaults
+    /// and validation (the type's [`KindSettings`] impl, in the kind's folder).
+    pub fn settings<T: KindSettings>(mut self, settings: &T) -> Self {
         self.settings = serde_json::to_value(settings).unwrap_or(Json::Null);
+        self.settings_check = Some(validate_section::<T>);
         self
     }
 
