@@ -2,7 +2,7 @@
 //! 一、主要工作及成效 with numbered subsections, 二、存在问题, 三、下一年度重点工作.
 //!
 //! The words are a [`Draft`] people edit and fazhi keeps (versioned); the figures are
-//! placeholders — `{work_order.accepted}` — that [`Draft::assemble`] fills from the metric
+//! placeholders — `{hotline.accepted}` — that [`Draft::assemble`] fills from the metric
 //! catalogue for the tenant and year. A paragraph whose figures belong to a kind fazhi does not
 //! run, or that has no cases in the year, is left out rather than faked.
 
@@ -442,16 +442,16 @@ mod tests {
             sub("坚持和加强党的全面领导，优化统筹法治政府建设", ""),
             sub(
                 "坚持以人民为中心，构建服务型法治政府",
-                "认真回应群众诉求，承办广州12345政府服务热线工单{work_order.accepted}件，办结率达{work_order.close_rate}。其中按时办结率{work_order.on_time_rate}，回访满意率{work_order.satisfaction_rate}。",
+                "认真回应群众诉求，承办广州12345政府服务热线工单{hotline.accepted}件，办结率达{hotline.close_rate}。其中按时办结率{hotline.on_time_rate}，回访满意率{hotline.satisfaction_rate}。",
             ),
             sub("健全行政执法工作体系，全面推进严格规范公正文明执法", ""),
             sub(
                 "深化多元共治，提升社会治理法治化水平",
                 &Draft::paragraph_of(&[
-                    "{year}年{town}接待群众来访{visit.batches}批{visit.persons}人次；",
-                    "受理矛盾纠纷{dispute.accepted}宗，化解{dispute.resolved}宗，化解率{dispute.resolve_rate}，挽回群众财产损失{dispute.recovered}；",
-                    "受理信访件{petition.accepted}宗，求决类信访件一次性化解率{petition.one_time_rate}，满意率{petition.satisfaction_rate}，规定时间办结率{petition.on_time_rate}；",
-                    "解决涉及{dispute.major_resolved:categories}方面的重大疑难纠纷{dispute.major_resolved}宗；",
+                    "{year}年{town}接待群众来访{reception.batches}批{reception.persons}人次；",
+                    "受理矛盾纠纷{mediation.accepted}宗，化解{mediation.resolved}宗，化解率{mediation.resolve_rate}，挽回群众财产损失{mediation.recovered}；",
+                    "受理信访件{appeal.accepted}宗，求决类信访件一次性化解率{appeal.one_time_rate}，满意率{appeal.satisfaction_rate}，规定时间办结率{appeal.on_time_rate}；",
+                    "解决涉及{mediation.major_resolved:categories}方面的重大疑难纠纷{mediation.major_resolved}宗；",
                 ]),
             ),
             sub("完善科学民主依法决策机制，推进政府治理法治化规范化", ""),
@@ -483,20 +483,20 @@ mod tests {
     fn a_clause_whose_kind_has_no_cases_is_left_out_and_the_sentence_still_ends() {
         let draft = Draft::default_for("鳌头镇人民政府", 2023, seed_sections());
         let figures: HashMap<String, FigureValue> = [
-            ("visit.batches", "3"),
-            ("visit.persons", "6"),
-            ("dispute.accepted", "4"),
-            ("dispute.resolved", "2"),
-            ("dispute.resolve_rate", "50%"),
-            ("dispute.recovered", "0.35万元"),
-            ("dispute.major_resolved", "1"),
-            ("dispute.major_resolved:categories", "迁坟"),
+            ("reception.batches", "3"),
+            ("reception.persons", "6"),
+            ("mediation.accepted", "4"),
+            ("mediation.resolved", "2"),
+            ("mediation.resolve_rate", "50%"),
+            ("mediation.recovered", "0.35万元"),
+            ("mediation.major_resolved", "1"),
+            ("mediation.major_resolved:categories", "迁坟"),
         ]
         .iter()
         .map(|(k, v)| ((*k).to_string(), fig(v)))
         .collect();
         // Visits and disputes this year, no petitions: the petition clause goes, the rest stays.
-        let kinds: HashSet<String> = ["visit".to_string(), "dispute".to_string()].into();
+        let kinds: HashSet<String> = ["reception".to_string(), "mediation".to_string()].into();
         let text = text_of(&draft.assemble(inputs(&figures, &kinds)));
         assert_eq!(
             text,
@@ -505,7 +505,7 @@ mod tests {
         // No major dispute resolved: no list of its kinds, so that clause goes and the sentence
         // before it ends the paragraph.
         let mut figures = figures;
-        figures.remove("dispute.major_resolved:categories");
+        figures.remove("mediation.major_resolved:categories");
         let text = text_of(&draft.assemble(inputs(&figures, &kinds)));
         assert_eq!(
             text,
@@ -521,9 +521,9 @@ mod tests {
         let mut d = Draft::default_for("鳌头镇人民政府", 2023, seed_sections());
         let known: HashSet<String> =
             d.placeholders().iter().map(|p| p.strip_suffix(CATEGORIES).unwrap_or(p).to_string()).collect();
-        d.achievements[0].text = "涉及{dispute.major_resolved:categories}".into();
+        d.achievements[0].text = "涉及{mediation.major_resolved:categories}".into();
         assert!(d.validate(&known).is_ok());
-        d.achievements[0].text = "涉及{dispute.nothing:categories}".into();
+        d.achievements[0].text = "涉及{mediation.nothing:categories}".into();
         assert!(d.validate(&known).is_err());
     }
 
@@ -531,15 +531,15 @@ mod tests {
     fn figures_fill_the_seed_sentence_and_link_to_their_cases() {
         let draft = Draft::default_for("广州市从化区鳌头镇人民政府", 2023, seed_sections());
         let figures: HashMap<String, FigureValue> = [
-            ("work_order.accepted", "4326"),
-            ("work_order.close_rate", "100.00%"),
-            ("work_order.on_time_rate", "97.73%"),
-            ("work_order.satisfaction_rate", "98.01%"),
+            ("hotline.accepted", "4326"),
+            ("hotline.close_rate", "100.00%"),
+            ("hotline.on_time_rate", "97.73%"),
+            ("hotline.satisfaction_rate", "98.01%"),
         ]
         .iter()
         .map(|(k, v)| ((*k).to_string(), fig(v)))
         .collect();
-        let kinds: HashSet<String> = ["work_order".to_string()].into();
+        let kinds: HashSet<String> = ["hotline".to_string()].into();
         let r = draft.assemble(inputs(&figures, &kinds));
         assert_eq!(r.title, "广州市从化区鳌头镇人民政府关于2023年度法治政府建设情况的报告");
         assert_eq!(r.achievements.len(), 1, "only the subsection with figures fazhi has survives");
@@ -549,7 +549,7 @@ mod tests {
         assert!(!md.contains("矛盾纠纷"), "no dispute figures, no dispute paragraph");
         assert!(md.contains("## 二、存在问题\n\n（待填写）"));
         let html = r.to_html_fragment();
-        assert!(html.contains("<a class=\"figure\" href=\"/cases?x=4326\" title=\"work_order.accepted\">4326</a>"));
+        assert!(html.contains("<a class=\"figure\" href=\"/cases?x=4326\" title=\"hotline.accepted\">4326</a>"));
     }
 
     #[test]
@@ -557,7 +557,7 @@ mod tests {
         let mut d = Draft::default_for("某镇人民政府", 2023, seed_sections());
         d.achievements[0].text = "开会{meetings.count}次".into();
         d.title = " ".into();
-        let known: HashSet<String> = ["work_order.accepted".to_string()].into();
+        let known: HashSet<String> = ["hotline.accepted".to_string()].into();
         let errs = d.validate(&known).unwrap_err();
         assert!(errs.iter().any(|e| e.field == "title" && e.reason == "不能为空"));
         assert!(errs.iter().any(|e| e.field == "text_0" && e.reason.contains("{meetings.count}")));

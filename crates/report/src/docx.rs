@@ -141,16 +141,16 @@ mod tests {
             2023,
             vec![crate::annual::DraftSubsection {
                 heading: "坚持以人民为中心，构建服务型法治政府".into(),
-                text: "承办工单{work_order.accepted}件。".into(),
+                text: "承办工单{hotline.accepted}件。".into(),
             }],
         );
         d.problems = "一是专业力量不足。".into();
         let figures: HashMap<String, FigureValue> =
-            ["work_order.accepted", "work_order.close_rate", "work_order.on_time_rate", "work_order.satisfaction_rate"]
+            ["hotline.accepted", "hotline.close_rate", "hotline.on_time_rate", "hotline.satisfaction_rate"]
                 .iter()
                 .map(|c| ((*c).to_string(), FigureValue { display: "100.00%".into(), href: None }))
                 .collect();
-        let kinds: HashSet<String> = ["work_order".to_string()].into();
+        let kinds: HashSet<String> = ["hotline".to_string()].into();
         let r = d.assemble(Inputs {
             year: 2023,
             town: "某镇",
