@@ -39,9 +39,12 @@ pub struct Export {
     pub rows: u64,
 }
 
+/// A stored value as text: a sealed identifier by its mask, a number or a yes/no as written.
 fn masked(v: Option<&Json>) -> Option<String> {
     match v {
         Some(Json::String(s)) => Some(s.clone()),
+        Some(Json::Number(n)) => Some(n.to_string()),
+        Some(Json::Bool(b)) => Some(if *b { "是" } else { "否" }.to_string()),
         Some(o) => o.get("mask").and_then(Json::as_str).map(String::from),
         None => None,
     }

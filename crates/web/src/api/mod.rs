@@ -619,6 +619,61 @@ impl utoipa::Modify for BearerAuth {
 }
 
 /// This API as OpenAPI 3.1.
-async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// The document, with every registered kind's registration form as a schema
+/// (`fields.<slug>`: the `fields` of `POST /cases` for that kind) — a kind appears here the
+/// moment it is registered.
+async fn openapi(State(app): State<App>) -> Json<utoipa::openapi::OpenApi> {
+    let mut doc = ApiDoc::openapi();
+    let components = doc.components.get_or_insert_with(Default::default);
+    for kind in app.kinds().all() {
+        components.schemas.insert(format!("fields.{}", kind.slug), kind_fields_schema(kind).into());
+    }
+    Json(doc)
+}
+
+/// The registration form of `kind` as a JSON schema: each field's type, its choices, its length
+/// limit, and which are required.
+fn kind_fields_schema(kind: &fazhi_domain::kinds::KindDef) -> utoipa::openapi::schema::Schema {
+    use fazhi_domain::workflow::FieldKind;
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let open = &kind.workflow.open;
+    let mut obj = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .title(Some(format!("{}（{}）", kind.label, kind.slug)))
+        .description(Some(format!("POST /cases 登记{}时 fields 的内容", kind.label)));
+    for f in &open.fields {
+        let text = |max: usize| ObjectBuilder::new().schema_type(Type::String).max_length(Some(max));
+        let field = match &f.kind {
+            FieldKind::Text { max } | FieldKind::LongText { max } => text(*max),
+            FieldKind::Choice { options } => {
+                ObjectBuilder::new().schema_type(Type::String).enum_values(Some(options.iter().map(|(c, _)| c.clone())))
+            }
+            FieldKind::Integer { min, max } => {
+                ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(*min as f64)).maximum(Some(*max as f64))
+            }
+            FieldKind::Bool => ObjectBuilder::new().schema_type(Type::Boolean),
+            FieldKind::Date => ObjectBuilder::new().schema_type(Type::String).description(Some("YYYY-MM-DD")),
+            FieldKind::Money => ObjectBuilder::new().schema_type(Type::String).description(Some("金额（元）")),
+            FieldKind::Unit { .. } => ObjectBuilder::new().schema_type(Type::String).description(Some("单位 id")),
+            FieldKind::IdCard | FieldKind::Phone => ObjectBuilder::new().schema_type(Type::String),
+            FieldKind::Users { max } => {
+                let ids =
+                    ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String)).max_items(Some(*max));
+                obj = obj.property(f.name, ids.description(Some(f.label)));
+                if f.required {
+                    obj = obj.required(f.name);
+                }
+                continue;
+            }
+        };
+        let described = match f.help {
+            Some(help) => format!("{}：{help}", f.label),
+            None => f.label.to_string(),
+        };
+        obj = obj.property(f.name, field.title(Some(described)));
+        if f.required {
+            obj = obj.required(f.name);
+        }
+    }
+    obj.build().into()
 }
