@@ -280,8 +280,9 @@ fn an_extension_with_the_parties_consent_moves_the_target_and_says_why() {
     let kind = kind(&town.settings);
     let c = case_in("mediating", &town, &kind);
     let out = kind.act(&c, "extend", &input_for("extend", &town), &town.ctx(&mediator(&town), FRIDAY)).unwrap();
-    // 10-27 + 10 days = 11-06, a Wednesday.
-    assert_eq!(out.case.clocks.due_on(), Some(date!(2024 - 11 - 06)));
+    // The month ended on 10-27, a Sunday, so on 10-28 (民事诉讼法第八十五条); the extension runs on
+    // from there: + 10 days = 11-07, a Thursday.
+    assert_eq!(out.case.clocks.due_on(), Some(date!(2024 - 11 - 07)));
     let steps = out.case.clocks.get(MEDIATE).unwrap().explain().join("\n");
     assert!(steps.contains("批准延长 10日（经当事人同意延长调解期限；双方同意继续调解）"), "{steps}");
     let mut too_long = input_for("extend", &town);
