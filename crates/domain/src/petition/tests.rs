@@ -1501,3 +1501,24 @@ fn a_hearing_is_left_out_only_within_the_rereview_period_article_36_paragraph_2(
         .unwrap();
     assert_eq!(ok.clocks.get(REREVIEW).unwrap().suspended_since, Some(date!(2024 - 04 - 01)));
 }
+
+#[test]
+fn transfer_and_assignment_follow_articles_22_and_23_and_their_written_notice_falls_within_fifteen_days() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let mode = kind.workflow.action("transfer").unwrap().field("transfer_mode").unwrap();
+    assert!(mode.choice_label("transferred").unwrap().contains("第二十三条第一款"));
+    assert!(mode.choice_label("assigned").unwrap().contains("第二十二条第一款第三项"));
+    // Received 09-01: 第二十三条第二款 15 days → 09-16, 中秋节 (09-15..09-17 off) → 09-18. Sent and
+    // told on 09-20: late.
+    let mut input = petition_input("claim");
+    input.insert("received_on".into(), "2024-09-01".into());
+    let c = open_at(&town, &input, FRIDAY).unwrap().case;
+    let clock = c.clocks.get(ACCEPT).unwrap();
+    assert_eq!(clock.due(), Some(date!(2024 - 09 - 18)));
+    assert!(clock.rule.source.contains("第二十三条"), "{}", clock.rule.source);
+    let send = json!({"transfer_mode": "transferred", "transferred_to": "从化区住房和城乡建设局", "transferred_on": "2024-09-20", "notified_on": "2024-09-20", "notice_method": "mail"});
+    let out = act_on(&town, &c, &clerk, "transfer", send, "2024-09-27").unwrap();
+    assert_eq!(out.clocks.get(ACCEPT).unwrap().met, Some(false), "told where it went after the 15 days");
+}
