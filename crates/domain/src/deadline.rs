@@ -280,6 +280,14 @@ pub fn compute(
         ));
     }
     for e in extensions {
+        // The period being extended ended, in law, on its last day as rolled off a rest day
+        // (民事诉讼法 第八十五条: "期间届满的最后一日是法定休假日的，以法定休假日后的第一日为
+        // 期间届满的日期"); the extension runs on from that day, not from the unrolled date — so an
+        // extension approved on a rest day the period had rolled over is one of a period that
+        // still ran (rules.md §0).
+        if p.unit != TimeUnit::WorkingDay {
+            due = roll_to_working_day(cal, due, &mut steps, &mut provisional);
+        }
         let mut ext_steps = Vec::new();
         due = add_period(cal, due, e.period, &mut ext_steps, &mut provisional);
         steps.push(format!(
@@ -414,6 +422,34 @@ mod tests {
         let c = compute(&cal, &rule(60, TimeUnit::CalendarDay), date!(2024 - 03 - 01), &[], &[e]);
         assert_eq!(c.due, date!(2024 - 05 - 30));
         assert!(c.steps.iter().any(|s| s.starts_with("延期：2024-04-20 批准延长 30日")));
+    }
+
+    #[test]
+    fn an_extension_counts_on_from_the_original_last_day_as_rolled_off_a_holiday() {
+        let cal = Calendar::builtin();
+        let e = |approved_on| Extension {
+            period: Period::new(30, TimeUnit::CalendarDay),
+            source: "信访工作条例第三十四条".into(),
+            reason: "情况复杂".into(),
+            approved_on,
+        };
+        // 60 days from 2024-08-02 → 2024-10-01, 国庆节: the original period ends on the first
+        // working day after the holiday, 10-08 (民事诉讼法第八十五条). Extended by 30 days from
+        // there: 11-07 (Thu) — not 10-31, counted from the unrolled 10-01.
+        let c =
+            compute(&cal, &rule(60, TimeUnit::CalendarDay), date!(2024 - 08 - 02), &[], &[e(date!(2024 - 09 - 20))]);
+        assert_eq!(c.due, date!(2024 - 11 - 07), "{:?}", c.steps);
+        let text = c.steps.join("\n");
+        assert!(text.contains("期间最后一日 2024-10-01 为法定节假日（国庆节）"), "{text}");
+        assert!(text.contains("延至 2024-11-07"), "{text}");
+        // 2025's 春节: 60 days from 2024-11-30 → 2025-01-29 (off 01-28..02-04) → 02-05; + 30 → 03-07.
+        let c =
+            compute(&cal, &rule(60, TimeUnit::CalendarDay), date!(2024 - 11 - 30), &[], &[e(date!(2025 - 01 - 10))]);
+        assert_eq!(c.due, date!(2025 - 03 - 07), "{:?}", c.steps);
+        // A weekend rolls too: 60 days from 2024-03-02 → 05-01 (劳动节, off to 05-05) → 05-06; + 30 → 06-05.
+        let c =
+            compute(&cal, &rule(60, TimeUnit::CalendarDay), date!(2024 - 03 - 02), &[], &[e(date!(2024 - 04 - 20))]);
+        assert_eq!(c.due, date!(2024 - 06 - 05), "{:?}", c.steps);
     }
 
     #[test]

@@ -248,6 +248,11 @@ impl App {
             (source.accused_unit_key, fazhi_domain::workflow::shared::confidential(&case.data))
         {
             convert.insert(key.into(), Json::String(unit.to_string()));
+            // The accused staff too (《信访工作条例》第三十条): the visit is withheld from them as
+            // the petition is.
+            if let Some(users) = case.data.get(fazhi_domain::workflow::shared::ACCUSED_USERS) {
+                convert.insert(fazhi_domain::workflow::shared::ACCUSED_USERS.into(), users.clone());
+            }
         }
         let action = visit_kind
             .workflow

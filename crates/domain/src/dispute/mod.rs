@@ -5,9 +5,12 @@
 //! a party clearly refuses (《人民调解法》第十七条) — → 调解记录, as many sessions as it takes →
 //! 达成书面协议 with the elements of 第二十九条, signed; or 达成口头协议, recorded by the mediator
 //! (第二十八条, effective when reached, 第三十条); or 终止调解, telling the parties the other
-//! routes (第二十六条); or 移交 → 司法确认 within 30 days of a written agreement taking effect
-//! (第三十三条) — an application made later is recorded and flagged for the court, not refused —
-//! and the court's ruling → 履行回访 until performed → 归档.
+//! routes (第二十六条); or 移交 → 司法确认, applied for jointly by both parties within 30 days of
+//! a written agreement taking effect (第三十三条; 民事诉讼法 (2023) 第二百零五条) — an application
+//! made later is recorded and flagged for the court, not refused — and what became of it: ruled
+//! valid or dismissed (民事诉讼法 第二百零六条), not accepted or withdrawn (最高人民法院关于人民
+//! 调解协议司法确认程序的若干规定 第四条、第五条; then it may be made again) → 履行回访 until
+//! performed → 归档.
 //!
 //! The mediation target is configuration (the Law sets no limit; 司法部令第75号 says one month,
 //! [U]); the 司法确认 window is a clock counted from the agreement's effective date. Every clock
@@ -87,11 +90,35 @@ const DECLINE_REASONS: [(&str, &str); 4] = [
     ("other", "其他"),
 ];
 
-const CONFIRMATION_RESULTS: [(&str, &str); 3] =
-    [("applied", "已共同申请"), ("confirmed", "法院确认有效"), ("rejected", "法院不予确认")];
+/// 司法确认 (人民调解法 第三十三条; 民事诉讼法 (2023) 第二百零五条、第二百零六条): the parties
+/// apply jointly within 30 days of the agreement taking effect; the court rules the agreement
+/// valid (裁定调解协议有效 — then enforceable) or dismisses the application (裁定驳回申请 — then
+/// the parties may change the agreement or reach a new one by mediation, or sue). Both parties
+/// applying at the court together may be ruled on at once (《最高人民法院关于人民调解协议司法
+/// 确认程序的若干规定》第四条第一款): the ruling may be recorded with the application.
+const CONFIRMATION_RESULTS: [(&str, &str); 3] = [
+    ("applied", "双方当事人已共同申请，待人民法院裁定"),
+    ("confirmed", "人民法院裁定调解协议有效（民事诉讼法第二百零六条）"),
+    ("rejected", "人民法院裁定驳回申请（民事诉讼法第二百零六条）"),
+];
 
-/// The court's ruling on an application recorded earlier.
-const RULINGS: [(&str, &str); 2] = [("confirmed", "法院确认有效"), ("rejected", "法院不予确认")];
+/// What became of an application recorded earlier: the court's ruling (民事诉讼法 第二百零六条),
+/// its refusal to accept it (不予受理, 若干规定第四条第二款: not a civil matter for the court or
+/// not its jurisdiction, or about status, adoption or marriage), or its withdrawal by a party
+/// before the ruling (若干规定第五条第二款, or treated as withdrawn under 第六条).
+const RULINGS: [(&str, &str); 4] = [
+    ("confirmed", "人民法院裁定调解协议有效（民事诉讼法第二百零六条）"),
+    ("rejected", "人民法院裁定驳回申请（民事诉讼法第二百零六条）"),
+    ("not_accepted", "人民法院不予受理（《最高人民法院关于人民调解协议司法确认程序的若干规定》第四条第二款）"),
+    ("withdrawn", "当事人撤回申请（《最高人民法院关于人民调解协议司法确认程序的若干规定》第五条第二款）"),
+];
+
+/// What is left of an application: an application still before the court, or a ruling, ends the
+/// matter of 司法确认 for this agreement (a dismissed one needs a changed or new agreement,
+/// 民事诉讼法 第二百零六条); one not accepted or withdrawn may be made again.
+fn application_open(case: &CaseRecord) -> Option<&str> {
+    case.data_str("confirmation_result").filter(|r| matches!(*r, "applied" | "confirmed" | "rejected"))
+}
 
 const PERFORMANCE: [(&str, &str); 3] =
     [("performed", "已全部履行"), ("partial", "部分履行"), ("not_performed", "未履行")];
@@ -110,7 +137,9 @@ fn confirmation_rule() -> DeadlineRule {
     DeadlineRule {
         period: Period::new(30, TimeUnit::CalendarDay),
         trigger: "调解协议生效".into(),
-        source: "人民调解法第三十三条（当事人自调解协议生效之日起三十日内共同申请司法确认）".into(),
+        source:
+            "人民调解法第三十三条、民事诉讼法第二百零五条（双方当事人自调解协议生效之日起三十日内共同申请司法确认）"
+                .into(),
     }
 }
 
@@ -262,13 +291,23 @@ fn on_oral_agreement(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Res
 }
 
 /// 第三十三条: only a written agreement is confirmed by the court, on a joint application; one
-/// application is recorded, the court's ruling by its own action.
+/// application is recorded, the court's ruling by its own action. An application the court did
+/// not accept, or the parties withdrew, may be made again.
 fn confirmation_rule_holds(case: &CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
     if case.data_str(facts::AGREEMENT) != Some("written") {
         return Err(Refusal::new("只有书面调解协议可以申请司法确认（《人民调解法》第三十三条）"));
     }
-    if case.data.contains_key("confirmation_result") {
-        return Err(Refusal::new("已登记司法确认申请；人民法院的裁定请使用“司法确认结果”登记"));
+    match application_open(case) {
+        Some("applied") => {
+            return Err(Refusal::new("已登记司法确认申请；人民法院的裁定请使用“司法确认结果”登记"));
+        }
+        Some("rejected") => {
+            return Err(Refusal::new(
+                "人民法院已裁定驳回申请：当事人可以通过调解方式变更原调解协议或者达成新的调解协议，也可以向人民法院提起诉讼（《民事诉讼法》第二百零六条）",
+            ));
+        }
+        Some(_) => return Err(Refusal::new("人民法院已裁定调解协议有效（《民事诉讼法》第二百零六条），无需再申请")),
+        None => {}
     }
     let effective = case.data_str(facts::EFFECTIVE_ON).and_then(|s| parse_date(s).ok());
     if let (Some(e), Some(d)) = (effective, date_of(values, "applied_on"))
@@ -293,7 +332,7 @@ fn on_confirmation(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Resul
             case,
             facts::CONFIRMATION_LATE,
             format!(
-                "司法确认申请于 {} 共同提出，超过调解协议生效之日起30日的期限（{} 届满，《人民调解法》第三十三条）：已登记，由人民法院决定是否受理",
+                "司法确认申请于 {} 共同提出，超过调解协议生效之日起30日的期限（{} 届满，《人民调解法》第三十三条、《民事诉讼法》第二百零五条）：已登记，由人民法院决定是否受理",
                 fmt_date(on),
                 fmt_date(due)
             ),
@@ -524,19 +563,20 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     )
                     .required(),
                     FieldDef::new("court", "人民法院", text(limits.short_text)).required(),
-                    FieldDef::new("applied_on", "共同申请日期", FieldKind::Date)
+                    FieldDef::new("applied_on", "双方当事人共同申请日期", FieldKind::Date)
                         .required()
-                        .help("《人民调解法》第三十三条：自调解协议生效之日起30日内共同申请；逾期申请的登记并标注，由人民法院决定"),
+                        .help("《人民调解法》第三十三条、《民事诉讼法》第二百零五条：双方当事人自调解协议生效之日起30日内共同申请；逾期申请的登记并标注，由人民法院决定"),
                 ])
                 .dated("applied_on")
                 .guard(confirmation_rule_holds)
-                .effects(vec![Effect::Record, Effect::Custom { apply: on_confirmation }]),
+                .effects(vec![Effect::Record, Effect::Custom { apply: on_confirmation }])
+                .confirm("司法确认须由双方当事人共同申请（《人民调解法》第三十三条、《民事诉讼法》第二百零五条），确认双方已共同申请？"),
             ActionDef::new("confirm_ruling", "司法确认结果", &["agreed"], Target::Stay)
                 .roles(&mediator)
                 .fields(vec![
                     FieldDef::new("confirmation_result", "司法确认情况", FieldKind::Choice { options: choices(&RULINGS) })
                         .required(),
-                    FieldDef::new("ruled_on", "裁定日期", FieldKind::Date).help("当日的可不填"),
+                    FieldDef::new("ruled_on", "裁定（不予受理、撤回）日期", FieldKind::Date).help("当日的可不填"),
                     FieldDef::new("note", "说明", long(limits.long_text)),
                 ])
                 .dated("ruled_on")

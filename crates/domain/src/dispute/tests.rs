@@ -247,8 +247,9 @@ fn an_extension_with_the_parties_consent_moves_the_target_and_says_why() {
     let kind = kind(&town.settings);
     let c = case_in("mediating", &town, &kind);
     let out = kind.act(&c, "extend", &input_for("extend", &town), &town.ctx(&mediator(&town), FRIDAY)).unwrap();
-    // 10-27 + 10 days = 11-06, a Wednesday.
-    assert_eq!(out.case.clocks.due_on(), Some(date!(2024 - 11 - 06)));
+    // The month ended on 10-27, a Sunday, so on 10-28 (民事诉讼法第八十五条); the extension runs on
+    // from there: + 10 days = 11-07, a Thursday.
+    assert_eq!(out.case.clocks.due_on(), Some(date!(2024 - 11 - 07)));
     let steps = out.case.clocks.get(MEDIATE).unwrap().explain().join("\n");
     assert!(steps.contains("批准延长 10日（经当事人同意延长调解期限；双方同意继续调解）"), "{steps}");
     let mut too_long = input_for("extend", &town);
@@ -370,7 +371,7 @@ fn a_written_agreement_resolves_the_dispute_and_opens_the_thirty_day_window_for_
     assert_eq!(
         crate::workflow::shared::notices(&flagged.data),
         vec![
-            "司法确认申请于 2024-10-09 共同提出，超过调解协议生效之日起30日的期限（2024-10-08 届满，《人民调解法》第三十三条）：已登记，由人民法院决定是否受理"
+            "司法确认申请于 2024-10-09 共同提出，超过调解协议生效之日起30日的期限（2024-10-08 届满，《人民调解法》第三十三条、《民事诉讼法》第二百零五条）：已登记，由人民法院决定是否受理"
                 .to_string()
         ]
     );
@@ -394,6 +395,44 @@ fn a_written_agreement_resolves_the_dispute_and_opens_the_thirty_day_window_for_
         kind.act(&ruled, "confirm_ruling", &obj(json!({"confirmation_result": "confirmed"})), &typed).is_err(),
         "nothing is left to rule on"
     );
+    // Dismissed (民事诉讼法第二百零六条): the same agreement is not applied for again.
+    let err = kind.act(&ruled, "confirm", &late, &typed).unwrap_err();
+    assert!(err.to_string().contains("第二百零六条"), "{err}");
+}
+
+#[test]
+fn judicial_confirmation_is_ruled_valid_dismissed_not_accepted_or_withdrawn_civil_procedure_law_205_206() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let c = case_in("agreed", &town, &kind);
+    let w = confirmation_rule();
+    assert!(w.source.contains("人民调解法第三十三条") && w.source.contains("民事诉讼法第二百零五条"), "{}", w.source);
+    assert!(w.source.contains("共同申请"));
+    let ruling = kind.workflow.action("confirm_ruling").unwrap().field("confirmation_result").unwrap();
+    assert!(ruling.choice_label("confirmed").unwrap().contains("裁定调解协议有效（民事诉讼法第二百零六条）"));
+    assert!(ruling.choice_label("rejected").unwrap().contains("裁定驳回申请（民事诉讼法第二百零六条）"));
+    assert!(ruling.choice_label("withdrawn").unwrap().contains("第五条第二款"));
+    assert!(ruling.choice_label("not_accepted").unwrap().contains("第四条第二款"));
+    let apply = kind.workflow.action("confirm").unwrap();
+    assert!(apply.confirm.unwrap().contains("双方当事人共同申请"));
+    let m = mediator(&town);
+    let mut c = c;
+    c.data.insert("confirmation_result".into(), "applied".into());
+    // Withdrawn before the ruling (若干规定第五条第二款): the parties may apply again.
+    let withdrawn = kind
+        .act(&c, "confirm_ruling", &obj(json!({"confirmation_result": "withdrawn"})), &town.ctx(&m, FRIDAY))
+        .unwrap()
+        .case;
+    assert_eq!(withdrawn.data_str("confirmation_result"), Some("withdrawn"));
+    let again = kind.act(&withdrawn, "confirm", &input_for("confirm", &town), &town.ctx(&m, FRIDAY)).unwrap().case;
+    assert_eq!(again.data_str("confirmation_result"), Some("applied"));
+    // Ruled valid: nothing to apply for any more.
+    let valid = kind
+        .act(&again, "confirm_ruling", &obj(json!({"confirmation_result": "confirmed"})), &town.ctx(&m, FRIDAY))
+        .unwrap()
+        .case;
+    let err = kind.act(&valid, "confirm", &input_for("confirm", &town), &town.ctx(&m, FRIDAY)).unwrap_err();
+    assert!(err.to_string().contains("已裁定调解协议有效"), "{err}");
 }
 
 #[test]

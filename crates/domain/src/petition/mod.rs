@@ -17,19 +17,26 @@
 //! - 移送纪检监察机关 for a 检举控告类 matter (第二十二条、第三十条) — the only route when the town
 //!   itself is accused, since no unit of the town may handle it;
 //! - 引导依法定途径 for a 申诉求决类 matter belonging to litigation, arbitration, party appeals or an
-//!   administrative procedure (第三十一条第一项至第四项), or 不予受理.
+//!   administrative procedure (第三十一条第一项至第四项) — also once found so while it is handled,
+//!   which stops the 办结 clock with the route recorded — or 不予受理 on a ground the 条例 names
+//!   (第十九条第三款, 第二十三条第一款, 第三十六条第三款). Unclear content or an anonymous or
+//!   unreachable petitioner is no ground: such a matter is registered and handled, only the written
+//!   notice is excused (第二十三条第二款 "但信访人的姓名（名称）、住址不清的除外"). The notices
+//!   第二十三条第二款 requires in writing cannot be given by text message.
 //!
 //! **Handling**: a 申诉求决类 matter that asks a body to perform a statutory duty (查处违法行为、
 //! 保护人身权或者财产权, 第三十一条第五项) is accepted as such and concluded by performing the
 //! duty or answering (履行职责或答复) — it is not a redirect, and no 信访处理意见书 follows; the
 //! other 申诉求决类 matters end with a 信访处理意见书 with 支持 / 解释说明 / 不予支持 (第三十一条
-//! 第六项、第三十二条); 建议意见类 and 检举控告类 with a reply. Within 60 days of acceptance,
-//! extended by at most 30 days with the head's approval while the period still runs, the petitioner
-//! told of the extension and why, on a recorded date and by a recorded method (第三十四条).
+//! 第六项、第三十二条); 建议意见类 and 检举控告类 with a reply. A 第三十一条第六项 matter is
+//! concluded within 60 days of acceptance, extended by at most 30 days with the head's approval
+//! while the period still runs, the petitioner told of the extension and why, on a recorded date
+//! and by a recorded method (第三十四条); the other matters run on the town's configured target.
 //!
 //! **Review**: only a 信访处理意见 is reviewed (第三十五条): 复查 requested within 30 days of the
-//! written reply and answered in writing within 30 days (第三十五条) → 复核 likewise, hearing days
-//! not counted (第三十六条第二款), after which the same matter is not accepted again (第三十六条
+//! written reply and answered in writing within 30 days of the day the 复查 body received the
+//! request (第三十五条) → 复核 likewise, the days of a hearing held within the period not counted
+//! (第三十六条第二款), after which the same matter is not accepted again (第三十六条
 //! 第三款). A request made after its 30 days is recorded and flagged for the deciding body, which
 //! may decide 逾期不予受理; an answer given after its 30 days is recorded and flagged late.
 //! → the petitioner's evaluation (第二十一条) → 归档.
@@ -42,7 +49,9 @@
 //! the accused unit's subtree and of those users, and the table refuses to hand the matter to
 //! that unit.
 //!
-//! Readings not in rules.md (from the brief and the article text as remembered, not re-read here):
+//! Articles re-read against the text (LawRefBook/Laws `行政法规/信访工作条例.md`) for the statute
+//! review: 第十九条, 第二十二条, 第二十三条, 第三十一条, 第三十四条, 第三十五条, 第三十六条.
+//! Readings not in rules.md:
 //! 第三十五条 "提出复查意见，并予以书面答复" within 30 days — the 复查 clock stops on the day the
 //! written answer was served; 第三十六条 "提出复核意见" within 30 days — the 复核 clock stops on the
 //! day the opinion was made; 第四十七条 (劝阻、批评、教育) in `visit`.
@@ -170,19 +179,42 @@ pub const ROUTES: [(&str, &str); 4] = [
     ("administrative", "可以通过行政复议、行政裁决、行政确认、行政许可、行政处罚等行政程序解决的（第三十一条第四项）"),
 ];
 
-const NOT_ACCEPTED: [(&str, &str); 4] = [
-    ("final", "同一信访事项已经复核终结（第三十六条第三款）"),
-    ("pending", "同一信访事项正在受理或者办理（第十九条第三款）"),
-    ("unclear", "信访人姓名（名称）、住址不清（第二十三条）"),
-    ("outside", "不属于本机关职权范围"),
+/// The grounds the 条例 names for not accepting a matter. Each is a ground of its own article; a
+/// petition whose content is unclear, or whose petitioner gave no (or an unclear) name or address,
+/// is NOT among them: 第十九条 asks the petitioner to state name, address, request, facts and
+/// reasons only "一般应当", an oral petition is recorded by the body (第十九条第一款), and
+/// 第二十三条第二款 excuses only the written notice when name or address is unclear ("但信访人的
+/// 姓名（名称）、住址不清的除外") — the matter is still registered and handled (not registering
+/// or not accepting a matter within the body's remit is sanctioned by 第四十四条).
+const NOT_ACCEPTED: [(&str, &str); 3] = [
+    ("final", "同一信访事项已经复核终结，信访人仍以同一事实和理由提出（第三十六条第三款）"),
+    // The code says "pending" for "being accepted or handled" below: a named ground, not 待定.
+    ("pending", "同一信访事项已经受理或者正在办理，信访人在规定期限内向其上级机关、单位又提出（第十九条第三款）"),
+    ("outside", "不属于本机关、单位或者本系统职权范围，已告知信访人向有权处理的机关、单位提出（第二十三条第一款）"),
 ];
 
+/// How a petitioner is told where 第二十三条第二款 says "书面告知" (acceptance, where the matter went,
+/// not accepted): a written notice handed over, posted, or served through the 信访信息系统 (第二十一条).
+/// A text message is not a written notice and is not offered here.
+const WRITTEN_NOTICE_METHODS: [(&str, &str); 3] =
+    [("onsite", "当场书面告知"), ("mail", "邮寄书面告知"), ("system", "通过信访信息系统送达书面告知")];
+
+/// How a petitioner is told where the 条例 does not say 书面: the extension and its reasons
+/// (第三十四条 "告知信访人延期理由"), and a 检举控告 sent to the 纪检监察机关 (第二十三条第四款:
+/// "按照有关规定执行").
 const NOTICE_METHODS: [(&str, &str); 4] =
     [("onsite", "当场书面告知"), ("mail", "邮寄书面告知"), ("system", "信访信息系统告知"), ("sms", "短信告知")];
 
-/// 第二十三条第一款: 转送 to the body with power to handle it, 交办 to a lower body of the system.
-const TRANSFER_MODES: [(&str, &str); 2] =
-    [("transferred", "转送有权处理的机关、单位"), ("assigned", "交办本系统下级机关、单位")];
+/// 第二十三条第一款 (a body other than a 信访部门): a matter within the remit of a lower body of
+/// its system is 转送 or 交办 to the body with power to handle it, the petitioner told where it
+/// went; 第二十二条 (a 信访部门): 转送 to the body with power to handle it (第一款第一项、第二项),
+/// or 交由 it with a time limit to report the result (交办, 第一款第三项). Either way the
+/// petitioner's written notice falls within 15 days of receipt (第二十三条第二款; the 15 days of
+/// 第二十二条 for the 信访部门 to transfer), the acceptance clock.
+const TRANSFER_MODES: [(&str, &str); 2] = [
+    ("transferred", "转送有权处理的机关、单位（第二十二条第一款第一项、第二项，第二十三条第一款）"),
+    ("assigned", "交办有权处理的机关、单位，要求在指定期限内反馈结果（第二十二条第一款第三项，第二十三条第一款）"),
+];
 
 const OBJECTION_RESULTS: [(&str, &str); 2] =
     [("agreed", "转送、交办机关核实同意，交还材料"), ("not_agreed", "未获同意，由本机关办理")];
@@ -365,10 +397,14 @@ fn on_register(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Resu
     Ok(())
 }
 
-/// The conclusion clock: 60 days for 申诉求决类 (第三十四条); the town's own target otherwise.
+/// The conclusion clock. 第三十四条 binds only "本条例第三十一条第六项规定的信访事项": a
+/// 申诉求决类 matter handled by this body with a 信访处理意见书 gets the statutory 60 days. A duty
+/// performed or answered under 第三十一条第五项 is not such a matter (its time limit is the one of
+/// the law that sets the duty), nor is a 建议意见类 or 检举控告类 matter: those run on the town's
+/// own target. Matters of 第三十一条第一项至第四项 are guided out (导入相应程序) and get no clock.
 /// Started on the action's date: the 受理日期 recorded, or the day a 复查/复核 sent it back.
 fn conclusion_clock(case: &CaseRecord, trigger: &str, ctx: &ActCtx<'_>) -> Clock {
-    let (class, rule) = if is_claim(case) {
+    let (class, rule) = if is_claim(case) && !is_duty(case) {
         (
             ClockClass::Statutory,
             DeadlineRule {
@@ -386,8 +422,12 @@ fn conclusion_clock(case: &CaseRecord, trigger: &str, ctx: &ActCtx<'_>) -> Clock
                     TimeUnit::CalendarDay,
                 ),
                 trigger: trigger.into(),
-                source: "本地配置 petition.other_conclude_days（建议意见类、检举控告类，参照信访工作条例第三十四条）"
-                    .into(),
+                source: if is_claim(case) {
+                    "本地配置 petition.other_conclude_days（第三十一条第五项依法履行职责或者答复，不适用第三十四条的六十日）"
+                } else {
+                    "本地配置 petition.other_conclude_days（建议意见类、检举控告类，参照信访工作条例第三十四条）"
+                }
+                .into(),
             },
         )
     };
@@ -452,6 +492,7 @@ fn acceptance_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Res
     if duty && !is_claim(case) {
         return Err(Refusal::new("依法履行职责或者答复（《信访工作条例》第三十一条第五项）只适用于申诉求决类信访事项"));
     }
+    written_notice_given(case, values, "受理", true)?;
     let accepted = ctx.on();
     past_date(date_of(values, "notified_on"), "书面告知日期", Some((accepted, "受理日期")), ctx)?;
     if let Some(unit) = values.unit("unit") {
@@ -475,24 +516,55 @@ fn on_accept(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result
     Ok(())
 }
 
+/// 第三十一条第一项至第四项: a 申诉求决类 matter for litigation, arbitration, party appeals or an
+/// administrative procedure is guided there — at the desk, or once found so while being handled.
 fn redirect_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     if !is_claim(case) {
         return Err(Refusal::new("引导依法定途径（《信访工作条例》第三十一条）只适用于申诉求决类信访事项"));
     }
-    past_date(date_of(values, "notified_on"), "书面告知日期", Some((received_on(case), "收到日期")), ctx)
+    let earliest = match data_date(case, "accepted_on") {
+        Some(a) if case.state != "registered" => (a, "受理日期"),
+        _ => (received_on(case), "收到日期"),
+    };
+    past_date(date_of(values, "notified_on"), "书面告知日期", Some(earliest), ctx)
+}
+
+/// 第二十三条第二款 "但信访人的姓名（名称）、住址不清的除外": the written notice is excused when
+/// the petitioner gave no name or no address (an anonymous letter, say), never otherwise.
+fn cannot_be_told(case: &CaseRecord) -> bool {
+    let blank = |k: &str| case.data_str(k).is_none_or(|v| v.trim().is_empty());
+    blank("party_name") || blank("party_address")
+}
+
+/// The written notice of 第二十三条第二款 and its method: both required, unless the petitioner's
+/// name or address is unclear.
+fn written_notice_given(case: &CaseRecord, values: &Values, what: &str, with_method: bool) -> Result<(), Refusal> {
+    if cannot_be_told(case) {
+        return Ok(());
+    }
+    if date_of(values, "notified_on").is_none() {
+        return Err(Refusal::new(format!(
+            "{what}应当书面告知信访人（《信访工作条例》第二十三条第二款），请填写书面告知日期；只有信访人姓名（名称）、住址不清的可以不告知"
+        )));
+    }
+    if with_method && values.get("notice_method").is_none() {
+        return Err(Refusal::new("请选择书面告知方式（《信访工作条例》第二十三条第二款）"));
+    }
+    Ok(())
 }
 
 fn not_accept_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
-    let notified = date_of(values, "notified_on");
-    // 第二十三条: the petitioner is told in writing, unless name or address is unclear.
-    if notified.is_none() && values.str("not_accepted_reason") != Some("unclear") {
-        return Err(Refusal::new("不予受理应当书面告知信访人（《信访工作条例》第二十三条），请填写书面告知日期"));
-    }
-    past_date(notified, "书面告知日期", Some((received_on(case), "收到日期")), ctx)
+    written_notice_given(case, values, "不予受理", false)?;
+    past_date(date_of(values, "notified_on"), "书面告知日期", Some((received_on(case), "收到日期")), ctx)
 }
 
+/// Guided into the statutory procedure (导入相应程序): the route is recorded (the action's
+/// `route`, by `Effect::Record`), and a 办结 clock started at acceptance stops that day — 第三十四条's 60 days bind only
+/// a matter of 第三十一条第六项, and the matter leaves the figures of 应办结 (it is not concluded
+/// here, nor late).
 fn on_redirect(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     dispose(case, "redirected", ctx.on(), ctx.on());
+    stop_at(case, CONCLUDE, ctx.on());
     Ok(())
 }
 
@@ -501,8 +573,10 @@ fn on_not_accept(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<
     Ok(())
 }
 
-/// 第二十三条第一款: the petitioner is told where it went, on or after the day it was sent.
-fn transfer_holds(_: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+/// 第二十三条第一款: the petitioner is told where it went, in writing (第二款), on or after the day
+/// it was sent.
+fn transfer_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    written_notice_given(case, values, "转送、交办去向", true)?;
     past_date(date_of(values, "notified_on"), "告知去向日期", Some((ctx.on(), "转送（交办）日期")), ctx)
 }
 
@@ -710,7 +784,22 @@ fn review_request_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) ->
         }
     }
     let served = data_date(case, "served_on");
-    past_date(date_of(values, "review_requested_on"), "复查申请日期", served.map(|d| (d, "书面答复送达日期")), ctx)
+    let requested = date_of(values, "review_requested_on");
+    past_date(requested, "复查申请日期", served.map(|d| (d, "书面答复送达日期")), ctx)?;
+    past_date(
+        date_of(values, "review_received_on"),
+        "复查机关收到请求日期",
+        requested.map(|d| (d, "复查申请日期")),
+        ctx,
+    )
+}
+
+/// 第三十五条、第三十六条: the higher body's 30 days run "自收到复查（复核）请求之日起" — the day
+/// that body received the request as recorded, which for a letter is later than the day the
+/// petitioner made it (the day the petitioner's own 30 days are checked against). Empty: received
+/// the day it was made.
+fn request_received_on(values: &Values, key: &str, ctx: &ActCtx<'_>) -> Date {
+    date_of(values, key).unwrap_or_else(|| ctx.on())
 }
 
 /// What a late request is about: its name (复查), the data key of the day the decision it is
@@ -741,7 +830,7 @@ fn flag_late_request(case: &mut CaseRecord, r: &LateRequest, on: Date, ctx: &Act
     }
 }
 
-fn on_review_requested(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+fn on_review_requested(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     case.data.insert(facts::REVIEWED.into(), "yes".into());
     if is_claim(case) {
         case.data.insert(facts::ONE_TIME.into(), "no".into());
@@ -755,12 +844,13 @@ fn on_review_requested(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> R
         flag: facts::REVIEW_REQUEST_LATE,
     };
     flag_late_request(case, &late, from, ctx);
+    let received = request_received_on(values, "review_received_on", ctx);
     let rule = DeadlineRule {
         period: Period::new(30, TimeUnit::CalendarDay),
         trigger: "收到复查请求".into(),
         source: "信访工作条例第三十五条（复查机关自收到复查请求之日起三十日内提出复查意见，并予以书面答复）".into(),
     };
-    case.clocks.put(Clock::start(REVIEW, "复查期限", ClockClass::Statutory, rule, from, ctx.calendar));
+    case.clocks.put(Clock::start(REVIEW, "复查期限", ClockClass::Statutory, rule, received, ctx.calendar));
     Ok(())
 }
 
@@ -849,10 +939,17 @@ fn on_review_decided(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -
 /// 第三十六条: 复核 is of a 复查 opinion; requested after the date it was served.
 fn rereview_request_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     let served = data_date(case, "review_served_on");
-    past_date(date_of(values, "rereview_requested_on"), "复核申请日期", served.map(|d| (d, "复查意见送达日期")), ctx)
+    let requested = date_of(values, "rereview_requested_on");
+    past_date(requested, "复核申请日期", served.map(|d| (d, "复查意见送达日期")), ctx)?;
+    past_date(
+        date_of(values, "rereview_received_on"),
+        "复核机关收到请求日期",
+        requested.map(|d| (d, "复核申请日期")),
+        ctx,
+    )
 }
 
-fn on_rereview_requested(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+fn on_rereview_requested(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     case.data.insert(facts::REREVIEWED.into(), "yes".into());
     let from = ctx.on();
     let late = LateRequest {
@@ -863,19 +960,27 @@ fn on_rereview_requested(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) ->
         flag: facts::REREVIEW_REQUEST_LATE,
     };
     flag_late_request(case, &late, from, ctx);
+    let received = request_received_on(values, "rereview_received_on", ctx);
     let rule = DeadlineRule {
         period: Period::new(30, TimeUnit::CalendarDay),
         trigger: "收到复核请求".into(),
         source: "信访工作条例第三十六条（复核机关自收到复核请求之日起三十日内提出复核意见；听证所需时间不计算在内）"
             .into(),
     };
-    case.clocks.put(Clock::start(REREVIEW, "复核期限", ClockClass::Statutory, rule, from, ctx.calendar));
+    case.clocks.put(Clock::start(REREVIEW, "复核期限", ClockClass::Statutory, rule, received, ctx.calendar));
     Ok(())
 }
 
 /// 第三十六条第二款: the hearing's time is not counted in the 复核 period — the clock stops on the
 /// day the hearing starts …
+///
+/// "听证所需时间不计算在前款规定的期限内" leaves out of the 30 days the days a hearing takes
+/// within them: a hearing started after the 30 days had run out has no days of the period to
+/// leave out, and recording it as a suspension would turn an expired period into a running one.
+/// It is refused (its date said, so the clerk can check it), as is a hearing dated before the
+/// 复核 body received the request.
 fn on_hearing_started(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    let on = ctx.on();
     let clock = case.clocks.get_mut(REREVIEW).ok_or_else(|| Refusal::new("复核期限尚未开始计算"))?;
     if !clock.is_running() {
         return Err(Refusal::new("复核期限已停止计算，不能再登记听证"));
@@ -883,7 +988,20 @@ fn on_hearing_started(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Re
     if let Some(since) = clock.suspended_since {
         return Err(Refusal::new(format!("已于 {} 开始听证，尚未登记听证结束", fmt_date(since))));
     }
-    clock.suspended_since = Some(ctx.on());
+    if on < clock.started_on {
+        return Err(Refusal::new(format!(
+            "听证开始日期不能早于复核机关收到复核请求之日 {}",
+            fmt_date(clock.started_on)
+        )));
+    }
+    if on > clock.computed.due {
+        return Err(Refusal::new(format!(
+            "复核期限已于 {} 届满，{} 开始的听证不在期限内，不能中止计算（《信访工作条例》第三十六条第二款：听证所需时间不计算在复核期限内，只扣除期限内的听证时间）；本件按超期记录",
+            fmt_date(clock.computed.due),
+            fmt_date(on)
+        )));
+    }
+    clock.suspended_since = Some(on);
     Ok(())
 }
 
@@ -1005,7 +1123,12 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     .required()
                     .help("《信访工作条例》第二十九条至第三十一条"),
                 FieldDef::new("channel", "信访渠道", FieldKind::Choice { options: choices(&CHANNELS) }).required(),
-                FieldDef::new("party_name", "信访人姓名（名称）", text(limits.short_text)).required(),
+                // 第十九条: name, address, request, facts and reasons are what a petition "一般应当"
+                // state; only the request with its facts and reasons (`content`) is required. An
+                // anonymous petition is registered and handled; the written notice of 第二十三条第二款
+                // is then excused.
+                FieldDef::new("party_name", "信访人姓名（名称）", text(limits.short_text))
+                    .help("匿名的可不填；姓名（名称）、住址不清的，不能书面告知（第二十三条第二款），照常登记办理"),
                 FieldDef::new("party_phone", "联系电话", FieldKind::Phone),
                 FieldDef::new("party_idcard", "身份证号码", FieldKind::IdCard)
                     .help("选填；加密保存，页面只显示前4位和后4位"),
@@ -1036,11 +1159,15 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     date("accepted_on", "受理日期")
                         .required()
                         .help("《信访工作条例》第三十四条：办理期限自受理之日起算"),
-                    date("notified_on", "书面告知日期")
-                        .required()
-                        .help("《信访工作条例》第二十三条：十五日内书面告知信访人是否受理"),
-                    FieldDef::new("notice_method", "告知方式", FieldKind::Choice { options: choices(&NOTICE_METHODS) })
-                        .required(),
+                    date("notified_on", "书面告知日期").help(
+                        "《信访工作条例》第二十三条第二款：十五日内书面告知信访人；信访人姓名（名称）、住址不清的可不填",
+                    ),
+                    FieldDef::new(
+                        "notice_method",
+                        "书面告知方式",
+                        FieldKind::Choice { options: choices(&WRITTEN_NOTICE_METHODS) },
+                    )
+                    .help("第二十三条第二款要求书面告知，短信不是书面告知"),
                     FieldDef::new("route_checked", "已按第三十一条审查", FieldKind::Bool).help(
                         "申诉求决类必填：确认不属于第三十一条第一项至第四项应通过诉讼、仲裁、复议等法定途径解决的事项",
                     ),
@@ -1056,12 +1183,18 @@ pub fn workflow(settings: &Settings) -> Workflow {
                 .fields(vec![
                     FieldDef::new("transfer_mode", "方式", FieldKind::Choice { options: choices(&TRANSFER_MODES) })
                         .required()
-                        .help("《信访工作条例》第二十三条第一款：属于本系统下级机关、单位职权范围的，转送、交办有权处理的机关、单位"),
+                        .help("《信访工作条例》第二十二条、第二十三条第一款：转送、交办有权处理的机关、单位，并告知信访人去向"),
                     FieldDef::new("transferred_to", "接收机关（单位）", text(limits.short_text)).required(),
                     date("transferred_on", "转送（交办）日期").help("当日转送、交办的可不填"),
-                    date("notified_on", "告知去向日期").required().help("告知信访人转送、交办去向之日（第二十三条）"),
-                    FieldDef::new("notice_method", "告知方式", FieldKind::Choice { options: choices(&NOTICE_METHODS) })
-                        .required(),
+                    date("notified_on", "告知去向日期").help(
+                        "书面告知信访人转送、交办去向之日（第二十三条第一款、第二款）；信访人姓名（名称）、住址不清的可不填",
+                    ),
+                    FieldDef::new(
+                        "notice_method",
+                        "书面告知方式",
+                        FieldKind::Choice { options: choices(&WRITTEN_NOTICE_METHODS) },
+                    )
+                    .help("第二十三条第二款要求书面告知，短信不是书面告知"),
                     FieldDef::new("note", "说明", long(limits.long_text)),
                 ])
                 .dated("transferred_on")
@@ -1112,7 +1245,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
                 .guard(discipline_holds)
                 .effects(vec![Effect::Record, Effect::Custom { apply: on_discipline }])
                 .confirm("移送后本件由纪检监察机关按管理权限处理，检举控告材料不得转给被检举控告的单位和人员，确认移送？"),
-            ActionDef::new("redirect", "引导依法定途径", &["registered"], to("redirected"))
+            ActionDef::new("redirect", "引导依法定途径", &["registered", "handling"], to("redirected"))
                 .roles(&clerk)
                 .fields(vec![
                     FieldDef::new("route", "法定途径", FieldKind::Choice { options: choices(&ROUTES) }).required(),
@@ -1131,7 +1264,8 @@ pub fn workflow(settings: &Settings) -> Workflow {
                         FieldKind::Choice { options: choices(&NOT_ACCEPTED) },
                     )
                     .required(),
-                    date("notified_on", "书面告知日期"),
+                    date("notified_on", "书面告知日期")
+                        .help("第二十三条第二款：应当书面告知；信访人姓名（名称）、住址不清的可不填"),
                     FieldDef::new("note", "说明", long(limits.long_text)),
                 ])
                 .dated("notified_on")
@@ -1234,6 +1368,9 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     date("review_requested_on", "复查申请日期")
                         .required()
                         .help("超过收到书面答复之日起30日的，登记并标注逾期，由复查机关决定是否受理（第三十五条）"),
+                    date("review_received_on", "复查机关收到请求日期").help(
+                        "第三十五条：复查机关自收到复查请求之日起30日内提出复查意见；来信等非当日收到的填写收到之日，当日收到的可不填",
+                    ),
                     FieldDef::new("review_body", "复查机关", text(limits.short_text)).required(),
                     FieldDef::new("review_reason", "复查理由", long(limits.long_text)).required(),
                 ])
@@ -1260,6 +1397,9 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     date("rereview_requested_on", "复核申请日期")
                         .required()
                         .help("超过收到复查意见之日起30日的，登记并标注逾期，由复核机关决定是否受理（第三十六条）"),
+                    date("rereview_received_on", "复核机关收到请求日期").help(
+                        "第三十六条：复核机关自收到复核请求之日起30日内提出复核意见；来信等非当日收到的填写收到之日，当日收到的可不填",
+                    ),
                     FieldDef::new("rereview_body", "复核机关", text(limits.short_text)).required(),
                     FieldDef::new("rereview_reason", "复核理由", long(limits.long_text)).required(),
                 ])
@@ -1380,7 +1520,17 @@ pub fn metrics(settings: &Settings) -> Vec<MetricDef> {
     // Due in the period, whenever it was accepted: 应办结 is about deadlines, not registrations.
     let due = |extra: Vec<Cond>| CaseSet {
         kind: SLUG,
-        conds: [yes(COUNTED), yes(facts::ACCEPTED), DateIn { key: CONCLUDE_DUE }].into_iter().chain(extra).collect(),
+        conds: [
+            yes(COUNTED),
+            yes(facts::ACCEPTED),
+            DateIn { key: CONCLUDE_DUE },
+            // Guided into litigation, arbitration etc. while handled (第三十一条第一项至第四项):
+            // not a matter to conclude here.
+            DataNot { key: facts::DISPOSAL, value: "redirected".into() },
+        ]
+        .into_iter()
+        .chain(extra)
+        .collect(),
     };
     let claim = || DataEq { key: facts::CATEGORY, value: "claim".into() };
     let own = settings.of::<PetitionSettings>(SLUG);
@@ -1407,7 +1557,7 @@ pub fn metrics(settings: &Settings) -> Vec<MetricDef> {
             "petition.due",
             "应办结数",
             MetricUnit::Cases,
-            "受理的信访事项中办理期限在期间内届满的数量，已办结和未办结（超期）的都计入",
+            "受理的信访事项中办理期限在期间内届满的数量，已办结和未办结（超期）的都计入；办理中引导依法定途径（第三十一条第一项至第四项）的不计入",
             Measure::Count { set: due(vec![]) },
         ),
         m(

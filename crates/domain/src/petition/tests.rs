@@ -162,8 +162,9 @@ fn case_in(state: &str, action: &str, town: &Town) -> CaseRecord {
             trigger: "收到复核请求".into(),
             source: "测试".into(),
         };
-        let mut clock =
-            Clock::start(REREVIEW, "复核期限", ClockClass::Statutory, rule, date!(2024 - 08 - 15), &town.calendar);
+        // A hearing is started within the 30 days (第三十六条第二款).
+        let received = if action == "start_hearing" { date!(2024 - 09 - 10) } else { date!(2024 - 08 - 15) };
+        let mut clock = Clock::start(REREVIEW, "复核期限", ClockClass::Statutory, rule, received, &town.calendar);
         if action == "end_hearing" {
             clock.suspended_since = Some(date!(2024 - 08 - 20));
         }
@@ -317,10 +318,91 @@ fn not_accepting_needs_a_written_notice_unless_the_petitioner_cannot_be_reached(
     let err = kind
         .act(&c, "not_accept", &obj(json!({"not_accepted_reason": "outside"})), &town.ctx(&clerk, FRIDAY))
         .unwrap_err();
-    assert!(err.to_string().contains("第二十三条"), "{err}");
+    assert!(err.to_string().contains("第二十三条第二款"), "{err}");
+    // 第二十三条第二款 "但信访人的姓名（名称）、住址不清的除外": without an address, no notice.
+    let mut input = petition_input("claim");
+    input.remove("party_address");
+    let c = open_at(&town, &input, FRIDAY).unwrap().case;
     assert!(
-        kind.act(&c, "not_accept", &obj(json!({"not_accepted_reason": "unclear"})), &town.ctx(&clerk, FRIDAY)).is_ok()
+        kind.act(&c, "not_accept", &obj(json!({"not_accepted_reason": "outside"})), &town.ctx(&clerk, FRIDAY)).is_ok()
     );
+}
+
+#[test]
+fn unclear_content_or_an_unclear_petitioner_is_no_ground_to_refuse_acceptance_article_19_23_44() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    // The grounds named are those of 第三十六条第三款, 第十九条第三款 and 第二十三条第一款 — no
+    // "unclear", no 待定 or 其他.
+    let field = kind.workflow.action("not_accept").unwrap().field("not_accepted_reason").unwrap().clone();
+    let FieldKind::Choice { options } = &field.kind else { panic!("a choice") };
+    let codes: Vec<&str> = options.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(codes, ["final", "pending", "outside"]);
+    for (_, label) in options {
+        assert!(label.contains("（第"), "every ground names its article: {label}");
+        assert!(!label.contains("不清"), "an unclear petition is no ground to refuse: {label}");
+    }
+    let c = open_at(&town, &petition_input("claim"), FRIDAY).unwrap().case;
+    let err = kind
+        .act(
+            &c,
+            "not_accept",
+            &obj(json!({"not_accepted_reason": "unclear", "notified_on": "2024-09-27"})),
+            &town.ctx(&clerk, FRIDAY),
+        )
+        .unwrap_err();
+    assert!(matches!(err, ActionError::Invalid(_)), "{err}");
+    // 第十九条 "一般应当": an anonymous letter (no name, no address) is registered …
+    let mut anonymous = petition_input("claim");
+    anonymous.remove("party_name");
+    anonymous.remove("party_address");
+    anonymous.remove("party_phone");
+    let c = open_at(&town, &anonymous, FRIDAY).unwrap().case;
+    assert_eq!(c.state, "registered");
+    // … and accepted without the written notice 第二十三条第二款 excuses; the 15-day clock stops on
+    // the day it was accepted.
+    let accept = json!({"unit": town.longtan.to_string(), "accepted_on": "2024-09-27", "route_checked": true});
+    let c = act_on(&town, &c, &clerk, "accept", accept.clone(), "2024-09-27").unwrap();
+    assert_eq!(c.state, "handling");
+    assert_eq!(c.clocks.get(ACCEPT).unwrap().stopped_on, Some(date!(2024 - 09 - 27)));
+    // A named petitioner with an address is told in writing: the notice and its method are needed.
+    let named = open_at(&town, &petition_input("claim"), FRIDAY).unwrap().case;
+    let err = act_on(&town, &named, &clerk, "accept", accept, "2024-09-27").unwrap_err();
+    assert!(err.to_string().contains("应当书面告知信访人（《信访工作条例》第二十三条第二款）"), "{err}");
+    let no_method = json!({"unit": town.longtan.to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "route_checked": true});
+    let err = act_on(&town, &named, &clerk, "accept", no_method, "2024-09-27").unwrap_err();
+    assert_eq!(err, ActionError::Refused("请选择书面告知方式（《信访工作条例》第二十三条第二款）".into()));
+}
+
+#[test]
+fn the_registration_form_requires_only_the_request_with_its_facts_and_reasons_article_19() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let required: Vec<&str> = kind.workflow.open.fields.iter().filter(|f| f.required).map(|f| f.name).collect();
+    // 第十九条: the petitioner "一般应当" state name, address, request, facts and reasons; none of the
+    // petitioner's particulars is required (title, category and channel are the clerk's).
+    assert_eq!(required, ["title", "content", "category", "channel"]);
+}
+
+#[test]
+fn a_text_message_is_not_the_written_notice_of_article_23() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    for action in ["accept", "transfer"] {
+        let f = kind.workflow.action(action).unwrap().field("notice_method").unwrap();
+        assert!(f.choice_label("sms").is_none(), "{action}: 第二十三条第二款 书面告知");
+        assert!(f.choice_label("mail").is_some(), "{action}");
+    }
+    // The extension's notice (第三十四条 "告知", not 书面) may still be sent by text.
+    let f = kind.workflow.action("approve_extension").unwrap().field("extension_notice_method").unwrap();
+    assert!(f.choice_label("sms").is_some());
+    let c = open_at(&town, &petition_input("claim"), FRIDAY).unwrap().case;
+    let accept = json!({"unit": town.longtan.to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "notice_method": "sms", "route_checked": true});
+    let err = act_on(&town, &c, &clerk, "accept", accept, "2024-09-27").unwrap_err();
+    let ActionError::Invalid(errors) = err else { panic!("a field error") };
+    assert_eq!(errors[0].field, "notice_method", "{errors:?}");
 }
 
 #[test]
@@ -660,11 +742,11 @@ fn bad_registration_input_lists_every_bad_field_in_chinese() {
     input.insert("channel".into(), "微信".into());
     input.insert("received_on".into(), "2024-13-01".into());
     input.insert("party_idcard".into(), "123".into());
-    input.remove("party_name");
+    input.remove("content");
     let ActionError::Invalid(errors) = open_at(&town, &input, FRIDAY).unwrap_err() else { panic!("field errors") };
     let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(fields.len(), 5, "{errors:?}");
-    for f in ["category", "channel", "received_on", "party_idcard", "party_name"] {
+    for f in ["category", "channel", "received_on", "party_idcard", "content"] {
         assert!(fields.contains(&f), "{f} in {fields:?}");
     }
     assert!(
@@ -1050,7 +1132,11 @@ fn a_claim_for_a_statutory_duty_is_accepted_and_concluded_by_performing_it_not_r
     let accept = json!({"unit": town.longtan.to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "notice_method": "mail", "route_checked": true, "duty": true});
     let c = act_on(&town, &c, &clerk, "accept", accept.clone(), "2024-09-27").unwrap();
     assert_eq!((c.state.as_str(), c.data_str(facts::CLAIM_ROUTE)), ("handling", Some("duty")));
-    assert_eq!(c.clocks.get(CONCLUDE).unwrap().due(), Some(date!(2024 - 11 - 26)), "第三十四条 still applies");
+    // 第三十四条's 60 days bind only 第三十一条第六项: a duty of 第五项 runs on the town's target.
+    let clock = c.clocks.get(CONCLUDE).unwrap();
+    assert_eq!(clock.class, ClockClass::Target, "第三十四条 binds only 第三十一条第六项");
+    assert!(clock.rule.source.contains("第三十一条第五项"), "{}", clock.rule.source);
+    assert_eq!(clock.due(), Some(date!(2024 - 11 - 26)), "other_conclude_days = 60 by default");
     let err = act_on(&town, &c, &handler, "conclude", opinion("2024-10-10"), "2024-10-10").unwrap_err();
     assert!(err.to_string().contains("第三十一条第五项"), "{err}");
     let duty = json!({"duty_result": "performed", "reply": "已责令停止违法占地并恢复原状", "served_on": "2024-10-10"});
@@ -1131,7 +1217,12 @@ fn a_matter_is_transferred_or_assigned_with_the_petitioner_told_where_it_went() 
         }
         act_on(&town, &c, &clerk, "transfer", v, "2024-09-27")
     };
-    assert_eq!(assign("2024-09-23", None).unwrap_err().to_string(), "告知去向日期：不能为空");
+    assert_eq!(
+        assign("2024-09-23", None).unwrap_err(),
+        ActionError::Refused(
+            "转送、交办去向应当书面告知信访人（《信访工作条例》第二十三条第二款），请填写书面告知日期；只有信访人姓名（名称）、住址不清的可以不告知".into()
+        )
+    );
     assert_eq!(
         assign("2024-09-23", Some("2024-09-22")).unwrap_err(),
         ActionError::Refused("告知去向日期不能早于转送（交办）日期 2024-09-23".into())
@@ -1257,7 +1348,145 @@ fn a_revoked_review_restarts_the_sixty_days_from_the_day_the_decision_was_served
     )
     .unwrap();
     assert_eq!((c.state.as_str(), c.closed_at), ("handling", None));
+    // 重新办理 goes back to the unit that handled it (the case's current unit, 龙潭), waiting on
+    // that unit — never to the desk or to the district that decided the 复查.
+    assert_eq!(c.unit_id, town.longtan, "reopened at the local handler");
+    assert_eq!(kind(&town.settings).workflow.state(&c.state).unwrap().waiting, Waiting::Unit);
     let clock = c.clocks.get(CONCLUDE).unwrap();
     assert_eq!(clock.due(), Some(date!(2024 - 04 - 15)));
     assert!(clock.explain()[0].contains("自复查撤销后重新办理（2024-02-15）起算"), "{:?}", clock.explain());
+}
+
+#[test]
+fn the_sixty_days_of_article_34_bind_only_article_31_item_6_and_a_matter_routed_out_stops_its_clock() {
+    let mut short = Town::new();
+    short.settings.petition.other_conclude_days = 20;
+    let town = &short;
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    // Accepted for a 信访处理意见书 (第三十一条第六项): statutory, 60 days whatever the local target.
+    let mut input = petition_input("claim");
+    input.insert("received_on".into(), "2024-09-20".into());
+    let c = open_at(&short, &input, FRIDAY).unwrap().case;
+    let accept = json!({"unit": short.longtan.to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "notice_method": "mail", "route_checked": true});
+    let opinion_route = act_on(&short, &c, &clerk, "accept", accept.clone(), "2024-09-27").unwrap();
+    let clock = opinion_route.clocks.get(CONCLUDE).unwrap();
+    assert_eq!((clock.class, clock.due()), (ClockClass::Statutory, Some(date!(2024 - 11 - 26))));
+    assert!(clock.rule.source.contains("第三十四条"));
+    // Accepted as a duty (第三十一条第五项): the local target, not 第三十四条.
+    let mut duty = accept;
+    duty["duty"] = json!(true);
+    let duty_route = act_on(&short, &c, &clerk, "accept", duty, "2024-09-27").unwrap();
+    let clock = duty_route.clocks.get(CONCLUDE).unwrap();
+    // 2024-09-27 + 20 = 10-17, a Thursday.
+    assert_eq!((clock.class, clock.due()), (ClockClass::Target, Some(date!(2024 - 10 - 17))));
+    // Found while handled to belong to arbitration (第三十一条第二项, 导入相应程序): the route is
+    // recorded, the 办结 clock stops that day, and the matter leaves 应办结.
+    let redirect = json!({"route": "arbitration", "notified_on": "2024-10-08", "notice": "属劳动争议，请向劳动人事争议仲裁委员会申请仲裁"});
+    let out = act_on(town, &opinion_route, &clerk, "redirect", redirect.clone(), "2024-10-09").unwrap();
+    assert_eq!((out.state.as_str(), out.data_str("route")), ("redirected", Some("arbitration")));
+    assert_eq!(out.data_str(facts::DISPOSAL), Some("redirected"));
+    assert_eq!(out.clocks.get(CONCLUDE).unwrap().stopped_on, Some(date!(2024 - 10 - 08)));
+    let due = metrics(&town.settings).into_iter().find(|m| m.code == "petition.due").unwrap();
+    let Measure::Count { set } = due.measure else { panic!("a count") };
+    assert!(
+        set.conds
+            .iter()
+            .any(|c| matches!(c, Cond::DataNot { key, value } if *key == facts::DISPOSAL && value == "redirected")),
+        "a matter routed out is not 应办结"
+    );
+    // Not before it was accepted.
+    let mut early = redirect;
+    early["notified_on"] = json!("2024-09-25");
+    let err = act_on(town, &opinion_route, &clerk, "redirect", early, "2024-10-09").unwrap_err();
+    assert_eq!(err, ActionError::Refused("书面告知日期不能早于受理日期 2024-09-27".into()));
+}
+
+#[test]
+fn the_review_bodies_thirty_days_run_from_the_day_they_received_the_request_articles_35_36() {
+    let town = Town::new();
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let district = town.actor(town.town, &[Role::District]);
+    let c = concluded_0104(&town);
+    // Posted 01-20 (the petitioner's 30 days are met), received by the 复查 body 01-25:
+    // 第三十五条 "自收到复查请求之日起30日" → 02-24, a Saturday → 02-26.
+    let mut asked = review_request("2024-01-20");
+    asked["review_received_on"] = json!("2024-01-25");
+    let r = act_on(&town, &c, &clerk, "request_review", asked.clone(), "2024-02-01").unwrap();
+    let clock = r.clocks.get(REVIEW).unwrap();
+    assert_eq!(clock.due(), Some(date!(2024 - 02 - 26)));
+    assert!(clock.explain()[0].contains("自收到复查请求（2024-01-25）起算"), "{:?}", clock.explain());
+    assert!(r.data_str(facts::REVIEW_REQUEST_LATE).is_none(), "asked within 30 days of 01-04");
+    // Received before it was asked: refused.
+    asked["review_received_on"] = json!("2024-01-19");
+    let err = act_on(&town, &c, &clerk, "request_review", asked, "2024-02-01").unwrap_err();
+    assert_eq!(err, ActionError::Refused("复查机关收到请求日期不能早于复查申请日期 2024-01-20".into()));
+    // Likewise the 复核 body (第三十六条): asked 03-01, received 03-04 → 04-03.
+    let r = act_on(
+        &town,
+        &r,
+        &district,
+        "review_decide",
+        review_decision("upheld", "2024-02-10", "2024-02-15"),
+        "2024-02-15",
+    )
+    .unwrap();
+    let mut asked = rereview_request("2024-03-01");
+    asked["rereview_received_on"] = json!("2024-03-04");
+    let r = act_on(&town, &r, &clerk, "request_rereview", asked, "2024-03-10").unwrap();
+    assert_eq!(r.clocks.get(REREVIEW).unwrap().due(), Some(date!(2024 - 04 - 03)));
+}
+
+#[test]
+fn a_hearing_is_left_out_only_within_the_rereview_period_article_36_paragraph_2() {
+    let town = Town::new();
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let district = town.actor(town.town, &[Role::District]);
+    let c = concluded_0104(&town);
+    let c = act_on(&town, &c, &clerk, "request_review", review_request("2024-01-20"), "2024-01-20").unwrap();
+    let c = act_on(
+        &town,
+        &c,
+        &district,
+        "review_decide",
+        review_decision("upheld", "2024-02-10", "2024-02-15"),
+        "2024-02-15",
+    )
+    .unwrap();
+    let c = act_on(&town, &c, &clerk, "request_rereview", rereview_request("2024-03-01"), "2024-03-01").unwrap();
+    assert_eq!(c.clocks.get(REREVIEW).unwrap().due(), Some(date!(2024 - 04 - 01)));
+    // A hearing started after the period ran out (04-01) cannot stop it: refused, the period stays
+    // expired.
+    let err = act_on(&town, &c, &district, "start_hearing", json!({"hearing_started_on": "2024-04-02"}), "2024-04-05")
+        .unwrap_err();
+    assert!(err.to_string().contains("复核期限已于 2024-04-01 届满"), "{err}");
+    assert!(err.to_string().contains("第三十六条第二款"), "{err}");
+    // Nor one dated before the request was received.
+    let err = act_on(&town, &c, &district, "start_hearing", json!({"hearing_started_on": "2024-02-28"}), "2024-03-05")
+        .unwrap_err();
+    assert_eq!(err, ActionError::Refused("听证开始日期不能早于复核机关收到复核请求之日 2024-03-01".into()));
+    // On the last day it is within the period.
+    let ok = act_on(&town, &c, &district, "start_hearing", json!({"hearing_started_on": "2024-04-01"}), "2024-04-01")
+        .unwrap();
+    assert_eq!(ok.clocks.get(REREVIEW).unwrap().suspended_since, Some(date!(2024 - 04 - 01)));
+}
+
+#[test]
+fn transfer_and_assignment_follow_articles_22_and_23_and_their_written_notice_falls_within_fifteen_days() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let mode = kind.workflow.action("transfer").unwrap().field("transfer_mode").unwrap();
+    assert!(mode.choice_label("transferred").unwrap().contains("第二十三条第一款"));
+    assert!(mode.choice_label("assigned").unwrap().contains("第二十二条第一款第三项"));
+    // Received 09-01: 第二十三条第二款 15 days → 09-16, 中秋节 (09-15..09-17 off) → 09-18. Sent and
+    // told on 09-20: late.
+    let mut input = petition_input("claim");
+    input.insert("received_on".into(), "2024-09-01".into());
+    let c = open_at(&town, &input, FRIDAY).unwrap().case;
+    let clock = c.clocks.get(ACCEPT).unwrap();
+    assert_eq!(clock.due(), Some(date!(2024 - 09 - 18)));
+    assert!(clock.rule.source.contains("第二十三条"), "{}", clock.rule.source);
+    let send = json!({"transfer_mode": "transferred", "transferred_to": "从化区住房和城乡建设局", "transferred_on": "2024-09-20", "notified_on": "2024-09-20", "notice_method": "mail"});
+    let out = act_on(&town, &c, &clerk, "transfer", send, "2024-09-27").unwrap();
+    assert_eq!(out.clocks.get(ACCEPT).unwrap().met, Some(false), "told where it went after the 15 days");
 }

@@ -10,12 +10,16 @@
 //! that day becomes the new case's received date, so the new case's clocks run from the visit
 //! (《信访工作条例》第二十三条: 自收到之日起).
 //!
-//! 《信访工作条例》第二十条: people visiting together about a common matter elect representatives,
-//! at most five. A visit that breaks the rule — more than five representatives, or a group of more
-//! than five naming none — is still registered and received (a petition is registered, never
-//! turned away: 第二十三条第一款, 第四十四条), flagged ([`facts::OVER_LIMIT`]), and the response
-//! the 条例 asks of the staff — 劝阻、批评或者教育 (第四十七条, read from the brief, not in
-//! rules.md) — is recorded at registration or afterwards.
+//! 《信访工作条例》第四十七条第一款 (re-read in LawRefBook/Laws `行政法规/信访工作条例.md`): "信访人
+//! 违反本条例第二十条、第二十六条规定的，有关机关、单位工作人员应当对其进行劝阻、批评或者教育" —
+//! any breach of 第二十条 (a visit made elsewhere than the reception place of a body with power at
+//! this level or the next up, 第一款; a 涉诉 matter not taken to the 政法部门, 第二款; a group naming
+//! no representatives or more than five, 第三款) or of 第二十六条 (the six kinds of disorder). The
+//! representatives' rule is checked from the counts and flagged ([`facts::OVER_LIMIT`]); any other
+//! breach is recorded by the clerk ([`BREACHES`], flagged [`facts::BREACHED`]). Either way the visit
+//! is still registered and received (a petition is registered, never turned away: 第二十三条第一款,
+//! 第四十四条), and the response — 劝阻、批评或者教育, or, for a serious case, the police's (第四十七条
+//! 第二款、第三款) — is recorded at registration or afterwards.
 
 #[cfg(test)]
 mod tests;
@@ -45,6 +49,8 @@ pub mod facts {
     /// "yes" when the visit broke the five-representative rule (第二十条): more than five named, or
     /// more than five people naming none.
     pub const OVER_LIMIT: &str = "representatives_over_limit";
+    /// "yes" when the clerk recorded a breach of 第二十条 or 第二十六条 (the code under `breach`).
+    pub const BREACHED: &str = "breached_rules";
     /// The kind and id of the case the visit was turned into.
     pub const CONVERTED_KIND: &str = "target_kind";
     pub const CONVERTED_CASE: &str = "target_case";
@@ -63,8 +69,28 @@ pub const MATTERS: [(&str, &str); 6] = [
     ("other", "其他"),
 ];
 
-/// 第四十七条: what the staff do about a visit that breaks 第二十条.
-pub const RESPONSES: [(&str, &str); 3] = [("dissuade", "劝阻"), ("criticise", "批评"), ("educate", "教育")];
+/// 第四十七条第一款: the breaches of 第二十条 and 第二十六条 the staff answer with 劝阻、批评或者教育.
+pub const BREACHES: [(&str, &str); 9] = [
+    ("not_designated", "未到有权处理的本级或者上一级机关、单位设立或者指定的接待场所提出（第二十条第一款）"),
+    ("litigation", "涉及诉讼权利救济的事项未按照法律法规规定的程序向有关政法部门提出（第二十条第二款）"),
+    ("representatives", "多人走访提出共同的信访事项，未推选代表或者代表超过5人（第二十条第三款）"),
+    ("assembly", "非法聚集，围堵、冲击机关、单位，拦截公务车辆，或者堵塞、阻断交通（第二十六条第一项）"),
+    ("dangerous", "携带危险物品、管制器具（第二十六条第二项）"),
+    ("violence", "侮辱、殴打、威胁工作人员，非法限制他人人身自由，或者毁坏财物（第二十六条第三项）"),
+    ("lingering", "在信访接待场所滞留、滋事，或者将生活不能自理的人弃留在信访接待场所（第二十六条第四项）"),
+    ("incitement", "煽动、串联、胁迫、以财物诱使、幕后操纵他人信访，或者以信访为名借机敛财（第二十六条第五项）"),
+    ("disorder", "其他扰乱公共秩序、妨害国家和公共安全的行为（第二十六条第六项）"),
+];
+
+/// 第四十七条: what the staff do (第一款), and the police's part where the breach is serious
+/// (第二款 滋事扰序、缠访闹访情节严重; 第三款 捏造歪曲事实、诬告陷害), which the town records as
+/// reported to them.
+pub const RESPONSES: [(&str, &str); 4] = [
+    ("dissuade", "劝阻"),
+    ("criticise", "批评"),
+    ("educate", "教育"),
+    ("police", "情节严重，报告公安机关依法处置（第四十七条第二款、第三款）"),
+];
 
 /// The identity and text of the visitor: withheld from the unit complained about when the visit
 /// became a 检举控告 petition (《信访工作条例》第三十条).
@@ -107,12 +133,24 @@ fn representatives_rule(_: &CaseRecord, values: &Values, _: &ActCtx<'_>) -> Resu
     if i64::try_from(n).unwrap_or(i64::MAX) > people {
         return Err(Refusal::new(format!("推选代表人数（{n}人）不能多于来访人数（{people}人）")));
     }
-    if values.str("over_limit_response").is_some() && over_limit(people, n).is_none() {
-        return Err(Refusal::new(
-            "本次来访未违反推选代表的规定（《信访工作条例》第二十条），无需登记劝阻、批评或者教育",
-        ));
+    if values.str("over_limit_response").is_some() && over_limit(people, n).is_none() && values.str("breach").is_none()
+    {
+        return Err(Refusal::new(NOTHING_TO_ANSWER));
     }
     Ok(())
+}
+
+const NOTHING_TO_ANSWER: &str = "本次来访未登记违反《信访工作条例》第二十条、第二十六条的行为，无需登记劝阻、批评或者教育（第四十七条）；有违反的，请先选择违反的规定";
+
+/// Flags a breach the clerk recorded (第二十条、第二十六条 → 第四十七条).
+fn flag_breach(case: &mut CaseRecord, values: &Values) {
+    let Some(code) = values.str("breach") else { return };
+    let label = BREACHES.iter().find(|(c, _)| *c == code).map_or(code, |(_, l)| *l);
+    shared::flag(
+        case,
+        facts::BREACHED,
+        format!("来访中有违反《信访工作条例》的行为：{label}。已登记接待，应当劝阻、批评或者教育（第四十七条第一款）"),
+    );
 }
 
 /// Counts the visit, records its day and how many representatives, flags a breach of 第二十条, and
@@ -125,6 +163,7 @@ fn on_register(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Resu
     if let Some(text) = over_limit(people, n) {
         shared::flag(case, facts::OVER_LIMIT, text);
     }
+    flag_breach(case, values);
     if let Some(id) = values.unit("receiving_unit") {
         let unit = ctx
             .units
@@ -137,21 +176,37 @@ fn on_register(case: &mut CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Resu
     Ok(())
 }
 
-/// 第四十七条 is about a visit that broke 第二十条.
-fn response_holds(case: &CaseRecord, _: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
-    if case.data_str(facts::OVER_LIMIT) != Some("yes") {
-        return Err(Refusal::new(
-            "本次来访未违反推选代表的规定（《信访工作条例》第二十条），无需登记劝阻、批评或者教育",
-        ));
+/// 第四十七条 is about a visit that broke 第二十条 or 第二十六条: flagged already, or the breach
+/// named now.
+fn response_holds(case: &CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    let flagged = [facts::OVER_LIMIT, facts::BREACHED].iter().any(|k| case.data_str(k) == Some("yes"));
+    if !flagged && values.str("breach").is_none() {
+        return Err(Refusal::new(NOTHING_TO_ANSWER));
     }
     Ok(())
 }
 
-/// Turned into a 检举控告 petition: the visitor's identity is withheld from the accused unit here
-/// too, or the visit would give away what the petition keeps.
+fn on_response(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    flag_breach(case, values);
+    Ok(())
+}
+
+/// Turned into a 检举控告 petition: the visitor's identity is withheld here too, or the visit would
+/// give away what the petition keeps (《信访工作条例》第三十条第三款: 不得将信访人的检举、揭发材料
+/// 以及有关情况透露或者转给被检举、揭发的人员或者单位) — from the accused unit's subtree and from
+/// the accused staff the petition names.
 fn on_convert(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
     if let Some(unit) = values.unit("accused_unit") {
         shared::mark_confidential(case, unit, &CONFIDENTIAL_KEYS);
+        shared::name_accused(case, values.users(shared::ACCUSED_USERS));
+    }
+    Ok(())
+}
+
+/// The accused staff are carried over only with the accused unit (a 检举控告 petition).
+fn accused_users_need_the_unit(_: &CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    if !values.users(shared::ACCUSED_USERS).is_empty() && values.unit("accused_unit").is_none() {
+        return Err(Refusal::new("只有转为检举控告类信访事项时才带入被检举控告的工作人员"));
     }
     Ok(())
 }
@@ -194,8 +249,11 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     .help("默认为登记人所在单位；村（居）法律顾问坐岗接访的，选择该村（居）"),
                 FieldDef::new(facts::VISITED_ON, "来访日期", FieldKind::Date)
                     .help("当日登记的可不填；转为信访事项等案件的，以该日为收到日期"),
+                FieldDef::new("breach", "违反的规定", FieldKind::Choice { options: choices(&BREACHES) }).help(
+                    "来访人有违反《信访工作条例》第二十条、第二十六条行为的选择（代表超过5人或多人未推选代表的自动标注）；照常登记接待",
+                ),
                 FieldDef::new("over_limit_response", "劝阻、批评或者教育", FieldKind::Choice { options: choices(&RESPONSES) })
-                    .help("违反第二十条（代表超过5人或未推选代表）的，记录所作劝阻、批评或者教育（第四十七条）"),
+                    .help("违反第二十条、第二十六条的，记录所作劝阻、批评或者教育（第四十七条）"),
                 FieldDef::new("over_limit_note", "劝阻、批评、教育情况", long(limits.long_text)),
             ])
             .dated(facts::VISITED_ON)
@@ -221,7 +279,9 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     FieldDef::new(facts::CONVERTED_KIND, "转为", text(64)).required(),
                     FieldDef::new(facts::CONVERTED_CASE, "新案件", text(64)).required(),
                     FieldDef::new("accused_unit", "被检举控告单位", FieldKind::Unit { kinds: vec![] }),
+                    shared::accused_users_field(),
                 ])
+                .guard(accused_users_need_the_unit)
                 .effects(vec![Effect::Record, Effect::Custom { apply: on_convert }]),
             ActionDef::new(
                 "respond_over_limit",
@@ -231,6 +291,8 @@ pub fn workflow(settings: &Settings) -> Workflow {
             )
             .roles(&desk)
             .fields(vec![
+                FieldDef::new("breach", "违反的规定", FieldKind::Choice { options: choices(&BREACHES) })
+                    .help("已自动标注或登记时已选择的可不填（《信访工作条例》第二十条、第二十六条）"),
                 FieldDef::new("over_limit_response", "劝阻、批评或者教育", FieldKind::Choice { options: choices(&RESPONSES) })
                     .required()
                     .help("《信访工作条例》第四十七条"),
@@ -239,7 +301,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
             ])
             .dated("responded_on")
             .guard(response_holds)
-            .effects(vec![Effect::Record]),
+            .effects(vec![Effect::Record, Effect::Custom { apply: on_response }]),
             shared::merge_action(&["registered"], &desk, settings),
             ActionDef::new("archive", "归档", &["answered", "converted", MERGED], to("archived"))
                 .roles(&desk)

@@ -229,6 +229,69 @@ fn the_response_of_article_forty_seven_is_recorded_at_registration_or_afterwards
 }
 
 #[test]
+fn article_forty_seven_answers_every_breach_of_article_twenty_and_twenty_six_not_only_the_head_count() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    // 第四十七条第一款 covers 第二十条 (all three paragraphs) and 第二十六条 (six items).
+    let codes: Vec<&str> = BREACHES.iter().map(|(c, _)| *c).collect();
+    assert_eq!(codes.len(), 9);
+    for art in ["第二十条第一款", "第二十条第二款", "第二十条第三款", "第二十六条第一项", "第二十六条第六项"]
+    {
+        assert!(BREACHES.iter().any(|(_, l)| l.contains(art)), "{art}");
+    }
+    assert!(RESPONSES.iter().any(|(_, l)| l.contains("第四十七条第二款")), "the police's part of 第四十七条");
+    // Five visitors with their representatives, but they blocked the gate (第二十六条第一项): still
+    // registered, flagged, and answered at the desk.
+    let mut input = visit_input();
+    input.insert("breach".into(), "assembly".into());
+    input.insert("over_limit_response".into(), "dissuade".into());
+    input.insert("over_limit_note".into(), "劝离堵门群众，引导到接待室反映".into());
+    let c = open_with(&town, &kind, &input).unwrap();
+    assert_eq!((c.state.as_str(), c.data_str(facts::BREACHED)), ("registered", Some("yes")));
+    assert!(c.data_str(facts::OVER_LIMIT).is_none(), "the head count was within 第二十条第三款");
+    assert!(sh::notices(&c.data).iter().any(|n| n.contains("第二十六条第一项") && n.contains("第四十七条第一款")));
+    // A plain visit where the breach is found afterwards: named with the response, then recorded.
+    let plain = open_with(&town, &kind, &visit_input()).unwrap();
+    let mut later = input_for("respond_over_limit");
+    later.insert("breach".into(), "not_designated".into());
+    let out = kind.act(&plain, "respond_over_limit", &later, &town.ctx(&clerk, FRIDAY + Duration::hours(1))).unwrap();
+    assert_eq!(out.case.data_str(facts::BREACHED), Some("yes"));
+    assert_eq!(out.case.data_str("breach"), Some("not_designated"));
+    // An unknown breach is a field error naming the field.
+    let mut bad = visit_input();
+    bad.insert("breach".into(), "noise".into());
+    let ActionError::Invalid(errors) = open_with(&town, &kind, &bad).unwrap_err() else { panic!("a field error") };
+    assert_eq!(errors[0].field, "breach");
+}
+
+#[test]
+fn a_visit_converted_into_an_accusation_keeps_the_accused_staff_withheld_too_article_thirty() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let c = case_in("registered", &town, &kind);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let accused = crate::ids::UserId::new();
+    let input = obj(json!({
+        "target_kind": "petition",
+        "target_case": CaseId::new().to_string(),
+        "accused_unit": town.longtan.to_string(),
+        "accused_users": [accused.to_string()],
+    }));
+    let out = kind.act_internal(&c, "convert", &input, &town.ctx(&clerk, FRIDAY)).unwrap();
+    let w = sh::withheld_parties(&out.case.data).unwrap();
+    assert_eq!((w.unit, w.users), (Some(town.longtan), vec![accused]));
+    // Staff without the unit: not an accusation, refused.
+    let input = obj(json!({
+        "target_kind": "dispute",
+        "target_case": CaseId::new().to_string(),
+        "accused_users": [accused.to_string()],
+    }));
+    let err = kind.act_internal(&c, "convert", &input, &town.ctx(&clerk, FRIDAY)).unwrap_err();
+    assert!(err.to_string().contains("检举控告"), "{err}");
+}
+
+#[test]
 fn a_visit_is_registered_as_of_the_day_it_happened_and_that_day_goes_to_the_case_it_becomes() {
     let town = Town::new();
     let kind = kind(&town.settings);

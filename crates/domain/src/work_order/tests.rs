@@ -478,3 +478,25 @@ fn an_order_outside_the_hotlines_remit_is_returned_to_the_platform_with_its_reas
     let archived = kind.act(&c, "archive", &Map::new(), &town.ctx(&clerk, FRIDAY + Duration::hours(3))).unwrap();
     assert_eq!(archived.case.state, "archived");
 }
+
+#[test]
+fn an_unsatisfied_callback_sends_the_order_back_to_the_unit_that_handled_it_not_to_the_dispatcher() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let handler = town.actor(town.longtan, &[Role::Handler]);
+    let c = open(&town, &kind);
+    assert_eq!(c.unit_id, town.center, "registered at the desk");
+    let step = |c: &CaseRecord, who: &crate::case::Actor, action: &str, input: Map<String, Json>| {
+        kind.act(c, action, &input, &town.ctx(who, FRIDAY + Duration::hours(1))).unwrap().case
+    };
+    let c = step(&c, &clerk, "dispatch", input_for("dispatch", &town));
+    let c = step(&c, &handler, "sign", obj(json!({})));
+    let c = step(&c, &handler, "reply", input_for("reply", &town));
+    let c = step(&c, &clerk, "callback", obj(json!({"result": "unsatisfied", "note": "路灯仍不亮"})));
+    // 重办 is the local handler's (龙潭村, the order's current unit), waiting on that unit; the desk
+    // that dispatched it is not asked to dispatch again.
+    assert_eq!((c.state.as_str(), c.unit_id), ("handling", town.longtan));
+    assert_eq!(kind.workflow.state(&c.state).unwrap().waiting, Waiting::Unit);
+    assert!(kind.workflow.available(&c, &handler).iter().any(|a| a.code == "reply"), "the handler can reply again");
+}
