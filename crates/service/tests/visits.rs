@@ -121,7 +121,7 @@ async fn bad_conversion_input_writes_nothing_at_all() {
     let v = visit(&t).await;
     // An unknown target is named.
     let err = t.app.convert_visit(&clerk, v.id, 1, "parking", &Map::new()).await.unwrap_err();
-    assert_eq!(err.to_string(), "转为：“parking”不可选，应为：矛盾纠纷、信访事项、12345工单");
+    assert_eq!(err.to_string(), "转为：“parking”不可选，应为：12345工单、矛盾纠纷、信访事项");
     // The new case's form is checked field by field; the visit stays as it was.
     let err = t.app.convert_visit(&clerk, v.id, 1, "dispute", &obj(json!({"amount": "-1"}))).await.unwrap_err();
     assert_eq!(err.status(), 400);
