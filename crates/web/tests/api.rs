@@ -332,6 +332,7 @@ async fn the_administrators_are_refused_the_case_list_with_403_and_a_timeline_hi
         assert_eq!((s, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{who}: {body}");
     }
     // A link to a case out of the reader's reach: the API's timeline does not name it.
+    let (ours, theirs) = (&ours["case"], &theirs["case"]);
     let (ours_id, theirs_id) = (ours["id"].as_str().unwrap().to_string(), theirs["id"].as_str().unwrap().to_string());
     let desk = t.principal("clerk").await;
     let a = t
