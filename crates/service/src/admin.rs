@@ -4,14 +4,16 @@
 //!
 //! | who | may | may not |
 //! | --- | --- | --- |
-//! | 系统管理员 `sys_admin` | create units; create accounts **without roles**; issue a one-time activation link (a new account, or a password reset) | grant any role; see or set a password; act on an administrator's account, their own included |
-//! | 安全管理员 `security_admin` | grant and withdraw **business** roles of others; lock and unlock them | grant an administrator role; change their own roles; act on an administrator's account |
+//! | 系统管理员 `sys_admin` | create units; create accounts **without roles**; issue a one-time activation link (a new account, or a password reset) | grant any role; see or set a password; activate an account alone; act on an administrator's account, their own included |
+//! | 安全管理员 `security_admin` | grant and withdraw **business** roles of others; lock and unlock them; issue the **activation code** of an account awaiting activation | grant an administrator role; change their own roles; activate an account alone; act on an administrator's account |
 //! | 审计管理员 `audit_admin` | read the audit log: who, when, which case, which action, which state change | read what a case says |
 //! | the command line (the installation's operator, at the server) | create the administrators' accounts (`fazhi user add --role sys_admin`); reset any password (`fazhi user passwd`, which prints a temporary one) | — |
 //!
 //! No administrator ever sees a password: an account made on the web has none until its user
-//! opens the activation link the 系统管理员 handed over and sets one ([`App::activate`]). Every
-//! change is an event in the tenant's chain.
+//! opens the activation link the 系统管理员 handed over, types the activation code the 安全管理员
+//! issued for it ([`App::issue_activation_code`]) and sets one ([`App::activate`]). The link and
+//! the code are two halves: neither administrator holds both, so neither can take over an account
+//! (reset its password, then activate it) alone. Every change is an event in the tenant's chain.
 
 use fazhi_domain::FieldError;
 use fazhi_domain::case::Actor;
@@ -23,7 +25,7 @@ use fazhi_domain::values;
 use fazhi_store::{Tenant, TenantKind, UserRecord};
 use serde_json::json;
 
-use crate::auth::{check_password_policy, random_token, temporary_password, token_hash};
+use crate::auth::{activation_code, check_password_policy, code_hash, random_token, temporary_password, token_hash};
 use crate::{App, Principal, Result, ServiceError};
 
 /// A user to create.
@@ -54,6 +56,12 @@ pub struct Activation {
     /// The whole link: the configured public address and the path (the path alone without one).
     pub url: String,
     pub expires_at: i64,
+}
+
+/// Whether an account has no password yet: created on the web, or reset by the 系统管理员, and
+/// not yet activated.
+pub fn awaiting_activation(u: &UserRecord) -> bool {
+    u.password_hash == NO_PASSWORD
 }
 
 /// Where an account stands, as the administrators' list and the command line say it.
@@ -376,6 +384,35 @@ impl App {
         let activation =
             self.new_activation(&p.actor, &user, "user.password_reset", "重置密码（签发激活链接）").await?;
         Ok((user, activation))
+    }
+
+    /// Issues the activation code of an account awaiting activation (安全管理员): the second half
+    /// of its activation, without which the link the 系统管理员 handed over sets no password.
+    /// Returns the code, shown to the 安全管理员 this once; only its hash is kept. A new code
+    /// replaces an earlier one; a new link (a later reset) needs a new code.
+    ///
+    /// # Errors
+    /// 403 for other roles, for one's own account and for an administrator's account; 404 for a
+    /// user of another tenant; 409 for an account without a live activation link.
+    pub async fn issue_activation_code(&self, p: &Principal, id: UserId) -> Result<(UserRecord, String)> {
+        p.require(&[Role::SecurityAdmin])?;
+        let user = self.user_in_tenant(p, id).await?;
+        refuse_admin_target(p, &user, "签发激活码于")?;
+        let code = activation_code();
+        if !self.store().set_activation_code(user.id, &code_hash(&code), self.now_ms()).await? {
+            return Err(ServiceError::WrongState(format!(
+                "账户 {} 没有有效的激活链接：请先由系统管理员签发激活链接（新建账户或重置密码），再签发激活码",
+                user.username
+            )));
+        }
+        let ev = self.event(
+            &p.actor,
+            "user.activation_code_issued",
+            "签发激活码",
+            json!({"user_id": user.id.to_string(), "username": user.username}),
+        );
+        self.store().append_event(ev).await?;
+        Ok((user, code))
     }
 
     /// Sets a temporary password (the user must change it at next login) and ends their sessions.

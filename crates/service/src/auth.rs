@@ -16,8 +16,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fazhi_domain::FieldError;
 use fazhi_domain::case::{Actor, ActorKind};
 use fazhi_domain::role::{Reach, Role, reach_of};
-use fazhi_store::{Extent, Reader, Scope, SessionKind, SessionRecord, TenantKind, UserRecord};
-use rand::RngCore;
+use fazhi_store::{CodeCheck, Extent, Reader, Scope, SessionKind, SessionRecord, TenantKind, UserRecord};
+use rand::{Rng, RngCore};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -60,6 +60,20 @@ impl Principal {
             Err(ServiceError::Forbidden(format!("需要{}角色", names.join("或"))))
         }
     }
+
+    /// Requires a role that reads cases: the three administrators read none (三员分立, GB/T
+    /// 22239-2019 §8.1.4.2), and are told so rather than handed an empty list or file.
+    ///
+    /// # Errors
+    /// [`ServiceError::Forbidden`], or a pending password change.
+    pub fn reads_cases(&self) -> Result<()> {
+        self.ready()?;
+        if self.scope.is_nothing() {
+            Err(ServiceError::Forbidden("您的角色不查看业务数据（三员分立）".into()))
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// A new session.
@@ -93,6 +107,29 @@ pub(crate) fn random_token() -> String {
 /// The stored form of a session token.
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Letters and digits of an activation code: no 0/O, 1/I/L, so it can be read out and typed.
+const CODE_CHARS: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+/// The length of an activation code: 31⁸ ≈ 8.5·10¹¹, tried at most [`CODE_TRIES`] times.
+const CODE_LEN: usize = 8;
+/// Wrong activation codes after which the link is voided.
+pub const CODE_TRIES: i64 = 5;
+
+/// A fresh activation code (the 安全管理员's half of an activation).
+pub(crate) fn activation_code() -> String {
+    let mut rng = rand::rng();
+    (0..CODE_LEN).map(|_| char::from(CODE_CHARS[rng.random_range(0..CODE_CHARS.len())])).collect()
+}
+
+/// An activation code as typed: spaces and dashes dropped, upper-cased.
+fn normalize_code(code: &str) -> String {
+    code.chars().filter(|c| !c.is_whitespace() && *c != '-').flat_map(char::to_uppercase).collect()
+}
+
+/// The stored form of an activation code.
+pub(crate) fn code_hash(code: &str) -> String {
+    token_hash(&format!("activation-code:{}", normalize_code(code)))
 }
 
 /// Checks a new password: 8–128 characters, at least three of lower-case letters, upper-case
@@ -432,27 +469,68 @@ impl App {
 
     /// Sets the password of the account an activation link opens, and uses the link up: a new
     /// account's first password, or one after a reset by the 系统管理员 — chosen by the user and
-    /// never seen by an administrator. The user then logs in with it as usual.
+    /// never seen by an administrator. The link (the 系统管理员's half) works only with the
+    /// activation code the 安全管理员 issued for the account (the other half), so neither can
+    /// take over an account alone (三员分立). The user then logs in with it as usual.
     ///
     /// # Errors
-    /// 404 for a link that is unknown, used or expired; a password that breaks the policy, or two
-    /// entries that differ (field errors, and the link stays usable).
-    pub async fn activate(&self, client: &str, token: &str, new: &str, confirm: &str) -> Result<UserRecord> {
+    /// 404 for a link that is unknown, used, expired or voided; a code not yet issued, or wrong
+    /// (counted: the fifth wrong code voids the link, 404), a password that breaks the policy, or
+    /// two entries that differ (field errors, and the link stays usable).
+    pub async fn activate(
+        &self,
+        client: &str,
+        token: &str,
+        code: &str,
+        new: &str,
+        confirm: &str,
+    ) -> Result<UserRecord> {
+        let gone = || ServiceError::NotFound("激活链接无效、已使用或已过期，请联系系统管理员重新签发".into());
         let user = self.activation_account(token).await?;
+        if normalize_code(code).is_empty() {
+            return Err(ServiceError::field("activation_code", "激活码", "请输入安全管理员提供的激活码"));
+        }
         check_password_policy(new, &user.username, "new_password")?;
         if new != confirm {
             return Err(ServiceError::field("confirm_password", "再次输入新密码", "两次输入的新密码不一致"));
         }
-        let hash = self.hash_password(new)?;
         let now = self.now_ms();
-        // Of two requests with one link only the first gets here with the account.
-        match self.store().consume_activation(&token_hash(token), now).await? {
-            Some(id) if id == user.id => {}
-            _ => return Err(ServiceError::NotFound("激活链接无效、已使用或已过期，请联系系统管理员重新签发".into())),
+        // Of two requests with one link and the right code only the first gets the account.
+        match self.store().consume_activation_with_code(&token_hash(token), &code_hash(code), now, CODE_TRIES).await? {
+            CodeCheck::Opened(id) if id == user.id => {}
+            CodeCheck::Opened(_) | CodeCheck::Gone => return Err(gone()),
+            CodeCheck::NoCode => {
+                return Err(ServiceError::field(
+                    "activation_code",
+                    "激活码",
+                    "安全管理员尚未为该账户签发激活码，请联系安全管理员",
+                ));
+            }
+            CodeCheck::WrongCode { left } => {
+                return Err(ServiceError::field(
+                    "activation_code",
+                    "激活码",
+                    format!("不正确，还可尝试{left}次（用尽后激活链接作废）"),
+                ));
+            }
+            CodeCheck::Voided => {
+                self.security_event(
+                    &user,
+                    "user.activation_voided",
+                    "激活码错误次数过多，激活链接作废",
+                    json!({"address": client}),
+                )
+                .await?;
+                return Err(ServiceError::NotFound(
+                    "激活码错误次数过多，激活链接已作废，请联系系统管理员重新签发链接、安全管理员重新签发激活码".into(),
+                ));
+            }
         }
+        let hash = self.hash_password(new)?;
         self.store().set_password(user.id, &hash, false, now).await?;
         self.store().delete_sessions_of(user.id).await?;
-        self.security_event(&user, "user.activated", "通过激活链接设置密码", json!({"address": client})).await?;
+        self.security_event(&user, "user.activated", "通过激活链接和激活码设置密码", json!({"address": client}))
+            .await?;
         Ok(user)
     }
 

@@ -169,6 +169,10 @@ pub struct SecurityConfig {
     pub session_max_hours: u32,
     /// Public tracking-page look-ups per client per minute.
     pub public_lookups_per_minute: u32,
+    /// Failed tracking-page look-ups of one receipt number per hour, from all clients together,
+    /// after which that number answers 429 until the hour has passed (its query code cannot be
+    /// guessed from many addresses).
+    pub public_failures_per_receipt: u32,
 }
 
 impl Default for Config {
@@ -220,6 +224,7 @@ impl Default for SecurityConfig {
             session_idle_minutes: 30,
             session_max_hours: 12,
             public_lookups_per_minute: 10,
+            public_failures_per_receipt: 10,
         }
     }
 }
@@ -346,6 +351,7 @@ impl Config {
             ("address_threshold", sec.address_threshold),
             ("account_threshold", sec.account_threshold),
             ("activation_hours", sec.activation_hours),
+            ("public_failures_per_receipt", sec.public_failures_per_receipt),
         ] {
             if v == 0 {
                 return Err(ConfigError(format!("security.{key} 必须大于0")));

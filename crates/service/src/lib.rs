@@ -78,6 +78,8 @@ struct Inner {
     lookups: std::sync::Mutex<auth::RateWindow>,
     throttle: std::sync::Mutex<throttle::LoginThrottle>,
     password_checks: std::sync::Mutex<throttle::PasswordChecks>,
+    receipt_checks: std::sync::Mutex<throttle::ReceiptChecks>,
+    attempts: petitions::AttemptLog,
 }
 
 /// Reads the data key from configuration, or from `<data_dir>/secret.key`, creating that file
@@ -168,6 +170,7 @@ impl App {
         // registry checks its sections here.
         kinds.validate_settings(&settings).map_err(|e| ServiceError::BadRequest(format!("配置有误：{}", e.0)))?;
         let catalogue = kinds.catalogue(&settings);
+        let attempts = petitions::AttemptLog::start(store.clone());
         let app = Self {
             inner: Arc::new(Inner {
                 kinds,
@@ -183,6 +186,8 @@ impl App {
                 lookups: std::sync::Mutex::new(auth::RateWindow::default()),
                 throttle: std::sync::Mutex::new(throttle::LoginThrottle::default()),
                 password_checks: std::sync::Mutex::new(throttle::PasswordChecks::default()),
+                receipt_checks: std::sync::Mutex::new(throttle::ReceiptChecks::default()),
+                attempts,
                 config,
             }),
         };
@@ -220,6 +225,10 @@ impl App {
 
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    pub(crate) fn attempts(&self) -> &petitions::AttemptLog {
+        &self.inner.attempts
     }
 
     pub fn config(&self) -> &Config {

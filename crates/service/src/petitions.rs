@@ -15,10 +15,12 @@
 //! * [`App::redact_case`] / [`App::redact_events`]: a second line. Should a reader in the accused
 //!   unit's subtree ever be handed the case (a scope without a reader, a future read path), the
 //!   accuser's identity and material are still replaced by a notice.
-//! * [`App::drop_withheld_references`]: a case that is not withheld from a reader may be linked to
-//!   one that is (a related case): the link event naming the withheld case leaves the timeline.
+//! * [`App::hide_unreadable_references`]: a case that is not withheld from a reader may be linked
+//!   to one that is (a related case): the link event naming the withheld case leaves the
+//!   timeline; one naming a case out of the reader's reach no longer names it.
 //! * [`App::check_named_users`]: the accused staff named in a form are users of the town or its
 //!   district.
+//! * [`AttemptLog`]: the audit of attempts on withheld cases, written off the request path.
 
 use std::collections::HashSet;
 
@@ -26,7 +28,9 @@ use fazhi_domain::case::CaseRecord;
 use fazhi_domain::event::Event;
 use fazhi_domain::ids::{CaseId, UserId};
 use fazhi_domain::workflow::{FieldDef, FieldKind, id_tokens, shared};
+use fazhi_store::{Reader, Store};
 use serde_json::{Map, Value as Json};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::{App, Principal, Result, ServiceError};
 
@@ -34,10 +38,111 @@ use crate::{App, Principal, Result, ServiceError};
 /// the audit log's action filter is a prefix without wildcards.)
 pub const WITHHELD_ACCESS: &str = "access.withheld";
 
-/// Payload keys by which an event names another case.
-const CASE_REFERENCES: [&str; 3] = ["other_case", "original_case", "converted_case"];
+/// Payload keys by which an event names another case, each with the key of its receipt number
+/// and of its kind, where the event carries them.
+const CASE_REFERENCES: [(&str, &str, &str); 3] = [
+    ("other_case", "other_receipt", "other_kind"),
+    ("original_case", "original_receipt", "original_kind"),
+    ("converted_case", "converted_receipt", "converted_kind"),
+];
+
+/// What a timeline shows in place of a case the reader may not open.
+pub const UNREADABLE_CASE: &str = "（无权查看的关联案件）";
+
+/// Attempts waiting to be written; past this many (a flood of probes) new ones are dropped with
+/// a warning — the attempts of that hour are on the chain already.
+const ATTEMPT_QUEUE: usize = 4_096;
+
+/// One job of the [`AttemptLog`] writer.
+enum AttemptJob {
+    /// Someone opened a case that they could not: record it if the case is withheld from them.
+    Attempt { event: Box<Event>, reader: Reader, case: CaseId },
+    /// Answer once everything queued before has been written.
+    Flush(oneshot::Sender<()>),
+}
+
+/// The audit of attempts to open a case withheld from the reader (第三十条), written off the
+/// request path: the 404 of a withheld case must take as long as that of an unknown id, so the
+/// request only queues the attempt and answers, and one writer task checks whether the case is
+/// withheld from the reader and appends the event. Repeated attempts of one user on one case
+/// within one hour (of the application clock) are one event, so that probing cannot flood the
+/// chain. The writer remembers the hours it wrote in memory: a restart may record one more.
+#[derive(Clone)]
+pub(crate) struct AttemptLog {
+    tx: mpsc::Sender<AttemptJob>,
+}
+
+const HOUR_MS: i64 = 3_600_000;
+
+impl AttemptLog {
+    /// Starts the writer on the current Tokio runtime.
+    pub(crate) fn start(store: Store) -> Self {
+        let (tx, mut rx) = mpsc::channel::<AttemptJob>(ATTEMPT_QUEUE);
+        tokio::spawn(async move {
+            let mut written: HashSet<(UserId, CaseId, i64)> = HashSet::new();
+            while let Some(job) = rx.recv().await {
+                match job {
+                    AttemptJob::Flush(done) => {
+                        let _ = done.send(());
+                    }
+                    AttemptJob::Attempt { event, reader, case } => {
+                        let hour = event.occurred_at.div_euclid(HOUR_MS);
+                        written.retain(|(_, _, h)| *h >= hour - 1);
+                        let key = (reader.user, case, hour);
+                        if written.contains(&key) {
+                            continue;
+                        }
+                        match store.withheld_among(&reader, &[case]).await {
+                            Ok(w) if w.contains(&case) => match store.append_event(*event).await {
+                                Ok(_) => {
+                                    written.insert(key);
+                                }
+                                Err(e) => tracing::error!(error = %e, "recording an attempt on a withheld case"),
+                            },
+                            Ok(_) => {}
+                            Err(e) => tracing::error!(error = %e, "checking an attempt on a withheld case"),
+                        }
+                    }
+                }
+            }
+        });
+        Self { tx }
+    }
+
+    fn queue(&self, job: AttemptJob) {
+        if let Err(e) = self.tx.try_send(job) {
+            tracing::warn!(error = %e, "the queue of attempts on withheld cases is full; one is not recorded");
+        }
+    }
+
+    async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send(AttemptJob::Flush(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
 
 impl App {
+    /// Queues the audit of a failed attempt by `p` to open case `id`: recorded, off the request
+    /// path, when the case exists and is withheld from them ([`AttemptLog`]).
+    pub(crate) fn note_failed_open(&self, p: &Principal, id: CaseId) {
+        let Some(reader) = p.scope.reader.clone() else { return };
+        let event = self.event(
+            &p.actor,
+            WITHHELD_ACCESS,
+            "试图查看对其保密的检举控告案件（已拒绝）",
+            serde_json::json!({ "case_id": id.to_string() }),
+        );
+        self.attempts().queue(AttemptJob::Attempt { event: Box::new(event), reader, case: id });
+    }
+
+    /// Waits until every attempt queued so far has been checked and, where due, recorded (tests,
+    /// and a server shutting down).
+    pub async fn flush_attempt_log(&self) {
+        self.attempts().flush().await;
+    }
+
     /// The data keys of `case` this principal must not see, if any.
     pub fn withheld_keys(&self, p: &Principal, case: &CaseRecord) -> Option<Vec<String>> {
         let units = self.units();
@@ -71,23 +176,43 @@ impl App {
         case
     }
 
-    /// Leaves out of a timeline the events that name a case withheld from this principal (a link
-    /// to it, a merge into it): the reader must not be led to it (第三十条).
+    /// Makes a timeline safe to show: the one place where events naming another case (a link, a
+    /// merge, a conversion) are checked against what this principal may read, for the case page
+    /// and the API alike. An event naming a case withheld from the reader leaves the timeline
+    /// (第三十条: the reader must not be led to it, nor told it exists). An event naming a case
+    /// out of the reader's reach keeps its place but not the other case: its id and kind go,
+    /// and its receipt number reads [`UNREADABLE_CASE`].
     ///
     /// # Errors
     /// Database errors.
-    pub async fn drop_withheld_references(&self, p: &Principal, events: &mut Vec<Event>) -> Result<()> {
-        let Some(reader) = &p.scope.reader else { return Ok(()) };
+    pub async fn hide_unreadable_references(&self, p: &Principal, events: &mut Vec<Event>) -> Result<()> {
         let named = |e: &Event| -> Vec<CaseId> {
             CASE_REFERENCES
                 .iter()
-                .filter_map(|k| e.payload.get(*k).and_then(Json::as_str).and_then(|s| CaseId::parse(s).ok()))
+                .filter_map(|(k, _, _)| e.payload.get(*k).and_then(Json::as_str).and_then(|s| CaseId::parse(s).ok()))
                 .collect()
         };
         let ids: Vec<CaseId> = events.iter().flat_map(named).collect::<HashSet<_>>().into_iter().collect();
-        let withheld = self.store().withheld_among(reader, &ids).await?;
-        if !withheld.is_empty() {
-            events.retain(|e| !named(e).iter().any(|c| withheld.contains(c)));
+        if ids.is_empty() {
+            return Ok(());
+        }
+        if let Some(reader) = &p.scope.reader {
+            let withheld = self.store().withheld_among(reader, &ids).await?;
+            if !withheld.is_empty() {
+                events.retain(|e| !named(e).iter().any(|c| withheld.contains(c)));
+            }
+        }
+        let readable = self.store().visible_among(&p.scope, &ids).await?;
+        for e in events.iter_mut() {
+            let Json::Object(m) = &mut e.payload else { continue };
+            for (id_key, receipt_key, kind_key) in CASE_REFERENCES {
+                let other = m.get(id_key).and_then(Json::as_str).and_then(|s| CaseId::parse(s).ok());
+                if other.is_some_and(|c| !readable.contains(&c)) {
+                    m.remove(id_key);
+                    m.remove(kind_key);
+                    m.insert(receipt_key.to_string(), Json::String(UNREADABLE_CASE.to_string()));
+                }
+            }
         }
         Ok(())
     }

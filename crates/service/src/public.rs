@@ -1,7 +1,9 @@
 //! The public tracking page: a resident gives the receipt number and the six-digit query code
 //! printed on their receipt and sees the status, the reply and the dates — no staff names, no
 //! other parties, no internal notes — and may rate the result once it is concluded (this is the
-//! kind's `rate` action, taken as the public). Look-ups are rate-limited per client.
+//! kind's `rate` action, taken as the public). Look-ups are rate-limited per client, and failed
+//! look-ups per receipt number from all clients together (a query code cannot be guessed from
+//! many addresses).
 
 use fazhi_domain::FieldError;
 use fazhi_domain::case::{Actor, CaseRecord, Phase};
@@ -58,8 +60,21 @@ impl App {
     async fn public_case(&self, client: &str, receipt: &str, code: &str) -> Result<CaseRecord> {
         let (receipt, code) = check_inputs(receipt, code)?;
         self.count_public_lookup(client)?;
+        // Per receipt number too, from every address together: the same 429 whether or not the
+        // number exists, and whether or not the code is right.
+        let limit = self.config().security.public_failures_per_receipt;
+        let checks = || self.inner.receipt_checks.lock().map_err(|_| ServiceError::Internal("receipt checks".into()));
+        if checks()?.blocked(limit, &receipt, self.now_ms()) {
+            return Err(ServiceError::TooManyRequests);
+        }
         let digest = self.crypto().digest("query", &code);
-        self.store().case_by_receipt(&receipt, &digest).await?.ok_or_else(not_found)
+        match self.store().case_by_receipt(&receipt, &digest).await? {
+            Some(c) => Ok(c),
+            None => {
+                checks()?.failed(limit, &receipt, self.now_ms());
+                Err(not_found())
+            }
+        }
     }
 
     async fn public_view(&self, case: &CaseRecord) -> Result<PublicView> {

@@ -11,7 +11,7 @@ use fazhi_domain::role::Role;
 use fazhi_domain::time_util::{fmt_date, local_date};
 use fazhi_report::annual::{self as annual, AnnualReport, Chart, Draft, DraftSubsection, FigureValue, Inputs};
 use fazhi_report::charts::{self, Bar, RateLine};
-use fazhi_store::{CaseFilter, Extent, GroupBy, GroupKey, Scope, Tenant, TenantKind};
+use fazhi_store::{CaseFilter, Extent, GroupBy, GroupKey, Reader, Scope, Tenant, TenantKind};
 use serde_json::json;
 use time::Month;
 
@@ -180,8 +180,9 @@ impl App {
         Ok(())
     }
 
-    /// The annual report of a town. `link` makes each figure's link to its cases (the web passes
-    /// one; the command line none).
+    /// The annual report of a town, as the town issues it: every case of the town counted (the
+    /// official report `fazhi report` prints). `link` makes each figure's link to its cases (the
+    /// web passes one; the command line none).
     ///
     /// # Errors
     /// As [`App::check_report_year`]; database errors; a chart that cannot be drawn.
@@ -192,9 +193,27 @@ impl App {
         draft: bool,
         link: Option<&FigureLink>,
     ) -> Result<AnnualReport> {
+        self.annual_report_in(tenant, None, year, draft, link).await
+    }
+
+    /// The annual report of a town as `reader` may read it: with a reader, the cases withheld
+    /// from them (检举控告, 《信访工作条例》第三十条) are left out of every figure, category list
+    /// and chart — the same rule their lists follow, so a figure and its drill-down list agree,
+    /// and no total tells the accused unit there is an accusation against it.
+    async fn annual_report_in(
+        &self,
+        tenant: &Tenant,
+        reader: Option<Reader>,
+        year: i32,
+        draft: bool,
+        link: Option<&FigureLink>,
+    ) -> Result<AnnualReport> {
         self.check_report_year(year, draft)?;
         let period = Period::year(year).ok_or_else(|| ServiceError::field("year", "年度", "无效"))?;
-        let scope = Scope::tenant(tenant.id);
+        let scope = match reader {
+            Some(r) => Scope::tenant(tenant.id).read_by(r),
+            None => Scope::tenant(tenant.id),
+        };
         let loaded = self.report_draft(tenant, year).await?;
         let mut figures: HashMap<String, FigureValue> = self
             .metrics_in(&scope, None, &[], &period)
@@ -314,11 +333,18 @@ impl App {
         Ok(Chart { title, svg })
     }
 
-    /// Each town's key rates beside the district's, for a year.
+    /// Each town's key rates beside the district's, for a year, every case counted (the
+    /// command line's comparison).
     ///
     /// # Errors
     /// An unknown district; database errors.
     pub async fn compare(&self, district: Option<TenantId>, year: i32) -> Result<Comparison> {
+        self.compare_in(district, None, year).await
+    }
+
+    /// As [`App::compare`], as `reader` may read it: the cases withheld from them (第三十条) are
+    /// left out of every town's figures and of the district's.
+    async fn compare_in(&self, district: Option<TenantId>, reader: Option<Reader>, year: i32) -> Result<Comparison> {
         let period = Period::year(year)
             .filter(|_| (2000..=local_date(self.now()).year()).contains(&year))
             .ok_or_else(|| ServiceError::field("year", "年度", "不在可统计的范围"))?;
@@ -351,6 +377,10 @@ impl App {
         parts.sort_by_key(|m| m.code);
         parts.dedup_by_key(|m| m.code);
         let scope = Scope::tenants(towns.iter().map(|t| t.id).collect());
+        let scope = match reader {
+            Some(r) => scope.read_by(r),
+            None => scope,
+        };
         let by_town = self.store().metric_values_by(&scope, &parts, &period, GroupBy::Tenant).await?;
         let figures = |raw: &HashMap<String, i64>| -> Result<Vec<Figure>> {
             metrics
@@ -421,7 +451,8 @@ impl App {
         }
     }
 
-    /// The annual report of a town, for a user who may read it ([`App::report_towns`]).
+    /// The annual report of a town, for a user who may read it ([`App::report_towns`]), with
+    /// the cases withheld from them left out of its figures (第三十条), as from their lists.
     ///
     /// # Errors
     /// As [`App::report_town`] and [`App::annual_report`].
@@ -434,22 +465,24 @@ impl App {
         link: Option<&FigureLink>,
     ) -> Result<AnnualReport> {
         let town = self.report_town(p, Some(&town.code))?;
-        self.annual_report(&town, year, draft, link).await
+        self.annual_report_in(&town, p.scope.reader.clone(), year, draft, link).await
     }
 
     /// The district comparison as `p` may read it. The 区级监督 role reads every town of its
     /// district. A town's 领导 and 司法所 read their own town's row beside the district's pooled
     /// figures and the towns' mean — what their report weighs itself against (the model report:
     /// "败诉率低于全区平均") — but not the other towns one by one, which are the district's to
-    /// compare. Nobody else reads it.
+    /// compare. Nobody else reads it. Cases withheld from the reader (第三十条) count nowhere in
+    /// it: the district's pooled figures would otherwise give them away by difference.
     ///
     /// # Errors
     /// 403 for other roles; as [`App::compare`].
     pub async fn compare_for(&self, p: &Principal, year: i32) -> Result<Comparison> {
         p.ready()?;
         let me = self.tenant(p.user.tenant_id).ok_or_else(|| ServiceError::Internal("tenant".into()))?;
+        let reader = p.scope.reader.clone();
         if p.has_role(Role::District) {
-            return self.compare(Some(me.id), year).await;
+            return self.compare_in(Some(me.id), reader, year).await;
         }
         if !(p.has_role(Role::Leader) || p.has_role(Role::JudicialOffice)) {
             return Err(ServiceError::Forbidden(
@@ -457,7 +490,7 @@ impl App {
             ));
         }
         let district = me.parent_id.ok_or_else(|| ServiceError::NotFound("本镇（街道）不属于任何区".into()))?;
-        let mut c = self.compare(Some(district), year).await?;
+        let mut c = self.compare_in(Some(district), reader, year).await?;
         c.towns.retain(|(name, _)| *name == me.name);
         Ok(c)
     }

@@ -1,5 +1,5 @@
 //! Login throttling by client address and account (等保 2.0, GB/T 22239-2019 §8.1.4.1 b: limit
-//! failed login attempts).
+//! failed login attempts), and the cap on guesses of one receipt's query code ([`ReceiptChecks`]).
 //!
 //! Locking an account after N failures, whoever made them, lets anyone lock anyone out — the
 //! 安全管理员 included — and a lock message that only real accounts get tells which usernames
@@ -193,6 +193,36 @@ impl PasswordChecks {
     }
 }
 
+/// Failed look-ups of one receipt number on the public tracking page, from every address
+/// together. Six digits of query code are a million guesses: spread over many addresses, the
+/// per-address limit alone would not stop them. Past the limit every look-up of that number —
+/// with the right code or not, whether the number exists or not — answers the same 429 until
+/// the window has passed, so the cap neither lets the guess through nor tells that the number
+/// is real. Kept in memory like the login counts.
+#[derive(Debug, Default)]
+pub struct ReceiptChecks {
+    failures: HashMap<String, VecDeque<i64>>,
+}
+
+/// The window of [`ReceiptChecks`].
+pub const RECEIPT_WINDOW_MS: i64 = 3_600_000;
+
+impl ReceiptChecks {
+    /// Whether look-ups of `receipt` are refused now (`limit` failures within the hour).
+    pub fn blocked(&self, limit: u32, receipt: &str, now: i64) -> bool {
+        self.failures.get(receipt).is_some_and(|q| live(q, now, RECEIPT_WINDOW_MS) >= limit as usize)
+    }
+
+    /// Counts a failed look-up of `receipt` (an unknown number, or a wrong code).
+    pub fn failed(&mut self, limit: u32, receipt: &str, now: i64) {
+        if self.failures.len() > SWEEP_ABOVE {
+            self.failures.retain(|_, q| q.back().is_some_and(|t| *t > now - RECEIPT_WINDOW_MS));
+        }
+        let q = self.failures.entry(receipt.to_string()).or_default();
+        push(q, now, RECEIPT_WINDOW_MS, limit);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,5 +289,17 @@ mod tests {
         assert!(c.blocked(&L, "u1", 5));
         assert!(!c.blocked(&L, "u2", 5));
         assert!(!c.blocked(&L, "u1", L.window_ms + 5));
+    }
+
+    #[test]
+    fn one_receipt_is_capped_whatever_the_address_and_unknown_numbers_alike() {
+        let mut r = ReceiptChecks::default();
+        for i in 0..10 {
+            assert!(!r.blocked(10, "AT-GD-2024-000001", i));
+            r.failed(10, "AT-GD-2024-000001", i);
+        }
+        assert!(r.blocked(10, "AT-GD-2024-000001", 11));
+        assert!(!r.blocked(10, "AT-GD-2024-000002", 11), "other numbers are not affected");
+        assert!(!r.blocked(10, "AT-GD-2024-000001", RECEIPT_WINDOW_MS + 10), "the window slides");
     }
 }

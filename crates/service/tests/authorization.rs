@@ -159,7 +159,7 @@ async fn another_town_and_the_administrators_see_nothing_and_the_district_reads_
     for admin in ["admin", "security", "auditor"] {
         let p = t.principal(admin).await;
         assert!(
-            t.app.list(&p, &CaseFilter::default(), 1, 50).await.unwrap().items.is_empty(),
+            matches!(t.app.list(&p, &CaseFilter::default(), 1, 50).await, Err(ServiceError::Forbidden(_))),
             "{admin} sees no case data (三员分立)"
         );
     }
@@ -196,4 +196,49 @@ async fn the_detail_offers_exactly_the_actions_the_user_may_take() {
     assert_eq!(codes("handler_longtan").await, vec!["progress", "request_extension", "reply"]);
     assert_eq!(codes("leader").await, vec!["supervise"]);
     assert!(codes("clerk").await.is_empty());
+}
+
+#[tokio::test]
+async fn the_three_administrators_asking_for_cases_or_an_export_are_refused_not_handed_an_empty_list() {
+    // 三员分立 (GB/T 22239-2019 §8.1.4.2): the administrators read no case. An empty list or an
+    // empty .xlsx would say "no case matches"; the answer is 403, as the list page gives.
+    let t = TestApp::sqlite().await;
+    case_in(&t, "registered").await;
+    for who in ["admin", "security", "auditor"] {
+        let p = t.principal(who).await;
+        let e = t.app.export_cases(&p, &CaseFilter::default()).await.err().expect("refused");
+        assert_eq!((e.status(), e.to_string()), (403, "您的角色不查看业务数据（三员分立）".to_string()), "{who}");
+        assert_eq!(t.app.list(&p, &CaseFilter::default(), 1, 20).await.unwrap_err().status(), 403, "{who}");
+    }
+    let clerk = t.principal("clerk").await;
+    assert_eq!(t.app.export_cases(&clerk, &CaseFilter::default()).await.unwrap().rows, 1);
+}
+
+#[tokio::test]
+async fn one_receipts_query_code_cannot_be_guessed_from_many_addresses() {
+    // A six-digit query code is a million guesses: the per-address limit alone lets a guesser
+    // spread them out. Failed look-ups of one number are capped from all addresses together, with
+    // the same 429 whether the number exists or not, and whether the code is right or not.
+    let t = TestApp::sqlite().await;
+    let clerk = t.principal("clerk").await;
+    let opened = t.app.open_case(&clerk, "work_order", &obj(TestApp::work_order_fields())).await.unwrap();
+    let real = opened.case.receipt_no.clone();
+    let wrong = if opened.query_code == "000000" { "000001" } else { "000000" };
+    let unknown = "AT-GD-2024-999999";
+    for (i, receipt) in [real.as_str(), unknown].into_iter().enumerate() {
+        for n in 0..10 {
+            let e = t.app.public_lookup(&format!("203.0.{i}.{n}"), receipt, wrong).await.unwrap_err();
+            assert_eq!(e.status(), 404, "{receipt} #{n}");
+        }
+        let e = t.app.public_lookup(&format!("203.0.{i}.99"), receipt, wrong).await.unwrap_err();
+        assert!(matches!(e, ServiceError::TooManyRequests), "{receipt}: {e:?}");
+    }
+    // The right code, from a fresh address, gets the same 429 until the hour has passed.
+    let e = t.app.public_lookup("198.51.100.1", &real, &opened.query_code).await.unwrap_err();
+    assert!(matches!(e, ServiceError::TooManyRequests), "{e:?}");
+    // Other numbers are not affected.
+    let other = t.app.open_case(&clerk, "work_order", &obj(TestApp::work_order_fields())).await.unwrap();
+    assert!(t.app.public_lookup("198.51.100.1", &other.case.receipt_no, &other.query_code).await.is_ok());
+    t.clock.advance(time::Duration::minutes(61));
+    assert!(t.app.public_lookup("198.51.100.2", &real, &opened.query_code).await.is_ok(), "the window passed");
 }

@@ -9,11 +9,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] functions
 
 use fazhi_domain::case::CaseRecord;
-use fazhi_domain::ids::UserId;
+use fazhi_domain::ids::{CaseId, UserId};
 use fazhi_domain::metric::{Figure, Period};
 use fazhi_domain::workflow::shared::NAME_ACCUSED;
 use fazhi_service::breakdown::BreakdownBy;
-use fazhi_service::petitions::WITHHELD_ACCESS;
+use fazhi_service::petitions::{UNREADABLE_CASE, WITHHELD_ACCESS};
 use fazhi_service::{AuditFilter, CaseFilter, Principal, Scope, ServiceError, UserRecord};
 use fazhi_testkit::{TestApp, TestDb};
 use serde_json::{Map, Value as Json, json};
@@ -111,7 +111,8 @@ async fn the_accusation_does_not_exist_for_the_accused_in_details_actions_lists_
                 assert_eq!(t.app.list(&p, f, 1, 20).await.unwrap().total, 1, "{who} lists it by {what}");
             }
         }
-        // Each attempt was recorded: who tried which case, when.
+        // Each attempt was recorded: who tried which case, when (off the request path).
+        t.app.flush_attempt_log().await;
         let (log, _) = t
             .app
             .store()
@@ -341,6 +342,219 @@ async fn naming_accused_staff_checks_that_they_are_staff_of_the_town_or_district
         assert!(err.to_string().contains("不是本镇（街道）或本区的工作人员"), "another town's staff: {err}");
         f.insert("accused_users".into(), ids(&t, &["district", "handler_xitang"]));
         assert!(t.app.open_case(&clerk, "petition", &f).await.is_ok());
+    })
+    .await;
+}
+
+/// An ordinary claim accepted to 龙潭村 and concluded there on time.
+async fn claim_concluded(t: &TestApp) -> CaseRecord {
+    let clerk = t.principal("clerk").await;
+    let handler = t.principal("handler_longtan").await;
+    let c = t.app.open_case(&clerk, "petition", &obj(TestApp::petition_fields("claim"))).await.unwrap().case;
+    let accept = obj(
+        json!({"unit": t.town.unit("longtan").to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "notice_method": "mail", "route_checked": true}),
+    );
+    let c = t.app.act(&clerk, c.id, "accept", &accept, c.version).await.unwrap();
+    let conclude = obj(
+        json!({"request": "确权登记", "facts_reasons": "经核查属实", "reply": "支持", "basis": "《不动产登记暂行条例》", "outcome": "support", "served_on": "2024-09-27"}),
+    );
+    t.app.act(&handler, c.id, "conclude", &conclude, c.version).await.unwrap()
+}
+
+/// A figure of a rendered report (HTML), by its code.
+fn figure_in(html: &str, code: &str) -> String {
+    html.split(&format!("title=\"{code}\">"))
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .unwrap_or_else(|| panic!("{code} not in the report"))
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_annual_report_and_the_district_comparison_leave_it_out_for_the_accused_and_the_official_report_counts_it()
+{
+    // 第三十条: a reader in the accused unit's line, or named as accused, could infer the
+    // accusation from a total (2 accepted, and I list 1). Their report and comparison count what
+    // their lists show; the town's official report (`fazhi report`, no reader) counts it all.
+    each(async |t| {
+        let (c, _) = accusation(&t, "longtan", &["leader", "district"]).await;
+        accepted_with_letter(&t, &c).await;
+        claim_concluded(&t).await;
+        let town = t.app.tenant(t.town.tenant).unwrap();
+        let year = Period::year(2024).unwrap();
+        let link = |m: &str, _: &Period| format!("/cases?metric={m}");
+        let leader = t.principal("leader").await;
+        let clerk = t.principal("clerk").await;
+        let district = t.principal("district").await;
+        let report = async |p: &Principal| {
+            t.app.annual_report_for(p, &town, 2024, true, Some(&link)).await.unwrap().to_html_fragment()
+        };
+        let official = t.app.annual_report(&town, 2024, true, Some(&link)).await.unwrap().to_html_fragment();
+        let figure = async |p: &Principal, code: &str| {
+            t.app.metrics(p, Some("petition"), &[code.to_string()], &year).await.unwrap()[0].1.to_string()
+        };
+        let whole = async |code: &str| {
+            t.app.metrics_in(&Scope::tenant(t.town.tenant), Some("petition"), &[code.to_string()], &year).await.unwrap()
+                [0]
+            .1
+            .to_string()
+        };
+        assert_eq!(figure_in(&official, "petition.accepted"), "2", "the official report counts the accusation");
+        assert_eq!(figure_in(&report(&clerk).await, "petition.accepted"), "2", "the desk reads it whole");
+        for p in [&leader, &district] {
+            let mine = report(p).await;
+            assert_eq!(figure_in(&mine, "petition.accepted"), "1", "{}: 第三十条", p.user.username);
+            // Every figure agrees with what the reader's own figures (and lists) say.
+            for code in ["petition.accepted", "petition.on_time_rate", "petition.satisfaction_rate"] {
+                assert_eq!(figure_in(&mine, code), figure(p, code).await, "{}: {code}", p.user.username);
+            }
+            // The drill-down of the figure lists exactly what the figure counts.
+            let set = t.app.catalogue().get("petition.accepted").unwrap().measure.clone();
+            let fazhi_domain::metric::Measure::Count { set } = set else { panic!("a count") };
+            let traced = CaseFilter { metric: Some((set, year)), ..Default::default() };
+            assert_eq!(t.app.list(p, &traced, 1, 20).await.unwrap().total, 1);
+        }
+        // 规定时间办结率: the accusation in hand is due within the year, so it moves the rate.
+        assert_ne!(whole("petition.on_time_rate").await, figure(&leader, "petition.on_time_rate").await);
+        assert_eq!(figure_in(&official, "petition.on_time_rate"), whole("petition.on_time_rate").await);
+        // The comparison: the town's row and the district's pooled figures leave it out too.
+        let rate_of = |c: &fazhi_service::report::Comparison, row: Option<usize>| {
+            let i = c.metrics.iter().position(|m| m.code == "petition.on_time_rate").unwrap();
+            match row {
+                Some(r) => c.towns[r].1[i].to_string(),
+                None => c.district_pooled[i].to_string(),
+            }
+        };
+        let cli = t.app.compare(None, 2024).await.unwrap();
+        assert_eq!(rate_of(&cli, Some(0)), whole("petition.on_time_rate").await, "the command line's is whole");
+        for p in [&leader, &district] {
+            let c = t.app.compare_for(p, 2024).await.unwrap();
+            assert_eq!(c.towns[0].0, "鳌头镇");
+            assert_eq!(rate_of(&c, Some(0)), figure(&leader, "petition.on_time_rate").await, "{}", p.user.username);
+            assert_eq!(rate_of(&c, None), rate_of(&c, Some(0)), "{}: the pooled figure", p.user.username);
+        }
+        let c = t.app.compare_for(&clerk, 2024);
+        assert!(c.await.is_err(), "the desk does not read the comparison");
+        // The dashboard agrees with its drill-down for the accused as well.
+        let d = t.app.dashboard(&leader, "petition", year).await.unwrap();
+        let accepted = d.totals.iter().find(|(m, _)| m.code == "petition.accepted").unwrap().1.to_string();
+        assert_eq!(accepted, "1");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_attempt_on_the_accusation_is_recorded_off_the_request_path_once_per_user_case_and_hour() {
+    // 第三十条 and the audit of every attempt, without making the 404 of a withheld case slower
+    // than that of an unknown id, and without letting probes flood the chain.
+    each(async |t| {
+        let (c, _) = accusation(&t, "longtan", &["leader"]).await;
+        let h = t.principal("handler_longtan").await;
+        let attempts = async |who: &str, case: CaseId| {
+            t.app.flush_attempt_log().await;
+            let (log, _) = t
+                .app
+                .store()
+                .audit_log(&AuditFilter { action: Some(WITHHELD_ACCESS.into()), ..Default::default() }, 100, 0)
+                .await
+                .unwrap();
+            log.iter()
+                .filter(|e| e.actor_id == Some(t.town.user(who).id) && e.payload["case_id"] == case.to_string())
+                .count()
+        };
+        for _ in 0..5 {
+            not_found(t.app.detail(&h, c.id).await, "handler_longtan");
+            not_found(t.app.case_attachments(&h, c.id).await, "handler_longtan: attachments");
+        }
+        let unknown = CaseId::new();
+        not_found(t.app.detail(&h, unknown).await, "an unknown id");
+        assert_eq!(attempts("handler_longtan", c.id).await, 1, "ten attempts within the hour are one event");
+        assert_eq!(attempts("handler_longtan", unknown).await, 0, "an unknown id is no attempt on an accusation");
+        // Someone else, and the next hour, are new events.
+        not_found(t.app.detail(&t.principal("leader").await, c.id).await, "leader");
+        t.clock.advance(time::Duration::hours(1));
+        not_found(t.app.detail(&h, c.id).await, "handler_longtan, an hour later");
+        not_found(t.app.detail(&h, c.id).await, "handler_longtan, again");
+        assert_eq!(attempts("handler_longtan", c.id).await, 2);
+        assert_eq!(attempts("leader", c.id).await, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_accusation_is_numbered_outside_the_public_sequence_so_no_gap_reveals_it() {
+    // 第三十条: the numbers the accused unit can list run on without a gap where an accusation
+    // was registered; the accusation's own number has the same shape, is unique, and tracks.
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        let claim =
+            async || t.app.open_case(&clerk, "petition", &obj(TestApp::petition_fields("claim"))).await.unwrap();
+        let first = claim().await.case;
+        let mut secret = Vec::new();
+        for _ in 0..4 {
+            secret.push(accusation(&t, "longtan", &[]).await);
+        }
+        let second = claim().await.case;
+        let (prefix, seq) = first.receipt_no.split_at(first.receipt_no.len() - 6);
+        let next: u32 = seq.parse::<u32>().unwrap() + 1;
+        assert_eq!(second.receipt_no, format!("{prefix}{next:06}"), "the public sequence has no gap");
+        let mut seen = std::collections::HashSet::new();
+        for (c, code) in &secret {
+            let suffix = c.receipt_no.strip_prefix(prefix).unwrap_or_else(|| panic!("shape: {}", c.receipt_no));
+            assert_eq!(suffix.len(), 6, "{}", c.receipt_no);
+            assert!(
+                suffix.starts_with(|ch: char| ch.is_ascii_uppercase()),
+                "never a sequence number: {}",
+                c.receipt_no
+            );
+            assert!(suffix.chars().all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit()));
+            assert!(seen.insert(c.receipt_no.clone()), "unique");
+            // The accuser tracks it with its number and query code as any petitioner does.
+            let v = t.app.public_lookup("198.51.100.7", &c.receipt_no.to_lowercase(), code).await.unwrap();
+            assert_eq!(v.receipt_no, c.receipt_no);
+        }
+        // A visit converted into an accusation: its petition is numbered apart too.
+        let v = t.app.open_case(&clerk, "visit", &obj(TestApp::visit_fields())).await.unwrap().case;
+        let mut fields = accusation_form(&t, "sfs", &[]);
+        for k in ["party_name", "party_phone", "party_address", "content"] {
+            fields.remove(k);
+        }
+        let done = t.app.convert_visit(&clerk, v.id, v.version, "petition", &fields).await.unwrap();
+        let third = claim().await.case;
+        assert_eq!(third.receipt_no, format!("{prefix}{:06}", next + 1), "{}", done.case.receipt_no);
+        assert!(done.case.receipt_no.starts_with(prefix) && !done.case.receipt_no[prefix.len()..].starts_with('0'));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_timeline_never_names_a_linked_case_its_reader_may_not_open() {
+    // The link event's payload named the other case's id and number whatever the reader's reach;
+    // now the detail (the page and the API alike) keeps the event and drops the other case.
+    each(async |t| {
+        let clerk = t.principal("clerk").await;
+        let accept = |unit: &str| {
+            obj(json!({"unit": t.town.unit(unit).to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "notice_method": "mail", "route_checked": true}))
+        };
+        let open = async |unit: &str| {
+            let c = t.app.open_case(&clerk, "petition", &obj(TestApp::petition_fields("claim"))).await.unwrap().case;
+            t.app.act(&clerk, c.id, "accept", &accept(unit), c.version).await.unwrap()
+        };
+        let ours = open("xitang").await;
+        let theirs = open("longtan").await;
+        t.app.link_cases(&clerk, ours.id, theirs.id, "related", "同一地块").await.unwrap();
+        let h = t.principal("handler_xitang").await;
+        let events = t.app.detail(&h, ours.id).await.unwrap().events;
+        let link = events.iter().find(|e| e.action == "link").expect("the link event keeps its place");
+        assert_eq!(link.payload["other_receipt"], UNREADABLE_CASE);
+        assert!(link.payload.get("other_case").is_none() && link.payload.get("other_kind").is_none());
+        let all = serde_json::to_string(&events).unwrap();
+        assert!(!all.contains(&theirs.id.to_string()) && !all.contains(&theirs.receipt_no), "{all}");
+        // The desk reads both cases and the link whole.
+        let events = t.app.detail(&clerk, ours.id).await.unwrap().events;
+        let link = events.iter().find(|e| e.action == "link").unwrap();
+        assert_eq!(link.payload["other_receipt"], theirs.receipt_no.as_str());
+        assert_eq!(link.payload["other_case"], theirs.id.to_string());
     })
     .await;
 }

@@ -46,18 +46,21 @@ async fn the_sys_admin_creates_an_account_without_roles_and_the_user_sets_the_pa
             Err(ServiceError::BadCredentials)
         ));
         assert_eq!(t.app.activation_account(&link.token).await.unwrap().username, "chenxr");
+        // The 安全管理员 issues the other half: the activation code.
+        let security = t.principal("security").await;
+        let (_, code) = t.app.issue_activation_code(&security, user.id).await.unwrap();
         // A weak or mistyped password leaves the link usable.
-        let weak = t.app.activate("10.1.0.2", &link.token, "12345678", "12345678").await.unwrap_err();
+        let weak = t.app.activate("10.1.0.2", &link.token, &code, "12345678", "12345678").await.unwrap_err();
         assert_eq!(weak.fields()[0].field, "new_password");
-        let typo = t.app.activate("10.1.0.2", &link.token, "Chen@2024xr", "Chen@2024xx").await.unwrap_err();
+        let typo = t.app.activate("10.1.0.2", &link.token, &code, "Chen@2024xr", "Chen@2024xx").await.unwrap_err();
         assert_eq!(typo.fields()[0].field, "confirm_password");
-        t.app.activate("10.1.0.2", &link.token, "Chen@2024xr", "Chen@2024xr").await.unwrap();
+        t.app.activate("10.1.0.2", &link.token, &code, "Chen@2024xr", "Chen@2024xr").await.unwrap();
         let ok = t.app.login_from("10.1.0.2", "chenxr", "Chen@2024xr", SessionKind::Api).await.unwrap();
         let p = t.app.authenticate(&ok.token, SessionKind::Api).await.unwrap();
         assert!(p.user.roles.is_empty() && !p.user.must_change_password);
         assert!(p.scope.is_nothing(), "no role, no case");
         // The link works once.
-        let again = t.app.activate("10.1.0.3", &link.token, "Other@2024xr", "Other@2024xr").await.unwrap_err();
+        let again = t.app.activate("10.1.0.3", &link.token, &code, "Other@2024xr", "Other@2024xr").await.unwrap_err();
         assert_eq!(again.status(), 404);
         // The audit log says who issued it and from where it was used.
         let auditor = t.principal("auditor").await;
@@ -67,8 +70,9 @@ async fn the_sys_admin_creates_an_account_without_roles_and_the_user_sets_the_pa
             .await
             .unwrap();
         let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
-        assert_eq!(actions, ["user.activated", "user.activation_issued"]);
-        assert_eq!(events[1].actor_username.as_deref(), Some("admin"));
+        assert_eq!(actions, ["user.activated", "user.activation_code_issued", "user.activation_issued"]);
+        assert_eq!(events[1].actor_username.as_deref(), Some("security"));
+        assert_eq!(events[2].actor_username.as_deref(), Some("admin"));
         assert!(events[0].details.contains(&("地址".to_string(), "10.1.0.2".to_string())));
     }
 }
@@ -83,6 +87,80 @@ async fn an_activation_link_expires_and_a_new_one_replaces_the_old() {
     t.clock.advance(Duration::hours(72));
     let e = t.app.activation_account(&second.token).await.unwrap_err();
     assert_eq!(e.to_string(), "激活链接无效、已使用或已过期，请联系系统管理员重新签发");
+}
+
+#[tokio::test]
+async fn neither_the_sys_admin_nor_the_security_admin_can_take_over_an_account_alone() {
+    // 三员分立 (GB/T 22239-2019 §8.1.4.2): a reset password and the link the 系统管理员 holds are
+    // not enough to set a password; the 安全管理员's code is the other half and is useless
+    // without the link. Wrong codes are counted and void the link. On both databases: the code
+    // lives in the store (migration 0011).
+    for db in TestDb::all().await {
+        let t = TestApp::on(db).await;
+        let admin = t.principal("admin").await;
+        let security = t.principal("security").await;
+        let clerk_id = t.town.user("clerk").id;
+        let (_, link) = t.app.reset_password(&admin, clerk_id).await.unwrap();
+        // The 系统管理员 alone: the link without a code sets nothing.
+        let alone = t.app.activate("10.2.0.1", &link.token, "", "Taken@2024pw", "Taken@2024pw").await.unwrap_err();
+        assert_eq!(alone.fields()[0].field, "activation_code", "{alone}");
+        let guess = t.app.activate("10.2.0.1", &link.token, "AAAAAAAA", "Taken@2024pw", "Taken@2024pw").await;
+        let e = guess.unwrap_err();
+        assert_eq!(e.fields()[0].field, "activation_code");
+        assert_eq!(e.to_string(), "激活码：安全管理员尚未为该账户签发激活码，请联系安全管理员");
+        // Only the 安全管理员 issues codes; the 系统管理员 cannot.
+        assert_eq!(t.app.issue_activation_code(&admin, clerk_id).await.unwrap_err().status(), 403);
+        // A code for an account that has no live link is refused: the code alone opens nothing.
+        let e = t.app.issue_activation_code(&security, t.town.user("handler_longtan").id).await.unwrap_err();
+        assert_eq!(e.status(), 409, "{e}");
+        let (_, code) = t.app.issue_activation_code(&security, clerk_id).await.unwrap();
+        assert_eq!(code.len(), 8);
+        // The 安全管理员 alone has no token: a made-up link opens nothing, with the right code.
+        let forged = t.app.activate("10.2.0.2", "made-up-token", &code, "Taken@2024pw", "Taken@2024pw").await;
+        assert_eq!(forged.unwrap_err().status(), 404);
+        // Wrong codes are counted; the fifth voids the link, even for the right code afterwards.
+        for left in (1..=4).rev() {
+            let e = t.app.activate("10.2.0.1", &link.token, "WRONG234", "Taken@2024pw", "Taken@2024pw").await;
+            assert_eq!(e.unwrap_err().to_string(), format!("激活码：不正确，还可尝试{left}次（用尽后激活链接作废）"));
+        }
+        let e = t.app.activate("10.2.0.1", &link.token, "WRONG234", "Taken@2024pw", "Taken@2024pw").await;
+        assert_eq!(e.unwrap_err().status(), 404);
+        let e = t.app.activate("10.2.0.3", &link.token, &code, "Taken@2024pw", "Taken@2024pw").await;
+        assert_eq!(e.unwrap_err().status(), 404, "voided");
+        assert!(t.app.login("clerk", "Taken@2024pw", SessionKind::Api).await.is_err());
+        // A new link and a new code — both halves, from both administrators — and the user is in;
+        // the code may be typed in lower case with a dash.
+        let (_, link) = t.app.reset_password(&admin, clerk_id).await.unwrap();
+        let (_, code) = t.app.issue_activation_code(&security, clerk_id).await.unwrap();
+        let typed = format!("{}-{}", &code[..4], &code[4..]).to_lowercase();
+        t.app.activate("10.2.0.4", &link.token, &typed, "Clerk@2024new", "Clerk@2024new").await.unwrap();
+        assert!(t.app.login("clerk", "Clerk@2024new", SessionKind::Api).await.is_ok());
+        // Each code issued is an audit event of the 安全管理员.
+        let auditor = t.principal("auditor").await;
+        let (events, _) = t
+            .app
+            .audit_log(
+                &auditor,
+                AuditQuery { action: Some("user.activation_code".into()), ..Default::default() },
+                1,
+                50,
+            )
+            .await
+            .unwrap();
+        assert_eq!(events.len(), 2);
+        assert!(events.iter().all(|e| e.actor_username.as_deref() == Some("security")));
+        let (voided, _) = t
+            .app
+            .audit_log(
+                &auditor,
+                AuditQuery { action: Some("user.activation_voided".into()), ..Default::default() },
+                1,
+                50,
+            )
+            .await
+            .unwrap();
+        assert_eq!(voided.len(), 1);
+    }
 }
 
 #[tokio::test]
@@ -114,7 +192,9 @@ async fn the_sys_admin_resets_a_password_by_link_and_never_an_administrators_or_
     let (_, link) = t.app.reset_password(&admin, t.town.user("clerk").id).await.unwrap();
     assert!(matches!(t.app.login("clerk", PASSWORD, SessionKind::Api).await, Err(ServiceError::BadCredentials)));
     assert!(t.app.authenticate(&clerk.token, SessionKind::Api).await.is_err(), "sessions ended");
-    t.app.activate("local", &link.token, "Clerk@2024new", "Clerk@2024new").await.unwrap();
+    let security = t.principal("security").await;
+    let (_, code) = t.app.issue_activation_code(&security, t.town.user("clerk").id).await.unwrap();
+    t.app.activate("local", &link.token, &code, "Clerk@2024new", "Clerk@2024new").await.unwrap();
     assert!(t.app.login("clerk", "Clerk@2024new", SessionKind::Api).await.is_ok());
     for target in ["auditor", "security", "admin"] {
         let e = t.app.reset_password(&admin, t.town.user(target).id).await.unwrap_err();

@@ -519,10 +519,38 @@ macro_rules! import_batch {
     }};
 }
 
-/// Gives `$case` (a mutable [`CaseRecord`]) the next receipt number of its tenant, kind and year
-/// inside `$tx`: `$prefix` + six digits.
+/// Whether a case is numbered outside its kind's public sequence: a 检举控告 marked confidential
+/// at registration (《信访工作条例》第三十条). Numbered in the sequence, it would leave a gap in the
+/// numbers its accused unit can list, and the gap would tell them an accusation was registered.
+pub(crate) fn numbered_apart(case: &CaseRecord) -> bool {
+    fazhi_domain::workflow::shared::withheld_parties(&case.data).is_some()
+}
+
+/// Letters and digits a confidential receipt number's suffix is drawn from (no 0/O, 1/I).
+const APART_CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// A suffix outside the public sequence: six characters, the first a letter (so it is never a
+/// sequence number), the rest from [`APART_CHARS`] — about 8·10⁸ choices per prefix.
+pub(crate) fn apart_suffix() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    let mut s = String::with_capacity(6);
+    s.push(char::from(APART_CHARS[rng.random_range(0..24)]));
+    for _ in 0..5 {
+        s.push(char::from(APART_CHARS[rng.random_range(0..APART_CHARS.len())]));
+    }
+    s
+}
+
+/// How many random numbers are tried before giving up (each is checked against every receipt
+/// number of the database; a second try is already a one in a billion event).
+pub(crate) const APART_TRIES: usize = 8;
+
+/// Gives `$case` (a mutable [`CaseRecord`]) its receipt number inside `$tx`: `$prefix` + the next
+/// six-digit sequence of its tenant, kind and year — or, for a case numbered apart
+/// ([`numbered_apart`]), `$prefix` + a random suffix no case has.
 macro_rules! number_case {
-    ($tx:expr, $case:expr, $prefix:expr, $year:expr) => {{
+    (@seq $tx:expr, $case:expr, $prefix:expr, $year:expr) => {{
         let (seq,): (i64,) = sqlx::query_as(
             "INSERT INTO receipt_counters (tenant_id, kind, year, last) VALUES ($1, $2, $3, 1) \
              ON CONFLICT (tenant_id, kind, year) DO UPDATE SET last = receipt_counters.last + 1 RETURNING last",
@@ -533,6 +561,26 @@ macro_rules! number_case {
         .fetch_one(&mut *$tx)
         .await?;
         $case.receipt_no = format!("{}{seq:06}", $prefix);
+    }};
+    ($tx:expr, $case:expr, $prefix:expr, $year:expr) => {{
+        if crate::cases::numbered_apart(&$case) {
+            let mut found = None;
+            for _ in 0..crate::cases::APART_TRIES {
+                let candidate = format!("{}{}", $prefix, crate::cases::apart_suffix());
+                let taken: Option<(String,)> = sqlx::query_as("SELECT receipt_no FROM cases WHERE receipt_no = $1")
+                    .bind(&candidate)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+                if taken.is_none() {
+                    found = Some(candidate);
+                    break;
+                }
+            }
+            $case.receipt_no =
+                found.ok_or_else(|| crate::StoreError::Corrupt("no free confidential receipt number".into()))?;
+        } else {
+            number_case!(@seq $tx, $case, $prefix, $year);
+        }
     }};
 }
 
@@ -745,6 +793,22 @@ impl Store {
         let withheld = sql::withheld_ids(&mut q, reader);
         let ps: Vec<String> = ids.iter().map(|i| q.text_arg(i.to_string())).collect();
         q.text = format!("SELECT DISTINCT case_id FROM ({withheld}) w WHERE case_id IN ({})", ps.join(", "));
+        let rows: Vec<(String,)> = on_reader!(self, pool => bind_all!(sqlx::query_as(crate::sql::safe(&q.text)), &q.args).fetch_all(pool).await)?;
+        rows.into_iter().map(|(c,)| CaseId::parse(&c).map_err(corrupt)).collect()
+    }
+
+    /// Which of these cases lie within `scope` (and are not withheld from its reader).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn visible_among(&self, scope: &Scope, ids: &[CaseId]) -> Result<HashSet<CaseId>> {
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let mut q = Sql::new("SELECT c.id FROM cases c WHERE 1 = 1");
+        let ps: Vec<String> = ids.iter().map(|i| q.text_arg(i.to_string())).collect();
+        q.push(&format!(" AND c.id IN ({})", ps.join(", ")));
+        sql::scope(&mut q, scope, self.is_postgres());
         let rows: Vec<(String,)> = on_reader!(self, pool => bind_all!(sqlx::query_as(crate::sql::safe(&q.text)), &q.args).fetch_all(pool).await)?;
         rows.into_iter().map(|(c,)| CaseId::parse(&c).map_err(corrupt)).collect()
     }

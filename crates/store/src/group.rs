@@ -224,7 +224,28 @@ fn write(conn: &mut Connection, jobs: &[Job], key: Option<&ChainKey>) -> Result<
     // Numbers: one counter update per tenant, kind and year, in arrival order.
     let mut cases: Vec<CaseRecord> = jobs.iter().map(|j| j.case.clone()).collect();
     let mut groups: Vec<((String, String, i32), Vec<usize>)> = Vec::new();
+    let mut apart: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (i, j) in jobs.iter().enumerate() {
+        // A confidential case is numbered outside the public sequence (《信访工作条例》第三十条).
+        if crate::cases::numbered_apart(&j.case) {
+            let mut found = None;
+            for _ in 0..crate::cases::APART_TRIES {
+                let candidate = format!("{}{}", j.prefix, crate::cases::apart_suffix());
+                let taken = apart.contains(&candidate)
+                    || tx
+                        .prepare_cached("SELECT 1 FROM cases WHERE receipt_no = ?1")
+                        .and_then(|mut s| s.exists(rusqlite::params![candidate]))
+                        .map_err(db_err)?;
+                if !taken {
+                    found = Some(candidate);
+                    break;
+                }
+            }
+            let no = found.ok_or_else(|| StoreError::Corrupt("no free confidential receipt number".into()))?;
+            apart.insert(no.clone());
+            cases[i].receipt_no = no;
+            continue;
+        }
         let key = (j.case.tenant_id.to_string(), j.case.kind.clone(), j.year);
         match groups.iter_mut().find(|(k, _)| *k == key) {
             Some((_, v)) => v.push(i),

@@ -54,6 +54,7 @@ pub use links::{CaseLink, LinkRelation, LinkedWrite};
 pub use metrics::{GroupBy, GroupKey};
 pub use reports::DraftVersion;
 
+pub use activations::CodeCheck;
 pub use attachments::{AttachmentRecord, NewAttachment};
 pub use cases::{CaseWrite, ImportCase, ImportEvent, WithheldSet};
 pub use model::*;

@@ -8,7 +8,7 @@ use fazhi_domain::ids::CaseId;
 use fazhi_domain::metric::Period;
 use fazhi_domain::time_util::parse_date;
 use fazhi_service::Principal;
-use fazhi_store::{CaseFilter, Scope, SortField, StoreError};
+use fazhi_store::{CaseFilter, CodeCheck, Scope, SortField, StoreError};
 use fazhi_testkit::{Backend, TestApp, TestDb};
 use serde_json::{Map, Value as Json, json};
 use time::Duration;
@@ -451,8 +451,31 @@ async fn an_activation_link_opens_its_account_once_until_it_expires() {
         // A new link replaces the old.
         s.replace_activation(clerk, "hash-2", 2_000, 20_000).await.unwrap();
         assert_eq!(s.activation_user("hash-1", 2_000).await.unwrap(), None);
-        assert_eq!(s.consume_activation("hash-2", 3_000).await.unwrap(), Some(clerk));
-        assert_eq!(s.consume_activation("hash-2", 3_000).await.unwrap(), None, "used once");
+        // The link alone opens nothing: the 安全管理员's code is the other half (migration 0011).
+        assert_eq!(s.consume_activation_with_code("hash-2", "code-1", 3_000, 5).await.unwrap(), CodeCheck::NoCode);
+        assert!(s.set_activation_code(clerk, "code-1", 3_000).await.unwrap());
+        assert!(!s.set_activation_code(t.town.user("leader").id, "code-x", 3_000).await.unwrap(), "no live link");
+        assert_eq!(
+            s.consume_activation_with_code("hash-2", "code-2", 3_000, 5).await.unwrap(),
+            CodeCheck::WrongCode { left: 4 }
+        );
+        assert_eq!(
+            s.consume_activation_with_code("hash-2", "code-1", 3_000, 5).await.unwrap(),
+            CodeCheck::Opened(clerk)
+        );
+        assert_eq!(
+            s.consume_activation_with_code("hash-2", "code-1", 3_000, 5).await.unwrap(),
+            CodeCheck::Gone,
+            "used once"
+        );
+        // Wrong codes void the link.
+        s.replace_activation(clerk, "hash-4", 4_000, 40_000).await.unwrap();
+        assert!(s.set_activation_code(clerk, "code-4", 4_000).await.unwrap());
+        for left in [1, 0] {
+            let r = s.consume_activation_with_code("hash-4", "bad", 4_000, 2).await.unwrap();
+            assert_eq!(r, if left == 1 { CodeCheck::WrongCode { left: 1 } } else { CodeCheck::Voided });
+        }
+        assert_eq!(s.consume_activation_with_code("hash-4", "code-4", 4_000, 2).await.unwrap(), CodeCheck::Gone);
         s.replace_activation(clerk, "hash-3", 4_000, 40_000).await.unwrap();
         s.delete_activations_of(clerk).await.unwrap();
         assert_eq!(s.activation_user("hash-3", 4_000).await.unwrap(), None);

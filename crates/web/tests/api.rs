@@ -42,6 +42,7 @@ async fn the_openapi_document_describes_every_route() {
         "/api/v1/me",
         "/api/v1/admin/users",
         "/api/v1/admin/users/{id}/password",
+        "/api/v1/admin/users/{id}/activation-code",
         "/api/v1/admin/users/{id}/roles",
         "/api/v1/audit",
     ] {
@@ -316,4 +317,48 @@ async fn kinds_describe_their_forms() {
     assert_eq!(wo["states"].as_array().unwrap().len(), 9, "out_of_remit (rules.md §8) included");
     let urgency = wo["open"]["fields"].as_array().unwrap().iter().find(|f| f["name"] == "urgency").unwrap();
     assert_eq!(urgency["options"][1], json!(["normal", "一般（5个工作日）"]));
+}
+
+#[tokio::test]
+async fn the_administrators_are_refused_the_case_list_with_403_and_a_timeline_hides_what_its_reader_may_not_open() {
+    // 三员分立: an administrator gets 403, not an empty list.
+    let t = TestApp::sqlite().await;
+    let clerk = t.token("clerk").await;
+    let ours = opened(&t, &clerk).await;
+    let theirs = opened(&t, &clerk).await;
+    for who in ["admin", "security", "auditor"] {
+        let token = t.token(who).await;
+        let (s, body) = t.request(Method::GET, "/api/v1/cases", Some(&token), None).await;
+        assert_eq!((s, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{who}: {body}");
+    }
+    // A link to a case out of the reader's reach: the API's timeline does not name it.
+    let (ours, theirs) = (&ours["case"], &theirs["case"]);
+    let (ours_id, theirs_id) = (ours["id"].as_str().unwrap().to_string(), theirs["id"].as_str().unwrap().to_string());
+    let desk = t.principal("clerk").await;
+    let a = t
+        .app
+        .store()
+        .case(&fazhi_service::Scope::everything(), fazhi_domain::ids::CaseId::parse(&ours_id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let b = t
+        .app
+        .store()
+        .case(&fazhi_service::Scope::everything(), fazhi_domain::ids::CaseId::parse(&theirs_id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let dispatch = |unit: &str| {
+        serde_json::from_value::<serde_json::Map<String, Json>>(json!({"unit": t.town.unit(unit).to_string()})).unwrap()
+    };
+    t.app.act(&desk, a.id, "dispatch", &dispatch("xitang"), a.version).await.unwrap();
+    t.app.act(&desk, b.id, "dispatch", &dispatch("longtan"), b.version).await.unwrap();
+    t.app.link_cases(&desk, a.id, b.id, "related", "同一地块").await.unwrap();
+    let h = t.token("handler_xitang").await;
+    let (s, body) = t.request(Method::GET, &format!("/api/v1/cases/{ours_id}"), Some(&h), None).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let text = body["timeline"].to_string();
+    assert!(text.contains("（无权查看的关联案件）"), "{text}");
+    assert!(!text.contains(&theirs_id) && !text.contains(theirs["receipt_no"].as_str().unwrap()), "{text}");
 }

@@ -274,12 +274,38 @@ async fn the_sys_admins_new_account_is_activated_by_its_user_through_a_one_time_
     };
     let a = send(&t, anon(&path, None)).await;
     assert_eq!(a.status, StatusCode::OK);
-    assert!(a.body.contains("chenxr") && a.body.contains("设置密码"));
-    let mismatch = form(&[("new_password", "Chen@2024xr"), ("confirm_password", "Chen@2024xx"), ("_csrf", ANON_CSRF)]);
+    assert!(a.body.contains("chenxr") && a.body.contains("设置密码") && a.body.contains("name=\"activation_code\""));
+    // The link alone — all the 系统管理员 holds — sets no password (三员分立).
+    let no_code = form(&[("new_password", "Chen@2024xr"), ("confirm_password", "Chen@2024xr"), ("_csrf", ANON_CSRF)]);
+    let a = send(&t, anon(&path, Some(no_code))).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.body.contains("请输入安全管理员提供的激活码"));
+    // The 安全管理员 issues the code on their page, shown once.
+    let sec = Browser::of(&t, "security").await;
+    let users = sec.get("/admin/users").await;
+    assert!(users.body.contains(&format!("/admin/users/{}/activation-code", stored.id)));
+    let issued = sec.post(&format!("/admin/users/{}/activation-code", stored.id), &[]).await;
+    assert_eq!(issued.status, StatusCode::OK);
+    assert!(issued.body.contains("激活码（仅显示这一次）"));
+    let code = issued.body.split("激活码（仅显示这一次）").nth(1).unwrap();
+    let code = code.split("<p class=\"mono break\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    assert_eq!(code.len(), 8, "{code}");
+    assert!(!sec.get("/admin/users").await.body.contains(&code), "shown once");
+    let mismatch = form(&[
+        ("activation_code", &code),
+        ("new_password", "Chen@2024xr"),
+        ("confirm_password", "Chen@2024xx"),
+        ("_csrf", ANON_CSRF),
+    ]);
     let a = send(&t, anon(&path, Some(mismatch))).await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
     assert!(a.body.contains("两次输入的新密码不一致"));
-    let good = form(&[("new_password", "Chen@2024xr"), ("confirm_password", "Chen@2024xr"), ("_csrf", ANON_CSRF)]);
+    let good = form(&[
+        ("activation_code", &code),
+        ("new_password", "Chen@2024xr"),
+        ("confirm_password", "Chen@2024xr"),
+        ("_csrf", ANON_CSRF),
+    ]);
     let a = send(&t, anon(&path, Some(good.clone()))).await;
     assert_eq!((a.status, a.location()), (StatusCode::SEE_OTHER, Some("/login?activated=1")));
     assert_eq!(send(&t, anon(&path, None)).await.status, StatusCode::NOT_FOUND, "spent");
@@ -357,6 +383,13 @@ async fn the_admin_api_gives_links_never_passwords_and_refuses_with_403_and_422(
     assert_eq!(body["user"]["roles"], json!([]));
     let id = body["user"]["id"].as_str().unwrap().to_string();
     let security = t.token("security").await;
+    // The activation code, the other half of the activation, is the 安全管理员's to issue.
+    let code_uri = format!("/api/v1/admin/users/{id}/activation-code");
+    let (s, _) = t.request(Method::POST, &code_uri, Some(&admin), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "the 系统管理员 may not hold both halves");
+    let (s, body) = t.request(Method::POST, &code_uri, Some(&security), None).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["activation_code"].as_str().map(str::len), Some(8), "{body}");
     let me = t.town.user("security").id;
     let (s, _) = t
         .request(

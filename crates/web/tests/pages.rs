@@ -866,3 +866,20 @@ async fn a_registered_petition_offers_every_route_of_the_regulation_from_its_pag
         assert!(page.body.contains(label), "{label} on the page");
     }
 }
+
+#[tokio::test]
+async fn an_administrator_asking_for_a_case_export_is_refused_like_the_list() {
+    // 三员分立 (GB/T 22239-2019 §8.1.4.2): 403, not a 200 with an empty .xlsx.
+    let t = TestApp::sqlite().await;
+    for who in ["admin", "security", "auditor"] {
+        let w = Web::as_user(&t, who).await;
+        assert_eq!(w.get("/cases").await.status, StatusCode::FORBIDDEN, "{who}: the list");
+        for uri in ["/cases/export.xlsx", "/cases/work_order/export.xlsx"] {
+            let p = w.get(uri).await;
+            assert_eq!(p.status, StatusCode::FORBIDDEN, "{who}: {uri}");
+            assert!(p.body.contains("三员分立"), "{who}: {uri}");
+        }
+    }
+    let clerk = Web::as_user(&t, "clerk").await;
+    assert_eq!(clerk.get("/cases/export.xlsx").await.status, StatusCode::OK);
+}

@@ -456,7 +456,16 @@ pub struct RolesRequest {
     pub roles: Vec<String>,
 }
 
-/// A one-time activation link, to hand to the user: they set their own password with it.
+/// The activation code of an account awaiting activation (安全管理员), shown this once: the
+/// user types it on the activation link's page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivationCodeResponse {
+    pub user: AccountDto,
+    pub activation_code: String,
+}
+
+/// A one-time activation link, to hand to the user: they set their own password with it and the
+/// activation code the 安全管理员 issues for the account (neither works alone).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActivationResponse {
     pub user: AccountDto,

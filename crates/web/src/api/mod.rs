@@ -18,6 +18,7 @@
 //! | GET | `/admin/users` | the tenant's accounts (系统管理员, 安全管理员) |
 //! | POST | `/admin/users` | create an account without roles; answers its activation link (系统管理员) |
 //! | POST | `/admin/users/{id}/password` | reset a password; answers a new activation link (系统管理员) |
+//! | POST | `/admin/users/{id}/activation-code` | issue the activation code of an account awaiting activation (安全管理员) |
 //! | PUT | `/admin/users/{id}/roles` | set another user's business roles (安全管理员) |
 //! | GET | `/audit` | the audit log: who, when, which case, which action (审计管理员) |
 //! | GET | `/openapi.json` | this API as OpenAPI 3.1 |
@@ -61,6 +62,7 @@ pub fn routes() -> Router<App> {
         .route("/audit/checkpoints", post(receive_checkpoints))
         .route("/admin/users", get(admin_users).post(admin_create_user))
         .route("/admin/users/{id}/password", post(admin_reset_password))
+        .route("/admin/users/{id}/activation-code", post(admin_activation_code))
         .route("/admin/users/{id}/roles", axum::routing::put(admin_set_roles))
         .route("/audit", get(audit_log))
         .route("/openapi.json", get(openapi))
@@ -530,6 +532,22 @@ async fn admin_reset_password(
     Ok(Json(ActivationResponse::from(&app, &user, &activation)))
 }
 
+/// Issue the activation code of an account awaiting activation (安全管理员): the second half of its
+/// activation, shown this once. The activation link alone (the 系统管理员's half) sets no password.
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/activation-code", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, description = "user id")),
+    responses((status = 200, body = ActivationCodeResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "no live activation link")))]
+async fn admin_activation_code(
+    State(app): State<App>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ActivationCodeResponse>> {
+    let id = fazhi_domain::ids::UserId::parse(&id).map_err(|_| ServiceError::NotFound("用户不存在".into()))?;
+    let (user, code) = app.issue_activation_code(&p, id).await?;
+    Ok(Json(ActivationCodeResponse { user: AccountDto::from(&app, &user, app.now_ms()), activation_code: code }))
+}
+
 /// Set another user's business roles (安全管理员). One's own roles, an administrator's account
 /// and administrator roles are refused (403); the 区级监督 role outside a district office (422).
 #[utoipa::path(put, path = "/api/v1/admin/users/{id}/roles", request_body = RolesRequest, tag = "admin", security(("bearer" = [])),
@@ -599,7 +617,7 @@ async fn audit_log(
 #[openapi(
     info(title = "fazhi API", version = "1", description = "法治政府建设工作平台 JSON API。错误统一为 {code, message, fields}。"),
     paths(login, logout, change_password, me, kinds, open_case, list_cases, case_detail, act, metrics, annual_report, compare_report,
-        admin_users, admin_create_user, admin_reset_password, admin_set_roles, audit_log),
+        admin_users, admin_create_user, admin_reset_password, admin_activation_code, admin_set_roles, audit_log),
     components(schemas(ErrorBody, FieldErrorBody)),
     modifiers(&BearerAuth),
 )]

@@ -1,6 +1,6 @@
 //! The three administrators' pages (三员分立): the 系统管理员 manages units and creates accounts
 //! (without roles; the user sets the password through a one-time activation link), the 安全管理员
-//! grants business roles and locks or unlocks accounts, the 审计管理员 reads the audit log (who,
+//! issues the activation code that link needs, grants business roles and locks or unlocks accounts, the 审计管理员 reads the audit log (who,
 //! when, which case, which action — not what the case says). Each sees only their part; none sees
 //! case data. The rules are the service's (`fazhi_service::admin`); these pages only show them.
 
@@ -158,6 +158,8 @@ pub struct UserRow {
     pub roles: String,
     pub status: String,
     pub locked: bool,
+    /// Awaiting activation: the 安全管理员 may issue its activation code.
+    pub awaiting: bool,
     /// An administrator's account: managed at the command line only, no buttons here.
     pub admin: bool,
     pub role_boxes: Vec<(String, String, bool)>,
@@ -171,10 +173,18 @@ struct UsersPage {
     security: bool,
     /// The activation link just issued: shown this once, to be handed to the user.
     activation: Option<ActivationView>,
+    /// The activation code just issued (安全管理员): shown this once, to be handed to the user.
+    code: Option<CodeView>,
     users: Vec<UserRow>,
     units: Vec<(String, String, bool)>,
     values: HashMap<String, String>,
     errors: HashMap<String, String>,
+}
+
+pub struct CodeView {
+    pub username: String,
+    pub name: String,
+    pub code: String,
 }
 
 pub struct ActivationView {
@@ -211,6 +221,20 @@ async fn users_page_for(
     alert: Option<String>,
     activation: Option<ActivationView>,
 ) -> PageResult {
+    users_page_with(app, p, values, errors, flash, alert, activation, None).await
+}
+
+#[allow(clippy::too_many_arguments)] // each is one thing the page may show
+async fn users_page_with(
+    app: &App,
+    p: &Principal,
+    values: HashMap<String, String>,
+    errors: &[FieldError],
+    flash: Option<String>,
+    alert: Option<String>,
+    activation: Option<ActivationView>,
+    code: Option<CodeView>,
+) -> PageResult {
     let users = app.list_users(p).await?;
     let mut layout = Layout::new(app, p, "用户管理", "/admin/users").crumb("/admin/users", "用户管理");
     layout.flash = flash;
@@ -226,6 +250,7 @@ async fn users_page_for(
         sys_admin: p.has_role(Role::SysAdmin),
         security: p.has_role(Role::SecurityAdmin),
         activation,
+        code,
         users: users
             .iter()
             .map(|u| UserRow {
@@ -240,6 +265,7 @@ async fn users_page_for(
                 },
                 status: fazhi_service::admin::account_status(u, now),
                 locked: u.locked_until.is_some_and(|t| t > now),
+                awaiting: fazhi_service::admin::awaiting_activation(u),
                 admin: u.roles.iter().any(|r| r.is_admin()) || u.id == p.user.id,
                 role_boxes: assignable
                     .iter()
@@ -362,6 +388,30 @@ pub async fn reset_password(
             users_page_for(&app, &p, HashMap::new(), &[], Some(flash), None, Some(view)).await
         }
         Err(e @ (ServiceError::Forbidden(_) | ServiceError::Rule(_))) if p.has_role(Role::SysAdmin) => {
+            refused(&app, &p, e).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The 安全管理员 issues the activation code of an account awaiting activation: shown this once.
+pub async fn activation_code(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&p, f.get("_csrf").map(String::as_str))?;
+    let id = user_id(&id)?;
+    match app.issue_activation_code(&p, id).await {
+        Ok((user, code)) => {
+            let flash = format!("已为 {} 签发激活码（原激活码随即失效）。", user.username);
+            let view = CodeView { username: user.username, name: user.display_name, code };
+            users_page_with(&app, &p, HashMap::new(), &[], Some(flash), None, None, Some(view)).await
+        }
+        Err(e @ (ServiceError::Forbidden(_) | ServiceError::Rule(_) | ServiceError::WrongState(_)))
+            if p.has_role(Role::SecurityAdmin) =>
+        {
             refused(&app, &p, e).await
         }
         Err(e) => Err(e.into()),

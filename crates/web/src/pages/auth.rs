@@ -225,7 +225,7 @@ pub async fn activate(
 ) -> PageResult {
     session::check_anon_csrf(&headers, f.get("_csrf").map(String::as_str))?;
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    match app.activate(&client, &token, &get("new_password"), &get("confirm_password")).await {
+    match app.activate(&client, &token, &get("activation_code"), &get("new_password"), &get("confirm_password")).await {
         Ok(_) => Ok(Redirect::to("/login?activated=1").into_response()),
         Err(ServiceError::Invalid(fields)) => {
             let user = app.activation_account(&token).await?;

@@ -61,6 +61,7 @@ pub fn routes() -> Router<App> {
         .route("/admin/units", get(admin::units_page).post(admin::create_unit))
         .route("/admin/users", get(admin::users_page).post(admin::create_user))
         .route("/admin/users/{id}/password", post(admin::reset_password))
+        .route("/admin/users/{id}/activation-code", post(admin::activation_code))
         .route("/admin/users/{id}/roles", post(admin::set_roles))
         .route("/admin/users/{id}/lock", post(admin::lock))
         .route("/admin/users/{id}/unlock", post(admin::unlock))
