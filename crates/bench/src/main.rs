@@ -201,7 +201,9 @@ async fn intake(pg: Option<&str>, n: usize, c: usize, out: &mut Results) -> Resu
     let mut srv = Server::start(db.path(), db.url.as_deref()).await?;
     let body = Arc::new(json!({"kind": "work_order", "fields": {
         "title": "龙潭村路灯不亮", "content": "龙潭村村口三盏路灯已坏两周，夜间出行不便。", "category": "help",
-        "urgency": "normal", "caller_name": "陈先生", "caller_phone": "13812345678", "location": "龙潭村村口"}}));
+        "urgency": "normal", "caller_name": "陈先生", "caller_phone": "13812345678", "location": "龙潭村村口"},
+        // The same caller every time: a new case each time, past the duplicate check.
+        "confirm_new": true}));
     let base = srv.base.clone();
     let job: Job = Arc::new(move |client, tok, _i| {
         let (base, body) = (base.clone(), body.clone());
@@ -276,7 +278,7 @@ async fn act(pg: Option<&str>, n: usize, c: usize, out: &mut Results) -> Result<
         let r: Json = client
             .post(format!("{}/api/v1/cases", srv.base))
             .bearer_auth(&clerk)
-            .json(&json!({"kind": "work_order", "fields": {"title": "路灯", "content": "路灯不亮", "category": "help", "urgency": "normal", "caller_name": "陈先生", "caller_phone": "13812345678"}}))
+            .json(&json!({"kind": "work_order", "fields": {"title": "路灯", "content": "路灯不亮", "category": "help", "urgency": "normal", "caller_name": "陈先生", "caller_phone": "13812345678"}, "confirm_new": true}))
             .send()
             .await
             .map_err(|e| e.to_string())?

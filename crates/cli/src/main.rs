@@ -186,9 +186,9 @@ struct Failure(String, u8);
 
 impl From<ServiceError> for Failure {
     fn from(e: ServiceError) -> Self {
-        match &e {
-            ServiceError::Internal(cause) => Failure(format!("错误：{e}（{cause}）"), 1),
-            _ => Failure(format!("错误：{e}"), 1),
+        match e.cause_chain() {
+            Some(cause) => Failure(format!("错误：{e}（{cause}）"), 1),
+            None => Failure(format!("错误：{e}"), 1),
         }
     }
 }
@@ -311,13 +311,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 let report = load_demo(&app).await?;
                 print_demo(&report, Some(&format!("http://{addr}")));
             }
-            tracing::info!(%addr, database = app.store().backend_name(), "fazhi serving");
+            tracing::info!(%addr, database = app.backend_name(), "fazhi serving");
             println!("fazhi 正在监听 http://{addr}（Ctrl-C 退出）");
             fazhi_web::serve(app, addr).await.map_err(|e| Failure(format!("错误：无法监听 {addr}：{e}"), 1))?;
         }
         Command::Migrate => {
             let app = open(config).await?;
-            println!("数据库迁移已完成（{}）。", app.store().backend_name());
+            println!("数据库迁移已完成（{}）。", app.backend_name());
         }
         Command::Demo => {
             let app = open(config).await?;
@@ -368,10 +368,8 @@ async fn user(app: App, cmd: UserCmd) -> Result<(), Failure> {
     match cmd {
         UserCmd::Add { tenant, unit, username, name, roles, password } => {
             let t = app
-                .store()
                 .tenant_by_code(&tenant)
-                .await
-                .map_err(ServiceError::from)?
+                .await?
                 .ok_or_else(|| Failure(format!("错误：镇（街道）代码“{tenant}”不存在"), 1))?;
             let u = app
                 .units()
@@ -406,10 +404,8 @@ async fn user(app: App, cmd: UserCmd) -> Result<(), Failure> {
         }
         UserCmd::Passwd { username, password } => {
             let user = app
-                .store()
                 .user_by_username(&username)
-                .await
-                .map_err(ServiceError::from)?
+                .await?
                 .ok_or_else(|| Failure(format!("错误：用户“{username}”不存在"), 1))?;
             let actor = fazhi_domain::case::Actor::system(user.tenant_id);
             let pw = app.reset_password_as(&actor, &user, password).await?;
@@ -419,15 +415,13 @@ async fn user(app: App, cmd: UserCmd) -> Result<(), Failure> {
             let tid = match tenant {
                 None => None,
                 Some(code) => Some(
-                    app.store()
-                        .tenant_by_code(&code)
-                        .await
-                        .map_err(ServiceError::from)?
+                    app.tenant_by_code(&code)
+                        .await?
                         .ok_or_else(|| Failure(format!("错误：镇（街道）代码“{code}”不存在"), 1))?
                         .id,
                 ),
             };
-            for u in app.store().users(tid).await.map_err(ServiceError::from)? {
+            for u in app.users_of(tid).await? {
                 let roles: Vec<&str> = u.roles.iter().map(|r| r.label()).collect();
                 let unit = app.unit(u.unit_id).map(|x| x.name).unwrap_or_default();
                 let state = fazhi_service::admin::account_status(&u, app.now_ms());
@@ -486,10 +480,8 @@ async fn report(app: App, cmd: ReportCmd) -> Result<(), Failure> {
             let d = match district {
                 None => None,
                 Some(code) => Some(
-                    app.store()
-                        .tenant_by_code(&code)
-                        .await
-                        .map_err(ServiceError::from)?
+                    app.tenant_by_code(&code)
+                        .await?
                         .ok_or_else(|| Failure(format!("错误：区代码“{code}”不存在"), 1))?
                         .id,
                 ),

@@ -194,7 +194,7 @@ impl App {
         if !errors.is_empty() {
             return Err(ServiceError::Invalid(errors));
         }
-        let (Ok(code), Ok(Some(name))) = (code, name) else { return Err(ServiceError::Internal("unreachable".into())) };
+        let (Ok(code), Ok(Some(name))) = (code, name) else { return Err(ServiceError::internal("unreachable")) };
         let path = parent.as_ref().map_or_else(|| UnitPath::root(&code), |p| p.path.child(&code));
         let unit =
             Unit { id: UnitId::new(), tenant_id: tenant, parent_id: parent.map(|p| p.id), kind, code, name, path };
@@ -492,8 +492,7 @@ impl App {
         if locked {
             self.store().delete_sessions_of(id).await?;
         } else {
-            let mut t =
-                self.inner.throttle.lock().map_err(|_| ServiceError::Internal("login throttle poisoned".into()))?;
+            let mut t = self.inner.throttle.lock().map_err(|_| ServiceError::internal("login throttle poisoned"))?;
             t.forget_account(&user.username);
         }
         let (action, label) =

@@ -51,7 +51,7 @@ impl UploadWriter {
             return Err(too_large(&self.name));
         }
         self.hasher.update(chunk);
-        self.file.write_all(chunk).await.map_err(|e| ServiceError::Internal(format!("staging upload: {e}")))
+        self.file.write_all(chunk).await.map_err(|e| ServiceError::internal_in("staging upload", e))
     }
 
     /// The file, complete and on disk.
@@ -62,8 +62,8 @@ impl UploadWriter {
         if self.size == 0 {
             return Err(ServiceError::field("attachments", "附件", format!("“{}”是空文件", self.name)));
         }
-        self.file.flush().await.map_err(|e| ServiceError::Internal(format!("staging upload: {e}")))?;
-        self.file.sync_all().await.map_err(|e| ServiceError::Internal(format!("staging upload: {e}")))?;
+        self.file.flush().await.map_err(|e| ServiceError::internal_in("staging upload", e))?;
+        self.file.sync_all().await.map_err(|e| ServiceError::internal_in("staging upload", e))?;
         Ok(Upload {
             hash: hex::encode(self.hasher.finalize()),
             size: self.size,
@@ -172,8 +172,8 @@ impl App {
             Ok(tempfile::NamedTempFile::new_in(&dir)?.into_parts())
         })
         .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?
-        .map_err(|e| ServiceError::Internal(format!("staging upload: {e}")))?;
+        .map_err(|e| ServiceError::internal(e))?
+        .map_err(|e| ServiceError::internal_in("staging upload", e))?;
         Ok(UploadWriter {
             name: name.to_string(),
             mime: mime.to_string(),
@@ -216,8 +216,8 @@ impl App {
                 Ok(())
             })
             .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))?
-            .map_err(|e| ServiceError::Internal(format!("storing attachment: {e}")))?;
+            .map_err(|e| ServiceError::internal(e))?
+            .map_err(|e| ServiceError::internal_in("storing attachment", e))?;
             out.push(NewAttachment {
                 mime: mime_of(&name).unwrap_or("application/octet-stream").to_string(),
                 hash,
@@ -245,8 +245,7 @@ impl App {
     pub async fn attachment_file(&self, p: &Principal, id: CaseId, hash: &str) -> Result<(AttachmentRecord, PathBuf)> {
         p.ready()?;
         self.visible_case(p, id).await?;
-        let rec =
-            self.store().attachment(id, hash).await?.ok_or_else(|| ServiceError::NotFound("附件不存在".into()))?;
+        let rec = self.store().attachment(id, hash).await?.ok_or_else(ServiceError::attachment_not_found)?;
         Ok((rec, self.attachment_path(hash)))
     }
 }

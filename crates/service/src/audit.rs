@@ -390,7 +390,7 @@ impl App {
                     "received_by": p.user.username,
                     "checkpoint": c,
                 }))
-                .map_err(|e| ServiceError::Internal(e.to_string()))?,
+                .map_err(|e| ServiceError::internal(e))?,
             );
         }
         checkpoint::append_lines(&self.config().received_checkpoints_path(), &lines)?;

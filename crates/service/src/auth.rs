@@ -186,11 +186,11 @@ impl App {
     pub fn hash_password(&self, password: &str) -> Result<String> {
         let mut salt = [0u8; 16];
         rand::rng().fill_bytes(&mut salt);
-        let salt = SaltString::encode_b64(&salt).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let salt = SaltString::encode_b64(&salt).map_err(|e| ServiceError::internal(e.to_string()))?;
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| ServiceError::Internal(e.to_string()))
+            .map_err(|e| ServiceError::internal(e.to_string()))
     }
 
     /// Checks a password. An account without a usable hash (awaiting activation) spends the same
@@ -217,7 +217,7 @@ impl App {
     }
 
     fn with_throttle<T>(&self, f: impl FnOnce(&mut crate::throttle::LoginThrottle) -> T) -> Result<T> {
-        let mut t = self.inner.throttle.lock().map_err(|_| ServiceError::Internal("login throttle poisoned".into()))?;
+        let mut t = self.inner.throttle.lock().map_err(|_| ServiceError::internal("login throttle poisoned"))?;
         Ok(f(&mut t))
     }
 
@@ -225,7 +225,7 @@ impl App {
     pub(crate) fn principal_for(&self, user: UserRecord, token_hash: String, csrf: String) -> Result<Principal> {
         let unit = self
             .unit(user.unit_id)
-            .ok_or_else(|| ServiceError::Internal(format!("user {} has no unit", user.username)))?;
+            .ok_or_else(|| ServiceError::internal(format!("user {} has no unit", user.username)))?;
         let extent = match reach_of(&user.roles) {
             Reach::None => Extent::Nothing,
             Reach::Subtree => Extent::Subtree { tenant: user.tenant_id, path: unit.path.clone() },
@@ -427,7 +427,7 @@ impl App {
         let now = self.now_ms();
         let key = p.user.id.to_string();
         let checks =
-            || self.inner.password_checks.lock().map_err(|_| ServiceError::Internal("password checks poisoned".into()));
+            || self.inner.password_checks.lock().map_err(|_| ServiceError::internal("password checks poisoned"));
         if checks()?.blocked(&limits, &key, now) {
             return Err(ServiceError::TooManyAttempts { minutes: self.config().security.lockout_minutes });
         }
@@ -462,7 +462,7 @@ impl App {
     /// # Errors
     /// 404 for a link that is unknown, used or expired.
     pub async fn activation_account(&self, token: &str) -> Result<UserRecord> {
-        let gone = || ServiceError::NotFound("激活链接无效、已使用或已过期，请联系系统管理员重新签发".into());
+        let gone = || ServiceError::activation_invalid();
         let id = self.store().activation_user(&token_hash(token), self.now_ms()).await?.ok_or_else(gone)?;
         self.store().user(id).await?.ok_or_else(gone)
     }
@@ -541,7 +541,7 @@ impl App {
     pub fn count_public_lookup(&self, client: &str) -> Result<()> {
         let minute = self.now_ms() / 60_000;
         let limit = self.config().security.public_lookups_per_minute;
-        let mut w = self.inner.lookups.lock().map_err(|_| ServiceError::Internal("rate window poisoned".into()))?;
+        let mut w = self.inner.lookups.lock().map_err(|_| ServiceError::internal("rate window poisoned"))?;
         if w.minute != minute {
             w.minute = minute;
             w.counts.clear();

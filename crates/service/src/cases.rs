@@ -16,6 +16,8 @@ use time::Date;
 
 use crate::{App, Principal, Result, ServiceError};
 
+pub use crate::list_query::ListQuery;
+
 /// A case opened: the case as stored, and the query code printed on the caller's receipt (shown
 /// once; kept sealed for reprinting).
 #[derive(Debug, Clone)]
@@ -88,6 +90,9 @@ impl App {
     ///
     /// # Errors
     /// [`ServiceError::UnknownKind`], field errors, a role that may not register this kind.
+    ///
+    /// Nothing is compared with the cases already open: a registration that should first be
+    /// checked for duplicates goes through [`App::register`].
     pub async fn open_case(&self, p: &Principal, kind: &str, input: &Map<String, Json>) -> Result<Opened> {
         p.ready()?;
         let kind = self.kind(kind)?;
@@ -100,7 +105,7 @@ impl App {
         let mut case = out.case;
         case.data.insert("query_code".into(), Json::String(self.crypto().seal(&code)));
         let digest = self.crypto().digest("query", &code);
-        let tenant = self.tenant(case.tenant_id).ok_or_else(|| ServiceError::Internal("tenant missing".into()))?;
+        let tenant = self.tenant(case.tenant_id).ok_or_else(|| ServiceError::internal("tenant missing"))?;
         let year = local_date(ctx.now).year();
         let ev = self.case_event(&p.actor, case.id, out.event);
         let (case, _) = self
@@ -112,6 +117,19 @@ impl App {
             )
             .await?;
         Ok(Opened { case, query_code: code })
+    }
+
+    /// Checks a registration form as [`App::open_case`] would, storing nothing.
+    ///
+    /// # Errors
+    /// As [`App::open_case`], before anything is written.
+    pub(crate) async fn check_open(&self, p: &Principal, kind: &KindDef, input: &Map<String, Json>) -> Result<()> {
+        self.check_named_users(p, &kind.workflow.open.fields, input).await?;
+        let cal = self.calendar();
+        let units = self.units();
+        let ctx = self.ctx(&p.actor, &cal, &units);
+        kind.open_case(NewCase { id: CaseId::new(), receipt_no: String::new() }, input, &ctx)?;
+        Ok(())
     }
 
     /// Loads a case the principal may see. A case out of their reach, one withheld from them
@@ -127,7 +145,7 @@ impl App {
             return Ok(c);
         }
         self.note_failed_open(p, id);
-        Err(ServiceError::NotFound("案件不存在".into()))
+        Err(ServiceError::case_not_found())
     }
 
     /// Applies an action. `version` is the version the user saw: if the case has moved on since,
@@ -344,7 +362,7 @@ impl App {
             .map(|m| {
                 let fig = cat
                     .figure(m.code, &mut |d: &MetricDef| raw.get(d.code).copied().unwrap_or(0))
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                    .map_err(|e| ServiceError::internal(e))?;
                 Ok((m.clone(), fig))
             })
             .collect()

@@ -47,19 +47,18 @@ impl CheckpointKey {
     /// An unreadable or malformed key file.
     pub fn load_or_create(path: &Path) -> Result<Self> {
         if path.exists() {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
+            let text = std::fs::read_to_string(path).map_err(|e| ServiceError::internal_in(path.display(), e))?;
             let signing = SigningKey::from_pkcs8_pem(&text).map_err(|e| {
-                ServiceError::Internal(format!("{}: 不是有效的 Ed25519 私钥（PKCS#8 PEM）：{e}", path.display()))
+                ServiceError::internal(format!("{}: 不是有效的 Ed25519 私钥（PKCS#8 PEM）：{e}", path.display()))
             })?;
             return Ok(Self { signing });
         }
         let signing = SigningKey::from_bytes(&rand::random::<[u8; 32]>());
         let pem = signing
             .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
-            .map_err(|e| ServiceError::Internal(format!("checkpoint key: {e}")))?;
+            .map_err(|e| ServiceError::internal_in("checkpoint key", e))?;
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| ServiceError::Internal(format!("{}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| ServiceError::internal_in(dir.display(), e))?;
         }
         crate::write_private(path, &pem)?;
         tracing::warn!(path = %path.display(), "generated a new checkpoint signing key; keep a copy of it (and of its public key) away from the database");
@@ -153,7 +152,7 @@ impl Checkpoint {
     /// # Errors
     /// Never in practice (plain strings and numbers).
     pub fn to_line(&self) -> Result<String> {
-        serde_json::to_string(self).map_err(|e| ServiceError::Internal(e.to_string()))
+        serde_json::to_string(self).map_err(|e| ServiceError::internal(e))
     }
 }
 
@@ -166,7 +165,7 @@ pub fn append_lines(path: &Path, lines: &[String]) -> Result<()> {
         return Ok(());
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| ServiceError::Internal(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| ServiceError::internal_in(dir.display(), e))?;
     }
     let mut opts = std::fs::OpenOptions::new();
     opts.append(true).create(true);
@@ -175,14 +174,14 @@ pub fn append_lines(path: &Path, lines: &[String]) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
+    let mut f = opts.open(path).map_err(|e| ServiceError::internal_in(path.display(), e))?;
     let mut buf = String::new();
     for l in lines {
         buf.push_str(l);
         buf.push('\n');
     }
-    f.write_all(buf.as_bytes()).map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
-    f.sync_all().map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))
+    f.write_all(buf.as_bytes()).map_err(|e| ServiceError::internal_in(path.display(), e))?;
+    f.sync_all().map_err(|e| ServiceError::internal_in(path.display(), e))
 }
 
 /// What reading checkpoint files found: good lines, and what was wrong with the others.
@@ -210,11 +209,11 @@ pub fn load(paths: &[PathBuf], trusted: &CheckpointKey) -> Result<Loaded> {
         let f = match std::fs::File::open(p) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(ServiceError::Internal(format!("{}: {e}", p.display()))),
+            Err(e) => return Err(ServiceError::internal_in(p.display(), e)),
         };
         out.files.push(p.clone());
         for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-            let line = line.map_err(|e| ServiceError::Internal(format!("{}: {e}", p.display())))?;
+            let line = line.map_err(|e| ServiceError::internal_in(p.display(), e))?;
             if line.trim().is_empty() {
                 continue;
             }

@@ -177,7 +177,7 @@ impl Driver<'_> {
         let input = input.as_object().cloned().unwrap_or_default();
         let kind = self.app.kind(&case.kind)?;
         let out =
-            kind.act(case, action, &input, &ctx).map_err(|e| ServiceError::Internal(format!("demo {action}: {e}")))?;
+            kind.act(case, action, &input, &ctx).map_err(|e| ServiceError::internal(format!("demo {action}: {e}")))?;
         events.push(self.event(&out, actor, t));
         self.history.push(case.clone());
         Ok(out.case)
@@ -341,7 +341,7 @@ impl App {
         let days: Vec<Date> = {
             let mut v = Vec::new();
             let mut x =
-                Date::from_calendar_date(2023, Month::January, 1).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                Date::from_calendar_date(2023, Month::January, 1).map_err(|e| ServiceError::internal(e.to_string()))?;
             while x.year() == 2023 {
                 if cal.is_working_day(x) {
                     v.push(x);
@@ -426,7 +426,7 @@ impl App {
             let obj: Map<String, Json> = input.as_object().cloned().unwrap_or_default();
             let out = kind
                 .open_case(NewCase { id, receipt_no: format!("AT-GD-2023-{seq:06}") }, &obj, &ctx)
-                .map_err(|e| ServiceError::Internal(format!("demo open: {e}")))?;
+                .map_err(|e| ServiceError::internal(format!("demo open: {e}")))?;
             events.push(d.event(&out, clerk, t0));
             let mut digests = out.digests.clone();
             let mut case = out.case;
@@ -626,7 +626,7 @@ impl App {
             let obj = input.as_object().cloned().unwrap_or_default();
             let o = kind
                 .open_case(NewCase { id, receipt_no: format!("AT-GD-{year}-9{seq:05}") }, &obj, &ctx)
-                .map_err(|e| ServiceError::Internal(format!("demo open: {e}")))?;
+                .map_err(|e| ServiceError::internal(format!("demo open: {e}")))?;
             let mut events = vec![d.event(&o, clerk, t0)];
             let mut case = o.case;
             let code = format!("{:06}", d.rng.random_range(0..1_000_000u32));

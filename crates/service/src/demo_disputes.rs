@@ -344,7 +344,7 @@ struct Gen<'a> {
 
 impl<'a> Gen<'a> {
     fn actor(&self, name: &str) -> Result<&'a Actor> {
-        self.staff.get(name).ok_or_else(|| ServiceError::Internal(format!("demo user {name} missing")))
+        self.staff.get(name).ok_or_else(|| ServiceError::internal(format!("demo user {name} missing")))
     }
 
     fn ctx<'c>(&'c self, actor: &'c Actor, t: OffsetDateTime) -> ActCtx<'c> {
@@ -364,7 +364,7 @@ impl<'a> Gen<'a> {
     }
 
     fn unit(&self, code: &str) -> Result<&'a Unit> {
-        self.u.get(code).ok_or_else(|| ServiceError::Internal(format!("demo unit {code} missing")))
+        self.u.get(code).ok_or_else(|| ServiceError::internal(format!("demo unit {code} missing")))
     }
 
     fn event(&mut self, out: &Outcome, actor: &Actor, t: OffsetDateTime) -> Event {
@@ -407,7 +407,7 @@ impl<'a> Gen<'a> {
         let out = {
             let ctx = self.ctx(actor, t);
             kind.open_case(NewCase { id, receipt_no: receipt }, &obj(input), &ctx)
-                .map_err(|e| ServiceError::Internal(format!("demo {slug} open: {e}")))?
+                .map_err(|e| ServiceError::internal(format!("demo {slug} open: {e}")))?
         };
         let ev = self.event(&out, actor, t);
         let code = format!("{:06}", self.rng.random_range(0..1_000_000u32));
@@ -441,7 +441,7 @@ impl<'a> Gen<'a> {
                 kind.act(&life.case, action, &input, &ctx)
             }
             .map_err(|e| {
-                ServiceError::Internal(format!("demo {} {action} ({}): {e}", life.case.kind, life.case.receipt_no))
+                ServiceError::internal(format!("demo {} {action} ({}): {e}", life.case.kind, life.case.receipt_no))
             })?
         };
         let ev = self.event(&out, actor, t);
@@ -540,7 +540,7 @@ fn days_2023(cal: &Calendar, last: Date) -> Result<Vec<Date>> {
 }
 
 fn date(y: i32, m: Month, d: u8) -> Result<Date> {
-    Date::from_calendar_date(y, m, d).map_err(|e| ServiceError::Internal(e.to_string()))
+    Date::from_calendar_date(y, m, d).map_err(|e| ServiceError::internal(e.to_string()))
 }
 
 /// Spreads `n` items over `days`, in order.
@@ -762,7 +762,7 @@ impl App {
         staff: &HashMap<&str, Actor>,
     ) -> Result<DemoDisputes> {
         let sys = Actor::system(tenant);
-        let root = units.get("aotou").ok_or_else(|| ServiceError::Internal("demo town root missing".into()))?;
+        let root = units.get("aotou").ok_or_else(|| ServiceError::internal("demo town root missing"))?;
         let jjjc =
             self.create_unit_as(&sys, tenant, Some(root.id), "jjjc", "纪检监察办公室", UnitKind::Department).await?;
         let mut u: HashMap<&str, Unit> = units.iter().map(|(k, v)| (*k, v.clone())).collect();
@@ -770,7 +770,7 @@ impl App {
         let mut actors: HashMap<&str, Actor> = staff.iter().map(|(k, v)| (*k, v.clone())).collect();
         for (username, name, unit, role) in USERS {
             let unit =
-                u.get(unit).cloned().ok_or_else(|| ServiceError::Internal(format!("demo unit {unit} missing")))?;
+                u.get(unit).cloned().ok_or_else(|| ServiceError::internal(format!("demo unit {unit} missing")))?;
             let (user, _) = self
                 .create_user_as(
                     &sys,

@@ -29,6 +29,7 @@ use fazhi_domain::workflow::{FieldKind, ParseCtx, Value};
 use fazhi_store::{CaseFilter, SortField};
 use serde_json::{Map, Value as Json};
 
+use crate::cases::Opened;
 use crate::{App, Principal, Result};
 
 /// How many open cases per kind are compared by text (the newest).
@@ -86,7 +87,45 @@ fn identifier_label(kind: &str) -> &'static str {
     if kind == "idcard" { "身份证号码" } else { "联系电话" }
 }
 
+/// What a registration gave.
+#[derive(Debug, Clone)]
+pub enum Registration {
+    /// The case is registered.
+    Opened(Opened),
+    /// Nothing is registered: these cases look like the same person or the same matter. The
+    /// clerk links or merges on the original, or registers again with `confirm_new`.
+    Candidates(Vec<Candidate>),
+}
+
 impl App {
+    /// The registration use case: for a kind checked for duplicates at intake
+    /// (`Capabilities::duplicates`), the form is checked, then compared with the cases already
+    /// there; when some look like the same person or matter they are answered and nothing is
+    /// registered — unless the clerk has seen them and confirms a new case (`confirm_new`).
+    /// Pages and the JSON API both register through here.
+    ///
+    /// # Errors
+    /// As [`App::open_case`]; a failed look-up is an error, never "no candidates".
+    pub async fn register(
+        &self,
+        p: &Principal,
+        kind: &str,
+        input: &Map<String, Json>,
+        confirm_new: bool,
+    ) -> Result<Registration> {
+        p.ready()?;
+        let def = self.kind(kind)?;
+        if !confirm_new && def.capabilities.duplicates.is_some() {
+            // Field errors first, the whole form at once; then the look-up.
+            self.check_open(p, def, input).await?;
+            let candidates = self.find_duplicates(p, kind, input, None).await?;
+            if !candidates.is_empty() {
+                return Ok(Registration::Candidates(candidates));
+            }
+        }
+        self.open_case(p, kind, input).await.map(Registration::Opened)
+    }
+
     /// The open cases (and 复核-concluded petitions) that look like the same person or the same
     /// matter as the registration form `input` of `kind`, most likely first. `exclude` leaves a
     /// case out (the one being edited).

@@ -1,6 +1,7 @@
 //! One error type for every use case. Each variant has a stable code and a Chinese message; the
 //! web layer maps them to HTTP once (400 bad input, 401, 403, 404, 409 wrong state or stale
-//! version, 422 rule violated, 500 logged with its cause and never shown).
+//! version, 422 rule violated, 500 logged with its cause and never shown). Messages said in more
+//! than one place come from named constructors ([`ServiceError::case_not_found`], …).
 
 use fazhi_domain::FieldError;
 use fazhi_domain::workflow::ActionError;
@@ -48,8 +49,52 @@ pub enum ServiceError {
     /// A password check refused for a while after too many wrong answers.
     #[error("尝试次数过多，请{minutes}分钟后再试")]
     TooManyAttempts { minutes: u32 },
+    /// Something failed that the user cannot mend: they read only this message and the code;
+    /// the cause, with its whole chain, is for the log ([`ServiceError::cause_chain`]).
     #[error("系统内部错误，请稍后重试")]
-    Internal(String),
+    Internal(#[source] Cause),
+}
+
+/// Any error, boxed.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The cause of an internal error, kept with its source chain for the log and never shown.
+#[derive(Debug)]
+pub struct Cause(BoxError);
+
+impl Cause {
+    /// The message and every source under it, joined by ": ".
+    pub fn chain(&self) -> String {
+        let mut out = self.0.to_string();
+        let mut next = self.0.source();
+        while let Some(e) = next {
+            out.push_str(": ");
+            out.push_str(&e.to_string());
+            next = e.source();
+        }
+        out
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+/// What was being done when an error struck (a path, a step), above the error itself.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}")]
+struct Context {
+    what: String,
+    #[source]
+    source: BoxError,
 }
 
 impl ServiceError {
@@ -102,6 +147,49 @@ impl ServiceError {
     pub fn field(field: &str, label: &str, reason: impl Into<String>) -> Self {
         Self::Invalid(vec![FieldError::new(field, label, reason)])
     }
+
+    /// An internal error caused by `e` (an error, or a message where there is none).
+    pub fn internal(e: impl Into<BoxError>) -> Self {
+        Self::Internal(Cause(e.into()))
+    }
+
+    /// An internal error caused by `e` while doing `what` (a path, a step): both are logged.
+    pub fn internal_in(what: impl std::fmt::Display, e: impl Into<BoxError>) -> Self {
+        Self::Internal(Cause(Box::new(Context { what: what.to_string(), source: e.into() })))
+    }
+
+    /// For the log: an internal error's cause with its whole chain; `None` for other errors.
+    pub fn cause_chain(&self) -> Option<String> {
+        match self {
+            Self::Internal(c) => Some(c.chain()),
+            _ => None,
+        }
+    }
+
+    /// A case that does not exist — or that the reader may not know exists (the same answer).
+    pub fn case_not_found() -> Self {
+        Self::NotFound("案件不存在".into())
+    }
+
+    /// A user account that does not exist.
+    pub fn user_not_found() -> Self {
+        Self::NotFound("用户不存在".into())
+    }
+
+    /// An attachment that does not exist, or not on this case.
+    pub fn attachment_not_found() -> Self {
+        Self::NotFound("附件不存在".into())
+    }
+
+    /// An activation link unknown, used or expired: one answer for all three.
+    pub fn activation_invalid() -> Self {
+        Self::NotFound("激活链接无效、已使用或已过期，请联系系统管理员重新签发".into())
+    }
+
+    /// An administrator's role reads no business data (三员分立).
+    pub fn no_business_data() -> Self {
+        Self::Forbidden("您的角色不查看业务数据（三员分立）".into())
+    }
 }
 
 impl From<ActionError> for ServiceError {
@@ -122,7 +210,7 @@ impl From<StoreError> for ServiceError {
             StoreError::Stale { current } => Self::Stale { current },
             StoreError::NotFound => Self::NotFound("记录不存在".into()),
             StoreError::Conflict(m) => Self::Conflict(format!("与已有记录冲突：{m}")),
-            other => Self::Internal(other.to_string()),
+            other => Self::internal(other),
         }
     }
 }

@@ -106,7 +106,7 @@ impl App {
         let file = tempfile::Builder::new()
             .suffix(".xlsx")
             .tempfile()
-            .map_err(|e| ServiceError::Internal(e.to_string()))?
+            .map_err(|e| ServiceError::internal(e))?
             .into_temp_path();
         let path = file.to_path_buf();
         let app = self.clone();
@@ -139,8 +139,8 @@ impl App {
             })
         })
         .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        .map_err(|e| ServiceError::internal(e))?
+        .map_err(|e| ServiceError::internal(e))?;
         Ok(Export { file, rows })
     }
 }

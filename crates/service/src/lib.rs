@@ -28,6 +28,8 @@ pub mod duplicates;
 pub mod error;
 pub mod export;
 pub mod links;
+pub mod list_query;
+mod operations;
 pub mod petitions;
 pub mod public;
 pub mod report;
@@ -87,18 +89,17 @@ struct Inner {
 fn load_key(config: &Config) -> Result<[u8; 32]> {
     let configured = config.security.data_key.0.trim();
     if !configured.is_empty() {
-        return Crypto::parse_key(configured).map_err(|e| ServiceError::Internal(format!("security.data_key: {e}")));
+        return Crypto::parse_key(configured).map_err(|e| ServiceError::internal_in("security.data_key", e));
     }
     let path = config.data_dir.join("secret.key");
     if path.exists() {
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
-        return Crypto::parse_key(&text).map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())));
+        let text = std::fs::read_to_string(&path).map_err(|e| ServiceError::internal_in(path.display(), e))?;
+        return Crypto::parse_key(&text).map_err(|e| ServiceError::internal_in(path.display(), e));
     }
     let key = Crypto::generate_key();
     write_private(&path, &key)?;
     tracing::warn!(path = %path.display(), "generated a new data key; back it up with the database — without it personal identifiers cannot be read");
-    Crypto::parse_key(&key).map_err(ServiceError::Internal)
+    Crypto::parse_key(&key).map_err(ServiceError::internal)
 }
 
 /// Creates the data directory owner-only (0700) when it does not exist yet: it holds the
@@ -115,7 +116,7 @@ fn create_private_dir(dir: &Path) -> Result<()> {
         use std::os::unix::fs::DirBuilderExt;
         b.mode(0o700);
     }
-    b.create(dir).map_err(|e| ServiceError::Internal(format!("{}: {e}", dir.display())))
+    b.create(dir).map_err(|e| ServiceError::internal_in(dir.display(), e))
 }
 
 pub(crate) fn write_private(path: &Path, text: &str) -> Result<()> {
@@ -127,9 +128,9 @@ pub(crate) fn write_private(path: &Path, text: &str) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
-    f.write_all(text.as_bytes()).map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
-    f.sync_all().map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))
+    let mut f = opts.open(path).map_err(|e| ServiceError::internal_in(path.display(), e))?;
+    f.write_all(text.as_bytes()).map_err(|e| ServiceError::internal_in(path.display(), e))?;
+    f.sync_all().map_err(|e| ServiceError::internal_in(path.display(), e))
 }
 
 impl App {
@@ -146,7 +147,7 @@ impl App {
         let url = config.database_url();
         // A driver's message may quote the URL it was given: never its password.
         let scrub = |what: &str, e: fazhi_store::StoreError| {
-            ServiceError::Internal(format!(
+            ServiceError::internal(format!(
                 "{what} ({}): {}",
                 fazhi_store::redact_url(&url),
                 fazhi_store::redact_secret_of(&url, &e.to_string())
@@ -204,7 +205,7 @@ impl App {
         let mut cal = Calendar::builtin();
         for (year, json) in self.store().calendar_years().await? {
             let y = YearCalendar::parse_json(&json)
-                .map_err(|e| ServiceError::Internal(format!("stored calendar {year}: {e}")))?;
+                .map_err(|e| ServiceError::internal_in(format!("stored calendar {year}"), e))?;
             cal.insert(y);
         }
         self.set_calendar(cal);
@@ -223,6 +224,16 @@ impl App {
         Ok(())
     }
 
+    /// The store. Only the service reaches it: the CLI and the web layer go through use cases.
+    /// Tests and the benchmark harness see it through the `test-support` feature.
+    #[cfg(not(feature = "test-support"))]
+    pub(crate) fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The store, for tests and the benchmark harness (`test-support` feature): production code
+    /// goes through use cases.
+    #[cfg(feature = "test-support")]
     pub fn store(&self) -> &Store {
         &self.inner.store
     }
@@ -334,6 +345,6 @@ impl App {
 
 /// Store types the other crates use through the service (they do not depend on the store).
 pub use fazhi_store::{
-    AuditFilter, CaseFilter, CaseListItem, ChainReport, Extent, ImportCase, LIST_COUNT_CAP, Page, Reader, Scope,
-    SessionKind, SortField, TEXT_COUNT_CAP, Tenant, TenantKind, UserRecord,
+    AuditFilter, CaseFilter, CaseListItem, ChainReport, DraftVersion, Extent, ImportCase, LIST_COUNT_CAP, Page, Reader,
+    Scope, SessionKind, SortField, TEXT_COUNT_CAP, Tenant, TenantKind, UserRecord,
 };

@@ -217,7 +217,7 @@ impl App {
                 Some(sealed @ Json::Object(_)) => sealed
                     .get("enc")
                     .and_then(Json::as_str)
-                    .map(|enc| self.crypto().open(enc).map_err(|e| ServiceError::Internal(e.to_string())))
+                    .map(|enc| self.crypto().open(enc).map_err(|e| ServiceError::internal(e)))
                     .transpose()?,
                 _ if key == IntakeKey::Title => Some(visit.title.clone()),
                 // A visit registered before its day was kept: the day it was registered.
@@ -259,7 +259,7 @@ impl App {
             .tagged(ActionTag::Convert)
             .ok_or_else(|| ServiceError::Rule(format!("{}不能转为案件", visit_kind.label)))?;
         let converted = visit_kind.act_internal(&visit, action.code, &convert, &ctx)?;
-        let tenant = self.tenant(case.tenant_id).ok_or_else(|| ServiceError::Internal("tenant missing".into()))?;
+        let tenant = self.tenant(case.tenant_id).ok_or_else(|| ServiceError::internal("tenant missing"))?;
         let year = local_date(ctx.now).year();
         let open_event = self.case_event(&p.actor, case.id, opened.event);
         let (linked, link_ev) = link_event(

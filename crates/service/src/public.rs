@@ -63,7 +63,7 @@ impl App {
         // Per receipt number too, from every address together: the same 429 whether or not the
         // number exists, and whether or not the code is right.
         let limit = self.config().security.public_failures_per_receipt;
-        let checks = || self.inner.receipt_checks.lock().map_err(|_| ServiceError::Internal("receipt checks".into()));
+        let checks = || self.inner.receipt_checks.lock().map_err(|_| ServiceError::internal("receipt checks"));
         if checks()?.blocked(limit, &receipt, self.now_ms()) {
             return Err(ServiceError::TooManyRequests);
         }

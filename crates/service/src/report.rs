@@ -68,7 +68,7 @@ impl App {
                 .find(|t| t.code.eq_ignore_ascii_case(c))
                 .ok_or_else(|| ServiceError::field("tenant", "镇（街道）", format!("代码“{c}”不存在"))),
             None if towns.len() == 1 => {
-                Ok(towns.into_iter().next().ok_or_else(|| ServiceError::Internal("no town".into()))?)
+                Ok(towns.into_iter().next().ok_or_else(|| ServiceError::internal("no town"))?)
             }
             None if towns.is_empty() => Err(ServiceError::field("tenant", "镇（街道）", "尚无任何镇（街道）")),
             None => Err(ServiceError::field(
@@ -113,8 +113,7 @@ impl App {
     pub async fn report_draft(&self, tenant: &Tenant, year: i32) -> Result<LoadedDraft> {
         match self.store().report_draft(tenant.id, year, None).await? {
             Some(v) => Ok(LoadedDraft {
-                draft: serde_json::from_str(&v.content)
-                    .map_err(|e| ServiceError::Internal(format!("stored draft: {e}")))?,
+                draft: serde_json::from_str(&v.content).map_err(|e| ServiceError::internal_in("stored draft", e))?,
                 version: v.version,
                 saved: Some((v.saved_by_name, v.saved_at)),
             }),
@@ -137,7 +136,7 @@ impl App {
         draft.validate(&self.report_codes()).map_err(|errs| {
             ServiceError::Invalid(errs.into_iter().map(|e| FieldError::new(e.field, e.label, e.reason)).collect())
         })?;
-        let content = serde_json::to_string(draft).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let content = serde_json::to_string(draft).map_err(|e| ServiceError::internal(e))?;
         let event = self.event(
             actor,
             "report.draft_saved",
@@ -154,7 +153,7 @@ impl App {
     /// 403 for other roles; as [`App::save_report_draft_as`].
     pub async fn save_report_draft(&self, p: &Principal, year: i32, expected: i64, draft: &Draft) -> Result<i64> {
         p.require(&[Role::Leader, Role::JudicialOffice])?;
-        let tenant = self.tenant(p.user.tenant_id).ok_or_else(|| ServiceError::Internal("tenant".into()))?;
+        let tenant = self.tenant(p.user.tenant_id).ok_or_else(|| ServiceError::internal("tenant"))?;
         self.save_report_draft_as(&p.actor, &tenant, year, expected, draft).await
     }
 
@@ -328,8 +327,8 @@ impl App {
             points: months.iter().map(|(o, c)| (*o > 0).then(|| *c as f64 * 100.0 / *o as f64)).collect(),
         };
         let title = format!("{}年{}按月受理量与办结率", period.from.year(), k.label);
-        let svg = charts::bars_svg(&title, &bars, "件", Some(&line), 800, 360)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let svg =
+            charts::bars_svg(&title, &bars, "件", Some(&line), 800, 360).map_err(|e| ServiceError::internal(e))?;
         Ok(Chart { title, svg })
     }
 
@@ -387,7 +386,7 @@ impl App {
                 .iter()
                 .map(|m| {
                     cat.figure(m.code, &mut |d: &MetricDef| raw.get(d.code).copied().unwrap_or(0))
-                        .map_err(|e| ServiceError::Internal(e.to_string()))
+                        .map_err(|e| ServiceError::internal(e))
                 })
                 .collect()
         };
@@ -479,7 +478,7 @@ impl App {
     /// 403 for other roles; as [`App::compare`].
     pub async fn compare_for(&self, p: &Principal, year: i32) -> Result<Comparison> {
         p.ready()?;
-        let me = self.tenant(p.user.tenant_id).ok_or_else(|| ServiceError::Internal("tenant".into()))?;
+        let me = self.tenant(p.user.tenant_id).ok_or_else(|| ServiceError::internal("tenant"))?;
         let reader = p.scope.reader.clone();
         if p.has_role(Role::District) {
             return self.compare_in(Some(me.id), reader, year).await;

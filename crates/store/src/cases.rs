@@ -152,44 +152,139 @@ impl TryFrom<CaseRow> for CaseRecord {
     }
 }
 
+/// The columns of a case row, in the order of [`case_row`]. Every path that inserts a case — one
+/// registered (`insert_case!`), the group writer's batch (`group.rs`), an import
+/// (`import_batch!`) — writes exactly these, from the same values, on both backends.
+pub(crate) const CASE_COLUMNS: [&str; 26] = [
+    "id",
+    "tenant_id",
+    "kind",
+    "receipt_no",
+    "query_digest",
+    "title",
+    "category",
+    "urgency",
+    "state",
+    "phase",
+    "unit_id",
+    "unit_path",
+    "location",
+    "data",
+    "clocks",
+    "due_on",
+    "statutory_due_on",
+    "provisional",
+    "opened_at",
+    "closed_at",
+    "updated_at",
+    "created_by",
+    "version",
+    "search_text",
+    "search_terms",
+    "effective_at",
+];
+
+/// `INSERT INTO cases (<every column>) ` — the values follow.
+pub(crate) fn insert_cases_sql() -> String {
+    format!("INSERT INTO cases ({}) ", CASE_COLUMNS.join(", "))
+}
+
+/// A value of a case row, typed as each driver binds it.
+pub(crate) enum CaseValue {
+    Text(String),
+    MaybeText(Option<String>),
+    Int(i64),
+    MaybeInt(Option<i64>),
+    Bool(bool),
+    Date(Option<time::Date>),
+    /// A JSON document, serialised once (the same text whichever driver writes it).
+    Json(Box<serde_json::value::RawValue>),
+}
+
+/// The values of a case row, in the order of [`CASE_COLUMNS`].
+///
+/// # Errors
+/// A value that cannot be serialised as JSON.
+pub(crate) fn case_row(c: &CaseRecord, query_digest: Option<&str>) -> Result<Vec<CaseValue>> {
+    use CaseValue::{Bool, Date, Int, Json, MaybeInt, MaybeText, Text};
+    let json = |v: &dyn erased::Json| v.raw().map_err(|e| StoreError::Corrupt(e.to_string()));
+    Ok(vec![
+        Text(c.id.to_string()),
+        Text(c.tenant_id.to_string()),
+        Text(c.kind.clone()),
+        Text(c.receipt_no.clone()),
+        MaybeText(query_digest.map(String::from)),
+        Text(c.title.clone()),
+        MaybeText(c.category.clone()),
+        MaybeText(c.urgency.clone()),
+        Text(c.state.clone()),
+        Text(c.phase.code().to_string()),
+        Text(c.unit_id.to_string()),
+        Text(c.unit_path.as_str().to_string()),
+        MaybeText(c.location.clone()),
+        Json(json(&c.data)?),
+        Json(json(&c.clocks)?),
+        Date(c.clocks.due_on()),
+        Date(c.clocks.statutory_due_on()),
+        Bool(c.clocks.provisional()),
+        Int(c.opened_at),
+        MaybeInt(c.closed_at),
+        Int(c.updated_at),
+        MaybeText(c.created_by.map(|u| u.to_string())),
+        Int(c.version),
+        Text(c.search_text.clone()),
+        Text(fazhi_domain::search::terms(&c.search_text)),
+        Int(c.effective_at),
+    ])
+}
+
+/// Serialising a value to raw JSON through a trait object (the row's documents differ in type).
+mod erased {
+    pub trait Json {
+        fn raw(&self) -> serde_json::Result<Box<serde_json::value::RawValue>>;
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn raw(&self) -> serde_json::Result<Box<serde_json::value::RawValue>> {
+            serde_json::value::to_raw_value(self)
+        }
+    }
+}
+
+/// Runs `$body` with `$x` bound to a case row's value as sqlx binds it (JSON documents as
+/// `sqlx::types::Json`): `q = for_case_value!(v, |x| q.bind(x))`.
+macro_rules! for_case_value {
+    ($v:expr, |$x:ident| $body:expr) => {
+        match $v {
+            $crate::cases::CaseValue::Text($x) => $body,
+            $crate::cases::CaseValue::MaybeText($x) => $body,
+            $crate::cases::CaseValue::Int($x) => $body,
+            $crate::cases::CaseValue::MaybeInt($x) => $body,
+            $crate::cases::CaseValue::Bool($x) => $body,
+            $crate::cases::CaseValue::Date($x) => $body,
+            $crate::cases::CaseValue::Json(j) => {
+                let $x = sqlx::types::Json(j);
+                $body
+            }
+        }
+    };
+}
+
 /// Inserts a case row inside `$tx`.
 macro_rules! insert_case {
     ($tx:expr, $c:expr, $query_digest:expr) => {{
         let c: &fazhi_domain::case::CaseRecord = $c;
-        sqlx::query(
-            "INSERT INTO cases (id, tenant_id, kind, receipt_no, query_digest, title, category, urgency, state, phase, \
-             unit_id, unit_path, location, data, clocks, due_on, statutory_due_on, provisional, opened_at, closed_at, \
-             updated_at, created_by, version, search_text, search_terms, effective_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)",
-        )
-        .bind(c.id.to_string())
-        .bind(c.tenant_id.to_string())
-        .bind(&c.kind)
-        .bind(&c.receipt_no)
-        .bind($query_digest)
-        .bind(&c.title)
-        .bind(&c.category)
-        .bind(&c.urgency)
-        .bind(&c.state)
-        .bind(c.phase.code())
-        .bind(c.unit_id.to_string())
-        .bind(c.unit_path.as_str())
-        .bind(&c.location)
-        .bind(sqlx::types::Json(&c.data))
-        .bind(sqlx::types::Json(&c.clocks))
-        .bind(c.clocks.due_on())
-        .bind(c.clocks.statutory_due_on())
-        .bind(c.clocks.provisional())
-        .bind(c.opened_at)
-        .bind(c.closed_at)
-        .bind(c.updated_at)
-        .bind(c.created_by.map(|u| u.to_string()))
-        .bind(c.version)
-        .bind(&c.search_text)
-        .bind(fazhi_domain::search::terms(&c.search_text))
-        .bind(c.effective_at)
-        .execute(&mut *$tx)
-        .await?;
+        let values = $crate::cases::case_row(c, $query_digest)?;
+        let sql = format!(
+            "{}VALUES ({})",
+            $crate::cases::insert_cases_sql(),
+            (1..=$crate::cases::CASE_COLUMNS.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+        );
+        let mut q = sqlx::query(crate::sql::safe(&sql));
+        for v in values {
+            q = $crate::cases::for_case_value!(v, |x| q.bind(x));
+        }
+        q.execute(&mut *$tx).await?;
     }};
 }
 
@@ -350,39 +445,17 @@ macro_rules! import_batch {
         const EVENT_ROWS: usize = 1_000;
         // (18 columns × 1,000 rows stays under SQLite's 32,766 bound parameters.)
         for chunk in batch.chunks(CASE_ROWS) {
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO cases (id, tenant_id, kind, receipt_no, query_digest, title, category, urgency, state, \
-                 phase, unit_id, unit_path, location, data, clocks, due_on, statutory_due_on, provisional, opened_at, \
-                 closed_at, updated_at, created_by, version, search_text, search_terms, effective_at) ",
-            );
-            qb.push_values(chunk, |mut b, item| {
-                let c = &item.case;
-                b.push_bind(c.id.to_string())
-                    .push_bind(c.tenant_id.to_string())
-                    .push_bind(c.kind.clone())
-                    .push_bind(c.receipt_no.clone())
-                    .push_bind(item.query_digest.clone())
-                    .push_bind(c.title.clone())
-                    .push_bind(c.category.clone())
-                    .push_bind(c.urgency.clone())
-                    .push_bind(c.state.clone())
-                    .push_bind(c.phase.code())
-                    .push_bind(c.unit_id.to_string())
-                    .push_bind(c.unit_path.as_str().to_string())
-                    .push_bind(c.location.clone())
-                    .push_bind(sqlx::types::Json(c.data.clone()))
-                    .push_bind(sqlx::types::Json(c.clocks.clone()))
-                    .push_bind(c.clocks.due_on())
-                    .push_bind(c.clocks.statutory_due_on())
-                    .push_bind(c.clocks.provisional())
-                    .push_bind(c.opened_at)
-                    .push_bind(c.closed_at)
-                    .push_bind(c.updated_at)
-                    .push_bind(c.created_by.map(|u| u.to_string()))
-                    .push_bind(c.version)
-                    .push_bind(c.search_text.clone())
-                    .push_bind(fazhi_domain::search::terms(&c.search_text))
-                    .push_bind(c.effective_at);
+            let rows = chunk
+                .iter()
+                .map(|item| $crate::cases::case_row(&item.case, item.query_digest.as_deref()))
+                .collect::<$crate::Result<Vec<_>>>()?;
+            let mut qb = sqlx::QueryBuilder::new($crate::cases::insert_cases_sql());
+            qb.push_values(rows, |mut b, values| {
+                for v in values {
+                    $crate::cases::for_case_value!(v, |x| {
+                        b.push_bind(x);
+                    });
+                }
             });
             qb.build().execute(&mut *$tx).await?;
         }
@@ -584,7 +657,9 @@ macro_rules! number_case {
     }};
 }
 
-pub(crate) use {case_parts, import_batch, insert_case, insert_digests, number_case, update_case, withhold_case};
+pub(crate) use {
+    case_parts, for_case_value, import_batch, insert_case, insert_digests, number_case, update_case, withhold_case,
+};
 
 /// The receipt number prefix for a tenant, kind and year: AT-GD-2024-.
 pub fn receipt_prefix(tenant_code: &str, kind_code: &str, year: i32) -> String {

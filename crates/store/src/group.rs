@@ -267,40 +267,22 @@ fn write(conn: &mut Connection, jobs: &[Job], key: Option<&ChainKey>) -> Result<
         }
     }
     // Case rows.
-    let sql = format!(
-        "INSERT INTO cases (id, tenant_id, kind, receipt_no, query_digest, title, category, urgency, state, phase, \
-         unit_id, unit_path, location, data, clocks, due_on, statutory_due_on, provisional, opened_at, closed_at, \
-         updated_at, created_by, version, search_text, search_terms, effective_at) VALUES {}",
-        values(cases.len(), 26)
-    );
-    let mut args: Vec<Box<dyn ToSql>> = Vec::with_capacity(cases.len() * 26);
+    let columns = crate::cases::CASE_COLUMNS.len();
+    let sql = format!("{}VALUES {}", crate::cases::insert_cases_sql(), values(cases.len(), columns));
+    let mut args: Vec<Box<dyn ToSql>> = Vec::with_capacity(cases.len() * columns);
     for (c, j) in cases.iter().zip(jobs) {
-        args.push(Box::new(c.id.to_string()));
-        args.push(Box::new(c.tenant_id.to_string()));
-        args.push(Box::new(c.kind.clone()));
-        args.push(Box::new(c.receipt_no.clone()));
-        args.push(Box::new(j.query_digest.clone()));
-        args.push(Box::new(c.title.clone()));
-        args.push(Box::new(c.category.clone()));
-        args.push(Box::new(c.urgency.clone()));
-        args.push(Box::new(c.state.clone()));
-        args.push(Box::new(c.phase.code()));
-        args.push(Box::new(c.unit_id.to_string()));
-        args.push(Box::new(c.unit_path.as_str().to_string()));
-        args.push(Box::new(c.location.clone()));
-        args.push(Box::new(json(&c.data)?));
-        args.push(Box::new(json(&c.clocks)?));
-        args.push(Box::new(date(c.clocks.due_on())));
-        args.push(Box::new(date(c.clocks.statutory_due_on())));
-        args.push(Box::new(c.clocks.provisional()));
-        args.push(Box::new(c.opened_at));
-        args.push(Box::new(c.closed_at));
-        args.push(Box::new(c.updated_at));
-        args.push(Box::new(c.created_by.map(|u| u.to_string())));
-        args.push(Box::new(c.version));
-        args.push(Box::new(c.search_text.clone()));
-        args.push(Box::new(fazhi_domain::search::terms(&c.search_text)));
-        args.push(Box::new(c.effective_at));
+        for v in crate::cases::case_row(c, j.query_digest.as_deref())? {
+            use crate::cases::CaseValue;
+            args.push(match v {
+                CaseValue::Text(s) => Box::new(s),
+                CaseValue::MaybeText(s) => Box::new(s),
+                CaseValue::Int(i) => Box::new(i),
+                CaseValue::MaybeInt(i) => Box::new(i),
+                CaseValue::Bool(b) => Box::new(b),
+                CaseValue::Date(d) => Box::new(date(d)),
+                CaseValue::Json(j) => Box::new(j.get().to_string()),
+            });
+        }
     }
     tx.prepare_cached(&sql).and_then(|mut s| s.execute(params_from_iter(args.iter()))).map_err(db_err)?;
     // Identifier digests.

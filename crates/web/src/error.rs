@@ -53,7 +53,7 @@ impl ApiError {
 
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
-        if let ServiceError::Internal(cause) = &e {
+        if let Some(cause) = e.cause_chain() {
             tracing::error!(%cause, "internal error");
         }
         let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

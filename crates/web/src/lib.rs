@@ -44,7 +44,7 @@ async fn healthz() -> &'static str {
 
 /// The database answers.
 async fn readyz(State(app): State<App>) -> (StatusCode, &'static str) {
-    match app.store().ping().await {
+    match app.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(e) => {
             tracing::error!(error = %e, "readiness check failed");

@@ -640,7 +640,7 @@ async fn a_database_url_with_a_password_is_never_echoed() {
         config.data_dir = dir.path().to_path_buf();
         config.database.url = fazhi_service::config::Secret(url.into());
         let e = fazhi_service::App::open(config, std::sync::Arc::new(fazhi_service::SystemClock)).await.err().unwrap();
-        let fazhi_service::ServiceError::Internal(cause) = &e else { panic!("{e:?}") };
+        let Some(cause) = e.cause_chain() else { panic!("{e:?}") };
         assert!(!cause.contains("S3cret-pw") && cause.contains("******"), "{cause}");
     }
 }

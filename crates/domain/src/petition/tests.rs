@@ -1360,7 +1360,7 @@ fn a_revoked_review_restarts_the_sixty_days_from_the_day_the_decision_was_served
 #[test]
 fn the_sixty_days_of_article_34_bind_only_article_31_item_6_and_a_matter_routed_out_stops_its_clock() {
     let mut short = Town::new();
-    short.settings.petition.other_conclude_days = 20;
+    short.settings.set(SLUG, &PetitionSettings { other_conclude_days: 20, ..Default::default() });
     let town = &short;
     let clerk = town.actor(town.center, &[Role::IntakeClerk]);
     // Accepted for a 信访处理意见书 (第三十一条第六项): statutory, 60 days whatever the local target.

@@ -93,6 +93,10 @@ pub struct OpenRequest {
     /// The registration form's fields (see `GET /api/v1/kinds`).
     #[schema(value_type = Object)]
     pub fields: Map<String, Json>,
+    /// The clerk has seen the possible duplicates (409 `possible_duplicates`) and registers a new
+    /// case all the same. Default false.
+    #[serde(default)]
+    pub confirm_new: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -366,6 +370,9 @@ pub struct KindDto {
     pub states: Vec<StateDto>,
     pub open: ActionDto,
     pub actions: Vec<ActionDto>,
+    /// Registration is compared with the cases already there: possible duplicates answer 409
+    /// `possible_duplicates` unless `confirm_new` is sent.
+    pub checks_duplicates: bool,
 }
 
 impl From<&KindDef> for KindDto {
@@ -381,6 +388,7 @@ impl From<&KindDef> for KindDto {
                 .collect(),
             open: ActionDto::from(&k.workflow.open),
             actions: k.workflow.actions.iter().map(ActionDto::from).collect(),
+            checks_duplicates: k.capabilities.duplicates.is_some(),
         }
     }
 }
@@ -535,4 +543,61 @@ pub struct AuditPageDto {
     pub total: u64,
     pub page: u32,
     pub per_page: u32,
+}
+
+/// A case that looks like the same person or the same matter as the one being registered.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CandidateDto {
+    pub id: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub receipt_no: String,
+    pub title: String,
+    pub state_label: String,
+    pub unit_name: String,
+    pub opened_at: String,
+    /// The identifiers that matched (身份证号码, 联系电话); empty when only the text did.
+    pub same_person: Vec<String>,
+    /// Similarity of title and content, in percent.
+    pub similarity: u32,
+    /// A matter whose review is concluded: the same matter is not accepted again.
+    pub final_review: bool,
+}
+
+/// 409 `possible_duplicates`: nothing was registered.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicatesResponse {
+    /// `possible_duplicates`.
+    pub code: String,
+    pub message: String,
+    /// Most likely first.
+    pub candidates: Vec<CandidateDto>,
+}
+
+impl DuplicatesResponse {
+    pub fn new(candidates: Vec<fazhi_service::duplicates::Candidate>) -> Self {
+        Self {
+            code: "possible_duplicates".into(),
+            message: format!(
+                "发现{}件可能重复的案件（同一人或相似事项），未登记。如确认不是重复，请以 confirm_new: true 再次提交；如是同一事项，请关联或合并到原案件",
+                candidates.len()
+            ),
+            candidates: candidates
+                .into_iter()
+                .map(|c| CandidateDto {
+                    id: c.id.to_string(),
+                    kind: c.kind,
+                    kind_label: c.kind_label,
+                    receipt_no: c.receipt_no,
+                    title: c.title,
+                    state_label: c.state_label,
+                    unit_name: c.unit_name,
+                    opened_at: instant(c.opened_at),
+                    same_person: c.same_person.iter().map(ToString::to_string).collect(),
+                    similarity: c.similarity,
+                    final_review: c.final_review,
+                })
+                .collect(),
+        }
+    }
 }

@@ -7,7 +7,7 @@
 //! | POST | `/auth/password` | change one's password |
 //! | GET | `/me` | the signed-in user |
 //! | GET | `/kinds` | every case kind with its states, actions and fields |
-//! | POST | `/cases` | register a case |
+//! | POST | `/cases` | register a case (409 with the possible duplicates unless `confirm_new`) |
 //! | GET | `/cases` | list cases (filters, sort, pages) |
 //! | GET | `/cases/{id}` | a case with clocks, timeline and the actions open now |
 //! | POST | `/cases/{id}/actions/{action}` | act on a case |
@@ -35,7 +35,8 @@ use fazhi_domain::FieldError;
 use fazhi_domain::ids::{CaseId, UnitId};
 use fazhi_domain::metric::{Figure, Period};
 use fazhi_domain::time_util::{fmt_date, local_date, parse_date};
-use fazhi_service::{App, CaseFilter, ServiceError, SessionKind, SortField};
+use fazhi_service::duplicates::Registration;
+use fazhi_service::{App, ServiceError, SessionKind};
 use serde::Deserialize;
 use serde_json::{Map, Value as JsonValue};
 use time::Date;
@@ -71,7 +72,7 @@ pub fn routes() -> Router<App> {
 type ApiResult<T> = Result<T, ApiError>;
 
 fn case_id(raw: &str) -> ApiResult<CaseId> {
-    CaseId::parse(raw).map_err(|_| ServiceError::NotFound("案件不存在".into()).into())
+    CaseId::parse(raw).map_err(|_| ServiceError::case_not_found().into())
 }
 
 /// Log in with username and password; answers a bearer token.
@@ -137,38 +138,57 @@ async fn kinds(State(app): State<App>, ApiUser(p): ApiUser) -> ApiResult<Json<Ve
     Ok(Json(app.kinds().all().iter().map(KindDto::from).collect()))
 }
 
-/// Register a case at the user's unit.
+/// Register a case at the user's unit. For a kind checked for duplicates at intake (see
+/// `checks_duplicates` in `GET /api/v1/kinds`), the cases that look like the same person or
+/// the same matter are answered first (409 `possible_duplicates`, nothing registered); send the
+/// request again with `confirm_new: true` to register it as a new case all the same.
 #[utoipa::path(post, path = "/api/v1/cases", request_body = OpenRequest, tag = "cases", security(("bearer" = [])),
     responses((status = 201, body = OpenResponse), (status = 400, body = ErrorBody, description = "invalid_input / unknown_kind / bad_request"),
-        (status = 403, body = ErrorBody)))]
+        (status = 403, body = ErrorBody),
+        (status = 409, body = DuplicatesResponse, description = "possible_duplicates: nothing registered; resend with confirm_new: true to register a new case")))]
 async fn open_case(
     State(app): State<App>,
     ApiUser(p): ApiUser,
     JsonBody(req): JsonBody<OpenRequest>,
-) -> ApiResult<(StatusCode, Json<OpenResponse>)> {
-    let opened = app.open_case(&p, &req.kind, &req.fields).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(OpenResponse { case: CaseDto::from(&app, &opened.case), query_code: opened.query_code }),
-    ))
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    Ok(match app.register(&p, &req.kind, &req.fields, req.confirm_new).await? {
+        Registration::Opened(opened) => (
+            StatusCode::CREATED,
+            Json(OpenResponse { case: CaseDto::from(&app, &opened.case), query_code: opened.query_code }),
+        )
+            .into_response(),
+        Registration::Candidates(candidates) => {
+            (StatusCode::CONFLICT, Json(DuplicatesResponse::new(candidates))).into_response()
+        }
+    })
 }
 
-/// Filters of the case list.
+/// Filters of the case list: the same parameters, read by the same parser, as the list pages
+/// and their export (`/cases?…`, `/cases/export.xlsx?…`). An unknown parameter is refused (400).
 #[derive(Debug, Default, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct ListQuery {
+#[allow(dead_code)] // documents the parameters; `fazhi_service::cases::ListQuery` reads them
+pub struct ListParams {
     /// Kind slug.
     kind: Option<String>,
-    /// State codes, comma-separated.
+    /// State codes, comma-separated (or the parameter repeated).
     state: Option<String>,
+    /// open, closed or archived.
+    phase: Option<String>,
     /// A unit id: that unit and everything below it.
     unit: Option<String>,
     category: Option<String>,
     urgency: Option<String>,
-    /// Only cases past their running deadline.
+    /// Only cases past their running deadline (true/false; 1/0).
     overdue: Option<bool>,
+    /// 1–60: running deadline within this many working days from today.
+    due_within: Option<u32>,
+    /// Running deadline on or after this date.
+    due_from: Option<String>,
     /// Running deadline on or before this date.
+    due_to: Option<String>,
+    /// The same as `due_to` (its first name).
     due_before: Option<String>,
     opened_from: Option<String>,
     opened_to: Option<String>,
@@ -176,6 +196,12 @@ pub struct ListQuery {
     q: Option<String>,
     /// due_on, opened_at, updated_at or receipt_no; a leading '-' sorts descending. Default -opened_at.
     sort: Option<String>,
+    /// A town's code (a district account reading one town).
+    tenant: Option<String>,
+    /// A metric's code: the cases it counts over `mfrom`–`mto` (a report figure traced).
+    metric: Option<String>,
+    mfrom: Option<String>,
+    mto: Option<String>,
     page: Option<u32>,
     /// 1–200, default 20.
     per_page: Option<u32>,
@@ -186,81 +212,16 @@ fn date_param(raw: &Option<String>, field: &str, label: &str, errors: &mut Vec<F
     parse_date(raw).map_err(|e| errors.push(e.at(field, label))).ok()
 }
 
-impl ListQuery {
-    /// The filter in the service's terms.
-    ///
-    /// # Errors
-    /// Bad dates, an unknown unit or sort, each named.
-    pub fn to_filter(&self, app: &App) -> Result<CaseFilter, ServiceError> {
-        let mut errors = Vec::new();
-        let unit = match self.unit.as_deref().filter(|s| !s.is_empty()) {
-            None => None,
-            Some(u) => match UnitId::parse(u).ok().and_then(|id| app.unit(id)) {
-                Some(u) => Some(u.path),
-                None => {
-                    errors.push(FieldError::new("unit", "单位", "不存在"));
-                    None
-                }
-            },
-        };
-        let s = self.sort.as_deref().unwrap_or("-opened_at");
-        let (name, descending) = s.strip_prefix('-').map_or((s, false), |n| (n, true));
-        let sort = match name {
-            "due_on" => SortField::DueOn,
-            "opened_at" => SortField::OpenedAt,
-            "updated_at" => SortField::UpdatedAt,
-            "receipt_no" => SortField::ReceiptNo,
-            _ => {
-                errors.push(FieldError::new(
-                    "sort",
-                    "排序",
-                    "应为 due_on、opened_at、updated_at 或 receipt_no，前加 - 为倒序",
-                ));
-                SortField::OpenedAt
-            }
-        };
-        let today = local_date(app.now());
-        let filter = CaseFilter {
-            tenant: None,
-            kind: self.kind.clone().filter(|s| !s.is_empty()),
-            states: self
-                .state
-                .as_deref()
-                .map(|s| s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect())
-                .unwrap_or_default(),
-            phase: None,
-            unit,
-            category: self.category.clone().filter(|s| !s.is_empty()),
-            urgency: self.urgency.clone().filter(|s| !s.is_empty()),
-            overdue_on: self.overdue.unwrap_or(false).then_some(today),
-            due_from: None,
-            due_by: date_param(&self.due_before, "due_before", "期限截止日期", &mut errors),
-            opened_from: date_param(&self.opened_from, "opened_from", "受理日期起", &mut errors),
-            opened_to: date_param(&self.opened_to, "opened_to", "受理日期止", &mut errors),
-            text: self.q.clone().filter(|s| !s.trim().is_empty()),
-            metric: None,
-            sort,
-            descending,
-        };
-        if let Some(q) = &filter.text
-            && q.chars().count() > 100
-        {
-            errors.push(FieldError::new("q", "关键词", "不能超过100个字"));
-        }
-        if errors.is_empty() { Ok(filter) } else { Err(ServiceError::Invalid(errors)) }
-    }
-}
-
 /// List the cases the user may see.
-#[utoipa::path(get, path = "/api/v1/cases", params(ListQuery), tag = "cases", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/cases", params(ListParams), tag = "cases", security(("bearer" = [])),
     responses((status = 200, body = CaseList), (status = 400, body = ErrorBody)))]
 async fn list_cases(
     State(app): State<App>,
     ApiUser(p): ApiUser,
-    QueryOf(q): QueryOf<ListQuery>,
+    QueryOf(pairs): QueryOf<Vec<(String, String)>>,
 ) -> ApiResult<Json<CaseList>> {
-    let filter = q.to_filter(&app)?;
-    let page = app.list(&p, &filter, q.page.unwrap_or(1), q.per_page.unwrap_or(20).clamp(1, 200)).await?;
+    let (q, filter) = app.list_filter(pairs)?;
+    let page = app.list(&p, &filter, q.page_number(), q.per_page()).await?;
     Ok(Json(CaseList {
         items: page.items.iter().map(|i| CaseDto::from(&app, &i.case)).collect(),
         total: page.total,
@@ -414,7 +375,7 @@ async fn annual_report(
             ([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], r.to_html_document()).into_response()
         }
         "docx" => {
-            let bytes = fazhi_report::docx::to_docx(&r).map_err(|e| ServiceError::Internal(e.to_string()))?;
+            let bytes = fazhi_report::docx::to_docx(&r).map_err(|e| ServiceError::internal(e))?;
             (
                 [(
                     axum::http::header::CONTENT_TYPE,
@@ -527,7 +488,7 @@ async fn admin_reset_password(
     ApiUser(p): ApiUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ActivationResponse>> {
-    let id = fazhi_domain::ids::UserId::parse(&id).map_err(|_| ServiceError::NotFound("用户不存在".into()))?;
+    let id = fazhi_domain::ids::UserId::parse(&id).map_err(|_| ServiceError::user_not_found())?;
     let (user, activation) = app.reset_password(&p, id).await?;
     Ok(Json(ActivationResponse::from(&app, &user, &activation)))
 }
@@ -559,7 +520,7 @@ async fn admin_set_roles(
     Path(id): Path<String>,
     JsonBody(req): JsonBody<RolesRequest>,
 ) -> ApiResult<StatusCode> {
-    let id = fazhi_domain::ids::UserId::parse(&id).map_err(|_| ServiceError::NotFound("用户不存在".into()))?;
+    let id = fazhi_domain::ids::UserId::parse(&id).map_err(|_| ServiceError::user_not_found())?;
     let roles = req
         .roles
         .iter()
@@ -618,7 +579,7 @@ async fn audit_log(
     info(title = "fazhi API", version = "1", description = "法治政府建设工作平台 JSON API。错误统一为 {code, message, fields}。"),
     paths(login, logout, change_password, me, kinds, open_case, list_cases, case_detail, act, metrics, annual_report, compare_report,
         admin_users, admin_create_user, admin_reset_password, admin_activation_code, admin_set_roles, audit_log),
-    components(schemas(ErrorBody, FieldErrorBody)),
+    components(schemas(ErrorBody, FieldErrorBody, DuplicatesResponse, CandidateDto)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use fazhi_domain::FieldError;
 use fazhi_domain::ids::CaseId;
+use fazhi_service::duplicates::Candidate;
 use fazhi_service::{App, CaseFilter, Principal, ServiceError};
 use serde_json::{Map, Value as Json};
 
@@ -19,7 +20,7 @@ use super::session::{Staff, check_csrf};
 use super::{Layout, PageError, PageResult, render};
 
 fn case_id(raw: &str) -> Result<CaseId, PageError> {
-    CaseId::parse(raw).map_err(|_| ServiceError::NotFound("案件不存在".into()).into())
+    CaseId::parse(raw).map_err(|_| ServiceError::case_not_found().into())
 }
 
 /// A case the user may see, by its receipt number (the forms ask for the number people know).
@@ -120,9 +121,12 @@ async fn convert_page_for(
 ) -> PageResult {
     let d = app.detail(p, visit).await?;
     let k = app.kind(target)?;
-    let mut layout = Layout::new(app, p, &format!("转为{}", k.label), "/cases/visit")
-        .crumb("/cases/visit", "来访登记")
-        .crumb(&format!("/cases/visit/{visit}"), &d.case.receipt_no)
+    let from = app.kind(&d.case.kind)?;
+    let list = format!("/cases/{}", from.slug);
+    let back = format!("/cases/{}/{visit}", from.slug);
+    let mut layout = Layout::new(app, p, &format!("转为{}", k.label), &list)
+        .crumb(&list, from.label)
+        .crumb(&back, &d.case.receipt_no)
         .crumb("#", &format!("转为{}", k.label));
     if !errors.is_empty() {
         layout.alert =
@@ -134,9 +138,9 @@ async fn convert_page_for(
     let html = forms::fields("conv", &k.workflow.open.fields, values, &forms::errors_by_field(errors), &choices);
     let mut resp = render(&ConvertPage {
         layout,
-        visit_href: format!("/cases/visit/{visit}"),
+        action: format!("{back}/convert/{target}"),
+        visit_href: back,
         visit_receipt: d.case.receipt_no.clone(),
-        action: format!("/cases/visit/{visit}/convert/{target}"),
         target_label: k.label.to_string(),
         version: version.unwrap_or(d.case.version),
         fields_html: html,
@@ -150,7 +154,7 @@ async fn convert_page_for(
 pub async fn convert_page(
     State(app): State<App>,
     Staff(p): Staff,
-    Path((id, target)): Path<(String, String)>,
+    Path((_kind, id, target)): Path<(String, String, String)>,
 ) -> PageResult {
     let id = case_id(&id)?;
     let form = app.conversion_form(&p, id, &target).await?;
@@ -162,7 +166,7 @@ pub async fn convert_page(
 pub async fn convert(
     State(app): State<App>,
     Staff(p): Staff,
-    Path((id, target)): Path<(String, String)>,
+    Path((kind, id, target)): Path<(String, String, String)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let f = forms::joined(pairs);
@@ -190,7 +194,7 @@ pub async fn convert(
                 receipt_no: c.case.receipt_no.clone(),
                 query_code: c.query_code,
                 href: href_if_visible(&app, &p, &target, c.case.id).await?,
-                new_href: format!("/cases/visit/{id}"),
+                new_href: format!("/cases/{kind}/{id}"),
                 due: c.case.clocks.due_on().map(fazhi_domain::time_util::fmt_date).unwrap_or_else(|| "—".into()),
             }))
         }
@@ -202,7 +206,7 @@ pub async fn convert(
 /// The page of a case just registered, or "" when it is withheld from the clerk who registered it
 /// (a 检举控告 against their own unit or naming them, 第三十条): it does not exist for them.
 pub(super) async fn href_if_visible(app: &App, p: &Principal, kind: &str, id: CaseId) -> Result<String, PageError> {
-    let visible = app.store().case(&p.scope, id).await.map_err(ServiceError::from)?.is_some();
+    let visible = app.can_see_case(p, id).await?;
     Ok(if visible { format!("/cases/{kind}/{id}") } else { String::new() })
 }
 
@@ -216,33 +220,29 @@ pub struct CandidateRow {
     pub why: String,
 }
 
-/// Candidates for a registration form, or nothing when the check cannot run (a malformed
-/// identifier is reported by the registration itself).
-pub async fn duplicates(app: &App, p: &Principal, kind: &str, input: &Map<String, Json>) -> Vec<CandidateRow> {
-    match app.find_duplicates(p, kind, input, None).await {
-        Ok(c) => c
-            .into_iter()
-            .map(|c| CandidateRow {
-                href: format!("/cases/{}/{}", c.kind, c.id),
-                receipt_no: c.receipt_no,
-                kind_label: c.kind_label,
-                title: c.title,
-                state_label: c.state_label,
-                why: {
-                    let mut w = Vec::new();
-                    if !c.same_person.is_empty() {
-                        w.push(format!("同一人（{}相同）", c.same_person.join("、")));
-                    }
-                    if c.similarity > 0 {
-                        w.push(format!("内容相似度{}%", c.similarity));
-                    }
-                    if c.final_review {
-                        w.push("该事项复核已终结，同一事项不再受理".into());
-                    }
-                    w.join("；")
-                },
-            })
-            .collect(),
-        Err(_) => Vec::new(),
-    }
+/// The candidates the registration found, as the form lists them.
+pub fn candidate_rows(candidates: Vec<Candidate>) -> Vec<CandidateRow> {
+    candidates
+        .into_iter()
+        .map(|c| CandidateRow {
+            href: format!("/cases/{}/{}", c.kind, c.id),
+            receipt_no: c.receipt_no,
+            kind_label: c.kind_label,
+            title: c.title,
+            state_label: c.state_label,
+            why: {
+                let mut w = Vec::new();
+                if !c.same_person.is_empty() {
+                    w.push(format!("同一人（{}相同）", c.same_person.join("、")));
+                }
+                if c.similarity > 0 {
+                    w.push(format!("内容相似度{}%", c.similarity));
+                }
+                if c.final_review {
+                    w.push("该事项复核已终结，同一事项不再受理".into());
+                }
+                w.join("；")
+            },
+        })
+        .collect()
 }

@@ -49,7 +49,7 @@ pub fn routes() -> Router<App> {
         .route("/cases/{kind}/{id}/files/{hash}", get(cases::download))
         .route("/cases/{kind}/{id}/link", post(links::link))
         .route("/cases/{kind}/{id}/merge", post(links::merge))
-        .route("/cases/visit/{id}/convert/{target}", get(links::convert_page).post(links::convert))
+        .route("/cases/{kind}/{id}/convert/{target}", get(links::convert_page).post(links::convert))
         .route("/dashboard", get(dashboard::page))
         .route("/reports", get(reports::index))
         .route("/reports/compare", get(reports::compare))
@@ -204,7 +204,7 @@ impl IntoResponse for PageError {
             Self::Service(ServiceError::Unauthenticated) => Redirect::to("/login").into_response(),
             Self::Service(ServiceError::PasswordChangeRequired) => Redirect::to("/password").into_response(),
             Self::Service(e) => {
-                if let ServiceError::Internal(cause) = &e {
+                if let Some(cause) = e.cause_chain() {
                     tracing::error!(%cause, "internal error");
                 }
                 let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -110,10 +110,8 @@ async fn report_page_for(
         None => (loaded.draft.clone(), loaded.version, Vec::new()),
     };
     let versions = app
-        .store()
         .report_draft_versions(town.id, year)
-        .await
-        .map_err(ServiceError::from)?
+        .await?
         .into_iter()
         .map(|v| (v.version, v.saved_by_name, fmt_minute_ms(v.saved_at)))
         .collect();
@@ -180,7 +178,7 @@ pub async fn save_draft(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     check_csrf(&p, f.get("_csrf").map(String::as_str))?;
-    let town = app.tenant(p.user.tenant_id).ok_or_else(|| ServiceError::Internal("tenant".into()))?;
+    let town = app.tenant(p.user.tenant_id).ok_or_else(|| ServiceError::internal("tenant"))?;
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let mut achievements = Vec::new();
     for i in 0..20 {
@@ -237,7 +235,7 @@ pub async fn download(
         "html" => ("text/html; charset=utf-8", r.to_html_document().into_bytes(), "html"),
         "docx" => (
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            fazhi_report::docx::to_docx(&r).map_err(|e| ServiceError::Internal(e.to_string()))?,
+            fazhi_report::docx::to_docx(&r).map_err(|e| ServiceError::internal(e))?,
             "docx",
         ),
         _ => return Err(ServiceError::NotFound("不支持的格式".into()).into()),

@@ -6,9 +6,9 @@ use axum::response::Response;
 use fazhi_domain::time_util::fmt_date;
 use fazhi_service::App;
 
-use super::cases::ListParams;
 use super::session::Staff;
 use super::{Layout, PageResult, render};
+use fazhi_service::cases::ListQuery;
 
 pub struct KindTilesView {
     pub kind: &'static str,
@@ -38,7 +38,7 @@ pub async fn page(State(app): State<App>, Staff(p): Staff) -> PageResult {
     }
     let wb = app.workbench(&p).await?;
     let href = |kind: &str, f: &fazhi_service::CaseFilter| {
-        format!("/cases/{kind}?{}", ListParams::from_filter(&app, f).query())
+        format!("/cases/{kind}?{}", super::cases::query(&ListQuery::from_filter(&app, f)))
     };
     let kinds = wb
         .kinds
