@@ -70,7 +70,7 @@ pub const PLAN: DisputePlan = DisputePlan {
             figure: "24",
             seed: "解决涉及迁坟、人身损害、劳资欠薪方面的重大疑难纠纷24宗",
         },
-        SeedFigure { metric: "dispute.major_resolved", figure: "24", seed: "（24宗均已化解）" },
+        SeedFigure { metric: "dispute.major_resolved", figure: "24", seed: "解决……重大疑难纠纷24宗" },
     ],
     // 456 accepted + 3 declined
     slots: 459,
@@ -565,4 +565,21 @@ pub fn current_weeks(g: &mut Gen<'_>, today: Date) -> Result<()> {
         g.keep(d);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PLAN;
+    use crate::stated;
+
+    #[test]
+    fn the_plan_s_counts_add_up_to_the_seed_s_figures() {
+        let accepted = PLAN.slots - PLAN.declined.len();
+        assert_eq!(accepted.to_string(), stated(PLAN.seed_figures, "dispute.accepted"), "受理矛盾纠纷456宗");
+        let resolved = accepted - PLAN.failed.len() - PLAN.referred.len();
+        assert_eq!(resolved.to_string(), stated(PLAN.seed_figures, "dispute.resolved"), "化解450宗");
+        assert_eq!(PLAN.major.2.to_string(), stated(PLAN.seed_figures, "dispute.major"), "重大疑难纠纷24宗");
+        let wan = format!("{}.{:02}万元", PLAN.recovered_yuan / 10_000, PLAN.recovered_yuan % 10_000 / 100);
+        assert_eq!(wan, stated(PLAN.seed_figures, "dispute.recovered"), "挽回群众财产损失2256.03万元");
+    }
 }

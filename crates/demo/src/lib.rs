@@ -105,3 +105,9 @@ pub async fn load(app: &App, mut progress: impl FnMut(usize, usize)) -> Result<D
     app.import_seeded(&cases, &links).await?;
     Ok(DemoReport { created: true, users: town::users_listing(), work_orders: batch.len(), sample_receipt: sample })
 }
+
+/// The figure a plan states for `metric` ("" when it states none).
+#[cfg(test)]
+fn stated(figures: &[SeedFigure], metric: &str) -> String {
+    figures.iter().find(|f| f.metric == metric).map_or(String::new(), |f| f.figure.to_string())
+}

@@ -37,13 +37,13 @@ pub struct VisitPlan {
     /// Group visits: every `.0`-th visit from the `.1`-th, of 6 to 25 people; the others bring 1
     /// to 3 (at most 5 once the total is made up).
     pub groups: (usize, usize),
-    /// Where a visit becomes a work order in the current weeks, the work orders of the current
-    /// weeks already numbered (their numbers follow).
+    /// The hotline orders of the current weeks numbered before the one a visit becomes then
+    /// (its receipt number follows theirs, with room: 900101).
     pub current_orders_before: u32,
 }
 
 pub const PLAN: VisitPlan = VisitPlan {
-    // 挽回群众财产损失2256.03万元
+    // the seed's 2256.03万元 recovered, as a number
     seed: 2_256_030,
     seed_figures: &[
         SeedFigure { metric: "visit.batches", figure: "296", seed: "接待群众来访296批" },
@@ -293,4 +293,21 @@ fn current_weeks(g: &mut Gen<'_>, today: Date) -> Result<()> {
     g.keep(v);
     g.keep(order);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PLAN;
+    use crate::{dispute, petition, stated};
+
+    #[test]
+    fn the_plan_s_counts_add_up_to_the_seed_s_figures() {
+        // 接待群众来访296批939人次: those turned into disputes and petitions, those answered on the
+        // spot, and the repeat visits.
+        let batches = dispute::PLAN.from_visit.0 + petition::PLAN.from_visit.0 + PLAN.answered + PLAN.repeated.len();
+        assert_eq!(batches.to_string(), stated(PLAN.seed_figures, "visit.batches"), "296批");
+        assert_eq!(PLAN.persons.to_string(), stated(PLAN.seed_figures, "visit.persons"), "939人次");
+        let matters = batches - PLAN.repeated.len();
+        assert_eq!(matters.to_string(), stated(PLAN.seed_figures, "visit.matters"));
+    }
 }

@@ -56,7 +56,7 @@ pub const PLAN: WorkOrderPlan = WorkOrderPlan {
         SeedFigure {
             metric: "work_order.accepted", figure: "4326", seed: "承办广州12345政府服务热线工单4326件"
         },
-        SeedFigure { metric: "work_order.closed", figure: "4326", seed: "（4326件均已办结）" },
+        SeedFigure { metric: "work_order.closed", figure: "4326", seed: "办结率达100%：4326件全部办结" },
         SeedFigure { metric: "work_order.close_rate", figure: "100%", seed: "办结率达100%" },
     ],
     // 1 consult : 2 help : 3 complaint : 1 report : 1 suggestion
@@ -356,4 +356,17 @@ fn current_weeks(g: &mut Gen<'_>) -> Result<()> {
         g.keep(life);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PLAN;
+    use crate::stated;
+
+    #[test]
+    fn the_plan_s_count_is_the_seed_s() {
+        // 承办广州12345政府服务热线工单4326件
+        assert_eq!(PLAN.count.to_string(), stated(PLAN.seed_figures, "work_order.accepted"));
+        assert_eq!(PLAN.targets.iter().map(|t| t.1).sum::<u32>(), 100, "the targets' shares are percentages");
+    }
 }
