@@ -268,24 +268,24 @@ fn bar(len: u64, what: &str) -> ProgressBar {
     pb
 }
 
-async fn load_demo(app: &App) -> Result<fazhi_service::demo::DemoReport, Failure> {
-    let pb = bar(fazhi_service::demo::SEED_WORK_ORDERS_2023 as u64, "生成演示工单");
-    let report = app.load_demo(|done, _| pb.set_position(done as u64)).await?;
+async fn load_demo(app: &App) -> Result<fazhi_demo::DemoReport, Failure> {
+    let pb = bar(fazhi_demo::HOTLINE_ORDERS_2023 as u64, "生成演示工单");
+    let report = fazhi_demo::load(app, |done, _| pb.set_position(done as u64)).await?;
     pb.finish_and_clear();
     Ok(report)
 }
 
-fn print_demo(report: &fazhi_service::demo::DemoReport, url: Option<&str>) {
+fn print_demo(report: &fazhi_demo::DemoReport, url: Option<&str>) {
     if report.created {
         println!(
             "已载入演示数据：从化区 / 鳌头镇，2023年12345工单 {} 件（全部办结）。",
-            fazhi_service::demo::SEED_WORK_ORDERS_2023
+            fazhi_demo::HOTLINE_ORDERS_2023
         );
     } else {
         println!("演示数据已存在，未重复载入。");
     }
     println!();
-    println!("演示账号（密码均为 {}）：", fazhi_service::demo::DEMO_PASSWORD);
+    println!("演示账号（密码均为 {}）：", fazhi_demo::DEMO_PASSWORD);
     for (u, role, unit) in &report.users {
         println!("  {u:<18} {role:<8} {unit}");
     }

@@ -2,9 +2,9 @@
 //!
 //! What a user can do, whatever the door they come in by (web page, JSON API, CLI): log in; open
 //! a case, act on it, list and read cases; compute figures; administer users and units; verify
-//! the audit chain; import a calendar year; load the demo town. Every method takes the acting
-//! [`Principal`] (or is a system task), checks what that user may do, and reads through a
-//! [`fazhi_store::Scope`] built from the user's roles and unit.
+//! the audit chain; import a calendar year; write prepared data (`seeding`, for the demo crate).
+//! Every method takes the acting [`Principal`] (or is a system task), checks what that user may
+//! do, and reads through a [`fazhi_store::Scope`] built from the user's roles and unit.
 //!
 //! [`App`] is built once by `fazhi serve` (and by the test kit, the same way) and shared.
 //! This crate must not depend on axum.
@@ -21,9 +21,6 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod dashboard;
-pub mod demo;
-pub mod demo_disputes;
-mod demo_report;
 pub mod duplicates;
 pub mod error;
 pub mod export;
@@ -33,6 +30,7 @@ mod operations;
 pub mod petitions;
 pub mod public;
 pub mod report;
+pub mod seeding;
 pub mod throttle;
 pub mod workbench;
 

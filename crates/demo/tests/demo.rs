@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] functions
 
 use fazhi_domain::metric::Period;
+use fazhi_service::audit::VerifyRequest;
 use fazhi_service::{CaseFilter, Scope};
 use fazhi_testkit::{TestDb, bare_app};
 use time::macros::datetime;
@@ -11,9 +12,9 @@ use time::macros::datetime;
 /// What a demo load produced, reduced to what people see: receipt, title, state, dates, outcome.
 async fn load(db: &TestDb) -> (Vec<(String, String)>, Vec<String>) {
     let (app, _) = bare_app(db, datetime!(2026-11-26 10:00 +8)).await;
-    let report = app.load_demo(|_, _| {}).await.unwrap();
+    let report = fazhi_demo::load(&app, |_, _| {}).await.unwrap();
     assert!(report.created);
-    let at = app.store().tenant_by_code("AT").await.unwrap().unwrap();
+    let at = app.town(Some("AT")).unwrap();
     let mut figures = Vec::new();
     for kind in ["work_order", "visit", "dispute", "petition"] {
         figures.extend(
@@ -26,7 +27,7 @@ async fn load(db: &TestDb) -> (Vec<(String, String)>, Vec<String>) {
     let mut cases = Vec::new();
     let mut page = 1;
     loop {
-        let p = app.store().list_cases(&Scope::tenant(at.id), &filter, page, 1000).await.unwrap();
+        let p = app.seeded_cases(at.id, &filter, page, 1000).await.unwrap();
         for i in &p.items {
             let c = &i.case;
             cases.push(format!(
@@ -47,8 +48,9 @@ async fn load(db: &TestDb) -> (Vec<(String, String)>, Vec<String>) {
     }
     cases.sort();
     // Loading again adds nothing.
-    assert!(!app.load_demo(|_, _| {}).await.unwrap().created);
-    let r = app.store().verify_chain(at.id, |_| {}).await.unwrap();
+    assert!(!fazhi_demo::load(&app, |_, _| {}).await.unwrap().created);
+    let audit = app.verify_all(&VerifyRequest::default(), |_, _| {}).await.unwrap();
+    let r = &audit.tenants.iter().find(|t| t.tenant.id == at.id).unwrap().chain;
     assert!(r.is_whole(), "{r:?}");
     (figures, cases)
 }
@@ -90,6 +92,12 @@ async fn the_demo_reproduces_the_seed_figures_deterministically() {
     assert_eq!(fig("petition.on_time_rate"), "100%");
     assert_eq!(fig("petition.due"), fig("petition.on_time"));
     assert_eq!(of_kind("XF"), 439, "5 guided to other procedures and 2 not accepted besides the 432");
+    // Every plan's stated seed figures are what the catalogue computes from the loaded year.
+    let stated = fazhi_demo::seed_figures();
+    assert!(stated.len() >= 16, "every plan states its figures");
+    for s in &stated {
+        assert_eq!(fig(s.metric), s.figure, "the seed says “{}”: {} should read {}", s.seed, s.metric, s.figure);
+    }
     // The same seed gives the same year on the other backend (or on a second SQLite file).
     let b = TestDb::postgres().await.unwrap_or_else(TestDb::sqlite);
     let (figures_b, cases_b) = load(&b).await;
