@@ -455,8 +455,7 @@ impl App {
         if locked {
             self.store().delete_sessions_of(id).await?;
         } else {
-            let mut t =
-                self.inner.throttle.lock().map_err(|_| ServiceError::internal("login throttle poisoned"))?;
+            let mut t = self.inner.throttle.lock().map_err(|_| ServiceError::internal("login throttle poisoned"))?;
             t.forget_account(&user.username);
         }
         let (action, label) =

@@ -47,8 +47,7 @@ impl CheckpointKey {
     /// An unreadable or malformed key file.
     pub fn load_or_create(path: &Path) -> Result<Self> {
         if path.exists() {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| ServiceError::internal_in(path.display(), e))?;
+            let text = std::fs::read_to_string(path).map_err(|e| ServiceError::internal_in(path.display(), e))?;
             let signing = SigningKey::from_pkcs8_pem(&text).map_err(|e| {
                 ServiceError::internal(format!("{}: 不是有效的 Ed25519 私钥（PKCS#8 PEM）：{e}", path.display()))
             })?;
@@ -153,7 +152,7 @@ impl Checkpoint {
     /// # Errors
     /// Never in practice (plain strings and numbers).
     pub fn to_line(&self) -> Result<String> {
-        serde_json::to_string(self).map_err(|e| ServiceError::internal(e))
+        serde_json::to_string(self).map_err(ServiceError::internal)
     }
 }
 

@@ -91,8 +91,7 @@ fn load_key(config: &Config) -> Result<[u8; 32]> {
     }
     let path = config.data_dir.join("secret.key");
     if path.exists() {
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| ServiceError::internal_in(path.display(), e))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| ServiceError::internal_in(path.display(), e))?;
         return Crypto::parse_key(&text).map_err(|e| ServiceError::internal_in(path.display(), e));
     }
     let key = Crypto::generate_key();
@@ -334,6 +333,6 @@ impl App {
 
 /// Store types the other crates use through the service (they do not depend on the store).
 pub use fazhi_store::{
-    AuditFilter, CaseFilter, CaseListItem, ChainReport, DraftVersion, Extent, ImportCase, LIST_COUNT_CAP, Page, Reader, Scope,
-    SessionKind, SortField, TEXT_COUNT_CAP, Tenant, TenantKind, UserRecord,
+    AuditFilter, CaseFilter, CaseListItem, ChainReport, DraftVersion, Extent, ImportCase, LIST_COUNT_CAP, Page, Reader,
+    Scope, SessionKind, SortField, TEXT_COUNT_CAP, Tenant, TenantKind, UserRecord,
 };

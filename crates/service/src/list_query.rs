@@ -169,12 +169,7 @@ impl ListQuery {
 
     /// The page size asked: 1–200, 20 when absent.
     pub fn per_page(&self) -> u32 {
-        self.per_page
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .map_or(DEFAULT_PER_PAGE, |n| n.min(MAX_PER_PAGE))
+        self.per_page.trim().parse::<u32>().ok().filter(|n| *n >= 1).map_or(DEFAULT_PER_PAGE, |n| n.min(MAX_PER_PAGE))
     }
 
     /// The filter in the store's terms.

@@ -609,7 +609,9 @@ macro_rules! number_case {
     }};
 }
 
-pub(crate) use {case_parts, for_case_value, import_batch, insert_case, insert_digests, number_case, update_case, withhold_case};
+pub(crate) use {
+    case_parts, for_case_value, import_batch, insert_case, insert_digests, number_case, update_case, withhold_case,
+};
 
 /// The receipt number prefix for a tenant, kind and year: AT-GD-2024-.
 pub fn receipt_prefix(tenant_code: &str, kind_code: &str, year: i32) -> String {

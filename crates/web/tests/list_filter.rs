@@ -107,10 +107,15 @@ async fn the_same_query_string_lists_the_same_cases_on_the_page_the_api_and_the_
             let (_, filter) = t.app.list_filter(pairs).unwrap();
             assert_eq!(filter.kind.is_some(), query.contains("kind="), "{query}");
 
-            let (s, api) = t.request(Method::GET, &format!("/api/v1/cases?{query}&per_page=200"), Some(&clerk), None).await;
+            let (s, api) =
+                t.request(Method::GET, &format!("/api/v1/cases?{query}&per_page=200"), Some(&clerk), None).await;
             assert_eq!(s, StatusCode::OK, "{query}: {api}");
-            let from_api: BTreeSet<String> =
-                api["items"].as_array().unwrap().iter().map(|c| c["receipt_no"].as_str().unwrap().to_string()).collect();
+            let from_api: BTreeSet<String> = api["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["receipt_no"].as_str().unwrap().to_string())
+                .collect();
             let (s, page) = get(&t, &format!("/cases?{query}&per_page=200"), &cookie).await;
             assert_eq!(s, StatusCode::OK, "{query}");
             let from_page = receipts(&String::from_utf8_lossy(&page));

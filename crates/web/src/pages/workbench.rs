@@ -6,9 +6,9 @@ use axum::response::Response;
 use fazhi_domain::time_util::fmt_date;
 use fazhi_service::App;
 
-use fazhi_service::cases::ListQuery;
 use super::session::Staff;
 use super::{Layout, PageResult, render};
+use fazhi_service::cases::ListQuery;
 
 pub struct KindTilesView {
     pub kind: &'static str,

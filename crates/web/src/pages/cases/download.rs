@@ -21,8 +21,7 @@ pub async fn download(
         return Err(ServiceError::attachment_not_found().into());
     }
     let (rec, path) = app.attachment_file(&p, id, &hash).await?;
-    let file =
-        tokio::fs::File::open(&path).await.map_err(|e| ServiceError::internal_in(path.display(), e))?;
+    let file = tokio::fs::File::open(&path).await.map_err(|e| ServiceError::internal_in(path.display(), e))?;
     let inline = rec.mime.starts_with("image/") || rec.mime == "application/pdf";
     let disposition = format!(
         "{}; filename=\"file\"; filename*=UTF-8''{}",

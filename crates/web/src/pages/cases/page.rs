@@ -341,10 +341,8 @@ pub(super) async fn case_page_for(
         })
         .collect();
     let linker = [Role::IntakeClerk, Role::Mediator, Role::Leader, Role::JudicialOffice].iter().any(|r| p.has_role(*r));
-    let merge_open = k
-        .workflow
-        .tagged(ActionTag::Merge)
-        .is_some_and(|a| a.from.contains(&c.state.as_str()) && a.permits(&p.actor));
+    let merge_open =
+        k.workflow.tagged(ActionTag::Merge).is_some_and(|a| a.from.contains(&c.state.as_str()) && a.permits(&p.actor));
     // The kinds the registry can open from this one (a visit turned into a case).
     let convert = match k.workflow.tagged(ActionTag::Convert) {
         Some(a) if a.from.contains(&c.state.as_str()) && a.permits(&p.actor) => app
