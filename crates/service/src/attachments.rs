@@ -172,7 +172,7 @@ impl App {
             Ok(tempfile::NamedTempFile::new_in(&dir)?.into_parts())
         })
         .await
-        .map_err(|e| ServiceError::internal(e))?
+        .map_err(ServiceError::internal)?
         .map_err(|e| ServiceError::internal_in("staging upload", e))?;
         Ok(UploadWriter {
             name: name.to_string(),
@@ -216,7 +216,7 @@ impl App {
                 Ok(())
             })
             .await
-            .map_err(|e| ServiceError::internal(e))?
+            .map_err(ServiceError::internal)?
             .map_err(|e| ServiceError::internal_in("storing attachment", e))?;
             out.push(NewAttachment {
                 mime: mime_of(&name).unwrap_or("application/octet-stream").to_string(),

@@ -390,7 +390,7 @@ impl App {
                     "received_by": p.user.username,
                     "checkpoint": c,
                 }))
-                .map_err(|e| ServiceError::internal(e))?,
+                .map_err(ServiceError::internal)?,
             );
         }
         checkpoint::append_lines(&self.config().received_checkpoints_path(), &lines)?;

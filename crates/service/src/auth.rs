@@ -462,7 +462,7 @@ impl App {
     /// # Errors
     /// 404 for a link that is unknown, used or expired.
     pub async fn activation_account(&self, token: &str) -> Result<UserRecord> {
-        let gone = || ServiceError::activation_invalid();
+        let gone = ServiceError::activation_invalid;
         let id = self.store().activation_user(&token_hash(token), self.now_ms()).await?.ok_or_else(gone)?;
         self.store().user(id).await?.ok_or_else(gone)
     }

@@ -113,7 +113,7 @@ impl App {
                     .map(|m| {
                         let fig = cat
                             .figure(m.code, &mut |d: &MetricDef| raw.get(d.code).copied().unwrap_or(0))
-                            .map_err(|e| ServiceError::internal(e))?;
+                            .map_err(ServiceError::internal)?;
                         Ok(((*m).clone(), fig))
                     })
                     .collect::<Result<Vec<_>>>()?;

@@ -152,7 +152,7 @@ impl Checkpoint {
     /// # Errors
     /// Never in practice (plain strings and numbers).
     pub fn to_line(&self) -> Result<String> {
-        serde_json::to_string(self).map_err(|e| ServiceError::internal(e))
+        serde_json::to_string(self).map_err(ServiceError::internal)
     }
 }
 

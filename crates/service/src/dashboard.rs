@@ -43,7 +43,7 @@ impl App {
             .map(|m| {
                 let f = cat
                     .figure(m.code, &mut |d: &MetricDef| raw.get(d.code).copied().unwrap_or(0))
-                    .map_err(|e| ServiceError::internal(e))?;
+                    .map_err(ServiceError::internal)?;
                 Ok(((*m).clone(), f))
             })
             .collect()

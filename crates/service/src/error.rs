@@ -216,3 +216,22 @@ impl From<StoreError> for ServiceError {
 }
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_keeps_its_cause_chain_for_the_log_and_shows_only_the_message() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied");
+        let e = ServiceError::internal_in("/data/secret.key", io);
+        assert_eq!(e.to_string(), "系统内部错误，请稍后重试");
+        assert_eq!((e.code(), e.status()), ("internal", 500));
+        assert_eq!(e.cause_chain().as_deref(), Some("/data/secret.key: permission denied"));
+        let source = std::error::Error::source(&e).expect("the cause is the source");
+        assert!(std::error::Error::source(source).is_some(), "the io error stays in the chain");
+        assert_eq!(ServiceError::case_not_found().cause_chain(), None);
+        let store = ServiceError::from(StoreError::Corrupt("row 7".into()));
+        assert_eq!(store.cause_chain().as_deref(), Some("corrupt row: row 7"));
+    }
+}

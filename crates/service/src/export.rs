@@ -103,11 +103,8 @@ impl App {
                 "符合条件的记录有{total}条，超过单次导出上限{MAX_EXPORT_ROWS}条，请缩小筛选范围"
             )));
         }
-        let file = tempfile::Builder::new()
-            .suffix(".xlsx")
-            .tempfile()
-            .map_err(|e| ServiceError::internal(e))?
-            .into_temp_path();
+        let file =
+            tempfile::Builder::new().suffix(".xlsx").tempfile().map_err(ServiceError::internal)?.into_temp_path();
         let path = file.to_path_buf();
         let app = self.clone();
         let scope = p.scope.clone();
@@ -139,8 +136,8 @@ impl App {
             })
         })
         .await
-        .map_err(|e| ServiceError::internal(e))?
-        .map_err(|e| ServiceError::internal(e))?;
+        .map_err(ServiceError::internal)?
+        .map_err(ServiceError::internal)?;
         Ok(Export { file, rows })
     }
 }

@@ -217,7 +217,7 @@ impl App {
                 Some(sealed @ Json::Object(_)) => sealed
                     .get("enc")
                     .and_then(Json::as_str)
-                    .map(|enc| self.crypto().open(enc).map_err(|e| ServiceError::internal(e)))
+                    .map(|enc| self.crypto().open(enc).map_err(ServiceError::internal))
                     .transpose()?,
                 _ if key == IntakeKey::Title => Some(visit.title.clone()),
                 // A visit registered before its day was kept: the day it was registered.

@@ -136,7 +136,7 @@ impl App {
         draft.validate(&self.report_codes()).map_err(|errs| {
             ServiceError::Invalid(errs.into_iter().map(|e| FieldError::new(e.field, e.label, e.reason)).collect())
         })?;
-        let content = serde_json::to_string(draft).map_err(|e| ServiceError::internal(e))?;
+        let content = serde_json::to_string(draft).map_err(ServiceError::internal)?;
         let event = self.event(
             actor,
             "report.draft_saved",
@@ -327,8 +327,7 @@ impl App {
             points: months.iter().map(|(o, c)| (*o > 0).then(|| *c as f64 * 100.0 / *o as f64)).collect(),
         };
         let title = format!("{}年{}按月受理量与办结率", period.from.year(), k.label);
-        let svg =
-            charts::bars_svg(&title, &bars, "件", Some(&line), 800, 360).map_err(|e| ServiceError::internal(e))?;
+        let svg = charts::bars_svg(&title, &bars, "件", Some(&line), 800, 360).map_err(ServiceError::internal)?;
         Ok(Chart { title, svg })
     }
 
@@ -386,7 +385,7 @@ impl App {
                 .iter()
                 .map(|m| {
                     cat.figure(m.code, &mut |d: &MetricDef| raw.get(d.code).copied().unwrap_or(0))
-                        .map_err(|e| ServiceError::internal(e))
+                        .map_err(ServiceError::internal)
                 })
                 .collect()
         };

@@ -375,7 +375,7 @@ async fn annual_report(
             ([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], r.to_html_document()).into_response()
         }
         "docx" => {
-            let bytes = fazhi_report::docx::to_docx(&r).map_err(|e| ServiceError::internal(e))?;
+            let bytes = fazhi_report::docx::to_docx(&r).map_err(ServiceError::internal)?;
             (
                 [(
                     axum::http::header::CONTENT_TYPE,

@@ -107,14 +107,14 @@ pub async fn page(State(app): State<App>, Staff(p): Staff, Query(q): Query<HashM
     });
     let month_chart =
         charts::bars_svg(&format!("{}按月{}", d.kind_label, count_name), &bars, "件", line.as_ref(), 860, 340)
-            .map_err(|e| ServiceError::internal(e))?;
+            .map_err(ServiceError::internal)?;
     let unit_bars: Vec<Bar> = d
         .units
         .iter()
         .map(|r| Bar { label: r.label.clone(), value: r.figures.get(first_count).map_or(0, |(_, f)| count(f)) })
         .collect();
     let unit_chart = charts::hbars_svg(&format!("{}按单位{}", d.kind_label, count_name), &unit_bars, 860)
-        .map_err(|e| ServiceError::internal(e))?;
+        .map_err(ServiceError::internal)?;
     let headers: Vec<String> = d.totals.iter().map(|(m, _)| m.name.to_string()).collect();
     let table = |rows: &[fazhi_service::dashboard::Row], link: bool| Table {
         headers: headers.clone(),

@@ -235,7 +235,7 @@ pub async fn download(
         "html" => ("text/html; charset=utf-8", r.to_html_document().into_bytes(), "html"),
         "docx" => (
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            fazhi_report::docx::to_docx(&r).map_err(|e| ServiceError::internal(e))?,
+            fazhi_report::docx::to_docx(&r).map_err(ServiceError::internal)?,
             "docx",
         ),
         _ => return Err(ServiceError::NotFound("不支持的格式".into()).into()),
