@@ -91,7 +91,7 @@ fn identifier_label(kind: &str) -> &'static str {
 #[derive(Debug, Clone)]
 pub enum Registration {
     /// The case is registered.
-    Opened(Opened),
+    Opened(Box<Opened>),
     /// Nothing is registered: these cases look like the same person or the same matter. The
     /// clerk links or merges on the original, or registers again with `confirm_new`.
     Candidates(Vec<Candidate>),
@@ -123,7 +123,7 @@ impl App {
                 return Ok(Registration::Candidates(candidates));
             }
         }
-        self.open_case(p, kind, input).await.map(Registration::Opened)
+        self.open_case(p, kind, input).await.map(|o| Registration::Opened(Box::new(o)))
     }
 
     /// The open cases (and 复核-concluded petitions) that look like the same person or the same

@@ -68,8 +68,7 @@ mod tests {
         let mut s = DisputeSettings::default();
         s.categories.push(Choice::new("wages", "欠薪"));
         assert_eq!(s.validate("dispute").unwrap_err().0, "dispute.categories[10]：代码“wages”重复");
-        let mut s = DisputeSettings::default();
-        s.mediation_period = "一个月".into();
+        let s = DisputeSettings { mediation_period: "一个月".into(), ..Default::default() };
         assert!(s.validate("dispute").unwrap_err().0.starts_with("dispute.mediation_period："));
         assert_eq!(DisputeSettings::default().mediation().label(), "1个月");
     }
