@@ -35,7 +35,7 @@ async fn a_visit_becomes_a_dispute_in_one_click_with_a_link_and_an_event_on_both
         let form = t.app.conversion_form(&clerk, v.id, "dispute").await.unwrap();
         assert_eq!(form["title"], "反映龙潭村村道工程拖欠工资");
         assert_eq!(form["party_name"], "陈大明");
-        assert_eq!(form["source"], "visit");
+        assert_eq!(form["source"], "walk_in");
         assert!(form.get("party_phone").is_none(), "identifiers stay on the server");
         let fields = obj(json!({"category": "wages", "respondent_name": "某劳务有限公司", "amount": "60000"}));
         let done = t.app.convert_visit(&clerk, v.id, v.version, "dispute", &fields).await.unwrap();
@@ -44,7 +44,7 @@ async fn a_visit_becomes_a_dispute_in_one_click_with_a_link_and_an_event_on_both
         assert_eq!(done.visit.data["target_case"], done.case.id.to_string());
         assert_eq!((done.case.state.as_str(), done.case.version), ("registered", 2));
         assert_eq!(done.case.data["party_phone"]["mask"], "138****5678", "carried over, sealed again");
-        assert_eq!(done.case.data["source"], "visit");
+        assert_eq!(done.case.data["source"], "walk_in");
         assert_eq!(done.query_code.len(), 6);
         // Both timelines say so.
         let ev = t.app.store().events_of_case(done.case.id).await.unwrap();
@@ -92,7 +92,7 @@ async fn a_visit_becomes_a_work_order_or_a_petition_with_the_callers_identifiers
     assert!(done.case.clocks.due_on().is_some(), "the work order's handling clock runs");
     let v2 = visit(&t).await;
     let p = t.app.convert_visit(&clerk, v2.id, 1, "petition", &obj(json!({"category": "claim"}))).await.unwrap();
-    assert_eq!((p.case.kind.as_str(), p.case.data["channel"].as_str()), ("petition", Some("visit")));
+    assert_eq!((p.case.kind.as_str(), p.case.data["channel"].as_str()), ("petition", Some("walk_in")));
     assert!(p.case.clocks.statutory_due_on().is_some(), "the 15-day acceptance clock runs");
 }
 

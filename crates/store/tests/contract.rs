@@ -802,7 +802,9 @@ async fn text_search_finds_cases_before_and_after_the_index_has_them() {
         open_text(&t, &clerk, "道路积水").await;
         // Just registered: on SQLite not yet in the text index, found all the same.
         assert_eq!(found(&t, "路灯").await.0, vec!["龙潭村路灯不亮"], "{:?}", t.db.backend);
-        assert!(t.app.store().catch_up_search_index().await.unwrap() >= 2 || t.db.backend == Backend::Postgres);
+        // The maintenance thread may index them first on a loaded machine; either way both get indexed once.
+        let caught_up = t.app.store().catch_up_search_index().await.unwrap();
+        assert!(caught_up <= 2 || t.db.backend == Backend::Postgres, "{caught_up}");
         assert_eq!(t.app.store().catch_up_search_index().await.unwrap(), 0, "nothing left");
         // Indexed: pairs narrow, the substring decides.
         assert_eq!(found(&t, "路灯").await.0, vec!["龙潭村路灯不亮"]);

@@ -12,7 +12,8 @@ async fn opened(t: &TestApp, token: &str) -> Json {
             Method::POST,
             "/api/v1/cases",
             Some(token),
-            Some(json!({"kind": "work_order", "fields": TestApp::work_order_fields()})),
+            // The same caller each time: registered as new cases on purpose.
+            Some(json!({"kind": "work_order", "fields": TestApp::work_order_fields(), "confirm_new": true})),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
