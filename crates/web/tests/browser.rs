@@ -2,176 +2,20 @@
 //! the real server on a random local port. A clerk registers a work order and dispatches it; the
 //! village handler signs for it and replies; the clerk records the callback; the caller looks it
 //! up on the public page and rates it. Every page is photographed into
-//! `target/test-output/browser/`.
+//! `target/test-output/browser/work_order_journey/`.
 //!
-//! Needs the Debian packages `chromium` and `chromium-driver` (`.ci/run` installs them). Without
-//! them the test says so and skips — except under `CI=true`, where that is a failure.
+//! The harness is `support/mod.rs`, shared by every browser test.
 
-use std::net::TcpListener as StdListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+mod support;
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use fazhi_testkit::{PASSWORD, TestApp, TestDb};
-use serde_json::json;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
-}
-
-fn out_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/test-output/browser");
-    std::fs::create_dir_all(&dir).expect("output folder");
-    dir
-}
-
-struct Browser {
-    c: Client,
-    base: String,
-    shots: PathBuf,
-    n: u32,
-}
-
-impl Browser {
-    async fn shot(&mut self, name: &str) {
-        self.n += 1;
-        let png = self.c.screenshot().await.expect("screenshot");
-        std::fs::write(self.shots.join(format!("{:02}-{name}.png", self.n)), png).expect("write screenshot");
-    }
-
-    async fn goto(&self, path: &str) {
-        self.c.goto(&format!("{}{path}", self.base)).await.expect("navigate");
-    }
-
-    async fn fill(&self, css: &str, text: &str) {
-        let e = self.c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}"));
-        e.clear().await.ok();
-        e.send_keys(text).await.expect("type");
-    }
-
-    async fn select(&self, css: &str, value: &str) {
-        let e = self.c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}"));
-        e.select_by_value(value).await.unwrap_or_else(|_| panic!("no option {value} in {css}"));
-    }
-
-    async fn click(&self, css: &str) {
-        self.c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}")).click().await.expect("click");
-    }
-
-    /// Clicks something that loads a new page, and waits until the old page is gone.
-    async fn click_and_wait(&self, locator: Locator<'_>, confirm: bool) {
-        let old = self.c.find(Locator::Css("html")).await.expect("page");
-        self.c.find(locator).await.expect("clickable").click().await.expect("click");
-        if confirm {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            self.c.accept_alert().await.expect("confirmation dialog");
-        }
-        for _ in 0..100 {
-            if old.tag_name().await.is_err() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        self.c.wait().for_element(Locator::Css("body")).await.expect("new page");
-    }
-
-    async fn text(&self) -> String {
-        self.c.find(Locator::Css("body")).await.expect("body").text().await.expect("text")
-    }
-
-    async fn login(&self, user: &str) {
-        self.goto("/login").await;
-        self.fill("#username", user).await;
-        self.fill("#password", PASSWORD).await;
-        self.click_and_wait(Locator::Css("button[type=submit]"), false).await;
-    }
-
-    async fn logout(&self) {
-        self.click_and_wait(Locator::Css("header form button"), false).await;
-    }
-
-    /// Opens an action's form on the case page and submits it, accepting its confirmation.
-    async fn act(&self, action: &str, fill: &[(&str, &str)], selects: &[(&str, &str)], confirm: bool) {
-        self.c
-            .find(Locator::XPath(&format!("//summary[normalize-space()='{action}']")))
-            .await
-            .unwrap_or_else(|_| panic!("no action {action}"))
-            .click()
-            .await
-            .expect("open action");
-        for (css, v) in fill {
-            self.fill(css, v).await;
-        }
-        for (css, v) in selects {
-            self.select(css, v).await;
-        }
-        let submit = format!("//details[@open]//button[normalize-space()='确认{action}']");
-        self.click_and_wait(Locator::XPath(&submit), confirm).await;
-    }
-}
+use fantoccini::Locator;
+use fazhi_testkit::{TestApp, TestDb};
+use support::{Browser, DESKTOP};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_work_order_journey_in_a_real_browser() {
-    if !std::path::Path::new(CHROMIUM).exists() || !std::path::Path::new(CHROMEDRIVER).exists() {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true but chromium/chromedriver are not installed (apt-get install chromium chromium-driver)");
-        }
-        eprintln!("skipping the browser test: {CHROMIUM} or {CHROMEDRIVER} is not installed");
-        return;
-    }
-    // The real server on a random port.
     let t = TestApp::on(TestDb::sqlite()).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let app = t.app.clone();
-    let server = tokio::spawn(async move { fazhi_web::serve_on(app, listener).await });
-
-    // chromedriver, then Chromium with the flags this machine needs.
-    let port = free_port();
-    let _driver = Driver(
-        Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
-    let profile = tempfile::tempdir().expect("profile dir");
-    let caps = json!({
-        "goog:chromeOptions": {
-            "binary": CHROMIUM,
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     format!("--user-data-dir={}", profile.path().display()), "--window-size=1280,900", "--lang=zh-CN"]
-        }
-    });
-    let mut client = None;
-    for _ in 0..50 {
-        let mut b = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
-        b.capabilities(caps.as_object().cloned().expect("caps"));
-        match b.connect(&format!("http://127.0.0.1:{port}")).await {
-            Ok(c) => {
-                client = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    let c = client.expect("connect to chromedriver");
-    let mut b = Browser { c, base: format!("http://{addr}"), shots: out_dir(), n: 0 };
+    let Some(mut b) = Browser::start(t.app.clone(), "work_order_journey", DESKTOP).await else { return };
 
     // The clerk registers a work order.
     b.login("clerk").await;
@@ -257,6 +101,5 @@ async fn the_whole_work_order_journey_in_a_real_browser() {
     b.goto(&case_url).await;
     b.shot("case-phone").await;
 
-    b.c.close().await.ok();
-    server.abort();
+    b.close().await;
 }
