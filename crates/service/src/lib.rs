@@ -19,6 +19,7 @@ pub mod cases;
 pub mod checkpoint;
 pub mod clock;
 pub mod config;
+pub mod configuration;
 pub mod crypto;
 pub mod dashboard;
 pub mod duplicates;

@@ -126,25 +126,26 @@ async fn every_page_answers_every_role_as_the_matrix_says() {
         "/admin/units",
         "/admin/users",
         "/admin/audit",
+        "/admin/settings",
     ];
     // 200 ok, 403 forbidden, 404 a case out of reach (as for no case: a 403 would confirm the id,
     // issue 10 item 12), 'R' a redirect (admins are sent to their own page).
-    let matrix: &[(&str, [char; 9])] = &[
-        ("clerk", ['2', '2', '2', '2', '2', '2', '3', '3', '3']),
-        ("leader", ['2', '2', '2', '3', '2', '2', '3', '3', '3']),
-        ("handler_longtan", ['2', '2', '2', '3', '2', '2', '3', '3', '3']),
-        ("handler_xitang", ['2', '2', '2', '3', '4', '2', '3', '3', '3']),
-        ("grid_longtan", ['2', '2', '2', '3', '4', '2', '3', '3', '3']),
-        ("officer", ['2', '2', '2', '3', '4', '2', '3', '3', '3']),
-        ("reviewer", ['2', '2', '2', '3', '2', '2', '3', '3', '3']),
-        ("mediator", ['2', '2', '2', '3', '4', '2', '3', '3', '3']),
-        ("advisor", ['2', '2', '2', '3', '2', '2', '3', '3', '3']),
-        ("sifasuo", ['2', '2', '2', '3', '2', '2', '3', '3', '3']),
-        ("district", ['2', '2', '2', '3', '2', '2', '3', '3', '3']),
-        ("wq_clerk", ['2', '2', '2', '2', '4', '2', '3', '3', '3']),
-        ("admin", ['R', '3', '3', '3', '4', '3', '2', '2', '3']),
-        ("security", ['R', '3', '3', '3', '4', '3', '3', '2', '3']),
-        ("auditor", ['R', '3', '3', '3', '4', '3', '3', '3', '2']),
+    let matrix: &[(&str, [char; 10])] = &[
+        ("clerk", ['2', '2', '2', '2', '2', '2', '3', '3', '3', '3']),
+        ("leader", ['2', '2', '2', '3', '2', '2', '3', '3', '3', '3']),
+        ("handler_longtan", ['2', '2', '2', '3', '2', '2', '3', '3', '3', '3']),
+        ("handler_xitang", ['2', '2', '2', '3', '4', '2', '3', '3', '3', '3']),
+        ("grid_longtan", ['2', '2', '2', '3', '4', '2', '3', '3', '3', '3']),
+        ("officer", ['2', '2', '2', '3', '4', '2', '3', '3', '3', '3']),
+        ("reviewer", ['2', '2', '2', '3', '2', '2', '3', '3', '3', '3']),
+        ("mediator", ['2', '2', '2', '3', '4', '2', '3', '3', '3', '3']),
+        ("advisor", ['2', '2', '2', '3', '2', '2', '3', '3', '3', '3']),
+        ("sifasuo", ['2', '2', '2', '3', '2', '2', '3', '3', '3', '3']),
+        ("district", ['2', '2', '2', '3', '2', '2', '3', '3', '3', '3']),
+        ("wq_clerk", ['2', '2', '2', '2', '4', '2', '3', '3', '3', '3']),
+        ("admin", ['R', '3', '3', '3', '4', '3', '2', '2', '3', '2']),
+        ("security", ['R', '3', '3', '3', '4', '3', '3', '2', '3', '2']),
+        ("auditor", ['R', '3', '3', '3', '4', '3', '3', '3', '2', '3']),
     ];
     for (user, expected) in matrix {
         let w = Web::as_user(&t, user).await;
@@ -882,4 +883,26 @@ async fn an_administrator_asking_for_a_case_export_is_refused_like_the_list() {
     }
     let clerk = Web::as_user(&t, "clerk").await;
     assert_eq!(clerk.get("/cases/export.xlsx").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_settings_page_shows_every_section_in_effect_with_secrets_masked() {
+    let t = TestApp::on_with(fazhi_testkit::TestDb::sqlite(), |c| {
+        c.security.lockout_threshold = 3;
+        c.security.data_key = fazhi_service::config::Secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I=".into());
+    })
+    .await;
+    let w = Web::as_user(&t, "admin").await;
+    let p = w.get("/admin/settings").await;
+    assert_eq!(p.status, StatusCode::OK);
+    // Every registered kind's own section, under its Chinese name and its section key.
+    for k in t.app.kinds().all() {
+        assert!(p.body.contains(&format!("<code>[{}]</code>", k.slug)), "no section of {}", k.slug);
+        assert!(p.body.contains(k.label), "no name of {}", k.slug);
+    }
+    // A changed value is marked; a secret is never printed.
+    let row = p.body.split("lockout_threshold").nth(1).expect("the lockout threshold").split("</tr>").next().unwrap();
+    assert!(row.contains(">3<") && row.contains("已修改"), "{row}");
+    assert!(!p.body.contains("c2VjcmV0"), "the data key is masked");
+    assert!(p.body.contains("******"));
 }

@@ -178,6 +178,14 @@ async fn once_registered_it_runs_everywhere() {
         assert_eq!(schema["properties"]["decibel"]["type"], "integer", "{schema}");
         assert!(schema["required"].as_array().unwrap().contains(&json!("party_phone")));
 
+        // The settings page shows its section, by its Chinese name, as configured.
+        let admin = t.principal("admin").await;
+        let sections = t.app.configuration(&admin).unwrap();
+        let own = sections.iter().find(|s| s.key == "noise").expect("the kind's section on the settings page");
+        assert_eq!(own.title, "噪声投诉");
+        let answer = own.entries.iter().find(|e| e.key == "answer_days").expect("its setting");
+        assert_eq!((answer.value.as_str(), answer.changed), ("3", true), "3 configured, 7 shipped");
+
         // The list, by the API and on the page.
         let (_, list) = t.request(Method::GET, "/api/v1/cases?kind=noise", Some(&token), None).await;
         assert!(list.to_string().contains(&receipt), "{list}");

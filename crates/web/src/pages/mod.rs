@@ -13,6 +13,7 @@ pub mod links;
 pub mod public;
 pub mod reports;
 pub mod session;
+pub mod settings;
 pub mod workbench;
 
 use askama::Template;
@@ -66,6 +67,7 @@ pub fn routes() -> Router<App> {
         .route("/admin/users/{id}/lock", post(admin::lock))
         .route("/admin/users/{id}/unlock", post(admin::unlock))
         .route("/admin/audit", get(admin::audit_page))
+        .route("/admin/settings", get(settings::page))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
 }
@@ -139,6 +141,9 @@ impl Layout {
         }
         if p.has_role(Role::AuditAdmin) {
             add("/admin/audit", "审计日志");
+        }
+        if p.has_role(Role::SysAdmin) || p.has_role(Role::SecurityAdmin) {
+            add("/admin/settings", "系统设置");
         }
         Self {
             title: title.into(),
