@@ -51,6 +51,9 @@ pub struct Config {
     pub duplicates: DuplicateSettings,
     /// The audit chain's key and signed checkpoints.
     pub audit: AuditConfig,
+    /// Each town's public contact, by the town's code (`[towns.AT]`): printed on its papers and
+    /// its tracking page under the government's name.
+    pub towns: BTreeMap<String, TownContact>,
     /// Each kind's own section (named by its slug), defined in the kind's folder
     /// (its `KindSettings` type) and checked by the registry.
     #[serde(flatten)]
@@ -120,6 +123,31 @@ impl Config {
     }
 }
 
+/// How residents reach a town's government: printed on the 受理回执, the 告知书 and the tracking
+/// page. Not configured: those name the government without a contact line.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TownContact {
+    /// 联系电话, e.g. "020-87851234".
+    pub phone: String,
+    /// 地址, e.g. "广州市从化区鳌头镇……".
+    pub address: String,
+}
+
+impl TownContact {
+    /// "电话 020-87851234；地址 …", what is configured.
+    pub fn line(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.phone.trim().is_empty() {
+            parts.push(format!("电话 {}", self.phone.trim()));
+        }
+        if !self.address.trim().is_empty() {
+            parts.push(format!("地址 {}", self.address.trim()));
+        }
+        parts.join("；")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
@@ -186,6 +214,7 @@ impl Default for Config {
             limits: Limits::default(),
             duplicates: DuplicateSettings::default(),
             audit: AuditConfig::default(),
+            towns: BTreeMap::new(),
             registry: Kinds::standard,
             kinds: Kinds::default_sections(Kinds::standard)
                 .into_iter()
