@@ -108,7 +108,7 @@ fn new_page_for(
     let html = forms::fields("new", &k.workflow.open.fields, values, &forms::errors_by_field(errors), &choices);
     if !candidates.is_empty() && errors.is_empty() {
         layout.alert = Some(format!(
-            "发现{}件可能重复的案件（同一人或相似事项），请先核对。如确认不是重复，请勾选“确认登记为新案件”后再次提交；如是同一事项，可在原案件页面关联或合并。",
+            "发现{}件可能重复的案件（同一人或相似事项），请先核对。如不是重复，请勾选“确认不是重复，登记为新案件”后再次提交；如是同一事项，可在原案件页面关联或合并。",
             candidates.len()
         ));
     }
