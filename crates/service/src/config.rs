@@ -454,6 +454,20 @@ mod tests {
     }
 
     #[test]
+    fn a_towns_contact_is_read_by_its_code_and_a_misspelt_key_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("fazhi.toml");
+        std::fs::write(&f, "[towns.AT]\nphone = \"020-87851234\"\naddress = \"鳌头镇府前路1号\"\n").unwrap();
+        let c = Config::load(Some(&f), env(&[])).unwrap();
+        assert_eq!(c.towns["AT"].line(), "电话 020-87851234；地址 鳌头镇府前路1号");
+        assert!(c.to_masked_toml().contains("[towns.AT]"));
+        std::fs::write(&f, "[towns.AT]\nphon = \"020\"\n").unwrap();
+        let err = Config::load(Some(&f), env(&[])).unwrap_err().to_string();
+        assert!(err.contains("phon"), "{err}");
+        assert_eq!(TownContact::default().line(), "", "not configured: no contact line");
+    }
+
+    #[test]
     fn defaults_serve_on_localhost_from_the_data_dir() {
         let c = Config::load(None, env(&[])).unwrap();
         assert_eq!(c.server.bind, "127.0.0.1:8080");
