@@ -630,7 +630,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
 pub fn kind(settings: &Settings) -> KindDef {
     use crate::kinds::{ConversionTarget, Duplicates, IntakeKey::*};
     KindDef::new(SLUG, "矛盾纠纷", "JF", workflow(settings))
-        .wording(Wording { register: "登记矛盾纠纷", party: "申请人", next: "查看并受理" })
+        .wording(Wording { register: "登记矛盾纠纷".into(), party: "申请人", next: "查看并受理" })
         .printables(vec![
             shared::receipt(&[("申请人", "party_name"), ("对方当事人", "respondent_name")]),
             agreement_paper(),

@@ -1530,7 +1530,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
 pub fn kind(settings: &Settings) -> KindDef {
     use crate::kinds::{ConversionTarget, Duplicates, IntakeKey::*};
     KindDef::new(SLUG, "信访事项", "XF", workflow(settings))
-        .wording(Wording { register: "登记信访事项", party: "信访人", next: "查看并受理" })
+        .wording(Wording { register: "登记信访事项".into(), party: "信访人", next: "查看并受理" })
         .printables(vec![shared::receipt(&[("信访人", "party_name"), ("信访渠道", "channel")]), acceptance_notice(), refusal_notice()])
         .search(&[facts::SEARCHABLE, "accused_persons"])
         .metrics(metrics(settings))

@@ -395,7 +395,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
 pub fn kind(settings: &Settings) -> KindDef {
     use crate::kinds::{ConversionTarget, Duplicates, IntakeKey::*};
     KindDef::new(SLUG, "12345工单", "GD", workflow(settings))
-        .wording(Wording { register: "登记12345工单", party: "来电人", next: "查看并派单" })
+        .wording(Wording { register: "登记12345工单".into(), party: "来电人", next: "查看并派单" })
         .printables(vec![
             shared::receipt(&[("来电人", "caller_name"), ("12345平台工单编号", "hotline_no")]),
             // The order as a handler takes it on paper: what to do, for whom (masked), by when and

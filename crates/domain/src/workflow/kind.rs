@@ -8,6 +8,8 @@
 //! in the annual report with their place in the outline. The service, the pages, the API, the
 //! exports and the report read these; none of them names a kind.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
@@ -245,8 +247,9 @@ pub fn placeholders(text: &'static str) -> Vec<&'static str> {
 /// is told the receipt, and the next step after registering.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Wording {
-    /// The registration page's title and button (登记12345工单, 来访登记).
-    pub register: &'static str,
+    /// The registration page's title and button (登记12345工单, 登记来访); by default 登记 + the
+    /// kind's label.
+    pub register: Cow<'static, str>,
     /// Who is told the receipt number and query code (来电人, 信访人, 当事人).
     pub party: &'static str,
     /// The button from the receipt to the case (查看并派单, 查看并受理).
@@ -300,7 +303,9 @@ impl KindDef {
             export: Vec::new(),
             report: Vec::new(),
             printables: Vec::new(),
-            wording: Wording { register: "登记", party: "当事人", next: "查看案件" },
+            wording: Wording {
+                register: Cow::Owned(format!("登记{label}")), party: "当事人", next: "查看案件"
+            },
         }
     }
 

@@ -23,7 +23,7 @@ pub struct KindTilesView {
     pub returned_href: String,
     pub can_open: bool,
     /// The registration button's words (the kind's).
-    pub register: &'static str,
+    pub register: String,
 }
 
 #[derive(Template)]
@@ -57,7 +57,10 @@ pub async fn page(State(app): State<App>, Staff(p): Staff) -> PageResult {
             returned: k.returned.count,
             returned_href: href(k.kind, &k.returned.filter),
             can_open: app.kinds().get(k.kind).is_some_and(|kd| kd.workflow.open.permits(&p.actor)),
-            register: app.kinds().get(k.kind).map_or("登记", |kd| kd.wording.register),
+            register: app
+                .kinds()
+                .get(k.kind)
+                .map_or_else(|| format!("登记{}", k.label), |kd| kd.wording.register.to_string()),
         })
         .collect();
     let resp: Response = render(&WorkbenchPage {

@@ -93,7 +93,7 @@ fn new_page_for(
     candidates: Vec<links::CandidateRow>,
     staff: &[(String, String)],
 ) -> Response {
-    let mut layout = Layout::new(app, p, k.wording.register, &format!("/cases/{}", k.slug))
+    let mut layout = Layout::new(app, p, &k.wording.register, &format!("/cases/{}", k.slug))
         .crumb(&format!("/cases/{}", k.slug), k.label)
         .crumb(&format!("/cases/{}/new", k.slug), "登记");
     if !errors.is_empty() {
