@@ -474,6 +474,7 @@ fn resolve(g: &mut Gen<'_>, life: &mut Life, d: &Dispute, mediator: &Actor, last
                 "performance_manner": "银行转账一次性支付",
                 "performance_deadline": fmt_date(deadline),
                 "signed_on": fmt_date(agree_day),
+                "committee": "鳌头镇人民调解委员会",
                 "parties_signed": true,
                 "mediator_signed": true,
                 "recovered": recovered,
@@ -560,7 +561,7 @@ pub fn current_weeks(g: &mut Gen<'_>, today: Date) -> Result<()> {
         g.step(&mut d, mediator, at(s, 15 * 60), "session", json!({"held_on": fmt_date(s), "participants": "双方当事人、调解员", "record": "听取双方陈述，初步释法说理。"}))?;
         if days == 20 {
             let signed = ago(15);
-            g.step(&mut d, mediator, at(signed, 16 * 60), "agree_written", json!({"agreement_parties": "双方当事人", "facts": "详见调解笔录", "issues": "医疗费、误工费赔偿", "responsibility": "被申请人承担主要责任", "terms": "被申请人赔偿申请人医疗费、误工费共计28600元", "performance_manner": "银行转账", "performance_deadline": fmt_date(today.checked_add(Duration::days(30)).unwrap_or(today)), "signed_on": fmt_date(signed), "parties_signed": true, "mediator_signed": true, "recovered": "28600"}))?;
+            g.step(&mut d, mediator, at(signed, 16 * 60), "agree_written", json!({"agreement_parties": "双方当事人", "facts": "详见调解笔录", "issues": "医疗费、误工费赔偿", "responsibility": "被申请人承担主要责任", "terms": "被申请人赔偿申请人医疗费、误工费共计28600元", "performance_manner": "银行转账", "performance_deadline": fmt_date(today.checked_add(Duration::days(30)).unwrap_or(today)), "signed_on": fmt_date(signed), "committee": "鳌头镇人民调解委员会", "parties_signed": true, "mediator_signed": true, "recovered": "28600"}))?;
         }
         g.keep(d);
     }

@@ -321,3 +321,66 @@ fn the_sample_town_has_the_units_fields_refer_to() {
     assert!(town.units.values().any(|u| u.kind == UnitKind::Village));
     assert!(town.units.values().any(|u| u.kind == UnitKind::Department));
 }
+
+/// A word of two characters or more said twice in a short label ("登记来访登记", "确认司法确认").
+fn doubled(label: &str) -> Option<String> {
+    let chars: Vec<char> = label.chars().filter(|c| !c.is_ascii() && !"（）、，：；".contains(*c)).collect();
+    for i in 0..chars.len().saturating_sub(1) {
+        let w: String = chars[i..i + 2].iter().collect();
+        let rest: String = chars[i + 2..].iter().collect();
+        if rest.contains(&w) {
+            return Some(w);
+        }
+    }
+    None
+}
+
+#[test]
+fn no_button_or_title_of_any_kind_says_a_word_twice() {
+    assert_eq!(doubled("登记来访登记").as_deref(), Some("登记"));
+    assert_eq!(doubled("确认办理记录"), None);
+    let town = Town::new();
+    let mut checked = 0;
+    for kind in registry(&town).all() {
+        let mut labels = vec![kind.wording.register.to_string(), kind.wording.next.to_string()];
+        for a in std::iter::once(&kind.workflow.open).chain(&kind.workflow.actions) {
+            labels.push(a.label.to_string());
+            labels.push(a.submit_label());
+        }
+        labels.extend(kind.printables.iter().map(|p| p.title.to_string()));
+        // Field and state labels may name two things that share a word (调解员 … 调解委员会); the
+        // verbs that were found doubled must not be.
+        let fields = std::iter::once(&kind.workflow.open).chain(&kind.workflow.actions).flat_map(|a| &a.fields);
+        for l in fields.map(|f| f.label).chain(kind.workflow.states.iter().map(|s| s.label)) {
+            for verb in ["登记", "确认", "记录"] {
+                assert!(l.matches(verb).count() < 2, "{}: “{l}” says {verb} twice", kind.slug);
+            }
+            checked += 1;
+        }
+        for l in labels {
+            assert_eq!(doubled(&l), None, "{}: “{l}” says a word twice", kind.slug);
+            checked += 1;
+        }
+        // A record is saved, not "confirmed": 确认办理记录 read as confirming someone else's record.
+        for a in &kind.workflow.actions {
+            assert!(!a.submit_label().starts_with("确认") || !a.label.ends_with("记录"), "{}: {}", kind.slug, a.code);
+        }
+    }
+    assert!(checked > 150, "{checked}");
+}
+
+#[test]
+fn every_kind_prints_a_receipt_with_its_query_code_and_the_tracking_code() {
+    use crate::kinds::PaperBlock;
+    let town = Town::new();
+    for kind in registry(&town).all() {
+        let r = kind.printable("receipt").unwrap_or_else(|| panic!("{} has no receipt", kind.slug));
+        assert_eq!(r.after, None);
+        let names = r.names();
+        for n in ["receipt_no", "query_code", "opened_on", "kind", "issuer", "contact"] {
+            assert!(names.contains(&n), "{}: {n}", kind.slug);
+        }
+        assert!(r.blocks.contains(&PaperBlock::Tracking), "{}", kind.slug);
+        assert_eq!(r.roles, vec![crate::role::Role::IntakeClerk], "only the desk sees the query code");
+    }
+}

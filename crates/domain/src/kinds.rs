@@ -9,8 +9,8 @@ use crate::error::Invalid;
 use crate::metric::{Catalogue, MetricDef};
 use crate::settings::Settings;
 pub use crate::workflow::kind::{
-    Capabilities, ConversionSource, ConversionTarget, Duplicates, ExportColumn, IntakeKey, KindDef, PartyFields,
-    ReportClause, Section,
+    Capabilities, ConversionSource, ConversionTarget, Duplicates, ExportColumn, IntakeKey, KindDef, PAPER_NAMES,
+    PaperBlock, PartyFields, Printable, ReportClause, Section, Wording,
 };
 
 /// What lists the kinds of an installation: [`Kinds::standard`], or a test's own.

@@ -12,21 +12,21 @@ use docx_rs::{
 use crate::annual::{AnnualReport, Paragraph as Para, Piece};
 
 /// Half-points, as Word counts font sizes.
-const SIZE_TITLE: usize = 44; // 二号
-const SIZE_BODY: usize = 32; // 三号
+pub(crate) const SIZE_TITLE: usize = 44; // 二号
+pub(crate) const SIZE_BODY: usize = 32; // 三号
 const SIZE_PAGE: usize = 28; // 四号
 /// 28 pt in twentieths of a point.
 const LINE: i32 = 560;
 
-fn fonts(name: &str) -> RunFonts {
+pub(crate) fn fonts(name: &str) -> RunFonts {
     RunFonts::new().east_asia(name).ascii(name).hi_ansi(name)
 }
 
-fn run(text: &str, font: &str, size: usize) -> Run {
+pub(crate) fn run(text: &str, font: &str, size: usize) -> Run {
     Run::new().add_text(text).fonts(fonts(font)).size(size)
 }
 
-fn spacing() -> LineSpacing {
+pub(crate) fn spacing() -> LineSpacing {
     LineSpacing::new().line_rule(LineSpacingType::Exact).line(LINE)
 }
 

@@ -51,6 +51,9 @@ pub struct Config {
     pub duplicates: DuplicateSettings,
     /// The audit chain's key and signed checkpoints.
     pub audit: AuditConfig,
+    /// Each town's public contact, by the town's code (`[towns.AT]`): printed on its papers and
+    /// its tracking page under the government's name.
+    pub towns: BTreeMap<String, TownContact>,
     /// Each kind's own section (named by its slug), defined in the kind's folder
     /// (its `KindSettings` type) and checked by the registry.
     #[serde(flatten)]
@@ -120,6 +123,31 @@ impl Config {
     }
 }
 
+/// How residents reach a town's government: printed on the 受理回执, the 告知书 and the tracking
+/// page. Not configured: those name the government without a contact line.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TownContact {
+    /// 联系电话, e.g. "020-87851234".
+    pub phone: String,
+    /// 地址, e.g. "广州市从化区鳌头镇……".
+    pub address: String,
+}
+
+impl TownContact {
+    /// "电话 020-87851234；地址 …", what is configured.
+    pub fn line(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.phone.trim().is_empty() {
+            parts.push(format!("电话 {}", self.phone.trim()));
+        }
+        if !self.address.trim().is_empty() {
+            parts.push(format!("地址 {}", self.address.trim()));
+        }
+        parts.join("；")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
@@ -186,6 +214,7 @@ impl Default for Config {
             limits: Limits::default(),
             duplicates: DuplicateSettings::default(),
             audit: AuditConfig::default(),
+            towns: BTreeMap::new(),
             registry: Kinds::standard,
             kinds: Kinds::default_sections(Kinds::standard)
                 .into_iter()
@@ -422,6 +451,20 @@ mod tests {
 
     fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
         pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect::<Vec<_>>().into_iter()
+    }
+
+    #[test]
+    fn a_towns_contact_is_read_by_its_code_and_a_misspelt_key_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("fazhi.toml");
+        std::fs::write(&f, "[towns.AT]\nphone = \"020-87851234\"\naddress = \"鳌头镇府前路1号\"\n").unwrap();
+        let c = Config::load(Some(&f), env(&[])).unwrap();
+        assert_eq!(c.towns["AT"].line(), "电话 020-87851234；地址 鳌头镇府前路1号");
+        assert!(c.to_masked_toml().contains("[towns.AT]"));
+        std::fs::write(&f, "[towns.AT]\nphon = \"020\"\n").unwrap();
+        let err = Config::load(Some(&f), env(&[])).unwrap_err().to_string();
+        assert!(err.contains("phon"), "{err}");
+        assert_eq!(TownContact::default().line(), "", "not configured: no contact line");
     }
 
     #[test]

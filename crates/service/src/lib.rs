@@ -28,6 +28,7 @@ pub mod export;
 pub mod links;
 pub mod list_query;
 mod operations;
+pub mod papers;
 pub mod petitions;
 pub mod public;
 pub mod report;

@@ -32,6 +32,8 @@ pub struct PublicView {
     /// Rating choices, when rating is open now.
     pub rate_options: Vec<(String, String)>,
     pub version: i64,
+    /// The town's government that handles it, and how to reach it (`[towns.<code>]`).
+    pub office: crate::papers::TownOffice,
 }
 
 fn not_found() -> ServiceError {
@@ -114,6 +116,7 @@ impl App {
             rating,
             rate_options,
             version: case.version,
+            office: self.town_office(case.tenant_id),
         })
     }
 

@@ -51,7 +51,7 @@ fn rate_bp(f: &Figure) -> Option<u64> {
 
 impl App {
     /// The issuer as the default title names it: 从化区鳌头镇人民政府.
-    fn issuer(&self, t: &Tenant) -> String {
+    pub(crate) fn issuer(&self, t: &Tenant) -> String {
         let district = t.parent_id.and_then(|d| self.tenant(d)).map(|d| d.name).unwrap_or_default();
         format!("{district}{}人民政府", t.name)
     }

@@ -53,6 +53,7 @@ async fn a_dispute_is_mediated_to_a_written_agreement_performed_and_counted() {
         "performance_manner": "银行转账",
         "performance_deadline": "2024-10-31",
         "signed_on": "2024-09-27",
+        "committee": "鳌头镇人民调解委员会",
         "parties_signed": true,
         "mediator_signed": true,
         "recovered": "60000",

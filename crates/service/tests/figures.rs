@@ -193,7 +193,7 @@ async fn every_sentence_of_the_report_is_true_on_a_hand_made_year_and_stays_so_a
             "agree_written",
             json!({"agreement_parties": "陈某、李某", "facts": "迁坟补偿", "issues": "补偿金额", "responsibility": "双方协商",
                    "terms": "一次性补偿五万元", "performance_manner": "转账", "performance_deadline": "2023-03-20",
-                   "signed_on": "2023-02-20", "parties_signed": true, "mediator_signed": true, "recovered": "50000"}),
+                   "signed_on": "2023-02-20", "committee": "鳌头镇人民调解委员会", "parties_signed": true, "mediator_signed": true, "recovered": "50000"}),
         )
         .await;
         let d2 = mediating(&t, "2023-05-01", "injury", true).await;

@@ -31,7 +31,9 @@ use time::Date;
 
 use crate::case::{CaseRecord, Clock, ClockClass, Phase};
 use crate::deadline::{DeadlineRule, Period, TimeUnit};
-use crate::kinds::{Capabilities, ExportColumn, KindDef, PartyFields, ReportClause, Section};
+use crate::kinds::{
+    Capabilities, ExportColumn, KindDef, PaperBlock, PartyFields, Printable, ReportClause, Section, Wording,
+};
 use crate::metric::{CaseSet, Cond, Measure, MetricDef, MetricUnit};
 use crate::role::Role;
 use crate::settings::Settings;
@@ -468,6 +470,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
                 .dated("declined_on")
                 .effects(vec![Effect::Record]),
             ActionDef::new("session", "调解记录", &["mediating"], Target::Stay)
+                .submit("保存调解记录")
                 .roles(&mediator)
                 .fields(vec![
                     FieldDef::new("held_on", "调解日期", FieldKind::Date).required(),
@@ -508,6 +511,10 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     FieldDef::new("performance_manner", "履行方式", text(limits.short_text)).required(),
                     FieldDef::new("performance_deadline", "履行期限", FieldKind::Date).required(),
                     FieldDef::new("signed_on", "签订（生效）日期", FieldKind::Date).required(),
+                    // 第二十九条第二款: the committee seals the agreement, so the paper names it.
+                    FieldDef::new("committee", "人民调解委员会", text(limits.short_text))
+                        .required()
+                        .help("加盖印章的人民调解委员会名称，如：鳌头镇龙潭村人民调解委员会"),
                     FieldDef::new("parties_signed", "各方当事人已签名、盖章或按指印", FieldKind::Bool).required(),
                     FieldDef::new("mediator_signed", "调解员已签名并加盖调解委员会印章", FieldKind::Bool).required(),
                     FieldDef::new(facts::RECOVERED, "挽回经济损失（元）", FieldKind::Money),
@@ -554,6 +561,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
                 .dated("referred_on")
                 .effects(vec![Effect::Record, Effect::Custom { apply: stop_running_clocks }]),
             ActionDef::new("confirm", "司法确认", &["agreed"], Target::Stay)
+                .submit("登记司法确认申请")
                 .roles(&mediator)
                 .fields(vec![
                     FieldDef::new(
@@ -572,6 +580,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
                 .effects(vec![Effect::Record, Effect::Custom { apply: on_confirmation }])
                 .confirm("司法确认须由双方当事人共同申请（《人民调解法》第三十三条、《民事诉讼法》第二百零五条），确认双方已共同申请？"),
             ActionDef::new("confirm_ruling", "司法确认结果", &["agreed"], Target::Stay)
+                .submit("登记司法确认结果")
                 .roles(&mediator)
                 .fields(vec![
                     FieldDef::new("confirmation_result", "司法确认情况", FieldKind::Choice { options: choices(&RULINGS) })
@@ -621,6 +630,11 @@ pub fn workflow(settings: &Settings) -> Workflow {
 pub fn kind(settings: &Settings) -> KindDef {
     use crate::kinds::{ConversionTarget, Duplicates, IntakeKey::*};
     KindDef::new(SLUG, "矛盾纠纷", "JF", workflow(settings))
+        .wording(Wording { register: "登记矛盾纠纷".into(), party: "申请人", next: "查看并受理" })
+        .printables(vec![
+            shared::receipt(&[("申请人", "party_name"), ("对方当事人", "respondent_name")]),
+            agreement_paper(),
+        ])
         .search(&["content", "party_name", "respondent_name", "other_parties", "mediators"])
         .metrics(metrics(settings))
         .settings(&settings.of::<DisputeSettings>(SLUG))
@@ -661,6 +675,51 @@ pub fn kind(settings: &Settings) -> KindDef {
                 text: "解决涉及{dispute.major_resolved:categories}方面的重大疑难纠纷{dispute.major_resolved}宗。",
             },
         ])
+}
+
+/// 人民调解协议书, from the fields of 达成书面协议. 《人民调解法》第二十九条 (LawRefBook/Laws
+/// `诉讼与非诉讼程序法/人民调解法(2010-08-28).md`): "调解协议书可以载明下列事项：（一）当事人的基本
+/// 情况；（二）纠纷的主要事实、争议事项以及各方当事人的责任；（三）当事人达成调解协议的内容，履行的
+/// 方式、期限。调解协议书自各方当事人签名、盖章或者按指印，人民调解员签名并加盖人民调解委员会印章
+/// 之日起生效。调解协议书由当事人各执一份，人民调解委员会留存一份。" Each element is a required field
+/// of the action; the signatures and the seal are lines on the paper.
+fn agreement_paper() -> Printable {
+    Printable {
+        code: "agreement",
+        title: "人民调解协议书",
+        after: Some("agree_written"),
+        roles: vec![],
+        docx: true,
+        blocks: vec![
+            PaperBlock::Facts(vec![
+                ("编号", "receipt_no"),
+                ("人民调解委员会", "committee"),
+                ("人民调解员", "mediators"),
+            ]),
+            PaperBlock::Heading("一、当事人的基本情况"),
+            PaperBlock::Text("{agreement_parties}"),
+            PaperBlock::Heading("二、纠纷的主要事实、争议事项以及各方当事人的责任"),
+            PaperBlock::Text("纠纷的主要事实：{facts}"),
+            PaperBlock::Text("争议事项：{issues}"),
+            PaperBlock::Text("各方当事人的责任：{responsibility}"),
+            PaperBlock::Heading("三、当事人达成调解协议的内容，履行的方式、期限"),
+            PaperBlock::Text("经{committee}调解，各方当事人自愿达成如下协议：{terms}"),
+            PaperBlock::Text("履行方式：{performance_manner}。履行期限：{performance_deadline}前履行完毕。"),
+            PaperBlock::Text(
+                "本协议书自各方当事人签名、盖章或者按指印，人民调解员签名并加盖人民调解委员会印章之日起生效；由当事人各执一份，人民调解委员会留存一份（《中华人民共和国人民调解法》第二十九条）。",
+            ),
+            PaperBlock::Text(
+                "经人民调解委员会调解达成的调解协议，具有法律约束力，当事人应当按照约定履行（第三十一条）。双方当事人认为有必要的，可以自调解协议生效之日起三十日内共同向人民法院申请司法确认（第三十三条）。",
+            ),
+            PaperBlock::Signatures(vec![
+                "当事人（签名、盖章或者按指印）",
+                "当事人（签名、盖章或者按指印）",
+                "人民调解员（签名）",
+                "人民调解委员会（印章）",
+            ]),
+            PaperBlock::Facts(vec![("签订日期", "signed_on")]),
+        ],
+    }
 }
 
 /// The figures of disputes.

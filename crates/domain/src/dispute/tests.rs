@@ -62,6 +62,7 @@ fn input_for(action: &str, town: &Town) -> Map<String, Json> {
             "performance_manner": "现金一次性支付",
             "performance_deadline": "2024-10-31",
             "signed_on": "2024-09-27",
+            "committee": "龙潭村人民调解委员会",
             "parties_signed": true,
             "mediator_signed": true,
             "recovered": "3000",

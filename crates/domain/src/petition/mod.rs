@@ -67,7 +67,9 @@ use time::Date;
 use crate::calendar::Calendar;
 use crate::case::{CaseRecord, Clock, ClockClass, Phase};
 use crate::deadline::{self, DeadlineRule, Period, Suspension, TimeUnit};
-use crate::kinds::{Capabilities, ExportColumn, KindDef, PartyFields, ReportClause, Section};
+use crate::kinds::{
+    Capabilities, ExportColumn, KindDef, PaperBlock, PartyFields, Printable, ReportClause, Section, Wording,
+};
 use crate::metric::{CaseSet, Cond, Measure, MetricDef, MetricUnit};
 use crate::role::Role;
 use crate::settings::Settings;
@@ -1069,6 +1071,58 @@ pub fn note_same_matter(case: &mut CaseRecord, earlier: &CaseRecord) {
     }
 }
 
+/// 信访事项受理告知书. 第二十三条第二款: "对信访人直接提出的信访事项，有关机关、单位能够当场告知的，
+/// 应当当场书面告知；不能当场告知的，应当自收到信访事项之日起15日内书面告知信访人，但信访人的姓名
+/// （名称）、住址不清的除外"; 第一款: for a matter within its remit, "告知信访人接收情况以及处理途径和
+/// 程序" — the unit that handles it and the period (第三十四条: 自受理之日起60日内办结 for a 第三十一条
+/// 第六项 matter, extended by at most 30 days; the configured target otherwise, as the clock says).
+fn acceptance_notice() -> Printable {
+    Printable {
+        code: "acceptance_notice",
+        title: "信访事项受理告知书",
+        after: Some("accept"),
+        roles: vec![],
+        docx: true,
+        blocks: vec![
+            PaperBlock::Facts(vec![("受理编号", "receipt_no")]),
+            PaperBlock::Addressee("party_name"),
+            PaperBlock::Text(
+                "你（单位）于{opened_on}提出的信访事项“{title}”（{category}），本机关已于{action_on}依法受理，交由{unit}办理。",
+            ),
+            PaperBlock::Text(
+                "办理期限：{due:conclude}前（{rule:conclude}）。情况复杂需要延长办理期限的，经本机关负责人批准，延长期限不超过30日，并告知延期理由（《信访工作条例》第三十四条）。",
+            ),
+            PaperBlock::Text(
+                "办结后本机关将书面答复。对出具的信访处理意见不服的，可以自收到书面答复之日起30日内请求上一级机关复查（第三十五条）。可凭受理编号和查询码在公开查询页面查看办理进度。",
+            ),
+            PaperBlock::Text("特此告知（《信访工作条例》第二十三条）。"),
+            PaperBlock::Closing,
+        ],
+    }
+}
+
+/// 信访事项不予受理告知书: the ground the 条例 names (the choice's label cites its article:
+/// 第十九条第三款, 第二十三条第一款, 第三十六条第三款), told in writing within 15 days of receipt
+/// (第二十三条第二款; 第四十四条第三项 holds a body to account for not telling in time).
+fn refusal_notice() -> Printable {
+    Printable {
+        code: "refusal_notice",
+        title: "信访事项不予受理告知书",
+        after: Some("not_accept"),
+        roles: vec![],
+        docx: true,
+        blocks: vec![
+            PaperBlock::Facts(vec![("受理编号", "receipt_no")]),
+            PaperBlock::Addressee("party_name"),
+            PaperBlock::Text("你（单位）于{opened_on}提出的信访事项“{title}”，经审查，本机关决定不予受理。"),
+            PaperBlock::Text("理由：{not_accepted_reason}。"),
+            PaperBlock::Text("说明：{note}"),
+            PaperBlock::Text("依据《信访工作条例》第二十三条第二款，特此书面告知。"),
+            PaperBlock::Closing,
+        ],
+    }
+}
+
 /// The workflow table of `petition`.
 pub fn workflow(settings: &Settings) -> Workflow {
     use Phase::*;
@@ -1272,6 +1326,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
                 .guard(not_accept_holds)
                 .effects(vec![Effect::Record, Effect::Custom { apply: on_not_accept }]),
             ActionDef::new("progress", "办理记录", &["handling"], Target::Stay)
+                .submit("保存办理记录")
                 .roles(&handler)
                 .fields(vec![FieldDef::new("note", "办理情况", long(limits.long_text)).required()]),
             ActionDef::new("request_extension", "申请延期", &["handling"], to("extension_requested"))
@@ -1475,6 +1530,8 @@ pub fn workflow(settings: &Settings) -> Workflow {
 pub fn kind(settings: &Settings) -> KindDef {
     use crate::kinds::{ConversionTarget, Duplicates, IntakeKey::*};
     KindDef::new(SLUG, "信访事项", "XF", workflow(settings))
+        .wording(Wording { register: "登记信访事项".into(), party: "信访人", next: "查看并受理" })
+        .printables(vec![shared::receipt(&[("信访人", "party_name"), ("信访渠道", "channel")]), acceptance_notice(), refusal_notice()])
         .search(&[facts::SEARCHABLE, "accused_persons"])
         .metrics(metrics(settings))
         .settings(&settings.of::<PetitionSettings>(SLUG))

@@ -25,7 +25,7 @@
 mod tests;
 
 use crate::case::{CaseRecord, Phase};
-use crate::kinds::{Capabilities, ExportColumn, KindDef, PartyFields, ReportClause, Section};
+use crate::kinds::{Capabilities, ExportColumn, KindDef, PartyFields, ReportClause, Section, Wording};
 use crate::metric::{CaseSet, Cond, Measure, MetricDef, MetricUnit};
 use crate::role::Role;
 use crate::settings::Settings;
@@ -314,6 +314,8 @@ pub fn workflow(settings: &Settings) -> Workflow {
 pub fn kind(settings: &Settings) -> KindDef {
     use crate::kinds::{ConversionSource, Duplicates, IntakeKey::*};
     KindDef::new(SLUG, "来访登记", "LF", workflow(settings))
+        .wording(Wording { register: "登记来访".into(), party: "来访人", next: "查看并处理" })
+        .printables(vec![shared::receipt(&[("来访人（代表）", "party_name"), ("来访人数", facts::VISITORS)])])
         .search(&["content", "party_name", "representatives", "received_by"])
         .metrics(metrics(settings))
         .capabilities(Capabilities {

@@ -28,7 +28,9 @@ pub use settings::{UrgencyClass, WorkOrderSettings};
 
 use crate::case::{CaseRecord, Clock, ClockClass, Phase};
 use crate::deadline::{DeadlineRule, Period, TimeUnit};
-use crate::kinds::{Capabilities, ExportColumn, KindDef, PartyFields, ReportClause, Section};
+use crate::kinds::{
+    Capabilities, ExportColumn, KindDef, PaperBlock, PartyFields, Printable, ReportClause, Section, Wording,
+};
 use crate::metric::{CaseSet, Cond, Measure, MetricDef, MetricUnit};
 use crate::role::Role;
 use crate::settings::Settings;
@@ -274,6 +276,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     Effect::AssignUnitFromData { key: facts::INTAKE_UNIT },
                 ]),
             ActionDef::new("progress", "办理记录", &["handling"], Target::Stay)
+                .submit("保存办理记录")
                 .roles(&[Role::Handler])
                 .fields(vec![FieldDef::new("note", "办理情况", long(limits.long_text)).required()]),
             ActionDef::new("request_extension", "申请延期", &["handling"], to("extension_requested"))
@@ -392,6 +395,38 @@ pub fn workflow(settings: &Settings) -> Workflow {
 pub fn kind(settings: &Settings) -> KindDef {
     use crate::kinds::{ConversionTarget, Duplicates, IntakeKey::*};
     KindDef::new(SLUG, "12345工单", "GD", workflow(settings))
+        .wording(Wording { register: "登记12345工单".into(), party: "来电人", next: "查看并派单" })
+        .printables(vec![
+            shared::receipt(&[("来电人", "caller_name"), ("12345平台工单编号", "hotline_no")]),
+            // The order as a handler takes it on paper: what to do, for whom (masked), by when and
+            // under which rule, and the lines the desk and the unit sign.
+            Printable {
+                code: "sheet",
+                title: "12345热线工单",
+                after: None,
+                roles: vec![],
+                docx: true,
+                blocks: vec![
+                    PaperBlock::Facts(vec![
+                        ("受理编号", "receipt_no"),
+                        ("12345平台工单编号", "hotline_no"),
+                        ("标题", "title"),
+                        ("诉求类别", "category"),
+                        ("紧急程度", "urgency"),
+                        ("诉求内容", "content"),
+                        ("事发地址", "location"),
+                        ("来电人", "caller_name"),
+                        ("联系电话", "caller_phone"),
+                        ("受理日期", "opened_on"),
+                        ("承办单位", "unit"),
+                        ("办理期限", "due:handle"),
+                        ("期限依据", "rule:handle"),
+                    ]),
+                    PaperBlock::Signatures(vec!["派单人（签名）", "承办单位签收人（签名）", "办结答复人（签名）"]),
+                    PaperBlock::Closing,
+                ],
+            },
+        ])
         .search(&["content", "caller_name", "reply", "hotline_no"])
         .metrics(metrics(settings))
         .settings(&settings.of::<WorkOrderSettings>(SLUG))

@@ -8,6 +8,8 @@
 //! in the annual report with their place in the outline. The service, the pages, the API, the
 //! exports and the report read these; none of them names a kind.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
@@ -15,6 +17,7 @@ use super::{ActCtx, ActionError, FieldKind, NewCase, Outcome, Workflow};
 use crate::case::CaseRecord;
 use crate::error::Invalid;
 use crate::metric::MetricDef;
+use crate::role::Role;
 use crate::settings::{KindSettings, validate_section};
 
 /// Checks a kind's configured section (`section`, its value); see [`KindDef::settings`].
@@ -162,6 +165,97 @@ impl std::fmt::Debug for Capabilities {
     }
 }
 
+/// What a paper says, block by block. Text and values name what fills them: a data field of the
+/// kind's forms (`party_name`), or one of the names every case has — `receipt_no`, `query_code`,
+/// `kind`, `title`, `opened_on`, `unit`, `issuer` (the town's government), `contact` (its public
+/// contact), `action_on` (the day of the action the paper documents), `due:<clock>` and
+/// `rule:<clock>` (a clock's due date and the rule that set it). In text they are written
+/// `{name}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaperBlock {
+    /// The salutation, "{value}：", from a field naming the person told; left out when empty.
+    Addressee(&'static str),
+    /// A heading inside the paper (一、当事人的基本情况).
+    Heading(&'static str),
+    /// A paragraph; left out when every name it reads is empty.
+    Text(&'static str),
+    /// A two-column table of labelled values; a row whose value is empty is left out.
+    Facts(Vec<(&'static str, &'static str)>),
+    /// Lines to sign on (签名、盖章或者按指印).
+    Signatures(Vec<&'static str>),
+    /// The public tracking page's address as a QR code, with the address printed beside it.
+    Tracking,
+    /// The issuer and the day of the action (落款).
+    Closing,
+}
+
+/// A paper a kind prints the way towns work on paper (受理回执, the handler's 工单, 人民调解协议书,
+/// the 告知书 of 信访工作条例第二十三条): the service fills it from the case, the pages print it on
+/// A4 and, where a signed paper is the norm, give it as a Word file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Printable {
+    /// Its URL segment (`receipt`, `agreement` …), unique within the kind.
+    pub code: &'static str,
+    /// The paper's title (受理回执).
+    pub title: &'static str,
+    /// The action whose recorded event the paper documents (its fields are read from that event
+    /// first); `None`: the paper exists from registration on.
+    pub after: Option<&'static str>,
+    /// Only these roles may print it (the receipt carries the query code); empty: whoever may
+    /// read the case.
+    pub roles: Vec<Role>,
+    /// Also a .docx (a paper that is signed or served).
+    pub docx: bool,
+    pub blocks: Vec<PaperBlock>,
+}
+
+/// The names a paper may use besides the kind's fields (see [`PaperBlock`]).
+pub const PAPER_NAMES: [&str; 9] =
+    ["receipt_no", "query_code", "kind", "title", "opened_on", "unit", "issuer", "contact", "action_on"];
+
+impl Printable {
+    /// Every name the paper reads, in order (text placeholders and fact values).
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        for b in &self.blocks {
+            match b {
+                PaperBlock::Addressee(n) => out.push(*n),
+                PaperBlock::Text(t) => out.extend(placeholders(t)),
+                PaperBlock::Facts(rows) => out.extend(rows.iter().map(|(_, n)| *n)),
+                PaperBlock::Heading(_) | PaperBlock::Signatures(_) | PaperBlock::Tracking | PaperBlock::Closing => {}
+            }
+        }
+        out
+    }
+}
+
+/// The `{name}`s of a text, in order.
+pub fn placeholders(text: &'static str) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('{') {
+        let after = &rest[i + 1..];
+        let Some(j) = after.find('}') else { break };
+        out.push(&after[..j]);
+        rest = &after[j + 1..];
+    }
+    out
+}
+
+/// How the pages word a kind where a generic word would be wrong: the registration's title, who
+/// is told the receipt, and the next step after registering.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Wording {
+    /// The registration page's title and button (登记12345工单, 登记来访); by default 登记 + the
+    /// kind's label.
+    pub register: Cow<'static, str>,
+    /// Who is told the receipt number and query code (来电人, 信访人, 当事人).
+    pub party: &'static str,
+    /// The button from the receipt to the case (查看并派单, 查看并受理).
+    pub next: &'static str,
+}
+
 /// One case kind, described whole.
 #[derive(Debug, Clone)]
 pub struct KindDef {
@@ -186,6 +280,10 @@ pub struct KindDef {
     pub export: Vec<ExportColumn>,
     /// Its clauses in the annual report.
     pub report: Vec<ReportClause>,
+    /// The papers it prints.
+    pub printables: Vec<Printable>,
+    /// Its words on the pages.
+    pub wording: Wording,
 }
 
 impl KindDef {
@@ -204,7 +302,26 @@ impl KindDef {
             capabilities: Capabilities::default(),
             export: Vec::new(),
             report: Vec::new(),
+            printables: Vec::new(),
+            wording: Wording {
+                register: Cow::Owned(format!("登记{label}")), party: "当事人", next: "查看案件"
+            },
         }
+    }
+
+    pub fn printables(mut self, printables: Vec<Printable>) -> Self {
+        self.printables = printables;
+        self
+    }
+
+    pub fn wording(mut self, wording: Wording) -> Self {
+        self.wording = wording;
+        self
+    }
+
+    /// A paper of the kind by its code.
+    pub fn printable(&self, code: &str) -> Option<&Printable> {
+        self.printables.iter().find(|p| p.code == code)
     }
 
     pub fn search(mut self, fields: &[&'static str]) -> Self {
@@ -316,6 +433,26 @@ impl KindDef {
         for f in &self.search_fields {
             if f.is_empty() {
                 return Err(format!("{}: empty search field", self.slug));
+            }
+        }
+        let fields: Vec<&str> = std::iter::once(&self.workflow.open)
+            .chain(&self.workflow.actions)
+            .flat_map(|a| a.fields.iter().map(|f| f.name))
+            .collect();
+        for (i, p) in self.printables.iter().enumerate() {
+            if self.printables[..i].iter().any(|o| o.code == p.code) {
+                return Err(format!("{}: duplicate printable {}", self.slug, p.code));
+            }
+            if let Some(a) = p.after
+                && self.workflow.action(a).is_none()
+            {
+                return Err(format!("{}: printable {} after unknown action {a}", self.slug, p.code));
+            }
+            for n in p.names() {
+                let clock = n.strip_prefix("due:").or_else(|| n.strip_prefix("rule:"));
+                if !(PAPER_NAMES.contains(&n) || fields.contains(&n) || clock.is_some_and(|c| !c.is_empty())) {
+                    return Err(format!("{}: printable {} reads unknown {n}", self.slug, p.code));
+                }
             }
         }
         Ok(())

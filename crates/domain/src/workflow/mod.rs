@@ -179,6 +179,9 @@ pub struct ActionDef {
     pub dated: Option<&'static str>,
     /// What the action does for the shared use cases (see [`ActionTag`]).
     pub tag: Option<ActionTag>,
+    /// The words on the form's submit button when "确认" + the label would read wrong (a label
+    /// that is a noun: 办理记录 → 保存办理记录).
+    pub submit: Option<&'static str>,
     /// Taken only by a service use case that writes more than this case in one transaction
     /// (转为案件, 合并重复件): never offered by [`Workflow::available`], refused by [`Workflow::act`],
     /// applied by [`Workflow::act_internal`].
@@ -201,8 +204,20 @@ impl ActionDef {
             confirm: None,
             dated: None,
             tag: None,
+            submit: None,
             internal: false,
         }
+    }
+
+    /// Words the submit button with `text` instead of "确认" + the label.
+    pub fn submit(mut self, text: &'static str) -> Self {
+        self.submit = Some(text);
+        self
+    }
+
+    /// The words on the form's submit button.
+    pub fn submit_label(&self) -> String {
+        self.submit.map_or_else(|| format!("确认{}", self.label), str::to_string)
     }
 
     /// Tags the action with what it does (see [`ActionTag`]).

@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value as Json, json};
 
+use super::kind::{PaperBlock, Printable};
 use super::{ActCtx, ActionDef, Effect, FieldDef, FieldKind, Refusal, Target, Values};
 use crate::case::CaseRecord;
 use crate::ids::{UnitId, UserId};
@@ -255,4 +256,31 @@ pub fn not_to_the_accused(case: &CaseRecord, target: UnitId, ctx: &ActCtx<'_>) -
         )));
     }
     Ok(())
+}
+
+/// The 受理回执 every kind hands over at registration: the receipt number and the query code the
+/// resident tracks the case with (信访工作条例第二十一条: the petitioner may look up the handling
+/// and evaluate it), what was received and when, who received it and how to reach them, and the
+/// tracking page as a QR code. Only the intake clerk prints it (it carries the query code). `facts`
+/// are the kind's own rows after the common ones (the party's name, its due date).
+pub fn receipt(facts: &[(&'static str, &'static str)]) -> Printable {
+    let mut rows = vec![("受理编号", "receipt_no"), ("查询码", "query_code"), ("事项类别", "kind"), ("事项", "title")];
+    rows.extend_from_slice(facts);
+    rows.push(("受理日期", "opened_on"));
+    rows.extend_from_slice(&[("受理机关", "issuer"), ("联系方式", "contact")]);
+    Printable {
+        code: "receipt",
+        title: "受理回执",
+        after: None,
+        roles: vec![Role::IntakeClerk],
+        docx: false,
+        blocks: vec![
+            PaperBlock::Facts(rows),
+            PaperBlock::Text(
+                "凭受理编号和查询码，可扫描下方二维码或访问公开查询页面，查看办理进度和答复；办结后可对办理结果进行评价。请妥善保管本回执，查询码请勿告知他人。",
+            ),
+            PaperBlock::Tracking,
+            PaperBlock::Closing,
+        ],
+    }
 }

@@ -188,15 +188,10 @@ pub async fn convert(
             let layout = Layout::new(&app, &p, "转立成功", &format!("/cases/{target}"))
                 .crumb(&format!("/cases/{target}"), k.label)
                 .crumb("#", "转立成功");
-            Ok(render(&super::cases::CreatedPage {
-                layout,
-                label: k.label.to_string(),
-                receipt_no: c.case.receipt_no.clone(),
-                query_code: c.query_code,
-                href: href_if_visible(&app, &p, &target, c.case.id).await?,
-                new_href: format!("/cases/{kind}/{id}"),
-                due: c.case.clocks.due_on().map(fazhi_domain::time_util::fmt_date).unwrap_or_else(|| "—".into()),
-            }))
+            Ok(render(
+                &super::cases::CreatedPage::of(&app, &p, layout, &c.case, &c.query_code, format!("/cases/{kind}/{id}"))
+                    .await?,
+            ))
         }
         Err(ServiceError::Invalid(errors)) => convert_page_for(&app, &p, id, &target, &f, &errors, Some(version)).await,
         Err(e) => Err(e.into()),

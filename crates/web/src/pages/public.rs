@@ -6,9 +6,10 @@ use std::net::SocketAddr;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use fazhi_service::papers::TownOffice;
 use fazhi_service::public::PublicView;
 use fazhi_service::{App, ServiceError};
 
@@ -25,9 +26,12 @@ struct TrackPage {
     message: Option<String>,
     notice: Option<String>,
     view: Option<PublicView>,
+    /// The town's government and contact, when this server serves one town.
+    office: Option<TownOffice>,
 }
 
 fn page(
+    app: &App,
     csrf: String,
     f: &HashMap<String, String>,
     view: Option<PublicView>,
@@ -49,14 +53,21 @@ fn page(
         message,
         notice,
         view,
+        office: app.sole_town_office(),
     });
     *resp.status_mut() = status;
     resp
 }
 
-pub async fn track_page(State(app): State<App>, headers: HeaderMap) -> Response {
+pub async fn track_page(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let (csrf, set) = session::anon_csrf(&app, &headers);
-    let mut resp = page(csrf, &HashMap::new(), None, None, None);
+    // The receipt's QR code opens the page with its receipt number filled in; the code is typed.
+    let f: HashMap<String, String> = q.into_iter().filter(|(k, _)| k == "receipt_no").collect();
+    let mut resp = page(&app, csrf, &f, None, None, None);
     if let Some((k, v)) = set {
         resp.headers_mut().insert(k, v);
     }
@@ -80,8 +91,8 @@ pub async fn lookup(State(app): State<App>, req: Request) -> PageResult {
     let (csrf, _) = session::anon_csrf(&app, &headers);
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
     Ok(match app.public_lookup(&who, get("receipt_no"), get("query_code")).await {
-        Ok(v) => page(csrf, &f, Some(v), None, None),
-        Err(e) => page(csrf, &f, None, Some(e), None),
+        Ok(v) => page(&app, csrf, &f, Some(v), None, None),
+        Err(e) => page(&app, csrf, &f, None, Some(e), None),
     })
 }
 
@@ -92,10 +103,10 @@ pub async fn rate(State(app): State<App>, req: Request) -> PageResult {
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
     let version: i64 = get("version").parse().unwrap_or(0);
     Ok(match app.public_rate(&who, get("receipt_no"), get("query_code"), version, get("result"), get("note")).await {
-        Ok(v) => page(csrf, &f, Some(v), None, Some("感谢您的评价！".into())),
+        Ok(v) => page(&app, csrf, &f, Some(v), None, Some("感谢您的评价！".into())),
         Err(e) => {
             let view = app.public_lookup(&who, get("receipt_no"), get("query_code")).await.ok();
-            page(csrf, &f, view, Some(e), None)
+            page(&app, csrf, &f, view, Some(e), None)
         }
     })
 }

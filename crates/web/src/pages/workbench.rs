@@ -22,6 +22,8 @@ pub struct KindTilesView {
     pub returned: u64,
     pub returned_href: String,
     pub can_open: bool,
+    /// The registration button's words (the kind's).
+    pub register: String,
 }
 
 #[derive(Template)]
@@ -55,6 +57,10 @@ pub async fn page(State(app): State<App>, Staff(p): Staff) -> PageResult {
             returned: k.returned.count,
             returned_href: href(k.kind, &k.returned.filter),
             can_open: app.kinds().get(k.kind).is_some_and(|kd| kd.workflow.open.permits(&p.actor)),
+            register: app
+                .kinds()
+                .get(k.kind)
+                .map_or_else(|| format!("登记{}", k.label), |kd| kd.wording.register.to_string()),
         })
         .collect();
     let resp: Response = render(&WorkbenchPage {

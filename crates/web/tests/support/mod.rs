@@ -125,8 +125,8 @@ impl Browser {
         for (css, v) in selects {
             self.select(css, v).await;
         }
-        let submit = format!("//details[@open]//button[normalize-space()='确认{action}']");
-        self.click_and_wait(Locator::XPath(&submit), confirm).await;
+        // The open form's own submit button, however the kind words it (确认派单, 保存办理记录).
+        self.click_and_wait(Locator::Css("details[open] form button[type=submit]"), confirm).await;
     }
 }
 

@@ -8,6 +8,7 @@ mod download;
 mod export;
 mod list;
 mod page;
+mod print;
 mod register;
 
 use fazhi_domain::case::{CaseRecord, Phase};
@@ -24,6 +25,7 @@ pub use download::download;
 pub use export::{export_all, export_kind};
 pub use list::{list_all, list_kind, query};
 pub use page::{case_page, case_page_with_alert};
+pub use print::{print_docx, print_page};
 pub(super) use register::CreatedPage;
 pub use register::{create, new_page};
 

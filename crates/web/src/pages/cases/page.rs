@@ -47,6 +47,8 @@ pub struct ClockRow {
 pub struct ActionView {
     pub code: String,
     pub label: String,
+    /// The submit button's words (确认派单, 保存办理记录).
+    pub submit: String,
     pub href: String,
     pub fields_html: String,
     pub confirm: String,
@@ -67,6 +69,10 @@ struct CasePage {
     opened: String,
     closed: String,
     query_code: Option<String>,
+    /// Who is told the query code (来电人, 信访人 …: the kind's word).
+    party: String,
+    /// The papers this user may print now: (page, title, Word file).
+    papers: Vec<(String, String, Option<String>)>,
     /// What every reader must be told (a late request, a rule broken at the desk).
     notices: Vec<String>,
     clocks: Vec<ClockRow>,
@@ -175,6 +181,8 @@ fn event_view(
     };
     let mut details = Vec::new();
     match (&e.payload, action) {
+        // What was registered is the page's 基本信息: shown once, not again in the timeline.
+        (_, Some(a)) if a.code == k.workflow.open.code => {}
         (Json::Object(m), Some(a)) => {
             for f in &a.fields {
                 if let Some(v) = m.get(f.name) {
@@ -308,6 +316,7 @@ pub(super) async fn case_page_for(
             ActionView {
                 code: a.code.to_string(),
                 label: a.label.to_string(),
+                submit: a.submit_label(),
                 href: format!("/cases/{}/{}/actions/{}", c.kind, c.id, a.code),
                 fields_html: forms::fields(a.code, &a.fields, values, &errors, &choices),
                 confirm: a.confirm.unwrap_or("").to_string(),
@@ -352,6 +361,15 @@ pub(super) async fn case_page_for(
             .collect(),
         _ => Vec::new(),
     };
+    let papers = app
+        .papers(p, d)?
+        .into_iter()
+        .map(|x| {
+            let href = format!("/cases/{}/{}/print/{}", c.kind, c.id, x.code);
+            let docx = x.docx.then(|| format!("{href}/docx"));
+            (href, x.title.to_string(), docx)
+        })
+        .collect();
     let page = CasePage {
         layout,
         receipt_no: c.receipt_no.clone(),
@@ -363,6 +381,8 @@ pub(super) async fn case_page_for(
         opened: fmt_minute_ms(c.opened_at),
         closed: c.closed_at.map(fmt_minute_ms).unwrap_or_default(),
         query_code,
+        party: k.wording.party.to_string(),
+        papers,
         notices: fazhi_domain::workflow::shared::notices(&c.data),
         clocks,
         info,

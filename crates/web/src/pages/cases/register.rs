@@ -42,6 +42,46 @@ pub(crate) struct CreatedPage {
     pub(crate) href: String,
     pub(crate) new_href: String,
     pub(crate) due: String,
+    /// Who is told the receipt, and the next step (the kind's words).
+    pub(crate) party: String,
+    pub(crate) next: String,
+    /// The papers to print now: (page, title).
+    pub(crate) papers: Vec<(String, String)>,
+}
+
+impl CreatedPage {
+    /// The receipt of a case just registered (or converted from a visit).
+    pub(crate) async fn of(
+        app: &App,
+        p: &Principal,
+        layout: Layout,
+        c: &fazhi_domain::case::CaseRecord,
+        query_code: &str,
+        new_href: String,
+    ) -> Result<Self, crate::pages::PageError> {
+        let k = app.kind(&c.kind)?;
+        let href = links::href_if_visible(app, p, &c.kind, c.id).await?;
+        let papers = if href.is_empty() {
+            Vec::new()
+        } else {
+            app.opening_papers(p, &c.kind)?
+                .into_iter()
+                .map(|x| (format!("{href}/print/{}", x.code), x.title.to_string()))
+                .collect()
+        };
+        Ok(Self {
+            layout,
+            label: k.label.to_string(),
+            receipt_no: c.receipt_no.clone(),
+            query_code: query_code.to_string(),
+            href,
+            new_href,
+            due: c.clocks.due_on().map(fmt_date).unwrap_or_else(|| "—".into()),
+            party: k.wording.party.to_string(),
+            next: k.wording.next.to_string(),
+            papers,
+        })
+    }
 }
 
 fn new_page_for(
@@ -53,7 +93,7 @@ fn new_page_for(
     candidates: Vec<links::CandidateRow>,
     staff: &[(String, String)],
 ) -> Response {
-    let mut layout = Layout::new(app, p, &format!("登记{}", k.label), &format!("/cases/{}", k.slug))
+    let mut layout = Layout::new(app, p, &k.wording.register, &format!("/cases/{}", k.slug))
         .crumb(&format!("/cases/{}", k.slug), k.label)
         .crumb(&format!("/cases/{}/new", k.slug), "登记");
     if !errors.is_empty() {
@@ -68,14 +108,14 @@ fn new_page_for(
     let html = forms::fields("new", &k.workflow.open.fields, values, &forms::errors_by_field(errors), &choices);
     if !candidates.is_empty() && errors.is_empty() {
         layout.alert = Some(format!(
-            "发现{}件可能重复的案件（同一人或相似事项），请先核对。如确认不是重复，请勾选“确认登记为新案件”后再次提交；如是同一事项，可在原案件页面关联或合并。",
+            "发现{}件可能重复的案件（同一人或相似事项），请先核对。如不是重复，请勾选“确认不是重复，登记为新案件”后再次提交；如是同一事项，可在原案件页面关联或合并。",
             candidates.len()
         ));
     }
     let mut resp = render(&NewPage {
         layout,
         kind: k.slug.to_string(),
-        label: k.label.to_string(),
+        label: k.wording.register.to_string(),
         fields_html: html,
         candidates,
     });
@@ -88,7 +128,7 @@ fn new_page_for(
 pub async fn new_page(State(app): State<App>, Staff(p): Staff, Path(kind): Path<String>) -> PageResult {
     let k = app.kind(&kind)?;
     if !k.workflow.open.permits(&p.actor) {
-        return Err(ServiceError::Forbidden(format!("您的角色不能登记{}", k.label)).into());
+        return Err(ServiceError::Forbidden(format!("您的角色不能{}", k.wording.register)).into());
     }
     let staff = forms::staff_for(&app, &p, &k.workflow.open.fields.iter().collect::<Vec<_>>()).await?;
     Ok(new_page_for(&app, &p, k, &HashMap::new(), &[], Vec::new(), &staff))
@@ -114,19 +154,13 @@ pub async fn create(
             Ok(new_page_for(&app, &p, k, &f, &[], links::candidate_rows(candidates), &staff))
         }
         Ok(Registration::Opened(opened)) => {
-            let c = &opened.case;
             let layout = Layout::new(&app, &p, "登记成功", &format!("/cases/{kind}"))
                 .crumb(&format!("/cases/{kind}"), k.label)
                 .crumb("#", "登记成功");
-            Ok(render(&CreatedPage {
-                layout,
-                label: k.label.to_string(),
-                receipt_no: c.receipt_no.clone(),
-                query_code: opened.query_code,
-                href: links::href_if_visible(&app, &p, &kind, c.id).await?,
-                new_href: format!("/cases/{kind}/new"),
-                due: c.clocks.due_on().map(fmt_date).unwrap_or_else(|| "—".into()),
-            }))
+            Ok(render(
+                &CreatedPage::of(&app, &p, layout, &opened.case, &opened.query_code, format!("/cases/{kind}/new"))
+                    .await?,
+            ))
         }
         Err(ServiceError::Invalid(errors)) => Ok(new_page_for(&app, &p, k, &f, &errors, Vec::new(), &staff)),
         Err(e) => Err(e.into()),
