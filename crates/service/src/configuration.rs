@@ -46,6 +46,7 @@ const SHARED: &[(&str, &str)] = &[
     ("rates", "比率的取舍"),
     ("limits", "填写长度上限"),
     ("duplicates", "重复件识别"),
+    ("towns", "各镇（街）对外联系方式"),
 ];
 
 impl App {
