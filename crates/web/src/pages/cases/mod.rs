@@ -9,6 +9,7 @@ mod export;
 mod list;
 mod page;
 mod register;
+mod reveal;
 
 use fazhi_domain::case::{CaseRecord, Phase};
 use fazhi_domain::ids::CaseId;
@@ -26,6 +27,7 @@ pub use list::{list_all, list_kind, query};
 pub use page::{case_page, case_page_with_alert};
 pub(super) use register::CreatedPage;
 pub use register::{create, new_page};
+pub use reveal::reveal;
 
 /// A row of a list.
 pub struct Row {
