@@ -229,7 +229,8 @@ pub(crate) fn case_set(sql: &mut Sql, set: &CaseSet, period: &Period) {
 /// `AND …` for the free text of a list: every word (split on spaces) must match, so "道路 积水"
 /// finds the cases holding both. A word with a character outside ASCII is a substring of the
 /// searched text (which an index covers, see migration 0005). A word of ASCII only (a receipt
-/// number, a 12345 number, a phone number) matches exactly or as a prefix: the receipt number,
+/// number, a 12345 number, a phone number) matches exactly or as a prefix: the receipt number (or
+/// its serial, exactly),
 /// a word of the searched text, and — given in full — an identifier through its digest
 /// (`identifiers`). As a substring it would match nearly every case ("2024" is in every
 /// receipt number of the year).
@@ -241,8 +242,14 @@ fn text(sql: &mut Sql, text: &str, identifiers: &[IdentifierTerm]) {
             continue;
         }
         let mut any = Vec::new();
-        // Receipt numbers are stored in capitals; a prefix of one is typed in either case.
-        let r = sql.text_arg(prefix_pattern(&word.to_uppercase(), ""));
+        // Receipt numbers are stored in capitals; a prefix of one is typed in either case, and
+        // so is its serial alone ("000123" of AT-GD-2024-000123), exactly.
+        let upper = word.to_uppercase();
+        let r = sql.text_arg(prefix_pattern(&upper, ""));
+        any.push(format!("c.receipt_no LIKE {r} ESCAPE '\\'"));
+        let mut serial = prefix_pattern(&upper, "%-");
+        serial.pop();
+        let r = sql.text_arg(serial);
         any.push(format!("c.receipt_no LIKE {r} ESCAPE '\\'"));
         // The searched text is its words joined by spaces: a word's prefix follows a space.
         let w = sql.text_arg(prefix_pattern(word, "% "));

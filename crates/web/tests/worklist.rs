@@ -290,6 +290,8 @@ async fn search_matches_every_word_digits_by_prefix_and_a_full_number_through_it
         assert_eq!(search(&clerk, &receipt("handling")).await, vec![receipt("handling")]);
         assert_eq!(search(&clerk, &receipt("handling").to_lowercase()).await, vec![receipt("handling")]);
         assert_eq!(search(&clerk, "AT-GD-2024").await.len(), 8);
+        let serial = receipt("handling").rsplit('-').next().unwrap().to_string();
+        assert_eq!(search(&clerk, &serial).await, vec![receipt("handling")], "the serial alone, exactly");
         assert_eq!(search(&clerk, "ZX202409270004").await, vec![receipt("handling")]);
         assert_eq!(search(&clerk, "ZX2024092700").await.len(), 8, "a 12345 number's prefix");
         assert!(search(&clerk, "2024").await.is_empty(), "the year alone is no one's number");

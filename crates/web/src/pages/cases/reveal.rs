@@ -41,7 +41,9 @@ pub async fn reveal(
     match app.reveal(&p, id, &field, &reason).await {
         Ok(r) => {
             let back = format!("/cases/{kind}/{id}");
-            let layout = Layout::new(&app, &p, &r.receipt_no, &format!("/cases/{kind}"))
+            let list = format!("/cases/{kind}");
+            let layout = Layout::new(&app, &p, &r.receipt_no, &list)
+                .crumb(&list, app.kind(&kind)?.label)
                 .crumb(&back, &r.receipt_no)
                 .crumb("#", &format!("查看{}", r.label));
             Ok(render(&RevealedPage {
