@@ -53,6 +53,15 @@ pub struct Revealed {
     pub receipt_no: String,
 }
 
+/// What a reveal (or a refused one) records: which case, which field, why — never the value.
+struct Reveal<'a> {
+    case: CaseId,
+    receipt_no: &'a str,
+    field: &'a str,
+    field_label: &'a str,
+    reason: &'a str,
+}
+
 /// The sealed fields of a kind's forms, in form order, each once.
 pub fn sealed_fields(kind: &fazhi_domain::kinds::KindDef) -> Vec<&FieldDef> {
     let mut out: Vec<&FieldDef> = Vec::new();
@@ -114,8 +123,8 @@ impl App {
             return Err(ServiceError::field("reason", "原因", format!("不能超过{REASON_MAX}个字")));
         }
         if p.scope.is_nothing() {
-            self.record_reveal(p, REVEAL_REFUSED, "查看完整个人信息被拒（无权限）", id, "", (field, ""), reason)
-                .await?;
+            let what = Reveal { case: id, receipt_no: "", field, field_label: "", reason };
+            self.record_reveal(p, REVEAL_REFUSED, "查看完整个人信息被拒（无权限）", what).await?;
             return Err(ServiceError::Forbidden("您的角色不查看业务数据（三员分立）".into()));
         }
         let case = self.visible_case(p, id).await?;
@@ -125,9 +134,8 @@ impl App {
         };
         let withheld = self.withheld_keys(p, &case).unwrap_or_default();
         if !self.may_reveal(p, &case) || withheld.iter().any(|k| k == field) {
-            let what = (field, def.label);
-            self.record_reveal(p, REVEAL_REFUSED, "查看完整个人信息被拒（无权限）", id, &case.receipt_no, what, reason)
-                .await?;
+            let what = Reveal { case: id, receipt_no: &case.receipt_no, field, field_label: def.label, reason };
+            self.record_reveal(p, REVEAL_REFUSED, "查看完整个人信息被拒（无权限）", what).await?;
             return Err(ServiceError::Forbidden(format!("您的角色无权查看完整的“{}”", def.label)));
         }
         let Some(sealed) = case.data.get(field).and_then(|v| v.get("enc")).and_then(Json::as_str) else {
@@ -135,21 +143,12 @@ impl App {
         };
         let value = self.crypto().open(sealed).map_err(ServiceError::internal)?;
         // Recorded before it is shown: a reveal the chain does not hold is not given.
-        self.record_reveal(p, REVEALED, "查看完整个人信息", id, &case.receipt_no, (field, def.label), reason).await?;
+        let what = Reveal { case: id, receipt_no: &case.receipt_no, field, field_label: def.label, reason };
+        self.record_reveal(p, REVEALED, "查看完整个人信息", what).await?;
         Ok(Revealed { field: field.to_string(), label: def.label.to_string(), value, receipt_no: case.receipt_no })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn record_reveal(
-        &self,
-        p: &Principal,
-        action: &str,
-        label: &str,
-        id: CaseId,
-        receipt_no: &str,
-        (field, field_label): (&str, &str),
-        reason: &str,
-    ) -> Result<()> {
+    async fn record_reveal(&self, p: &Principal, action: &str, label: &str, what: Reveal<'_>) -> Result<()> {
         // Not a case event: it changes no case, so the case's seal stays with its last write;
         // the case is named in the payload, as an attempt on a withheld case is.
         let ev = self.event(
@@ -157,11 +156,11 @@ impl App {
             action,
             label,
             json!({
-                "case_id": id.to_string(),
-                "receipt_no": receipt_no,
-                "field": field,
-                "field_label": field_label,
-                "reason": reason,
+                "case_id": what.case.to_string(),
+                "receipt_no": what.receipt_no,
+                "field": what.field,
+                "field_label": what.field_label,
+                "reason": what.reason,
             }),
         );
         self.store().append_event(ev).await?;

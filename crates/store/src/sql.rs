@@ -230,10 +230,9 @@ pub(crate) fn case_set(sql: &mut Sql, set: &CaseSet, period: &Period) {
 /// finds the cases holding both. A word with a character outside ASCII is a substring of the
 /// searched text (which an index covers, see migration 0005). A word of ASCII only (a receipt
 /// number, a 12345 number, a phone number) matches exactly or as a prefix: the receipt number (or
-/// its serial, exactly),
-/// a word of the searched text, and — given in full — an identifier through its digest
-/// (`identifiers`). As a substring it would match nearly every case ("2024" is in every
-/// receipt number of the year).
+/// its serial, exactly), a word of the searched text if it is a number (as a substring, "2024"
+/// would match every receipt number of the year) or anywhere in it if it has letters, and —
+/// given in full — an identifier through its digest (`identifiers`).
 fn text(sql: &mut Sql, text: &str, identifiers: &[IdentifierTerm]) {
     for word in text.split_whitespace() {
         if !word.is_ascii() {
@@ -251,9 +250,16 @@ fn text(sql: &mut Sql, text: &str, identifiers: &[IdentifierTerm]) {
         serial.pop();
         let r = sql.text_arg(serial);
         any.push(format!("c.receipt_no LIKE {r} ESCAPE '\\'"));
-        // The searched text is its words joined by spaces: a word's prefix follows a space.
-        let w = sql.text_arg(prefix_pattern(word, "% "));
-        any.push(format!("(' ' || c.search_text) LIKE {w} ESCAPE '\\'"));
+        if word.chars().all(|c| c.is_ascii_digit() || c == '-') {
+            // A number: a word of the searched text (its words are joined by spaces) that it
+            // begins — a 12345 number by its prefix; "2024" is no one's number.
+            let w = sql.text_arg(prefix_pattern(word, "% "));
+            any.push(format!("(' ' || c.search_text) LIKE {w} ESCAPE '\\'"));
+        } else {
+            // Latin letters ("WiFi" in 小区WiFi故障) are found anywhere in the text.
+            let w = sql.text_arg(prefix_pattern(word, "%"));
+            any.push(format!("c.search_text LIKE {w} ESCAPE '\\'"));
+        }
         for id in identifiers.iter().filter(|i| i.word == word) {
             let k = sql.text_arg(id.kind.clone());
             let d = sql.text_arg(id.digest.clone());

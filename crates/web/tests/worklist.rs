@@ -295,6 +295,7 @@ async fn search_matches_every_word_digits_by_prefix_and_a_full_number_through_it
         assert_eq!(search(&clerk, "ZX202409270004").await, vec![receipt("handling")]);
         assert_eq!(search(&clerk, "ZX2024092700").await.len(), 8, "a 12345 number's prefix");
         assert!(search(&clerk, "2024").await.is_empty(), "the year alone is no one's number");
+        assert_eq!(search(&clerk, "X202409270004").await, vec![receipt("handling")], "with letters: anywhere");
         // A full phone number and a full 身份证号 find their case through the digest; a part of
         // one finds nothing (the number is sealed, the digest exact).
         assert_eq!(search(&clerk, "13800000004").await, vec![receipt("handling")]);
