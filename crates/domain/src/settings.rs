@@ -22,6 +22,7 @@ pub struct Settings {
     pub rates: RateSettings,
     pub limits: Limits,
     pub duplicates: DuplicateSettings,
+    pub public: PublicSettings,
     /// Each kind's section as configured (TOML table or JSON object), by slug.
     #[serde(flatten)]
     pub kinds: BTreeMap<String, Json>,
@@ -82,6 +83,21 @@ pub struct DuplicateSettings {
 impl Default for DuplicateSettings {
     fn default() -> Self {
         Self { min_similarity_percent: 30 }
+    }
+}
+
+/// The public tracking page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PublicSettings {
+    /// Days after a case is archived during which a resident who has not rated it yet still
+    /// may (0: not after archiving). A local choice: no rule fixes it.
+    pub rating_days_after_archive: u32,
+}
+
+impl Default for PublicSettings {
+    fn default() -> Self {
+        Self { rating_days_after_archive: 30 }
     }
 }
 
@@ -151,6 +167,9 @@ impl Settings {
         if self.duplicates.min_similarity_percent == 0 || self.duplicates.min_similarity_percent > 100 {
             return Err(Invalid::new("duplicates.min_similarity_percent：应为1至100"));
         }
+        if self.public.rating_days_after_archive > 365 {
+            return Err(Invalid::new("public.rating_days_after_archive：应为0至365（天）"));
+        }
         Ok(())
     }
 }
@@ -181,6 +200,9 @@ mod tests {
         let mut s = Settings::default();
         s.limits.title = 0;
         assert_eq!(s.validate().unwrap_err().0, "limits：长度上限必须大于0");
+        let mut s = Settings::default();
+        s.public.rating_days_after_archive = 366;
+        assert_eq!(s.validate().unwrap_err().0, "public.rating_days_after_archive：应为0至365（天）");
     }
 
     #[test]

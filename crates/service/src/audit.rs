@@ -135,6 +135,8 @@ const DETAILS: &[(&str, &[(&str, &str)])] = &[
         &[("year", "年度"), ("replaced", "替换原有安排"), ("off_days", "放假天数"), ("make_up_days", "调休上班天数")],
     ),
     ("report.", &[("year", "年度"), ("version", "版本")]),
+    // Who read which identifier of which case, and why (crate::reveal): the value itself never.
+    ("reveal.", &[("receipt_no", "受理编号"), ("field_label", "字段"), ("reason", "原因")]),
 ];
 
 fn show(key: &str, v: &Json) -> String {

@@ -294,7 +294,8 @@ impl App {
         if let Some(k) = &filter.kind {
             self.kind(k)?;
         }
-        let mut page = self.store().list_cases(&p.scope, filter, page, per_page).await?;
+        let filter = self.as_reader(p, filter);
+        let mut page = self.store().list_cases(&p.scope, &filter, page, per_page).await?;
         for item in &mut page.items {
             self.redact_case(p, &mut item.case);
         }

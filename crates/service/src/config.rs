@@ -7,7 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use fazhi_domain::kinds::{Kinds, Registry};
-use fazhi_domain::settings::{DuplicateSettings, Limits, RateSettings, Settings};
+use fazhi_domain::settings::{DuplicateSettings, Limits, PublicSettings, RateSettings, Settings};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A secret value: never printed.
@@ -49,6 +49,8 @@ pub struct Config {
     pub limits: Limits,
     /// Repeat and duplicate detection at intake.
     pub duplicates: DuplicateSettings,
+    /// The public tracking page (how long after archiving a resident may still rate).
+    pub public: PublicSettings,
     /// The audit chain's key and signed checkpoints.
     pub audit: AuditConfig,
     /// Each town's public contact, by the town's code (`[towns.AT]`): printed on its papers and
@@ -201,6 +203,13 @@ pub struct SecurityConfig {
     /// after which that number answers 429 until the hour has passed (its query code cannot be
     /// guessed from many addresses).
     pub public_failures_per_receipt: u32,
+    /// Wrong query codes from one address (any receipt numbers) within
+    /// `public_lockout_minutes`, after which that address may not look up for the rest of that
+    /// time; each address counts at most this many towards `public_failures_per_receipt`, so one
+    /// address alone never locks a receipt number for everyone (docs/security.md).
+    pub public_failures_per_address: u32,
+    /// The window of `public_failures_per_address`, in minutes.
+    pub public_lockout_minutes: u32,
 }
 
 impl Default for Config {
@@ -213,6 +222,7 @@ impl Default for Config {
             rates: RateSettings::default(),
             limits: Limits::default(),
             duplicates: DuplicateSettings::default(),
+            public: PublicSettings::default(),
             audit: AuditConfig::default(),
             towns: BTreeMap::new(),
             registry: Kinds::standard,
@@ -254,6 +264,8 @@ impl Default for SecurityConfig {
             session_max_hours: 12,
             public_lookups_per_minute: 10,
             public_failures_per_receipt: 10,
+            public_failures_per_address: 5,
+            public_lockout_minutes: 15,
         }
     }
 }
@@ -381,6 +393,8 @@ impl Config {
             ("account_threshold", sec.account_threshold),
             ("activation_hours", sec.activation_hours),
             ("public_failures_per_receipt", sec.public_failures_per_receipt),
+            ("public_failures_per_address", sec.public_failures_per_address),
+            ("public_lockout_minutes", sec.public_lockout_minutes),
         ] {
             if v == 0 {
                 return Err(ConfigError(format!("security.{key} 必须大于0")));
@@ -435,6 +449,7 @@ impl Config {
             rates: self.rates.clone(),
             limits: self.limits.clone(),
             duplicates: self.duplicates.clone(),
+            public: self.public.clone(),
             kinds: self.kinds.clone(),
         }
     }

@@ -46,6 +46,7 @@ const SHARED: &[(&str, &str)] = &[
     ("rates", "比率的取舍"),
     ("limits", "填写长度上限"),
     ("duplicates", "重复件识别"),
+    ("public", "群众查询与评价"),
     ("towns", "各镇（街）对外联系方式"),
 ];
 
@@ -91,6 +92,12 @@ fn sections(config: &Config, app: &App) -> Vec<ConfigSection> {
     for k in app.kinds().all() {
         let v = now.get(k.slug).cloned().unwrap_or_else(|| Json::Object(Default::default()));
         out.push(section(k.slug, k.label, true, &v, defaults.get(k.slug)));
+    }
+    // A section added to `Config` without a Chinese name here still shows, under its key.
+    for (key, v) in &now {
+        if key != "data_dir" && !out.iter().any(|s| &s.key == key) {
+            out.push(section(key, key, false, v, defaults.get(key)));
+        }
     }
     out
 }

@@ -97,6 +97,7 @@ impl App {
     /// (narrow the filter), database or writing errors.
     pub async fn export_cases(&self, p: &Principal, filter: &CaseFilter) -> Result<Export> {
         p.reads_cases()?;
+        let filter = &self.as_reader(p, filter);
         let total = self.store().count_cases(&p.scope, filter).await?;
         if total > MAX_EXPORT_ROWS {
             return Err(ServiceError::Rule(format!(

@@ -32,6 +32,7 @@ pub mod papers;
 pub mod petitions;
 pub mod public;
 pub mod report;
+pub mod reveal;
 pub mod seeding;
 pub mod throttle;
 pub mod workbench;
@@ -80,7 +81,7 @@ struct Inner {
     lookups: std::sync::Mutex<auth::RateWindow>,
     throttle: std::sync::Mutex<throttle::LoginThrottle>,
     password_checks: std::sync::Mutex<throttle::PasswordChecks>,
-    receipt_checks: std::sync::Mutex<throttle::ReceiptChecks>,
+    public_checks: std::sync::Mutex<throttle::PublicChecks>,
     attempts: petitions::AttemptLog,
 }
 
@@ -187,7 +188,7 @@ impl App {
                 lookups: std::sync::Mutex::new(auth::RateWindow::default()),
                 throttle: std::sync::Mutex::new(throttle::LoginThrottle::default()),
                 password_checks: std::sync::Mutex::new(throttle::PasswordChecks::default()),
-                receipt_checks: std::sync::Mutex::new(throttle::ReceiptChecks::default()),
+                public_checks: std::sync::Mutex::new(throttle::PublicChecks::default()),
                 attempts,
                 config,
             }),

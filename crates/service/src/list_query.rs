@@ -299,6 +299,7 @@ impl ListQuery {
             due_by,
             opened_from,
             opened_to,
+            identifiers: text.as_deref().map(|t| app.identifier_terms(t)).unwrap_or_default(),
             text,
             metric,
             sort,

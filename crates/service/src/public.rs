@@ -1,17 +1,19 @@
 //! The public tracking page: a resident gives the receipt number and the six-digit query code
 //! printed on their receipt and sees the status, the reply and the dates — no staff names, no
 //! other parties, no internal notes — and may rate the result once it is concluded (this is the
-//! kind's `rate` action, taken as the public). Look-ups are rate-limited per client, and failed
-//! look-ups per receipt number from all clients together (a query code cannot be guessed from
-//! many addresses).
+//! kind's `rate` action, taken as the public) — and, not having rated, for
+//! `public.rating_days_after_archive` days after it is archived ([`shared::rate_archived`]).
+//! Look-ups are rate-limited per client, and wrong codes per address and per receipt number
+//! ([`crate::throttle::PublicChecks`]); a refused look-up says how many minutes to wait.
 
 use fazhi_domain::FieldError;
 use fazhi_domain::case::{Actor, CaseRecord, Phase};
-use fazhi_domain::time_util::{fmt_date, fmt_minute_ms, local_date_ms};
-use fazhi_domain::workflow::{FieldKind, Sealer};
+use fazhi_domain::time_util::{fmt_date, fmt_minute_ms, local_date, local_date_ms};
+use fazhi_domain::workflow::{FieldKind, Sealer, shared};
 use fazhi_store::CaseWrite;
 use serde_json::{Map, Value as Json};
 
+use crate::throttle::PublicLimits;
 use crate::{App, Result, ServiceError};
 
 /// What the public sees.
@@ -41,6 +43,11 @@ fn not_found() -> ServiceError {
     ServiceError::NotFound("未找到该受理编号，或查询码不正确，请核对回执".into())
 }
 
+/// A wait in whole minutes, rounded up (never 0: "请 0 分钟后再试" would be false).
+fn minutes(ms: i64) -> u32 {
+    u32::try_from((ms.max(1) + 59_999) / 60_000).unwrap_or(u32::MAX)
+}
+
 fn check_inputs(receipt: &str, code: &str) -> Result<(String, String)> {
     let mut errors = Vec::new();
     let receipt = receipt.trim().to_uppercase();
@@ -62,18 +69,23 @@ impl App {
     async fn public_case(&self, client: &str, receipt: &str, code: &str) -> Result<CaseRecord> {
         let (receipt, code) = check_inputs(receipt, code)?;
         self.count_public_lookup(client)?;
-        // Per receipt number too, from every address together: the same 429 whether or not the
-        // number exists, and whether or not the code is right.
-        let limit = self.config().security.public_failures_per_receipt;
-        let checks = || self.inner.receipt_checks.lock().map_err(|_| ServiceError::internal("receipt checks"));
-        if checks()?.blocked(limit, &receipt, self.now_ms()) {
-            return Err(ServiceError::TooManyRequests);
+        // By address and by receipt number (crate::throttle::PublicChecks): the same answer
+        // whether or not the number exists, and whether or not the code is right.
+        let sec = &self.config().security;
+        let limits = PublicLimits {
+            per_receipt: sec.public_failures_per_receipt,
+            per_address: sec.public_failures_per_address,
+            address_window_ms: i64::from(sec.public_lockout_minutes) * 60_000,
+        };
+        let checks = || self.inner.public_checks.lock().map_err(|_| ServiceError::internal("public checks"));
+        if let Some(wait) = checks()?.wait(&limits, client, &receipt, self.now_ms()) {
+            return Err(ServiceError::TooManyAttempts { minutes: minutes(wait) });
         }
         let digest = self.crypto().digest("query", &code);
         match self.store().case_by_receipt(&receipt, &digest).await? {
             Some(c) => Ok(c),
             None => {
-                checks()?.failed(limit, &receipt, self.now_ms());
+                checks()?.failed(&limits, client, &receipt, self.now_ms());
                 Err(not_found())
             }
         }
@@ -83,8 +95,7 @@ impl App {
         let kind = self.kind(&case.kind)?;
         let events = self.store().events_of_case(case.id).await?;
         let replied_at = events.iter().rev().find(|e| e.action == "reply").map(|e| fmt_minute_ms(e.occurred_at));
-        let public = Actor::public(case.tenant_id);
-        let rate = kind.workflow.available(case, &public).into_iter().find(|a| a.code == "rate");
+        let rate = self.public_rating_action(case, &events)?;
         let rate_options = rate
             .and_then(|a| a.field("result"))
             .map(|f| match &f.kind {
@@ -92,13 +103,11 @@ impl App {
                 _ => vec![],
             })
             .unwrap_or_default();
-        let rated = events.iter().rev().find(|e| e.action == "rate");
-        let rating = rated.and_then(|e| e.payload.get("result").and_then(Json::as_str)).and_then(|code| {
-            kind.workflow
-                .action("rate")
-                .and_then(|a| a.field("result"))
-                .and_then(|f| f.choice_label(code))
-                .map(String::from)
+        let rated = events.iter().rev().find(|e| is_public_rating(e));
+        let rating = rated.and_then(|e| {
+            let code = e.payload.get("result").and_then(Json::as_str)?;
+            let action = kind.workflow.action(&e.action)?;
+            action.field("result").and_then(|f| f.choice_label(code)).map(String::from)
         });
         Ok(PublicView {
             receipt_no: case.receipt_no.clone(),
@@ -148,6 +157,10 @@ impl App {
         }
         let kind = self.kind(&case.kind)?;
         let public = Actor::public(case.tenant_id);
+        let events = self.store().events_of_case(case.id).await?;
+        let Some(action) = self.public_rating_action(&case, &events)? else {
+            return Err(ServiceError::WrongState(self.rating_closed_reason(&case)));
+        };
         let mut input = Map::new();
         input.insert("result".into(), Json::String(result.to_string()));
         if !note.trim().is_empty() {
@@ -157,10 +170,10 @@ impl App {
             let cal = self.calendar();
             let units = self.units();
             let ctx = self.ctx(&public, &cal, &units);
-            kind.act(&case, "rate", &input, &ctx).map_err(|e| match e {
+            kind.act(&case, action.code, &input, &ctx).map_err(|e| match e {
                 fazhi_domain::workflow::ActionError::WrongState { .. }
                 | fazhi_domain::workflow::ActionError::UnknownAction(_) => {
-                    ServiceError::WrongState("该事项目前不能评价（办结后、回访前可以评价一次）".into())
+                    ServiceError::WrongState(self.rating_closed_reason(&case))
                 }
                 other => other.into(),
             })?
@@ -173,7 +186,56 @@ impl App {
     }
 }
 
+/// Whether `e` is a rating given by the public (the tracking page acts as no user).
+fn is_public_rating(e: &fazhi_domain::event::Event) -> bool {
+    e.actor_id.is_none() && (e.action == "rate" || e.action == shared::RATE_ARCHIVED)
+}
+
 impl App {
+    /// The rating the public may give on `case` now, if any: the kind's `rate` while the case is
+    /// concluded and not archived; once archived, [`shared::RATE_ARCHIVED`] for
+    /// `public.rating_days_after_archive` days after the day it was archived, if the public has
+    /// not rated it before.
+    ///
+    /// # Errors
+    /// An unknown kind.
+    fn public_rating_action(
+        &self,
+        case: &CaseRecord,
+        events: &[fazhi_domain::event::Event],
+    ) -> Result<Option<&fazhi_domain::workflow::ActionDef>> {
+        let kind = self.kind(&case.kind)?;
+        let public = Actor::public(case.tenant_id);
+        let available = kind.workflow.available(case, &public);
+        if let Some(a) = available.iter().find(|a| a.code == "rate") {
+            return Ok(Some(a));
+        }
+        let Some(late) = available.into_iter().find(|a| a.code == shared::RATE_ARCHIVED) else { return Ok(None) };
+        if events.iter().any(is_public_rating) {
+            return Ok(None);
+        }
+        let archived_at = events.iter().rev().find(|e| {
+            e.to_state.as_deref().is_some_and(|s| kind.workflow.state(s).is_some_and(|d| d.phase == Phase::Archived))
+        });
+        let days = i64::from(self.settings().public.rating_days_after_archive);
+        let open = days > 0
+            && archived_at.is_some_and(|e| {
+                let last = local_date_ms(e.occurred_at) + time::Duration::days(days);
+                local_date(self.now()) <= last
+            });
+        Ok(open.then_some(late))
+    }
+
+    /// Why the public cannot rate `case` now.
+    fn rating_closed_reason(&self, case: &CaseRecord) -> String {
+        if case.phase == Phase::Archived {
+            let days = self.settings().public.rating_days_after_archive;
+            format!("该事项已归档，归档后{days}日内未评价的可以评价一次，现已不能评价")
+        } else {
+            "该事项目前不能评价（办结后、回访前可以评价一次）".to_string()
+        }
+    }
+
     /// The query code of a case, for reprinting the caller's receipt (受理员 only).
     ///
     /// # Errors

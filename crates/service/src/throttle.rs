@@ -1,5 +1,5 @@
 //! Login throttling by client address and account (等保 2.0, GB/T 22239-2019 §8.1.4.1 b: limit
-//! failed login attempts), and the cap on guesses of one receipt's query code ([`ReceiptChecks`]).
+//! failed login attempts), and the caps on guesses of a receipt's query code ([`PublicChecks`]).
 //!
 //! Locking an account after N failures, whoever made them, lets anyone lock anyone out — the
 //! 安全管理员 included — and a lock message that only real accounts get tells which usernames
@@ -193,34 +193,99 @@ impl PasswordChecks {
     }
 }
 
-/// Failed look-ups of one receipt number on the public tracking page, from every address
-/// together. Six digits of query code are a million guesses: spread over many addresses, the
-/// per-address limit alone would not stop them. Past the limit every look-up of that number —
-/// with the right code or not, whether the number exists or not — answers the same 429 until
-/// the window has passed, so the cap neither lets the guess through nor tells that the number
-/// is real. Kept in memory like the login counts.
+/// Wrong look-ups on the public tracking page (an unknown receipt number, or a wrong query code),
+/// counted by address and by receipt number:
+///
+/// * **address**: `per_address` wrong look-ups within `address_window_ms` (any numbers) and that
+///   address may not look up at all until the oldest of them has left the window — the page says
+///   how many minutes that is. Other addresses are not affected.
+/// * **receipt number**: `per_receipt` wrong look-ups of one number within the hour, from all
+///   addresses together, with **each address counting at most `per_address`**: six digits of
+///   query code are a million guesses, and spread over many addresses the per-address limit alone
+///   would not stop them; but one address, whose own limit stops it first, never locks the number
+///   for the resident who holds the right code at another address. Past the limit every look-up
+///   of that number — with the right code or not, whether the number exists or not — answers the
+///   same "wait N minutes" until enough of them have left the window, so the cap neither lets the
+///   guess through nor tells that the number is real.
+///
+/// A right code forgets nothing: otherwise someone holding one real receipt could wipe their
+/// count between guesses at another. Kept in memory like the login counts.
 #[derive(Debug, Default)]
-pub struct ReceiptChecks {
-    failures: HashMap<String, VecDeque<i64>>,
+pub struct PublicChecks {
+    /// receipt number → (instant, address key) of each wrong look-up.
+    receipts: HashMap<String, VecDeque<(i64, String)>>,
+    addresses: HashMap<String, VecDeque<i64>>,
 }
 
-/// The window of [`ReceiptChecks`].
+/// Limits of [`PublicChecks`] (from `security.public_*`).
+#[derive(Debug, Clone, Copy)]
+pub struct PublicLimits {
+    pub per_receipt: u32,
+    pub per_address: u32,
+    pub address_window_ms: i64,
+}
+
+/// The window of the per-receipt count.
 pub const RECEIPT_WINDOW_MS: i64 = 3_600_000;
+/// Wrong look-ups kept per receipt number (enough for any sane limit).
+const KEEP_PER_RECEIPT: usize = 1_000;
 
-impl ReceiptChecks {
-    /// Whether look-ups of `receipt` are refused now (`limit` failures within the hour).
-    pub fn blocked(&self, limit: u32, receipt: &str, now: i64) -> bool {
-        self.failures.get(receipt).is_some_and(|q| live(q, now, RECEIPT_WINDOW_MS) >= limit as usize)
-    }
-
-    /// Counts a failed look-up of `receipt` (an unknown number, or a wrong code).
-    pub fn failed(&mut self, limit: u32, receipt: &str, now: i64) {
-        if self.failures.len() > SWEEP_ABOVE {
-            self.failures.retain(|_, q| q.back().is_some_and(|t| *t > now - RECEIPT_WINDOW_MS));
+impl PublicChecks {
+    /// How long (ms) look-ups from `client` of `receipt` must wait, or None when they may go.
+    pub fn wait(&self, l: &PublicLimits, client: &str, receipt: &str, now: i64) -> Option<i64> {
+        let addr = address_key(client);
+        let by_address = self.addresses.get(&addr).and_then(|q| {
+            let live: Vec<i64> = q.iter().copied().filter(|t| *t > now - l.address_window_ms).collect();
+            // Allowed again once the count is below the limit: when the oldest of the last
+            // `per_address` leaves the window.
+            (live.len() >= l.per_address as usize)
+                .then(|| live[live.len() - l.per_address as usize] + l.address_window_ms - now)
+        });
+        let by_receipt = self.receipts.get(receipt).and_then(|q| {
+            let live: Vec<&(i64, String)> = q.iter().filter(|(t, _)| *t > now - RECEIPT_WINDOW_MS).collect();
+            if counted(&live, l.per_address) < l.per_receipt as usize {
+                return None;
+            }
+            // The first instant at which, the failures older than it gone, the count is under
+            // the limit.
+            live.iter()
+                .map(|(t, _)| *t + RECEIPT_WINDOW_MS)
+                .find(|until| {
+                    let rest: Vec<&(i64, String)> =
+                        live.iter().copied().filter(|(t, _)| *t + RECEIPT_WINDOW_MS > *until).collect();
+                    counted(&rest, l.per_address) < l.per_receipt as usize
+                })
+                .map(|until| until - now)
+        });
+        match (by_address, by_receipt) {
+            (Some(a), Some(r)) => Some(a.max(r)),
+            (a, r) => a.or(r),
         }
-        let q = self.failures.entry(receipt.to_string()).or_default();
-        push(q, now, RECEIPT_WINDOW_MS, limit);
     }
+
+    /// Counts a wrong look-up of `receipt` from `client`.
+    pub fn failed(&mut self, l: &PublicLimits, client: &str, receipt: &str, now: i64) {
+        if self.receipts.len() + self.addresses.len() > SWEEP_ABOVE {
+            self.receipts.retain(|_, q| q.back().is_some_and(|(t, _)| *t > now - RECEIPT_WINDOW_MS));
+            self.addresses.retain(|_, q| q.back().is_some_and(|t| *t > now - l.address_window_ms));
+        }
+        let addr = address_key(client);
+        push(self.addresses.entry(addr.clone()).or_default(), now, l.address_window_ms, l.per_address);
+        let q = self.receipts.entry(receipt.to_string()).or_default();
+        while q.front().is_some_and(|(t, _)| *t <= now - RECEIPT_WINDOW_MS) || q.len() >= KEEP_PER_RECEIPT {
+            q.pop_front();
+        }
+        q.push_back((now, addr));
+    }
+}
+
+/// Wrong look-ups of one receipt number, each address counting at most `per_address`.
+fn counted(failures: &[&(i64, String)], per_address: u32) -> usize {
+    let mut by: HashMap<&str, usize> = HashMap::new();
+    for (_, a) in failures {
+        *by.entry(a.as_str()).or_default() += 1;
+    }
+    by.values().map(|n| (*n).min(per_address as usize)).sum()
 }
 
 #[cfg(test)]
@@ -291,15 +356,39 @@ mod tests {
         assert!(!c.blocked(&L, "u1", L.window_ms + 5));
     }
 
+    const P: PublicLimits = PublicLimits { per_receipt: 10, per_address: 5, address_window_ms: 15 * 60_000 };
+    const R: &str = "AT-GD-2024-000001";
+
     #[test]
-    fn one_receipt_is_capped_whatever_the_address_and_unknown_numbers_alike() {
-        let mut r = ReceiptChecks::default();
-        for i in 0..10 {
-            assert!(!r.blocked(10, "AT-GD-2024-000001", i));
-            r.failed(10, "AT-GD-2024-000001", i);
+    fn wrong_codes_from_one_address_lock_that_address_and_say_for_how_long() {
+        let mut c = PublicChecks::default();
+        for i in 0..4 {
+            c.failed(&P, "10.0.0.9", R, i * 60_000);
+            assert_eq!(c.wait(&P, "10.0.0.9", R, i * 60_000 + 1), None);
         }
-        assert!(r.blocked(10, "AT-GD-2024-000001", 11));
-        assert!(!r.blocked(10, "AT-GD-2024-000002", 11), "other numbers are not affected");
-        assert!(!r.blocked(10, "AT-GD-2024-000001", RECEIPT_WINDOW_MS + 10), "the window slides");
+        c.failed(&P, "10.0.0.9", R, 4 * 60_000);
+        // The first failure (at 0) leaves the 15-minute window at 15:00.
+        assert_eq!(c.wait(&P, "10.0.0.9", R, 5 * 60_000), Some(10 * 60_000));
+        assert_eq!(c.wait(&P, "10.0.0.9", "AT-GD-2024-000002", 5 * 60_000), Some(10 * 60_000), "any number");
+        assert_eq!(c.wait(&P, "10.0.0.7", R, 5 * 60_000), None, "the right code from another address still goes");
+        assert_eq!(c.wait(&P, "10.0.0.9", R, 15 * 60_000 + 1), None, "the window slides");
+    }
+
+    #[test]
+    fn one_address_never_locks_a_receipt_for_everyone_but_many_addresses_do() {
+        let mut c = PublicChecks::default();
+        // Ten wrong codes from one address over an hour (waiting out its own lock in between).
+        for i in 0..10 {
+            c.failed(&P, "203.0.113.5", R, i * 5 * 60_000);
+        }
+        assert_eq!(c.wait(&P, "198.51.100.1", R, 50 * 60_000), None, "one address counts at most five");
+        // A second address adds its five: the number is under attack from many addresses.
+        for i in 0..5 {
+            c.failed(&P, "203.0.113.77", R, 50 * 60_000 + i);
+        }
+        let wait = c.wait(&P, "198.51.100.1", R, 51 * 60_000).expect("the receipt is locked");
+        assert!(wait > 0 && wait <= RECEIPT_WINDOW_MS);
+        assert_eq!(c.wait(&P, "198.51.100.1", "AT-GD-2024-000002", 51 * 60_000), None, "other numbers are not");
+        assert_eq!(c.wait(&P, "198.51.100.1", R, 51 * 60_000 + wait), None, "until enough leave the window");
     }
 }

@@ -1,5 +1,11 @@
 //! 工作台: what needs the signed-in user now — per kind, the cases waiting on them, due today,
-//! overdue, and returned to them — each a count with the filter that lists them.
+//! overdue, and returned to them — each a count with the list query that lists them.
+//!
+//! A tile is its list query: the count is taken by reading that query with the list's own parser
+//! ([`ListQuery::to_filter`]) and counting what the list would show, so a tile and the list its
+//! link opens cannot differ. A kind none of whose states wait on this user has no 待我处理 tile,
+//! and one with no way back to them no 被退回 tile (rather than a tile whose link, without
+//! states, would list every open case).
 
 use fazhi_domain::case::Phase;
 use fazhi_domain::kinds::KindDef;
@@ -9,13 +15,15 @@ use fazhi_domain::workflow::{ActionTag, Target, Waiting};
 use fazhi_store::CaseFilter;
 use time::Date;
 
+use crate::list_query::ListQuery;
 use crate::{App, Principal, Result};
 
 /// One count and the list behind it.
 #[derive(Debug, Clone)]
 pub struct Tile {
     pub count: u64,
-    pub filter: CaseFilter,
+    /// The list's parameters (the tile's link is the kind's list with them).
+    pub query: ListQuery,
 }
 
 /// The workbench of one kind.
@@ -23,10 +31,12 @@ pub struct Tile {
 pub struct KindTiles {
     pub kind: &'static str,
     pub label: &'static str,
-    pub waiting: Tile,
+    /// None for a user on whom no state of the kind waits.
+    pub waiting: Option<Tile>,
     pub due_today: Tile,
     pub overdue: Tile,
-    pub returned: Tile,
+    /// None where nothing this user waits on is reached by sending a case back.
+    pub returned: Option<Tile>,
 }
 
 #[derive(Debug, Clone)]
@@ -83,35 +93,41 @@ impl App {
         let mut kinds = Vec::new();
         for kind in self.kinds().all() {
             let base = CaseFilter { kind: Some(kind.slug.to_string()), phase: Some(Phase::Open), ..Default::default() };
+            // Every state not archived whose turn is this user's: 已办结待回访 is closed (the
+            // figures count it as concluded) and still waits on the clerk's callback.
             let waiting_states: Vec<String> = kind
                 .workflow
                 .states
                 .iter()
-                .filter(|s| s.phase == Phase::Open && waits.contains(&s.waiting))
+                .filter(|s| s.phase != Phase::Archived && waits.contains(&s.waiting))
                 .map(|s| s.code.to_string())
                 .collect();
-            let waiting = CaseFilter { states: waiting_states.clone(), ..base.clone() };
+            let waiting = CaseFilter { kind: base.kind.clone(), states: waiting_states.clone(), ..Default::default() };
             let due_today = CaseFilter { due_from: Some(today), due_by: Some(today), ..base.clone() };
             let overdue = CaseFilter { overdue_on: Some(today), ..base.clone() };
             let returned_states: Vec<String> =
                 returned_states(kind).into_iter().filter(|s| waiting_states.contains(s)).collect();
             let returned = CaseFilter { states: returned_states.clone(), ..base.clone() };
-            let count = async |f: &CaseFilter, states_needed: bool| -> Result<u64> {
-                if states_needed && f.states.is_empty() {
-                    return Ok(0);
-                }
-                Ok(self.store().count_cases(&p.scope, f).await?)
-            };
+            let waiting = if waiting_states.is_empty() { None } else { Some(self.tile(p, &waiting).await?) };
             kinds.push(KindTiles {
                 kind: kind.slug,
                 label: kind.label,
-                waiting: Tile { count: count(&waiting, true).await?, filter: waiting },
-                due_today: Tile { count: count(&due_today, false).await?, filter: due_today },
-                overdue: Tile { count: count(&overdue, false).await?, filter: overdue },
-                returned: Tile { count: count(&returned, true).await?, filter: returned },
+                waiting,
+                due_today: self.tile(p, &due_today).await?,
+                overdue: self.tile(p, &overdue).await?,
+                returned: if returned_states.is_empty() { None } else { Some(self.tile(p, &returned).await?) },
             });
         }
         Ok(Workbench { today, kinds })
+    }
+
+    /// The tile of `f`: its list query, and the number of cases the list of that query holds for
+    /// `p`, read back through the list's parser.
+    async fn tile(&self, p: &Principal, f: &CaseFilter) -> Result<Tile> {
+        let query = ListQuery::from_filter(self, f);
+        let filter = self.as_reader(p, &query.to_filter(self)?);
+        let count = self.store().count_cases(&p.scope, &filter).await?;
+        Ok(Tile { count, query })
     }
 
     /// The date `n` working days after today (for "due within n working days").

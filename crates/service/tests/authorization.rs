@@ -218,7 +218,8 @@ async fn the_three_administrators_asking_for_cases_or_an_export_are_refused_not_
 async fn one_receipts_query_code_cannot_be_guessed_from_many_addresses() {
     // A six-digit query code is a million guesses: the per-address limit alone lets a guesser
     // spread them out. Failed look-ups of one number are capped from all addresses together, with
-    // the same 429 whether the number exists or not, and whether the code is right or not.
+    // the same 429 ("wait N minutes") whether the number exists or not, and whether the code is
+    // right or not.
     let t = TestApp::sqlite().await;
     let clerk = t.principal("clerk").await;
     let opened = t.app.open_case(&clerk, "work_order", &obj(TestApp::work_order_fields())).await.unwrap();
@@ -231,11 +232,11 @@ async fn one_receipts_query_code_cannot_be_guessed_from_many_addresses() {
             assert_eq!(e.status(), 404, "{receipt} #{n}");
         }
         let e = t.app.public_lookup(&format!("203.0.{i}.99"), receipt, wrong).await.unwrap_err();
-        assert!(matches!(e, ServiceError::TooManyRequests), "{receipt}: {e:?}");
+        assert!(matches!(e, ServiceError::TooManyAttempts { minutes: 60 }), "{receipt}: {e:?}");
     }
     // The right code, from a fresh address, gets the same 429 until the hour has passed.
     let e = t.app.public_lookup("198.51.100.1", &real, &opened.query_code).await.unwrap_err();
-    assert!(matches!(e, ServiceError::TooManyRequests), "{e:?}");
+    assert!(matches!(e, ServiceError::TooManyAttempts { minutes: 60 }), "{e:?}");
     // Other numbers are not affected.
     let other = t.app.open_case(&clerk, "work_order", &obj(TestApp::work_order_fields())).await.unwrap();
     assert!(t.app.public_lookup("198.51.100.1", &other.case.receipt_no, &other.query_code).await.is_ok());

@@ -73,3 +73,20 @@ fn a_bad_value_an_unknown_key_and_an_unknown_section_are_named() {
     std::fs::write(&f, "[visit]\nx = 1\n").unwrap();
     assert!(Config::load(Some(&f), env(&[])).is_err());
 }
+
+#[test]
+fn the_public_pages_settings_are_shown_read_and_checked() {
+    let c = Config::load(None, env(&[])).unwrap();
+    let shown = c.to_masked_toml();
+    for line in
+        ["[public]", "rating_days_after_archive = 30", "public_failures_per_address = 5", "public_lockout_minutes = 15"]
+    {
+        assert!(shown.contains(line), "{line} missing from config show:\n{shown}");
+    }
+    let c = Config::load(None, env(&[("FAZHI__PUBLIC__RATING_DAYS_AFTER_ARCHIVE", "60")])).unwrap();
+    assert_eq!(c.settings().public.rating_days_after_archive, 60);
+    let e = Config::load(None, env(&[("FAZHI__PUBLIC__RATING_DAYS_AFTER_ARCHIVE", "400")])).unwrap_err();
+    assert!(e.to_string().contains("public.rating_days_after_archive：应为0至365（天）"), "{e}");
+    let e = Config::load(None, env(&[("FAZHI__SECURITY__PUBLIC_FAILURES_PER_ADDRESS", "0")])).unwrap_err();
+    assert!(e.to_string().contains("security.public_failures_per_address"), "{e}");
+}

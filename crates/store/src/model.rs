@@ -196,10 +196,26 @@ pub struct CaseFilter {
     /// Free text, matched as a substring of the receipt number, title and the kind's text fields
     /// (a substring match finds "纠纷" in "劳资纠纷" without segmentation).
     pub text: Option<String>,
+    /// Words of `text` that read as a full personal identifier (a phone number, a 身份证号),
+    /// with their keyed digests: such a word also finds the cases holding that identifier
+    /// through `party_index` — identifiers are sealed, so no substring of one is searchable.
+    /// Set only for readers allowed to search by identifier (the service decides).
+    pub identifiers: Vec<IdentifierTerm>,
     /// The cases a metric counts over a period (traceability).
     pub metric: Option<(CaseSet, Period)>,
     pub sort: SortField,
     pub descending: bool,
+}
+
+/// A word of a list's free text read as a personal identifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentifierTerm {
+    /// The word as typed.
+    pub word: String,
+    /// `phone` or `idcard` (the digest's kind).
+    pub kind: String,
+    /// The keyed digest of the identifier in its normal form.
+    pub digest: String,
 }
 
 /// One page of a list.

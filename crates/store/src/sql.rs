@@ -6,7 +6,7 @@ use fazhi_domain::metric::{CaseSet, Cond, Period};
 use fazhi_domain::time_util::{day_start_ms, fmt_date};
 use time::Date;
 
-use crate::model::{CaseFilter, Extent, Reader, Scope, SortField};
+use crate::model::{CaseFilter, Extent, IdentifierTerm, Reader, Scope, SortField};
 
 /// An argument to bind.
 #[derive(Debug, Clone)]
@@ -226,9 +226,54 @@ pub(crate) fn case_set(sql: &mut Sql, set: &CaseSet, period: &Period) {
     }
 }
 
-/// Escapes LIKE wildcards in user text.
-fn like_pattern(text: &str) -> String {
-    let mut s = String::from("%");
+/// `AND …` for the free text of a list: every word (split on spaces) must match, so "道路 积水"
+/// finds the cases holding both. A word with a character outside ASCII is a substring of the
+/// searched text (which an index covers, see migration 0005). A word of ASCII only (a receipt
+/// number, a 12345 number, a phone number) matches exactly or as a prefix: the receipt number (or
+/// its serial, exactly), a word of the searched text if it is a number (as a substring, "2024"
+/// would match every receipt number of the year) or anywhere in it if it has letters, and —
+/// given in full — an identifier through its digest (`identifiers`).
+fn text(sql: &mut Sql, text: &str, identifiers: &[IdentifierTerm]) {
+    for word in text.split_whitespace() {
+        if !word.is_ascii() {
+            let p = sql.text_arg(prefix_pattern(word, "%"));
+            sql.push(&format!(" AND c.search_text LIKE {p} ESCAPE '\\'"));
+            continue;
+        }
+        let mut any = Vec::new();
+        // Receipt numbers are stored in capitals; a prefix of one is typed in either case, and
+        // so is its serial alone ("000123" of AT-GD-2024-000123), exactly.
+        let upper = word.to_uppercase();
+        let r = sql.text_arg(prefix_pattern(&upper, ""));
+        any.push(format!("c.receipt_no LIKE {r} ESCAPE '\\'"));
+        let mut serial = prefix_pattern(&upper, "%-");
+        serial.pop();
+        let r = sql.text_arg(serial);
+        any.push(format!("c.receipt_no LIKE {r} ESCAPE '\\'"));
+        if word.chars().all(|c| c.is_ascii_digit() || c == '-') {
+            // A number: a word of the searched text (its words are joined by spaces) that it
+            // begins — a 12345 number by its prefix; "2024" is no one's number.
+            let w = sql.text_arg(prefix_pattern(word, "% "));
+            any.push(format!("(' ' || c.search_text) LIKE {w} ESCAPE '\\'"));
+        } else {
+            // Latin letters ("WiFi" in 小区WiFi故障) are found anywhere in the text.
+            let w = sql.text_arg(prefix_pattern(word, "%"));
+            any.push(format!("c.search_text LIKE {w} ESCAPE '\\'"));
+        }
+        for id in identifiers.iter().filter(|i| i.word == word) {
+            let k = sql.text_arg(id.kind.clone());
+            let d = sql.text_arg(id.digest.clone());
+            any.push(format!(
+                "c.id IN (SELECT pi.case_id FROM party_index pi WHERE pi.kind = {k} AND pi.digest = {d})"
+            ));
+        }
+        sql.push(&format!(" AND ({})", any.join(" OR ")));
+    }
+}
+
+/// `lead` + `text` with LIKE wildcards escaped + `%`.
+fn prefix_pattern(text: &str, lead: &str) -> String {
+    let mut s = String::from(lead);
     for ch in text.chars() {
         if matches!(ch, '%' | '_' | '\\') {
             s.push('\\');
@@ -291,15 +336,8 @@ pub(crate) fn filter(sql: &mut Sql, f: &CaseFilter) {
         let p = sql.arg(Arg::Int(end_ms(d)));
         sql.push(&format!(" AND c.opened_at < {p}"));
     }
-    if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let p = sql.text_arg(like_pattern(t));
-        if t.is_ascii() {
-            sql.push(&format!(" AND (c.search_text LIKE {p} ESCAPE '\\' OR c.receipt_no LIKE {p} ESCAPE '\\')"));
-        } else {
-            // Receipt numbers are ASCII: text with anything else can only be in search_text
-            // (which an index then covers, see migration 0005).
-            sql.push(&format!(" AND c.search_text LIKE {p} ESCAPE '\\'"));
-        }
+    if let Some(t) = f.text.as_deref() {
+        text(sql, t, &f.identifiers);
     }
     if let Some((set, period)) = &f.metric {
         traced(sql, set, period);
@@ -406,8 +444,8 @@ mod tests {
 
     #[test]
     fn like_wildcards_in_user_text_are_escaped() {
-        assert_eq!(like_pattern("100%_x"), "%100\\%\\_x%");
-        assert_eq!(like_pattern("纠纷"), "%纠纷%");
+        assert_eq!(prefix_pattern("100%_x", "%"), "%100\\%\\_x%");
+        assert_eq!(prefix_pattern("纠纷", "%"), "%纠纷%");
     }
 
     #[test]

@@ -1417,6 +1417,16 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     FieldDef::new("note", "意见", long(500)),
                 ])
                 .effects(vec![Effect::Custom { apply: on_rate }]),
+            // 信访人 may still rate once the matter is archived (the window is a setting).
+            shared::rate_archived(
+                &["archived"],
+                vec![
+                    FieldDef::new("result", "评价", FieldKind::Choice { options: choices(&RATINGS) })
+                        .required()
+                        .help("《信访工作条例》第二十一条"),
+                    FieldDef::new("note", "意见", long(500)),
+                ],
+            ),
             ActionDef::new("request_review", "申请复查", &["concluded"], to("review"))
                 .roles(&clerk)
                 .fields(vec![

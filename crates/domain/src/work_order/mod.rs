@@ -353,6 +353,14 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     FieldDef::new("note", "意见", long(500)),
                 ])
                 .effects(vec![Effect::Custom { apply: record_callback }]),
+            // A resident may still rate once the order is archived (the window is a setting).
+            shared::rate_archived(
+                &["archived"],
+                vec![
+                    FieldDef::new("result", "评价", FieldKind::Choice { options: choices(&RATINGS) }).required(),
+                    FieldDef::new("note", "意见", long(500)),
+                ],
+            ),
             ActionDef::new(
                 "supervise",
                 "督办",

@@ -42,7 +42,7 @@ fn input_for(action: &str, town: &Town) -> Map<String, Json> {
         "reject_extension" | "supervise" => json!({"note": "抓紧办理"}),
         "reply" => json!({"reply": "路灯已修复", "reply_method": "phone"}),
         "callback" => json!({"result": "satisfied"}),
-        "rate" => json!({"result": "basic"}),
+        "rate" | "rate_archived" => json!({"result": "basic"}),
         "return_to_platform" => {
             json!({"out_of_remit_reason": "in_petition", "out_of_remit_note": "该事项已在信访渠道办理"})
         }
@@ -114,7 +114,7 @@ fn every_state_and_action_pair_is_allowed_exactly_when_the_table_says_so() {
             }
         }
     }
-    assert_eq!(pairs, 9 * 13);
+    assert_eq!(pairs, 9 * 14);
 }
 
 #[test]
@@ -285,6 +285,26 @@ fn the_public_may_rate_a_replied_order_and_nothing_else() {
     assert_eq!(available, vec!["rate"]);
     let out = kind.act(&c, "rate", &obj(json!({"result": "satisfied"})), &town.ctx(&public, FRIDAY)).unwrap();
     assert_eq!(out.case.state, "visited");
+}
+
+#[test]
+fn an_archived_order_may_still_be_rated_once_by_the_public_without_touching_the_callback() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let public = crate::case::Actor::public(town.tenant);
+    let mut c = case_in("archived", &town, &kind);
+    c.data.insert(facts::SATISFACTION.into(), "satisfied".into());
+    let available: Vec<&str> = kind.workflow.available(&c, &public).iter().map(|a| a.code).collect();
+    assert_eq!(available, vec![shared::RATE_ARCHIVED]);
+    let input = obj(json!({"result": "unsatisfied", "note": "路灯又坏了"}));
+    let out = kind.act(&c, shared::RATE_ARCHIVED, &input, &town.ctx(&public, FRIDAY)).unwrap();
+    assert_eq!(out.case.state, "archived", "the state stays");
+    assert_eq!(out.case.data_str(shared::PUBLIC_RATING), Some("unsatisfied"));
+    assert_eq!(out.case.data_str(facts::SATISFACTION), Some("satisfied"), "the callback's figure is left alone");
+    let again = kind.act(&out.case, shared::RATE_ARCHIVED, &input, &town.ctx(&public, FRIDAY));
+    assert!(again.is_err(), "once only");
+    let clerk = town.actor(town.longtan, &[Role::IntakeClerk]);
+    assert!(kind.act(&c, shared::RATE_ARCHIVED, &input, &town.ctx(&clerk, FRIDAY)).is_err(), "the public's only");
 }
 
 #[test]

@@ -284,3 +284,37 @@ pub fn receipt(facts: &[(&'static str, &'static str)]) -> Printable {
         ],
     }
 }
+
+/// The code of the rating a resident may still give once the case is archived.
+pub const RATE_ARCHIVED: &str = "rate_archived";
+/// The data key of that rating (the choice's code).
+pub const PUBLIC_RATING: &str = "public_rating";
+
+/// 群众评价 after archiving: a resident who did not rate before the case was archived may still do
+/// so, once, from the public tracking page. The state does not change and the kind's own
+/// satisfaction facts (回访结果, which its figures count) are left as the callback recorded them:
+/// the rating is kept as [`PUBLIC_RATING`] and in the timeline. How long after archiving it stays
+/// open is the shared setting `public.rating_days_after_archive`, checked by the service (which
+/// reads the day of archiving from the timeline); that nobody rated before is checked here and
+/// there.
+pub fn rate_archived(from: &[&'static str], fields: Vec<FieldDef>) -> ActionDef {
+    ActionDef::new(RATE_ARCHIVED, "群众评价（归档后）", from, Target::Stay)
+        .public()
+        .fields(fields)
+        .guard(not_rated_after_archiving)
+        .effects(vec![Effect::Custom { apply: record_public_rating }])
+}
+
+fn not_rated_after_archiving(case: &CaseRecord, _: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    if case.data.contains_key(PUBLIC_RATING) {
+        return Err(Refusal::new("该事项已评价过，不能重复评价"));
+    }
+    Ok(())
+}
+
+fn record_public_rating(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    if let Some(r) = values.str("result") {
+        case.data.insert(PUBLIC_RATING.into(), Json::String(r.to_string()));
+    }
+    Ok(())
+}

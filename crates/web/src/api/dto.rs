@@ -106,6 +106,25 @@ pub struct OpenResponse {
     pub query_code: String,
 }
 
+/// A sealed identifier to reveal, and why.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevealRequest {
+    /// The field's code, e.g. `caller_phone`.
+    pub field: String,
+    /// Why the full value is needed (recorded in the audit chain), e.g. 回访联系来电人.
+    pub reason: String,
+}
+
+/// A revealed identifier: returned once (`Cache-Control: no-store`), recorded in the audit chain.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevealedDto {
+    pub field: String,
+    pub label: String,
+    pub value: String,
+    pub receipt_no: String,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {

@@ -57,6 +57,7 @@ pub fn routes() -> Router<App> {
         .route("/cases", post(open_case).get(list_cases))
         .route("/cases/{id}", get(case_detail))
         .route("/cases/{id}/actions/{action}", post(act))
+        .route("/cases/{id}/reveal", post(reveal))
         .route("/metrics", get(metrics))
         .route("/reports/annual", get(annual_report))
         .route("/reports/compare", get(compare_report))
@@ -265,6 +266,24 @@ async fn act(
     }
     let case = app.act(&p, case_id(&id)?, &action, &input, req.version).await?;
     Ok(Json(CaseDto::from(&app, &case)))
+}
+
+/// Reveal a masked identifier of a case (a caller's phone, a 身份证号) for a stated reason. The
+/// roles allowed and the rule are in docs/security.md; every reveal, and every refusal, is an
+/// audit event.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/reveal", request_body = RevealRequest, tag = "cases", security(("bearer" = [])),
+    params(("id" = String, Path, description = "case id")),
+    responses((status = 200, body = RevealedDto), (status = 400, body = ErrorBody, description = "invalid_input: no reason"),
+        (status = 403, body = ErrorBody, description = "a role that may not reveal (recorded)"), (status = 404, body = ErrorBody)))]
+async fn reveal(
+    State(app): State<App>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<RevealRequest>,
+) -> ApiResult<impl axum::response::IntoResponse> {
+    let r = app.reveal(&p, case_id(&id)?, &req.field, &req.reason).await?;
+    let body = RevealedDto { field: r.field, label: r.label, value: r.value, receipt_no: r.receipt_no };
+    Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], Json(body)))
 }
 
 /// The period and figures wanted.
@@ -577,7 +596,7 @@ async fn audit_log(
 #[derive(OpenApi)]
 #[openapi(
     info(title = "fazhi API", version = "1", description = "法治政府建设工作平台 JSON API。错误统一为 {code, message, fields}。"),
-    paths(login, logout, change_password, me, kinds, open_case, list_cases, case_detail, act, metrics, annual_report, compare_report,
+    paths(login, logout, change_password, me, kinds, open_case, list_cases, case_detail, act, reveal, metrics, annual_report, compare_report,
         admin_users, admin_create_user, admin_reset_password, admin_activation_code, admin_set_roles, audit_log),
     components(schemas(ErrorBody, FieldErrorBody, DuplicatesResponse, CandidateDto)),
     modifiers(&BearerAuth),

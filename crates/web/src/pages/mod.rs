@@ -50,6 +50,7 @@ pub fn routes() -> Router<App> {
         .route("/cases/{kind}/{id}/files/{hash}", get(cases::download))
         .route("/cases/{kind}/{id}/print/{code}", get(cases::print_page))
         .route("/cases/{kind}/{id}/print/{code}/docx", get(cases::print_docx))
+        .route("/cases/{kind}/{id}/reveal", post(cases::reveal))
         .route("/cases/{kind}/{id}/link", post(links::link))
         .route("/cases/{kind}/{id}/merge", post(links::merge))
         .route("/cases/{kind}/{id}/convert/{target}", get(links::convert_page).post(links::convert))

@@ -8,19 +8,21 @@ use fazhi_service::App;
 
 use super::session::Staff;
 use super::{Layout, PageResult, render};
-use fazhi_service::cases::ListQuery;
+use fazhi_service::workbench::Tile;
+
+/// A tile: its count and the list its link opens.
+pub struct TileView {
+    pub count: u64,
+    pub href: String,
+}
 
 pub struct KindTilesView {
     pub kind: &'static str,
     pub label: &'static str,
-    pub waiting: u64,
-    pub waiting_href: String,
-    pub due_today: u64,
-    pub due_today_href: String,
-    pub overdue: u64,
-    pub overdue_href: String,
-    pub returned: u64,
-    pub returned_href: String,
+    pub waiting: Option<TileView>,
+    pub due_today: TileView,
+    pub overdue: TileView,
+    pub returned: Option<TileView>,
     pub can_open: bool,
     /// The registration button's words (the kind's).
     pub register: String,
@@ -39,8 +41,11 @@ pub async fn page(State(app): State<App>, Staff(p): Staff) -> PageResult {
         return Err(super::PageError::Redirect(super::admin::home_of(&p).to_string()));
     }
     let wb = app.workbench(&p).await?;
-    let href = |kind: &str, f: &fazhi_service::CaseFilter| {
-        format!("/cases/{kind}?{}", super::cases::query(&ListQuery::from_filter(&app, f)))
+    // The link carries the tile's own list query: the list reads it with the parser the count
+    // was taken with.
+    let view = |kind: &str, t: &Tile| TileView {
+        count: t.count,
+        href: format!("/cases/{kind}?{}", super::cases::query(&t.query)),
     };
     let kinds = wb
         .kinds
@@ -48,14 +53,10 @@ pub async fn page(State(app): State<App>, Staff(p): Staff) -> PageResult {
         .map(|k| KindTilesView {
             kind: k.kind,
             label: k.label,
-            waiting: k.waiting.count,
-            waiting_href: href(k.kind, &k.waiting.filter),
-            due_today: k.due_today.count,
-            due_today_href: href(k.kind, &k.due_today.filter),
-            overdue: k.overdue.count,
-            overdue_href: href(k.kind, &k.overdue.filter),
-            returned: k.returned.count,
-            returned_href: href(k.kind, &k.returned.filter),
+            waiting: k.waiting.as_ref().map(|t| view(k.kind, t)),
+            due_today: view(k.kind, &k.due_today),
+            overdue: view(k.kind, &k.overdue),
+            returned: k.returned.as_ref().map(|t| view(k.kind, t)),
             can_open: app.kinds().get(k.kind).is_some_and(|kd| kd.workflow.open.permits(&p.actor)),
             register: app
                 .kinds()

@@ -33,6 +33,7 @@ struct ListPage {
     p: ListQuery,
     kinds: Vec<Opt>,
     states: Vec<Opt>,
+    phases: Vec<Opt>,
     categories: Vec<Opt>,
     urgencies: Vec<Opt>,
     units: Vec<Opt>,
@@ -100,10 +101,20 @@ async fn list(app: App, p: Principal, kind: Option<&KindDef>, pairs: Vec<(String
     let pages = u32::try_from(total.div_ceil(u64::from(per_page))).unwrap_or(1).max(1);
     let q = query(&params);
     let href = |n: u32| format!("{base}?{q}{}page={n}", if q.is_empty() { "" } else { "&" });
-    let states = match kind {
+    let mut states: Vec<(String, String)> = match kind {
         Some(k) => k.workflow.states.iter().map(|s| (s.code.to_string(), s.label.to_string())).collect(),
         None => Vec::new(),
     };
+    // Several states (a workbench tile's 待我处理) are one choice of the select, named by their
+    // labels, so that 查询 keeps them.
+    if let Some(k) = kind.filter(|_| params.state.contains(',')) {
+        let labels: Vec<&str> = params.state.split(',').map(|c| k.workflow.state_label(c.trim())).collect();
+        states.insert(0, (params.state.clone(), labels.join("、")));
+    }
+    let phases = [("open", "办理中"), ("closed", "已办结"), ("archived", "已归档")]
+        .iter()
+        .map(|(c, l)| (c.to_string(), l.to_string()))
+        .collect();
     let choices = |field: &str| kind.map(|k| k.open_choices(field)).unwrap_or_default();
     let units = units_for(&app, &p)
         .into_iter()
@@ -126,6 +137,7 @@ async fn list(app: App, p: Principal, kind: Option<&KindDef>, pairs: Vec<(String
             &params.kind,
         ),
         states: opts(states, &params.state),
+        phases: opts(phases, &params.phase),
         categories: opts(choices("category"), &params.category),
         urgencies: opts(choices("urgency"), &params.urgency),
         units: opts(units, &params.unit),

@@ -10,6 +10,7 @@ mod list;
 mod page;
 mod print;
 mod register;
+mod reveal;
 
 use fazhi_domain::case::{CaseRecord, Phase};
 use fazhi_domain::ids::CaseId;
@@ -28,6 +29,7 @@ pub use page::{case_page, case_page_with_alert};
 pub use print::{print_docx, print_page};
 pub(super) use register::CreatedPage;
 pub use register::{create, new_page};
+pub use reveal::reveal;
 
 /// A row of a list.
 pub struct Row {

@@ -87,6 +87,9 @@ struct CasePage {
     merge_href: Option<String>,
     same_matter: bool,
     convert: Vec<(String, String)>,
+    /// The masked fields this user may reveal, as (field, label), and where the form goes.
+    reveal: Vec<(String, String)>,
+    reveal_href: String,
 }
 
 /// A link of the case as the page shows it.
@@ -401,6 +404,8 @@ pub(super) async fn case_page_for(
         merge_href: merge_open.then(|| format!("/cases/{}/{}/merge", c.kind, c.id)),
         same_matter: app.can_link_same_matter(c),
         convert,
+        reveal: app.revealable(p, c),
+        reveal_href: format!("/cases/{}/{}/reveal", c.kind, c.id),
     };
     Ok(render(&page))
 }
