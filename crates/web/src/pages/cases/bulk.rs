@@ -4,9 +4,9 @@
 //! calls — and show 成功 N 条，失败 M 条 with each refusal; 导出选中 downloads exactly those rows.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
-use axum::Form;
 use fazhi_domain::workflow::{ActionTag, FieldKind};
 use fazhi_service::bulk::{BulkItem, BulkOutcome};
 use fazhi_service::{App, CaseFilter, ServiceError};
@@ -64,14 +64,16 @@ pub async fn bulk(
         if items.is_empty() {
             return Err(ServiceError::BadRequest("请先勾选要导出的记录".into()).into());
         }
-        let filter = CaseFilter { kind: Some(k.slug.to_string()), ids: items.iter().map(|i| i.id).collect(), ..Default::default() };
+        let filter = CaseFilter {
+            kind: Some(k.slug.to_string()),
+            ids: items.iter().map(|i| i.id).collect(),
+            ..Default::default()
+        };
         return super::export::xlsx(&app, &p, &filter).await;
     }
     let (tag, heading) = tag_of(op).ok_or_else(|| ServiceError::BadRequest("未知的批量操作".into()))?;
-    let action = k
-        .workflow
-        .tagged(tag)
-        .ok_or_else(|| ServiceError::BadRequest(format!("{}没有“{heading}”", k.label)))?;
+    let action =
+        k.workflow.tagged(tag).ok_or_else(|| ServiceError::BadRequest(format!("{}没有“{heading}”", k.label)))?;
     // The bulk form's fields are the action's own, by name (承办单位 for 派单); only those.
     let mut fields = Map::new();
     for f in &action.fields {
@@ -95,7 +97,11 @@ pub async fn bulk(
             .iter()
             .map(|f| ResultRow {
                 href: if f.receipt_no.is_empty() { String::new() } else { href(&f.id) },
-                receipt_no: if f.receipt_no.is_empty() { "（无法查看的记录）".into() } else { f.receipt_no.clone() },
+                receipt_no: if f.receipt_no.is_empty() {
+                    "（无法查看的记录）".into()
+                } else {
+                    f.receipt_no.clone()
+                },
                 reason: f.reason.clone(),
             })
             .collect(),

@@ -8,8 +8,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use fazhi_domain::FieldError;
 use fazhi_domain::kinds::KindDef;
-use fazhi_domain::workflow::ActionTag;
 use fazhi_domain::time_util::local_date;
+use fazhi_domain::workflow::ActionTag;
 use fazhi_service::cases::ListQuery;
 use fazhi_service::{App, Principal, ServiceError};
 
@@ -163,13 +163,16 @@ async fn list(app: App, p: Principal, kind: Option<&KindDef>, pairs: Vec<(String
     };
     let may = |tag| kind.and_then(|k| k.workflow.tagged(tag)).is_some_and(|a| a.permits(&p.actor));
     let bulk_dispatch = match kind {
-        Some(k) if may(ActionTag::Dispatch) => super::bulk::dispatch_unit_field(k).map(|(name, label, kinds)| {
-            BulkDispatch { name, label, units: units_of(&kinds) }
-        }),
+        Some(k) if may(ActionTag::Dispatch) => super::bulk::dispatch_unit_field(k)
+            .map(|(name, label, kinds)| BulkDispatch { name, label, units: units_of(&kinds) }),
         _ => None,
     };
-    let keep: Vec<(String, String)> =
-        params.pairs().into_iter().filter(|(k, _)| *k != "per_page").map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let keep: Vec<(String, String)> = params
+        .pairs()
+        .into_iter()
+        .filter(|(k, _)| *k != "per_page")
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let search_open = !errors.is_empty();
     let here = if q.is_empty() { base.clone() } else { format!("{base}?{q}&page={page}") };
     let page_view = ListPage {

@@ -369,9 +369,8 @@ pub(super) async fn case_page_for(
         reminded: {
             use fazhi_domain::workflow::shared::{REMINDED_ON, reminders};
             let n = reminders(c);
-            (n > 0 && c.phase == fazhi_domain::case::Phase::Open).then(|| {
-                format!("被催办 {n} 次（最近一次 {}），请抓紧办理", c.data_str(REMINDED_ON).unwrap_or("—"))
-            })
+            (n > 0 && c.phase == fazhi_domain::case::Phase::Open)
+                .then(|| format!("被催办 {n} 次（最近一次 {}），请抓紧办理", c.data_str(REMINDED_ON).unwrap_or("—")))
         },
         clocks,
         info,
