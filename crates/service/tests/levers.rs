@@ -4,6 +4,8 @@
 //! acts on each selected row through the normal use case, each with its own version and role;
 //! 导出选中 exports exactly the selected rows; a grid worker's workbench says what it is for.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] functions
+
 use fazhi_domain::ids::CaseId;
 use fazhi_service::ServiceError;
 use fazhi_service::bulk::BulkItem;

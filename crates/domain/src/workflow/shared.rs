@@ -1,7 +1,8 @@
 //! Pieces several kinds' tables share, none of them about a kind by name: choice lists, keeping
 //! values, stopping every running clock, refusing to extend a period that has run out, notices
-//! (flags a reader must see), the internal 合并重复件 action, and the confidentiality marker that
-//! keeps a complainant's identity from the unit complained about.
+//! (flags a reader must see), the internal 合并重复件 action, the confidentiality marker that
+//! keeps a complainant's identity from the unit complained about, and the desk's levers over a
+//! dispatched case — 催办, 撤回, 改派 — none of which touches a clock.
 
 use serde_json::{Map, Value as Json, json};
 

@@ -152,7 +152,12 @@ async fn list(app: App, p: Principal, kind: Option<&KindDef>, pairs: Vec<(String
     let filters_set = params
         .pairs()
         .iter()
-        .filter(|(k, _)| !matches!(*k, "sort" | "per_page") && !(kind.is_some() && *k == "kind"))
+        // Sorting and page size filter nothing; a kind's own list is not filtered by its kind.
+        .filter(|(k, _)| match *k {
+            "sort" | "per_page" => false,
+            "kind" => kind.is_none(),
+            _ => true,
+        })
         .count();
     let units_of = |kinds: &[fazhi_domain::unit::UnitKind]| -> Vec<Opt> {
         units_for(&app, &p)
