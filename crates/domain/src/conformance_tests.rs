@@ -8,7 +8,9 @@
 //! - every clock a kind starts cites its article or its setting;
 //! - every figure has a name, a formula in words and cases of its own kind; every report clause
 //!   names only figures that exist;
-//! - every registration field takes a value of its type.
+//! - every registration field takes a value of its type;
+//! - the dispatcher's levers (催办, 撤回, 改派) wherever a kind sends cases to units: taken by the
+//!   desk alone, none touching a clock, each doing what its tag says.
 
 use std::collections::BTreeSet;
 
@@ -19,10 +21,12 @@ use crate::case::{Actor, CaseRecord, Phase};
 use crate::ids::CaseId;
 use crate::kinds::{KindDef, Kinds};
 use crate::metric::Measure;
-use crate::role::Role;
+use crate::role::{Reach, Role};
 use crate::testing::{FRIDAY, Town};
 use crate::unit::UnitKind;
-use crate::workflow::{ActionDef, ActionError, FieldDef, FieldKind, NewCase, Outcome};
+use crate::workflow::{
+    ActionDef, ActionError, ActionTag, Effect, FieldDef, FieldKind, NewCase, Outcome, Target, Waiting, shared,
+};
 
 /// The registry under test: the standard kinds and the settings they are built with.
 fn registry(town: &Town) -> Kinds {
@@ -383,4 +387,120 @@ fn every_kind_prints_a_receipt_with_its_query_code_and_the_tracking_code() {
         assert!(r.blocks.contains(&PaperBlock::Tracking), "{}", kind.slug);
         assert_eq!(r.roles, vec![crate::role::Role::IntakeClerk], "only the desk sees the query code");
     }
+}
+
+/// Whether an action starts, stops, extends, suspends or resumes a clock.
+fn touches_a_clock(action: &ActionDef) -> bool {
+    action.effects.iter().any(|e| {
+        matches!(
+            e,
+            Effect::StartClock { .. }
+                | Effect::StopClock { .. }
+                | Effect::ExtendClock { .. }
+                | Effect::SuspendClock { .. }
+                | Effect::ResumeClock { .. }
+        )
+    })
+}
+
+#[test]
+fn every_kind_that_sends_cases_to_units_gives_the_desk_its_levers_with_one_set_of_rules() {
+    let town = Town::new();
+    let kinds = registry(&town);
+    let mut kinds_with_levers = 0;
+    for kind in kinds.all() {
+        let wf = &kind.workflow;
+        let waits = |s: &str| wf.state(s).map(|s| s.waiting);
+        // A kind sends a case to a unit when an action of the desk assigns it a unit and leaves it
+        // waiting on that unit.
+        let sends = wf.actions.iter().any(|a| {
+            !a.internal
+                && a.effects.iter().any(|e| matches!(e, Effect::AssignUnit { .. }))
+                && a.to.states().iter().any(|s| waits(s) == Some(Waiting::Unit))
+                && a.from.iter().all(|s| waits(s) == Some(Waiting::Intake))
+        });
+        let remind = wf.tagged(ActionTag::Remind);
+        let reassign = wf.tagged(ActionTag::Reassign);
+        if sends {
+            assert!(remind.is_some(), "{}: sends cases to units but has no 催办", kind.slug);
+            assert!(reassign.is_some(), "{}: sends cases to units but has no 改派", kind.slug);
+            kinds_with_levers += 1;
+        }
+        if wf.tagged(ActionTag::Dispatch).is_some() {
+            assert!(wf.tagged(ActionTag::Withdraw).is_some(), "{}: dispatches but has no 撤回", kind.slug);
+        }
+        for tag in [ActionTag::Remind, ActionTag::Withdraw, ActionTag::Reassign] {
+            let Some(action) = wf.tagged(tag) else { continue };
+            // The dispatcher's levers: no role that works inside a unit holds them.
+            assert!(
+                action.roles.iter().all(|r| r.reach() >= Reach::Tenant) && !action.public,
+                "{}: {} must be the desk's alone",
+                kind.slug,
+                action.code
+            );
+            // A legal period runs from its legal date whoever holds the case.
+            assert!(!touches_a_clock(action), "{}: {} touches a clock", kind.slug, action.code);
+            for from in &action.from {
+                assert_eq!(
+                    waits(from),
+                    Some(Waiting::Unit),
+                    "{}: {} from {from}, not with a unit",
+                    kind.slug,
+                    action.code
+                );
+                let case = case_in(kind, from, &town);
+                let out = act(kind, &case, action, &actor_for(action, &town), &town)
+                    .unwrap_or_else(|e| panic!("{}: {} × {from}: {e}", kind.slug, action.code));
+                assert_eq!(out.case.clocks, case.clocks, "{}: {} × {from} changed a clock", kind.slug, action.code);
+                assert_eq!(out.event.action, action.code, "{}: {} is recorded as itself", kind.slug, action.code);
+                match tag {
+                    ActionTag::Remind => {
+                        assert!(matches!(action.to, Target::Stay));
+                        assert_eq!((&out.case.state, out.case.unit_id), (&case.state, case.unit_id));
+                        assert_eq!(shared::reminders(&out.case), shared::reminders(&case) + 1);
+                        let again = act(kind, &out.case, action, &actor_for(action, &town), &town).unwrap();
+                        assert_eq!(shared::reminders(&again.case), 2, "{}: reminders are counted", kind.slug);
+                    }
+                    ActionTag::Withdraw => {
+                        assert_eq!(
+                            waits(&out.case.state),
+                            Some(Waiting::Intake),
+                            "{}: 撤回 goes back to the desk",
+                            kind.slug
+                        );
+                        for other in wf.states.iter().filter(|s| !action.from.contains(&s.code)) {
+                            let err =
+                                act(kind, &case_in(kind, other.code, &town), action, &actor_for(action, &town), &town)
+                                    .unwrap_err();
+                            assert!(
+                                matches!(err, ActionError::WrongState { .. }),
+                                "{}: 撤回 × {}",
+                                kind.slug,
+                                other.code
+                            );
+                        }
+                        assert!(action.otherwise.is_some(), "{}: 撤回 refused says what to do instead", kind.slug);
+                    }
+                    ActionTag::Reassign => {
+                        assert_ne!(out.case.unit_id, case.unit_id, "{}: 改派 moves the case", kind.slug);
+                        assert_eq!(waits(&out.case.state), Some(Waiting::Unit));
+                        assert_eq!(shared::reminders(&out.case), 0, "{}: the new unit starts unreminded", kind.slug);
+                        let reason = action.field(shared::REASSIGN_REASON).expect("改派 has a reason field");
+                        assert!(reason.required, "{}: 改派 without a reason", kind.slug);
+                        let mut no_reason = input(&action.fields, &town, true);
+                        no_reason.remove(shared::REASSIGN_REASON);
+                        let clerk = actor_for(action, &town);
+                        let ctx = town.ctx(&clerk, FRIDAY + Duration::hours(1));
+                        assert!(
+                            matches!(kind.act(&case, action.code, &no_reason, &ctx), Err(ActionError::Invalid(_))),
+                            "{}: 改派 without a reason must be refused",
+                            kind.slug
+                        );
+                    }
+                    _ => unreachable!(),
+                }
+            }
+        }
+    }
+    assert!(kinds_with_levers >= 1, "no kind sends cases to units");
 }

@@ -128,6 +128,18 @@ impl Role {
         }
     }
 
+    /// What the role's workbench is for, told when no case kind gives the role work yet: 网格员
+    /// report what they find on patrol, which fazhi does not take in yet; the sentence says what
+    /// they will do there instead of showing an empty page.
+    pub fn workbench_purpose(self) -> Option<&'static str> {
+        match self {
+            Self::GridWorker => Some(
+                "这里是网格员工作台：您在网格巡查中发现的矛盾纠纷、安全隐患和群众诉求将在这里上报，并跟踪镇里的处理结果；派回您网格核实的事项也会列在这里。目前没有需要您处理的事项，发现紧急情况请直接报告镇综治中心。",
+            ),
+            _ => None,
+        }
+    }
+
     /// One of the three administrators.
     pub fn is_admin(self) -> bool {
         matches!(self, Self::SysAdmin | Self::SecurityAdmin | Self::AuditAdmin)

@@ -8,7 +8,7 @@ use fazhi_domain::ids::CaseId;
 use fazhi_domain::kinds::KindDef;
 use fazhi_domain::metric::{Figure, MetricDef, Period};
 use fazhi_domain::time_util::{local_date, local_date_ms};
-use fazhi_domain::workflow::{ActCtx, ActionDef, NewCase, Sealer, shared};
+use fazhi_domain::workflow::{ActCtx, ActionDef, ActionError, NewCase, Sealer, shared};
 use fazhi_store::{CaseFilter, CaseListItem, CaseWrite, Page, Scope, receipt_prefix};
 use rand::RngCore;
 use serde_json::{Map, Value as Json};
@@ -53,6 +53,15 @@ pub struct CaseDetail {
     /// The actions this user may take now.
     pub actions: Vec<ActionDef>,
     pub clocks: Vec<ClockView>,
+}
+
+/// A refusal for the case's state, followed by what the table says to do instead (撤回 after
+/// 签收: use 改派).
+fn with_otherwise(kind: &KindDef, action: &str, e: ActionError) -> ServiceError {
+    match (&e, kind.workflow.action(action).and_then(|a| a.otherwise)) {
+        (ActionError::WrongState { .. }, Some(hint)) => ServiceError::WrongState(format!("{e}：{hint}")),
+        _ => e.into(),
+    }
 }
 
 /// Six digits for the public tracking page.
@@ -205,7 +214,7 @@ impl App {
                 let ctx = self.ctx(&p.actor, &cal, &units);
                 kind.act(&case, action, &input, &ctx).map(|_| ())
             };
-            probe?;
+            probe.map_err(|e| with_otherwise(kind, action, e))?;
         }
         let files = self.store_uploads(uploads).await?;
         if !files.is_empty() {
@@ -217,7 +226,7 @@ impl App {
             let cal = self.calendar();
             let units = self.units();
             let ctx = self.ctx(&p.actor, &cal, &units);
-            kind.act(&case, action, &input, &ctx)?
+            kind.act(&case, action, &input, &ctx).map_err(|e| with_otherwise(kind, action, e))?
         };
         let ev = self.case_event(&p.actor, case.id, out.event);
         self.store()

@@ -14,6 +14,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod breakdown;
+pub mod bulk;
 pub mod calendar;
 pub mod cases;
 pub mod checkpoint;

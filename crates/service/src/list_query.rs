@@ -52,6 +52,8 @@ pub struct ListQuery {
     pub metric: String,
     pub mfrom: String,
     pub mto: String,
+    /// `1`, `true` or `on`: only cases reminded (催办) since their unit received them.
+    pub reminded: String,
 }
 
 fn nonempty(s: &str) -> Option<String> {
@@ -128,6 +130,7 @@ impl ListQuery {
             "metric" => &mut self.metric,
             "mfrom" => &mut self.mfrom,
             "mto" => &mut self.mto,
+            "reminded" => &mut self.reminded,
             _ => return None,
         })
     }
@@ -155,6 +158,7 @@ impl ListQuery {
             ("metric", &self.metric),
             ("mfrom", &self.mfrom),
             ("mto", &self.mto),
+            ("reminded", &self.reminded),
         ]
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
@@ -219,14 +223,16 @@ impl ListQuery {
                 }
             },
         };
-        let overdue = match self.overdue.trim() {
+        let mut flag = |raw: &str, field: &str, label: &str| match raw.trim() {
             "" | "0" | "false" | "off" => false,
             "1" | "true" | "on" => true,
             _ => {
-                errors.push(FieldError::new("overdue", "仅看超期", "应为 true 或 false"));
+                errors.push(FieldError::new(field, label, "应为 true 或 false"));
                 false
             }
         };
+        let overdue = flag(&self.overdue, "overdue", "仅看超期");
+        let reminded = flag(&self.reminded, "reminded", "仅看被催办");
         let s = nonempty(&self.sort).unwrap_or_else(|| "-opened_at".into());
         let (name, descending) = s.strip_prefix('-').map_or((s.as_str(), false), |n| (n, true));
         let sort = match name {
@@ -302,6 +308,8 @@ impl ListQuery {
             identifiers: text.as_deref().map(|t| app.identifier_terms(t)).unwrap_or_default(),
             text,
             metric,
+            reminded,
+            ids: Vec::new(),
             sort,
             descending,
         })
@@ -329,6 +337,7 @@ impl ListQuery {
             opened_to: f.opened_to.map(fmt_date).unwrap_or_default(),
             q: f.text.clone().unwrap_or_default(),
             tenant: f.tenant.and_then(|t| app.tenant(t)).map(|t| t.code).unwrap_or_default(),
+            reminded: if f.reminded { "1".into() } else { String::new() },
             ..Self::default()
         }
     }

@@ -12,7 +12,7 @@ use fazhi_domain::kinds::KindDef;
 use fazhi_domain::role::Role;
 use fazhi_domain::time_util::local_date;
 use fazhi_domain::workflow::{ActionTag, Target, Waiting};
-use fazhi_store::CaseFilter;
+use fazhi_store::{CaseFilter, CaseListItem, SortField};
 use time::Date;
 
 use crate::list_query::ListQuery;
@@ -37,12 +37,30 @@ pub struct KindTiles {
     pub overdue: Tile,
     /// None where nothing this user waits on is reached by sending a case back.
     pub returned: Option<Tile>,
+    /// Waiting on the user's unit and reminded (催办) by the desk: 被催办 (each row of its list
+    /// says how many times). None for a user on whom no unit state of the kind waits.
+    pub reminded: Option<Tile>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Workbench {
     pub today: Date,
+    /// The kinds in whose tables the user has a part, with their tiles.
     pub kinds: Vec<KindTiles>,
+    /// The cases waiting on the user, most urgent first (the running deadline soonest), at most
+    /// [`TODO_ROWS`]: the list under the tiles.
+    pub todo: Vec<CaseListItem>,
+    /// What the workbench is for, for a user whose roles no kind gives work yet (网格员 until
+    /// events are reported through fazhi): the empty state says so.
+    pub purpose: Option<&'static str>,
+}
+
+/// How many waiting cases the workbench lists under its tiles.
+pub const TODO_ROWS: u32 = 20;
+
+/// Whether the user has a part in the kind's procedure: registers it or takes one of its actions.
+fn takes_part(kind: &KindDef, p: &Principal) -> bool {
+    std::iter::once(&kind.workflow.open).chain(&kind.workflow.actions).any(|a| a.permits(&p.actor))
 }
 
 /// Whose turn a user takes, by role.
@@ -91,7 +109,8 @@ impl App {
         let today = local_date(self.now());
         let waits = waits_for(p);
         let mut kinds = Vec::new();
-        for kind in self.kinds().all() {
+        let mut todo: Vec<CaseListItem> = Vec::new();
+        for kind in self.kinds().all().iter().filter(|k| takes_part(k, p)) {
             let base = CaseFilter { kind: Some(kind.slug.to_string()), phase: Some(Phase::Open), ..Default::default() };
             // Every state not archived whose turn is this user's: 已办结待回访 is closed (the
             // figures count it as concluded) and still waits on the clerk's callback.
@@ -108,17 +127,34 @@ impl App {
             let returned_states: Vec<String> =
                 returned_states(kind).into_iter().filter(|s| waiting_states.contains(s)).collect();
             let returned = CaseFilter { states: returned_states.clone(), ..base.clone() };
-            let waiting = if waiting_states.is_empty() { None } else { Some(self.tile(p, &waiting).await?) };
+            // 被催办: a case the desk reminded, still waiting on the reminded unit (a handler's turn).
+            let unit_states: Vec<String> = kind
+                .workflow
+                .states
+                .iter()
+                .filter(|s| s.phase == Phase::Open && s.waiting == Waiting::Unit && waits.contains(&s.waiting))
+                .map(|s| s.code.to_string())
+                .collect();
+            let reminded = CaseFilter { states: unit_states, reminded: true, ..base.clone() };
+            if !waiting.states.is_empty() {
+                let soonest = CaseFilter { sort: SortField::DueOn, ..waiting.clone() };
+                todo.extend(self.list(p, &soonest, 1, TODO_ROWS).await?.items);
+            }
             kinds.push(KindTiles {
                 kind: kind.slug,
                 label: kind.label,
-                waiting,
+                waiting: if waiting_states.is_empty() { None } else { Some(self.tile(p, &waiting).await?) },
                 due_today: self.tile(p, &due_today).await?,
                 overdue: self.tile(p, &overdue).await?,
                 returned: if returned_states.is_empty() { None } else { Some(self.tile(p, &returned).await?) },
+                reminded: if reminded.states.is_empty() { None } else { Some(self.tile(p, &reminded).await?) },
             });
         }
-        Ok(Workbench { today, kinds })
+        // Across kinds: a running deadline first, soonest first; then the oldest.
+        todo.sort_by_key(|i| (i.case.clocks.due_on().is_none(), i.case.clocks.due_on(), i.case.opened_at));
+        todo.truncate(TODO_ROWS as usize);
+        let purpose = kinds.is_empty().then(|| p.user.roles.iter().find_map(|r| r.workbench_purpose())).flatten();
+        Ok(Workbench { today, kinds, todo, purpose })
     }
 
     /// The tile of `f`: its list query, and the number of cases the list of that query holds for

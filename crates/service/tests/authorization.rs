@@ -57,6 +57,7 @@ fn valid_input(action: &str, t: &TestApp) -> Json {
         "reply" => json!({"reply": "已修复", "reply_method": "phone"}),
         "callback" | "rate" => json!({"result": "satisfied"}),
         "return_to_platform" => json!({"out_of_remit_reason": "in_petition", "out_of_remit_note": "已进入信访渠道"}),
+        "reassign" => json!({"new_unit": t.town.unit("xitang").to_string(), "reassign_reason": "属西塘村辖区"}),
         _ => json!({}),
     }
 }
@@ -195,7 +196,8 @@ async fn the_detail_offers_exactly_the_actions_the_user_may_take() {
     };
     assert_eq!(codes("handler_longtan").await, vec!["progress", "request_extension", "reply"]);
     assert_eq!(codes("leader").await, vec!["supervise"]);
-    assert!(codes("clerk").await.is_empty());
+    // The desk may remind the unit or re-dispatch with a reason; a signed order is not withdrawn.
+    assert_eq!(codes("clerk").await, vec!["remind", "reassign"]);
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! The records the store reads and writes, and the query shapes it accepts.
 
 use fazhi_domain::case::{CaseRecord, Phase};
-use fazhi_domain::ids::{TenantId, UnitId, UserId};
+use fazhi_domain::ids::{CaseId, TenantId, UnitId, UserId};
 use fazhi_domain::metric::{CaseSet, Period};
 use fazhi_domain::role::Role;
 use fazhi_domain::unit::UnitPath;
@@ -203,6 +203,10 @@ pub struct CaseFilter {
     pub identifiers: Vec<IdentifierTerm>,
     /// The cases a metric counts over a period (traceability).
     pub metric: Option<(CaseSet, Period)>,
+    /// Only cases reminded (催办) at least once since their unit received them.
+    pub reminded: bool,
+    /// Only these cases (a list's selected rows); empty: no such limit.
+    pub ids: Vec<CaseId>,
     pub sort: SortField,
     pub descending: bool,
 }

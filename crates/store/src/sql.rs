@@ -4,6 +4,7 @@
 
 use fazhi_domain::metric::{CaseSet, Cond, Period};
 use fazhi_domain::time_util::{day_start_ms, fmt_date};
+use fazhi_domain::workflow::shared;
 use time::Date;
 
 use crate::model::{CaseFilter, Extent, IdentifierTerm, Reader, Scope, SortField};
@@ -341,6 +342,15 @@ pub(crate) fn filter(sql: &mut Sql, f: &CaseFilter) {
     }
     if let Some((set, period)) = &f.metric {
         traced(sql, set, period);
+    }
+    if f.reminded {
+        // The count the 催办 action keeps (`workflow::shared::REMINDERS`).
+        let m = sql.arg(Arg::Int(1));
+        sql.push(&format!(" AND CAST(c.data->>'{}' AS BIGINT) >= {m}", key(shared::REMINDERS)));
+    }
+    if !f.ids.is_empty() {
+        let ps: Vec<String> = f.ids.iter().map(|id| sql.text_arg(id.to_string())).collect();
+        sql.push(&format!(" AND c.id IN ({})", ps.join(", ")));
     }
 }
 

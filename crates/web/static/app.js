@@ -6,9 +6,36 @@ document.addEventListener("submit", function (e) {
   if (msg && !window.confirm(msg)) { e.preventDefault(); return; }
   // Against double submission: disable the buttons once the form goes.
   if (!e.defaultPrevented) {
+    var bs = f.querySelectorAll("button[type=submit]");
     setTimeout(function () {
-      var bs = f.querySelectorAll("button[type=submit]");
       for (var i = 0; i < bs.length; i++) { bs[i].disabled = true; }
     }, 0);
+    // A form that may answer with a download (导出选中) leaves the page where it was: its
+    // buttons come back.
+    if (f.hasAttribute("data-may-download")) {
+      setTimeout(function () {
+        for (var i = 0; i < bs.length; i++) { bs[i].disabled = false; }
+      }, 3000);
+    }
   }
 }, true);
+
+// The search form is folded under its summary; on a wide screen it starts unfolded, on a phone
+// it stays folded so the work comes first (the same breakpoint as the stylesheet's).
+document.addEventListener("DOMContentLoaded", function () {
+  if (window.matchMedia && window.matchMedia("(min-width: 48.0625rem)").matches) {
+    var ds = document.querySelectorAll("details.search-box");
+    for (var i = 0; i < ds.length; i++) { ds[i].open = true; }
+  }
+  // 全选本页: ticks every row's box of the same name.
+  var all = document.querySelectorAll("input[data-select-all]");
+  for (var j = 0; j < all.length; j++) {
+    var box = all[j];
+    box.hidden = false;
+    box.addEventListener("change", function (e) {
+      var name = e.target.getAttribute("data-select-all");
+      var rows = e.target.form.querySelectorAll("input[type=checkbox][name=" + name + "]");
+      for (var k = 0; k < rows.length; k++) { rows[k].checked = e.target.checked; }
+    });
+  }
+});

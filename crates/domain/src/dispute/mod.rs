@@ -457,6 +457,22 @@ pub fn workflow(settings: &Settings) -> Workflow {
                     },
                     Effect::Custom { apply: on_accept },
                 ]),
+            // The desk's levers over a dispute being mediated (shared blocks): 催办 the
+            // mediation organisation, and 改派 to another with a reason; the mediation period
+            // keeps counting from 受理. The organisation does not sign for it, so nothing to 撤回.
+            shared::remind_action(&["mediating"], &[Role::IntakeClerk], settings),
+            shared::reassign_action(
+                &["mediating"],
+                "mediating",
+                &[Role::IntakeClerk],
+                FieldDef::new(
+                    shared::NEW_UNIT,
+                    "改派至（调解组织）",
+                    FieldKind::Unit { kinds: vec![UnitKind::Department, UnitKind::Village, UnitKind::Community] },
+                ),
+                None,
+                settings,
+            ),
             ActionDef::new("decline", "不予受理", &["registered"], to("declined"))
                 .roles(&deciders)
                 .fields(vec![

@@ -478,6 +478,14 @@ fn not_to_the_accused(case: &CaseRecord, target: crate::ids::UnitId, ctx: &ActCt
     shared::not_to_the_accused(case, target, ctx)
 }
 
+/// 改派 to another 承办单位 keeps 第三十条 as 受理 does: never to the accused unit.
+fn reassign_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    match values.unit(shared::NEW_UNIT) {
+        Some(target) => not_to_the_accused(case, target, ctx),
+        None => Ok(()),
+    }
+}
+
 /// 第三十六条第三款, the 申诉求决 routing of 第三十一条, the written notice of 第二十三条, and 第三十条.
 fn acceptance_holds(case: &CaseRecord, values: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
     if let Some(prior) = case.data_str(facts::SAME_MATTER_FINAL) {
@@ -1232,6 +1240,22 @@ pub fn workflow(settings: &Settings) -> Workflow {
                 .dated("accepted_on")
                 .guard(acceptance_holds)
                 .effects(vec![Effect::AssignUnit { field: "unit" }, Effect::Custom { apply: on_accept }]),
+            // The desk's levers over an accepted petition (shared blocks): 催办 the 承办单位, and
+            // 改派 to another with a reason. There is no 签收 step, so nothing to 撤回; the 60 days
+            // of 第三十四条 keep counting from 受理.
+            shared::remind_action(&["handling"], &clerk, settings),
+            shared::reassign_action(
+                &["handling"],
+                "handling",
+                &clerk,
+                FieldDef::new(
+                    shared::NEW_UNIT,
+                    "改派至（承办单位）",
+                    FieldKind::Unit { kinds: vec![UnitKind::Department, UnitKind::Village, UnitKind::Community] },
+                ),
+                Some(reassign_holds),
+                settings,
+            ),
             ActionDef::new("transfer", "转送（交办）", &["registered"], to("transferred"))
                 .roles(&clerk)
                 .fields(vec![

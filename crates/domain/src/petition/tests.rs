@@ -52,6 +52,7 @@ fn open_at(town: &Town, input: &Map<String, Json>, at: OffsetDateTime) -> Result
 
 fn input_for(action: &str, town: &Town) -> Map<String, Json> {
     obj(match action {
+        "reassign" => json!({"new_unit": town.longtan.to_string(), "reassign_reason": "经核实属龙潭村辖区"}),
         "accept" => {
             json!({"unit": town.longtan.to_string(), "accepted_on": "2024-09-27", "notified_on": "2024-09-27", "notice_method": "mail", "route_checked": true})
         }
@@ -238,7 +239,7 @@ fn every_state_and_action_pair_is_allowed_exactly_when_the_table_says_so() {
             }
         }
     }
-    assert_eq!(pairs, 17 * 26);
+    assert_eq!(pairs, 17 * 28);
 }
 
 #[test]
@@ -688,7 +689,20 @@ fn an_accusation_names_the_accused_unit_is_marked_confidential_and_never_reaches
         )
     );
     accept.insert("unit".into(), town.longtan.to_string().into());
-    assert!(kind.act(&c, "accept", &accept, &town.ctx(&clerk, FRIDAY)).is_ok());
+    let accepted = kind.act(&c, "accept", &accept, &town.ctx(&clerk, FRIDAY)).unwrap().case;
+    // 改派 keeps the same rule: never to the accused office, and the 60 days keep their date.
+    let to_office = obj(json!({"new_unit": office.to_string(), "reassign_reason": "改由司法所办理"}));
+    assert_eq!(
+        kind.act(&accepted, "reassign", &to_office, &town.ctx(&clerk, FRIDAY)).unwrap_err(),
+        ActionError::Refused(
+            "检举控告事项不得交由被检举控告的单位（司法所）或其下属单位办理（《信访工作条例》第三十条）".into()
+        )
+    );
+    let xitang = town.units.values().find(|u| u.name == "西塘村").unwrap().id;
+    let to_xitang = obj(json!({"new_unit": xitang.to_string(), "reassign_reason": "所涉事项在西塘村"}));
+    let moved = kind.act(&accepted, "reassign", &to_xitang, &town.ctx(&clerk, FRIDAY + Duration::days(5))).unwrap();
+    assert_eq!((moved.case.state.as_str(), moved.case.unit_id), ("handling", xitang));
+    assert_eq!(moved.case.clocks, accepted.clocks, "第三十四条's 60 days run from 受理, not from 改派");
     // Other categories do not name an accused unit.
     let mut wrong = petition_input("claim");
     wrong.insert("accused_unit".into(), office.to_string().into());

@@ -132,6 +132,18 @@ fn not_to_the_intake_desk(case: &CaseRecord, values: &Values, _: &ActCtx<'_>) ->
     }
 }
 
+/// 改派 sends the order to another unit that handles it, never back to the intake desk (that is
+/// 撤回, and only before 签收).
+fn reassign_not_to_the_intake_desk(case: &CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    let intake = case.data_str(facts::INTAKE_UNIT);
+    match values.unit(shared::NEW_UNIT) {
+        Some(u) if Some(u.to_string().as_str()) == intake => {
+            Err(Refusal::new("不能改派给受理单位自身，请选择承办单位；尚未签收的工单可以“撤回”"))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn record_return(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
     keep(case, values, &["return_reason"]);
     Ok(())
@@ -253,6 +265,7 @@ pub fn workflow(settings: &Settings) -> Workflow {
             ]),
         actions: vec![
             ActionDef::new("dispatch", "派单", &["registered", "returned"], to("dispatched"))
+                .tagged(ActionTag::Dispatch)
                 .roles(&[Role::IntakeClerk])
                 .fields(vec![
                     FieldDef::new("unit", "承办单位", FieldKind::Unit { kinds: handled_by.to_vec() }).required(),
@@ -260,6 +273,18 @@ pub fn workflow(settings: &Settings) -> Workflow {
                 ])
                 .guard(not_to_the_intake_desk)
                 .effects(vec![Effect::AssignUnit { field: "unit" }]),
+            // The dispatcher's levers (shared blocks): 催办 while a unit holds the order, 撤回 before
+            // it is signed for, 改派 before or after — the handling clock keeps its 受理 date.
+            shared::remind_action(&["dispatched", "handling"], &[Role::IntakeClerk], settings),
+            shared::withdraw_action(&["dispatched"], "registered", &[Role::IntakeClerk], facts::INTAKE_UNIT, settings),
+            shared::reassign_action(
+                &["dispatched", "handling"],
+                "dispatched",
+                &[Role::IntakeClerk],
+                FieldDef::new(shared::NEW_UNIT, "改派至", FieldKind::Unit { kinds: handled_by.to_vec() }),
+                Some(reassign_not_to_the_intake_desk),
+                settings,
+            ),
             ActionDef::new("sign", "签收", &["dispatched"], to("handling"))
                 .roles(&[Role::Handler])
                 .fields(vec![FieldDef::new("note", "签收意见", long(limits.long_text))]),

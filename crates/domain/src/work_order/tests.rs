@@ -35,6 +35,7 @@ fn open(town: &Town, kind: &KindDef) -> CaseRecord {
 /// A valid input for each action, so the matrix tests only state and role.
 fn input_for(action: &str, town: &Town) -> Map<String, Json> {
     obj(match action {
+        "reassign" => json!({"new_unit": town.longtan.to_string(), "reassign_reason": "经核实属龙潭村辖区"}),
         "dispatch" => json!({"unit": town.longtan.to_string(), "note": "请龙潭村办理"}),
         "return" => json!({"return_reason": "不属本村"}),
         "progress" => json!({"note": "已联系供电所"}),
@@ -114,7 +115,7 @@ fn every_state_and_action_pair_is_allowed_exactly_when_the_table_says_so() {
             }
         }
     }
-    assert_eq!(pairs, 9 * 14);
+    assert_eq!(pairs, 9 * 17);
 }
 
 #[test]
@@ -519,4 +520,85 @@ fn an_unsatisfied_callback_sends_the_order_back_to_the_unit_that_handled_it_not_
     assert_eq!((c.state.as_str(), c.unit_id), ("handling", town.longtan));
     assert_eq!(kind.workflow.state(&c.state).unwrap().waiting, Waiting::Unit);
     assert!(kind.workflow.available(&c, &handler).iter().any(|a| a.code == "reply"), "the handler can reply again");
+}
+
+/// Opened Friday 2024-09-27, dispatched to 龙潭村 two hours later.
+fn dispatched_to_longtan(town: &Town, kind: &KindDef) -> CaseRecord {
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let c = open(town, kind);
+    kind.act(&c, "dispatch", &input_for("dispatch", town), &town.ctx(&clerk, FRIDAY + Duration::hours(2))).unwrap().case
+}
+
+#[test]
+fn a_reminder_is_recorded_and_counted_and_changes_nothing_else() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let c = dispatched_to_longtan(&town, &kind);
+    let ctx = town.ctx(&clerk, FRIDAY + Duration::hours(3));
+    let once = kind.act(&c, "remind", &obj(json!({"remind_note": "请今天内签收"})), &ctx).unwrap();
+    assert_eq!(once.event.action_label, "催办");
+    assert_eq!(once.event.payload["remind_note"], "请今天内签收");
+    assert_eq!((once.case.state.as_str(), once.case.unit_id), ("dispatched", town.longtan));
+    assert_eq!(once.case.clocks, c.clocks);
+    let twice = kind.act(&once.case, "remind", &Map::new(), &ctx).unwrap().case;
+    assert_eq!(twice.data_i64(shared::REMINDERS), Some(2));
+    assert_eq!(twice.data_str(shared::REMINDED_ON), Some("2024-09-27"));
+    // Only the desk reminds: the handler cannot remind himself.
+    let handler = town.actor(town.longtan, &[Role::Handler]);
+    let err = kind.act(&c, "remind", &Map::new(), &town.ctx(&handler, FRIDAY)).unwrap_err();
+    assert_eq!(err, ActionError::Forbidden("催办".into()));
+}
+
+#[test]
+fn an_unsigned_order_is_withdrawn_to_the_desk_but_a_signed_one_is_refused_in_chinese() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let handler = town.actor(town.longtan, &[Role::Handler]);
+    let c = dispatched_to_longtan(&town, &kind);
+    let ctx = town.ctx(&clerk, FRIDAY + Duration::hours(3));
+    let back = kind.act(&c, "withdraw", &obj(json!({"withdraw_reason": "派错单位"})), &ctx).unwrap();
+    assert_eq!((back.case.state.as_str(), back.case.unit_id), ("registered", town.center));
+    assert_eq!(back.event.from_state.as_deref(), Some("dispatched"));
+    assert_eq!(back.event.to_state, "registered");
+    assert_eq!(back.case.clocks, c.clocks, "the handling clock keeps its 受理 date");
+    // Dispatched again, signed for: 撤回 is refused, and the refusal says why and what to do.
+    let signed = kind.act(&c, "sign", &Map::new(), &town.ctx(&handler, FRIDAY + Duration::hours(3))).unwrap().case;
+    let err = kind.act(&signed, "withdraw", &Map::new(), &ctx).unwrap_err();
+    assert_eq!(err.to_string(), "当前状态为“办理中”，不能执行“撤回”");
+    assert_eq!(
+        kind.workflow.action("withdraw").unwrap().otherwise,
+        Some("承办单位已签收的不能撤回；如需更换承办单位，请使用“改派”并说明理由")
+    );
+}
+
+#[test]
+fn a_reassignment_after_sign_for_needs_a_reason_and_keeps_the_clock_from_the_day_of_receipt() {
+    let town = Town::new();
+    let kind = kind(&town.settings);
+    let clerk = town.actor(town.center, &[Role::IntakeClerk]);
+    let handler = town.actor(town.longtan, &[Role::Handler]);
+    let xitang = town.units.values().find(|u| u.name == "西塘村").unwrap().id;
+    let c = dispatched_to_longtan(&town, &kind);
+    let signed = kind.act(&c, "sign", &Map::new(), &town.ctx(&handler, FRIDAY + Duration::hours(3))).unwrap().case;
+    let due = signed.clocks.due_on();
+    // A week later, to 西塘村: the new unit signs for it again, the 受理 date still counts.
+    let later = town.ctx(&clerk, FRIDAY + Duration::days(3));
+    let no_reason = kind.act(&signed, "reassign", &obj(json!({"new_unit": xitang.to_string()})), &later).unwrap_err();
+    assert_eq!(no_reason.to_string(), "改派理由：不能为空");
+    let same = obj(json!({"new_unit": town.longtan.to_string(), "reassign_reason": "再办"}));
+    assert_eq!(
+        kind.act(&signed, "reassign", &same, &later).unwrap_err().to_string(),
+        "改派须选择另一个承办单位：所选单位就是现在的承办单位"
+    );
+    let desk = obj(json!({"new_unit": town.center.to_string(), "reassign_reason": "收回"}));
+    assert!(kind.act(&signed, "reassign", &desk, &later).unwrap_err().to_string().contains("不能改派给受理单位自身"));
+    let input = obj(json!({"new_unit": xitang.to_string(), "reassign_reason": "路灯属西塘村辖区"}));
+    let out = kind.act(&signed, "reassign", &input, &later).unwrap();
+    assert_eq!((out.case.state.as_str(), out.case.unit_id), ("dispatched", xitang));
+    assert_eq!(out.case.clocks.due_on(), due, "改派 restarts no clock");
+    assert_eq!(out.case.clocks, signed.clocks);
+    assert_eq!(out.event.payload["reassign_reason"], "路灯属西塘村辖区");
+    assert_eq!(out.case.data_str(shared::REASSIGN_REASON), Some("路灯属西塘村辖区"));
 }

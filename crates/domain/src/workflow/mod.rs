@@ -153,6 +153,16 @@ pub enum ActionTag {
     Return,
     /// Approves a requested extension (批准延期).
     ApproveExtension,
+    /// Sends a registered case to the unit that handles it (派单): what a list's 批量派单 applies.
+    Dispatch,
+    /// 催办: reminds the unit the case is with, without changing anything else
+    /// ([`shared::remind_action`]); the workbench's 被催办 tile.
+    Remind,
+    /// 撤回: takes back a dispatched case nobody has signed for yet ([`shared::withdraw_action`]).
+    Withdraw,
+    /// 改派: sends the case to another unit with a reason, its clocks running on
+    /// ([`shared::reassign_action`]).
+    Reassign,
 }
 
 /// One action of a kind.
@@ -186,6 +196,9 @@ pub struct ActionDef {
     /// (转为案件, 合并重复件): never offered by [`Workflow::available`], refused by [`Workflow::act`],
     /// applied by [`Workflow::act_internal`].
     pub internal: bool,
+    /// What the user is told, after "当前状态为…，不能执行…", when the action is asked in a state
+    /// it is not taken from (撤回 after 签收: use 改派 instead).
+    pub otherwise: Option<&'static str>,
 }
 
 impl ActionDef {
@@ -206,6 +219,7 @@ impl ActionDef {
             tag: None,
             submit: None,
             internal: false,
+            otherwise: None,
         }
     }
 
@@ -218,6 +232,13 @@ impl ActionDef {
     /// The words on the form's submit button.
     pub fn submit_label(&self) -> String {
         self.submit.map_or_else(|| format!("确认{}", self.label), str::to_string)
+    }
+
+    /// What to tell a user who asks for the action in a state it is not taken from (see
+    /// [`ActionDef::otherwise`]).
+    pub fn otherwise(mut self, text: &'static str) -> Self {
+        self.otherwise = Some(text);
+        self
     }
 
     /// Tags the action with what it does (see [`ActionTag`]).

@@ -1,7 +1,9 @@
 //! Pieces several kinds' tables share, none of them about a kind by name: choice lists, keeping
 //! values, stopping every running clock, refusing to extend a period that has run out, notices
-//! (flags a reader must see), the internal 合并重复件 action, and the confidentiality marker that
-//! keeps a complainant's identity from the unit complained about.
+//! (flags a reader must see), the internal 合并重复件 action, the confidentiality marker that
+//! keeps a complainant's identity from the unit complained about, the 受理回执, the rating after
+//! archiving, and the desk's levers over a dispatched case — 催办, 撤回, 改派 — none of which
+//! touches a clock.
 
 use serde_json::{Map, Value as Json, json};
 
@@ -317,4 +319,136 @@ fn record_public_rating(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) 
         case.data.insert(PUBLIC_RATING.into(), Json::String(r.to_string()));
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The clerk's levers over a dispatched case: 催办, 撤回 and 改派. Each kind that sends cases to a
+// unit puts them in its table with its own states, roles and units; the rules are written here
+// once. None of them starts or restarts a clock: a legal period runs from its legal date
+// whoever holds the case (rules.md §0).
+
+/// The data key counting the reminders (催办) sent to the unit the case is with now.
+pub const REMINDERS: &str = "reminders";
+/// The data key of the date of the latest reminder.
+pub const REMINDED_ON: &str = "reminded_on";
+/// The action code of 催办.
+pub const REMIND: &str = "remind";
+/// The action code of 撤回.
+pub const WITHDRAW: &str = "withdraw";
+/// The action code of 改派.
+pub const REASSIGN: &str = "reassign";
+/// 改派's field naming the new unit.
+pub const NEW_UNIT: &str = "new_unit";
+/// 改派's field (and data key) holding its reason.
+pub const REASSIGN_REASON: &str = "reassign_reason";
+
+/// How many times the unit now holding the case has been reminded.
+pub fn reminders(case: &CaseRecord) -> i64 {
+    case.data_i64(REMINDERS).unwrap_or(0)
+}
+
+fn count_reminder(case: &mut CaseRecord, _: &Values, ctx: &ActCtx<'_>) -> Result<(), Refusal> {
+    let n = reminders(case) + 1;
+    case.data.insert(REMINDERS.into(), n.into());
+    case.data.insert(REMINDED_ON.into(), fmt_date(ctx.on()).into());
+    Ok(())
+}
+
+/// A new holder starts with no reminders: those were sent to the unit before it.
+fn clear_reminders(case: &mut CaseRecord) {
+    case.data.remove(REMINDERS);
+    case.data.remove(REMINDED_ON);
+}
+
+/// 催办: the dispatcher reminds the unit the case is with. Recorded as an event and counted on the
+/// case (the handler's workbench shows 被催办 with the count); the state, the unit and every
+/// clock stay as they are.
+pub fn remind_action(from: &[&'static str], roles: &[Role], settings: &Settings) -> ActionDef {
+    ActionDef::new(REMIND, "催办", from, Target::Stay)
+        .roles(roles)
+        .tagged(super::ActionTag::Remind)
+        .fields(vec![
+            FieldDef::new("remind_note", "催办意见", FieldKind::LongText { max: settings.limits.long_text })
+                .help("选填，例如请于何日前反馈办理进展；承办单位在案件页和工作台上看到"),
+        ])
+        .effects(vec![Effect::Custom { apply: count_reminder }])
+}
+
+fn withdrawn(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    keep(case, values, &["withdraw_reason"]);
+    clear_reminders(case);
+    Ok(())
+}
+
+/// 撤回: the dispatcher takes back a case sent to a unit that has not signed for it yet; it goes
+/// back to the unit whose id is kept under `desk_key` (the intake desk that registered it) and
+/// waits there in `to` (待派单). Taken only from the not-yet-signed states `from`: once a unit has
+/// signed for the case it is theirs, and only 改派 (with a reason) moves it — the refusal says so.
+pub fn withdraw_action(
+    from: &[&'static str],
+    to: &'static str,
+    roles: &[Role],
+    desk_key: &'static str,
+    settings: &Settings,
+) -> ActionDef {
+    ActionDef::new(WITHDRAW, "撤回", from, Target::State { state: to })
+        .roles(roles)
+        .tagged(super::ActionTag::Withdraw)
+        .fields(vec![
+            FieldDef::new("withdraw_reason", "撤回原因", FieldKind::LongText { max: settings.limits.long_text })
+                .help("选填，例如派错单位、需补充材料后重新派单"),
+        ])
+        .effects(vec![Effect::AssignUnitFromData { key: desk_key }, Effect::Custom { apply: withdrawn }])
+        .otherwise("承办单位已签收的不能撤回；如需更换承办单位，请使用“改派”并说明理由")
+        .confirm("撤回后本件回到待派单，承办单位将看不到本件，确认撤回？")
+}
+
+/// 改派 goes to another unit: the one holding the case cannot be its own new holder.
+fn to_another_unit(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    if values.unit(NEW_UNIT) == Some(case.unit_id) {
+        return Err(Refusal::new("改派须选择另一个承办单位：所选单位就是现在的承办单位"));
+    }
+    Ok(())
+}
+
+fn reassigned(case: &mut CaseRecord, values: &Values, _: &ActCtx<'_>) -> Result<(), Refusal> {
+    keep(case, values, &[REASSIGN_REASON]);
+    clear_reminders(case);
+    Ok(())
+}
+
+/// 改派: the dispatcher sends the case to another unit, with a reason (required). Taken from the
+/// states `from` the kind allows (before or after 签收, as its rules say) into `to` — the state
+/// where the new unit picks it up. The clocks are not touched: a period counted from its legal
+/// date (受理) keeps running from that date, not from the day of re-dispatch. `unit` is the
+/// field choosing the new unit; it must be named [`NEW_UNIT`]. `guard` is the kind's own rule
+/// on where the case may go (not to the intake desk, not to an accused unit …).
+pub fn reassign_action(
+    from: &[&'static str],
+    to: &'static str,
+    roles: &[Role],
+    unit: FieldDef,
+    guard: Option<super::Guard>,
+    settings: &Settings,
+) -> ActionDef {
+    debug_assert_eq!(unit.name, NEW_UNIT, "改派's unit field is named {NEW_UNIT}");
+    let action = ActionDef::new(REASSIGN, "改派", from, Target::State { state: to })
+        .roles(roles)
+        .tagged(super::ActionTag::Reassign)
+        .fields(vec![
+            unit.required(),
+            FieldDef::new(REASSIGN_REASON, "改派理由", FieldKind::LongText { max: settings.limits.long_text })
+                .required()
+                .help("说明为何改由该单位办理；办理期限不因改派重新计算"),
+        ])
+        .effects(vec![
+            Effect::Custom { apply: to_another_unit },
+            Effect::AssignUnit { field: NEW_UNIT },
+            Effect::Custom { apply: reassigned },
+        ])
+        .confirm("改派后原承办单位将看不到本件，办理期限照原日期计算，确认改派？");
+    match guard {
+        Some(g) => action.guard(g),
+        None => action,
+    }
 }

@@ -138,6 +138,77 @@ pub struct ActionRequest {
     pub attachments: Vec<String>,
 }
 
+/// One action on several cases (批量派单, 批量催办).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkRequest {
+    /// The action code taken on each case (e.g. `dispatch`, `remind`), as on a single case.
+    pub action: String,
+    /// The same fields for every case.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub fields: Map<String, Json>,
+    /// The selected cases, each with the version the user saw.
+    pub cases: Vec<BulkCase>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkCase {
+    pub id: String,
+    pub version: i64,
+}
+
+/// What a bulk action did: each case acted on, each refused with its reason.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkResponse {
+    /// "成功 N 条，失败 M 条".
+    pub summary: String,
+    pub done: Vec<BulkDoneDto>,
+    pub failed: Vec<BulkFailedDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkDoneDto {
+    pub id: String,
+    pub receipt_no: String,
+    /// The case's version after the action.
+    pub version: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkFailedDto {
+    pub id: String,
+    /// Empty for a case the user may not see.
+    pub receipt_no: String,
+    /// The error code the single action would answer (`stale_version`, `wrong_state`, `forbidden` …).
+    pub code: String,
+    pub message: String,
+}
+
+impl From<&fazhi_service::bulk::BulkOutcome> for BulkResponse {
+    fn from(o: &fazhi_service::bulk::BulkOutcome) -> Self {
+        Self {
+            summary: o.summary(),
+            done: o
+                .done
+                .iter()
+                .map(|d| BulkDoneDto { id: d.id.to_string(), receipt_no: d.receipt_no.clone(), version: d.version })
+                .collect(),
+            failed: o
+                .failed
+                .iter()
+                .map(|f| BulkFailedDto {
+                    id: f.id.to_string(),
+                    receipt_no: f.receipt_no.clone(),
+                    code: f.code.to_string(),
+                    message: f.reason.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UnitRef {
     pub id: String,

@@ -11,6 +11,7 @@
 //! | GET | `/cases` | list cases (filters, sort, pages) |
 //! | GET | `/cases/{id}` | a case with clocks, timeline and the actions open now |
 //! | POST | `/cases/{id}/actions/{action}` | act on a case |
+//! | POST | `/cases/bulk` | one action on several selected cases, each on its own (成功 N 条，失败 M 条) |
 //! | GET | `/metrics` | figures of the catalogue over a period |
 //! | GET | `/reports/annual` | a town's annual report (md, html, docx) |
 //! | GET | `/reports/compare` | the district comparison of key rates |
@@ -55,6 +56,7 @@ pub fn routes() -> Router<App> {
         .route("/me", get(me))
         .route("/kinds", get(kinds))
         .route("/cases", post(open_case).get(list_cases))
+        .route("/cases/bulk", post(bulk_act))
         .route("/cases/{id}", get(case_detail))
         .route("/cases/{id}/actions/{action}", post(act))
         .route("/cases/{id}/reveal", post(reveal))
@@ -203,6 +205,8 @@ pub struct ListParams {
     metric: Option<String>,
     mfrom: Option<String>,
     mto: Option<String>,
+    /// Only cases reminded (催办) since their unit received them (true/false; 1/0): the 被催办 tile.
+    reminded: Option<bool>,
     page: Option<u32>,
     /// 1–200, default 20.
     per_page: Option<u32>,
@@ -284,6 +288,27 @@ async fn reveal(
     let r = app.reveal(&p, case_id(&id)?, &req.field, &req.reason).await?;
     let body = RevealedDto { field: r.field, label: r.label, value: r.value, receipt_no: r.receipt_no };
     Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], Json(body)))
+}
+
+/// Take one action on several cases (批量派单, 批量催办): each case goes through the same use case
+/// as a single action — its scope, role, version and rules — and one refused does not stop the
+/// others. Answers 200 with what was done and what was refused, and why.
+#[utoipa::path(post, path = "/api/v1/cases/bulk", request_body = BulkRequest, tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = BulkResponse),
+        (status = 400, body = ErrorBody, description = "bad_request: no case selected, too many, or a malformed id"),
+        (status = 403, body = ErrorBody, description = "a user who reads no case")))]
+async fn bulk_act(
+    State(app): State<App>,
+    ApiUser(p): ApiUser,
+    JsonBody(req): JsonBody<BulkRequest>,
+) -> ApiResult<Json<BulkResponse>> {
+    let items = req
+        .cases
+        .iter()
+        .map(|c| fazhi_service::bulk::BulkItem::parse(&format!("{}:{}", c.id, c.version)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let out = app.bulk_act(&p, &req.action, &items, &req.fields).await?;
+    Ok(Json(BulkResponse::from(&out)))
 }
 
 /// The period and figures wanted.
@@ -596,7 +621,7 @@ async fn audit_log(
 #[derive(OpenApi)]
 #[openapi(
     info(title = "fazhi API", version = "1", description = "法治政府建设工作平台 JSON API。错误统一为 {code, message, fields}。"),
-    paths(login, logout, change_password, me, kinds, open_case, list_cases, case_detail, act, reveal, metrics, annual_report, compare_report,
+    paths(login, logout, change_password, me, kinds, open_case, list_cases, case_detail, act, reveal, bulk_act, metrics, annual_report, compare_report,
         admin_users, admin_create_user, admin_reset_password, admin_activation_code, admin_set_roles, audit_log),
     components(schemas(ErrorBody, FieldErrorBody, DuplicatesResponse, CandidateDto)),
     modifiers(&BearerAuth),

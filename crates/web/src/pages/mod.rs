@@ -40,6 +40,7 @@ pub fn routes() -> Router<App> {
         .route("/cases/{kind}", get(cases::list_kind))
         .route("/cases/{kind}/export.xlsx", get(cases::export_kind))
         .route("/cases/{kind}/new", get(cases::new_page).post(cases::create))
+        .route("/cases/{kind}/bulk", post(cases::bulk))
         .route("/cases/{kind}/{id}", get(cases::case_page))
         .route(
             "/cases/{kind}/{id}/actions/{action}",

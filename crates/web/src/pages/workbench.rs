@@ -6,9 +6,11 @@ use axum::response::Response;
 use fazhi_domain::time_util::fmt_date;
 use fazhi_service::App;
 
+use fazhi_service::workbench::Tile;
+
+use super::cases::{Row, row};
 use super::session::Staff;
 use super::{Layout, PageResult, render};
-use fazhi_service::workbench::Tile;
 
 /// A tile: its count and the list its link opens.
 pub struct TileView {
@@ -23,6 +25,8 @@ pub struct KindTilesView {
     pub due_today: TileView,
     pub overdue: TileView,
     pub returned: Option<TileView>,
+    /// 被催办, for a user who handles cases at a unit.
+    pub reminded: Option<TileView>,
     pub can_open: bool,
     /// The registration button's words (the kind's).
     pub register: String,
@@ -34,6 +38,11 @@ struct WorkbenchPage {
     layout: Layout,
     today: String,
     kinds: Vec<KindTilesView>,
+    /// The cases waiting on the user, under the tiles.
+    todo: Vec<Row>,
+    /// Kinds the waiting list's filter offers.
+    kind_opts: Vec<(String, String)>,
+    purpose: Option<&'static str>,
 }
 
 pub async fn page(State(app): State<App>, Staff(p): Staff) -> PageResult {
@@ -41,6 +50,7 @@ pub async fn page(State(app): State<App>, Staff(p): Staff) -> PageResult {
         return Err(super::PageError::Redirect(super::admin::home_of(&p).to_string()));
     }
     let wb = app.workbench(&p).await?;
+    let soon = app.working_days_from_today(2);
     // The link carries the tile's own list query: the list reads it with the parser the count
     // was taken with.
     let view = |kind: &str, t: &Tile| TileView {
@@ -57,6 +67,7 @@ pub async fn page(State(app): State<App>, Staff(p): Staff) -> PageResult {
             due_today: view(k.kind, &k.due_today),
             overdue: view(k.kind, &k.overdue),
             returned: k.returned.as_ref().map(|t| view(k.kind, t)),
+            reminded: k.reminded.as_ref().map(|t| view(k.kind, t)),
             can_open: app.kinds().get(k.kind).is_some_and(|kd| kd.workflow.open.permits(&p.actor)),
             register: app
                 .kinds()
@@ -67,7 +78,10 @@ pub async fn page(State(app): State<App>, Staff(p): Staff) -> PageResult {
     let resp: Response = render(&WorkbenchPage {
         layout: Layout::new(&app, &p, "工作台", "/workbench"),
         today: fmt_date(wb.today),
+        todo: wb.todo.iter().map(|i| row(&app, &i.case, &i.unit_name, wb.today, soon)).collect(),
+        kind_opts: wb.kinds.iter().map(|k| (k.kind.to_string(), k.label.to_string())).collect(),
         kinds,
+        purpose: wb.purpose,
     });
     Ok(resp)
 }

@@ -20,7 +20,12 @@ async fn export(app: App, p: Principal, pairs: Vec<(String, String)>, kind: Opti
         params.kind = k;
     }
     let filter = params.to_filter(&app)?;
-    let export = app.export_cases(&p, &filter).await?;
+    xlsx(&app, &p, &filter).await
+}
+
+/// The cases of `filter` (within the user's scope) as an .xlsx download.
+pub(super) async fn xlsx(app: &App, p: &Principal, filter: &fazhi_service::CaseFilter) -> PageResult {
+    let export = app.export_cases(p, filter).await?;
     // Open before the temporary path is removed: the open file keeps its bytes.
     let file = tokio::fs::File::open(&export.file).await.map_err(|e| ServiceError::internal_in("export file", e))?;
     drop(export.file);

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use fazhi_domain::FieldError;
 use fazhi_domain::kinds::KindDef;
 use fazhi_domain::time_util::local_date;
+use fazhi_domain::workflow::ActionTag;
 use fazhi_service::cases::ListQuery;
 use fazhi_service::{App, Principal, ServiceError};
 
@@ -52,7 +53,31 @@ struct ListPage {
     show_kind: bool,
     /// What a list traced from a report figure counts.
     metric_banner: Option<String>,
+    /// The search form starts unfolded (a filter was refused: its message must be seen). On a
+    /// wide screen app.js unfolds it; on a phone it stays folded under its summary.
+    search_open: bool,
+    /// How many filters are set (shown on the folded summary).
+    filters_set: usize,
+    /// This URL, for the bulk result's way back.
+    here: String,
+    /// Rows can be selected for bulk actions (a list of one kind).
+    bulk: bool,
+    bulk_dispatch: Option<BulkDispatch>,
+    bulk_remind: bool,
+    /// The list's parameters, kept by the page-size and jump form.
+    keep: Vec<(String, String)>,
+    page_sizes: Vec<u32>,
 }
+
+/// The unit choice of 批量派单: the kind's 派单 field and the units it may name.
+struct BulkDispatch {
+    name: &'static str,
+    label: &'static str,
+    units: Vec<Opt>,
+}
+
+/// The page sizes offered (any 1–200 is read from the URL).
+const PAGE_SIZES: [u32; 3] = [20, 50, 100];
 
 async fn list(app: App, p: Principal, kind: Option<&KindDef>, pairs: Vec<(String, String)>) -> PageResult {
     if p.scope.is_nothing() {
@@ -81,9 +106,16 @@ async fn list(app: App, p: Principal, kind: Option<&KindDef>, pairs: Vec<(String
         ServiceError::UnknownKind(_) => ServiceError::field("kind", "类型", "不存在"),
         e => e,
     });
+    let mut page = page;
     let (rows, total, capped, errors) = match filter {
         Ok(filter) => {
-            let result = app.list(&p, &filter, page, per_page).await?;
+            let mut result = app.list(&p, &filter, page, per_page).await?;
+            // A page past the end (after a bigger page size was chosen): the last page.
+            let last = u32::try_from(result.total.div_ceil(u64::from(per_page))).unwrap_or(1).max(1);
+            if page > last && result.items.is_empty() && result.total > 0 {
+                page = last;
+                result = app.list(&p, &filter, page, per_page).await?;
+            }
             let today = local_date(app.now());
             let soon = app.working_days_from_today(2);
             let rows = result.items.iter().map(|i| row(&app, &i.case, &i.unit_name, today, soon)).collect();
@@ -128,6 +160,37 @@ async fn list(app: App, p: Principal, kind: Option<&KindDef>, pairs: Vec<(String
         ("receipt_no".to_string(), "受理编号".to_string()),
     ];
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let filters_set = params
+        .pairs()
+        .iter()
+        // Sorting and page size filter nothing; a kind's own list is not filtered by its kind.
+        .filter(|(k, _)| match *k {
+            "sort" | "per_page" => false,
+            "kind" => kind.is_none(),
+            _ => true,
+        })
+        .count();
+    let units_of = |kinds: &[fazhi_domain::unit::UnitKind]| -> Vec<Opt> {
+        units_for(&app, &p)
+            .into_iter()
+            .filter(|u| kinds.is_empty() || kinds.contains(&u.kind))
+            .map(|u| Opt { value: u.id.to_string(), label: u.name, selected: false })
+            .collect()
+    };
+    let may = |tag| kind.and_then(|k| k.workflow.tagged(tag)).is_some_and(|a| a.permits(&p.actor));
+    let bulk_dispatch = match kind {
+        Some(k) if may(ActionTag::Dispatch) => super::bulk::dispatch_unit_field(k)
+            .map(|(name, label, kinds)| BulkDispatch { name, label, units: units_of(&kinds) }),
+        _ => None,
+    };
+    let keep: Vec<(String, String)> = params
+        .pairs()
+        .into_iter()
+        .filter(|(k, _)| *k != "per_page")
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let search_open = !errors.is_empty();
+    let here = if q.is_empty() { base.clone() } else { format!("{base}?{q}&page={page}") };
     let page_view = ListPage {
         heading: title,
         action: base.clone(),
@@ -170,6 +233,14 @@ async fn list(app: App, p: Principal, kind: Option<&KindDef>, pairs: Vec<(String
             };
             Some(format!("{town}按指标{what}列出（{} 至 {}）：{}。", params.mfrom, params.mto, m.formula))
         }),
+        search_open,
+        filters_set,
+        here,
+        bulk: kind.is_some(),
+        bulk_remind: may(ActionTag::Remind),
+        bulk_dispatch,
+        keep,
+        page_sizes: PAGE_SIZES.to_vec(),
         p: params,
         layout,
     };

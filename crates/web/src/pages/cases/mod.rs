@@ -4,6 +4,7 @@
 //! handlers read the request and present the answer.
 
 mod act;
+mod bulk;
 mod download;
 mod export;
 mod list;
@@ -22,6 +23,7 @@ use time::Date;
 use super::PageError;
 
 pub use act::act;
+pub use bulk::bulk;
 pub use download::download;
 pub use export::{export_all, export_kind};
 pub use list::{list_all, list_kind, query};
@@ -43,6 +45,10 @@ pub struct Row {
     pub opened: String,
     pub due: String,
     pub marker: &'static str,
+    /// What a list's checkbox carries: `<id>:<version>` (the version the user saw).
+    pub selector: String,
+    /// Reminders (催办) sent to the unit holding the case, while it is open.
+    pub reminders: i64,
 }
 
 /// The colour class of a state (always shown with its text).
@@ -72,6 +78,8 @@ pub fn row(app: &App, c: &CaseRecord, unit_name: &str, today: Date, soon: Date) 
             Some(d) if d <= soon => "即将到期",
             _ => "",
         },
+        selector: format!("{}:{}", c.id, c.version),
+        reminders: if c.phase == Phase::Open { fazhi_domain::workflow::shared::reminders(c) } else { 0 },
     }
 }
 

@@ -75,6 +75,8 @@ struct CasePage {
     papers: Vec<(String, String, Option<String>)>,
     /// What every reader must be told (a late request, a rule broken at the desk).
     notices: Vec<String>,
+    /// 已催办 N 次（最近 …）, while the case is open.
+    reminded: Option<String>,
     clocks: Vec<ClockRow>,
     info: Vec<(String, String)>,
     handling: Vec<(String, String)>,
@@ -387,6 +389,12 @@ pub(super) async fn case_page_for(
         party: k.wording.party.to_string(),
         papers,
         notices: fazhi_domain::workflow::shared::notices(&c.data),
+        reminded: {
+            use fazhi_domain::workflow::shared::{REMINDED_ON, reminders};
+            let n = reminders(c);
+            (n > 0 && c.phase == fazhi_domain::case::Phase::Open)
+                .then(|| format!("被催办 {n} 次（最近一次 {}），请抓紧办理", c.data_str(REMINDED_ON).unwrap_or("—")))
+        },
         clocks,
         info,
         handling,
