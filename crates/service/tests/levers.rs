@@ -48,8 +48,9 @@ async fn the_desk_reminds_withdraws_and_reassigns_and_the_handler_sees_each() {
         // The handler's workbench: 被催办 1, and its link lists exactly that order.
         let wb = t.app.workbench(&longtan).await.unwrap();
         let tiles = wb.kinds.iter().find(|k| k.kind == "work_order").unwrap();
-        assert_eq!(tiles.reminded.count, 1);
-        let listed = t.app.list(&longtan, &tiles.reminded.filter, 1, 20).await.unwrap();
+        let reminded = tiles.reminded.as_ref().expect("a handler has the 被催办 tile");
+        assert_eq!(reminded.count, 1);
+        let listed = t.app.list(&longtan, &reminded.query.to_filter(&t.app).unwrap(), 1, 20).await.unwrap();
         assert_eq!(listed.items.iter().map(|i| i.case.id).collect::<Vec<_>>(), vec![a]);
         assert_eq!(listed.items[0].case.data["reminders"], 2);
         assert!(wb.todo.iter().any(|i| i.case.id == a), "the waiting order is listed under the tiles");
@@ -62,7 +63,7 @@ async fn the_desk_reminds_withdraws_and_reassigns_and_the_handler_sees_each() {
         assert_eq!((c.state.as_str(), c.unit_id), ("registered", t.town.unit("zzzx")));
         assert!(matches!(t.app.detail(&longtan, a).await, Err(ServiceError::NotFound(_))));
         let wb = t.app.workbench(&longtan).await.unwrap();
-        assert_eq!(wb.kinds.iter().find(|k| k.kind == "work_order").unwrap().reminded.count, 0);
+        assert_eq!(wb.kinds.iter().find(|k| k.kind == "work_order").unwrap().reminded.as_ref().unwrap().count, 0);
 
         // Signed for: 撤回 is refused with what to do instead; 改派 with a reason moves it and
         // keeps its due date.
