@@ -11,4 +11,5 @@ pub mod annual;
 pub mod charts;
 pub mod docx;
 pub mod ledger;
+pub mod named;
 pub mod png;
