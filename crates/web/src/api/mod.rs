@@ -540,6 +540,10 @@ pub struct AuditQueryParams {
     user: Option<String>,
     /// Action code prefix (`user.`, `dispatch`).
     action: Option<String>,
+    /// The action's Chinese name, exactly (派单).
+    action_label: Option<String>,
+    /// A case's receipt number.
+    receipt_no: Option<String>,
     from: Option<String>,
     to: Option<String>,
     page: Option<u32>,
@@ -565,6 +569,8 @@ async fn audit_log(
     let query = fazhi_service::audit::AuditQuery {
         username: q.user,
         action: q.action,
+        action_label: q.action_label,
+        receipt_no: q.receipt_no,
         from_ms: from.map(fazhi_domain::time_util::day_start_ms),
         to_ms: to.map(|d| fazhi_domain::time_util::day_start_ms(d.next_day().unwrap_or(d))),
     };
