@@ -79,7 +79,9 @@ impl AuditOutcome {
     pub fn lines(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.checkpoint_files.is_empty() {
-            out.push("未找到检查点文件：只能验证事件链自身（建议运行 fazhi audit checkpoint，并在别处保存副本）。".into());
+            out.push(
+                "未找到检查点文件：只能验证事件链自身（建议运行 fazhi audit checkpoint，并在别处保存副本）。".into(),
+            );
         } else {
             let files: Vec<String> = self.checkpoint_files.iter().map(|p| p.display().to_string()).collect();
             out.push(format!("检查点文件：{}", files.join("、")));
@@ -474,7 +476,11 @@ impl App {
 
     /// The filter of the auditor's query, or `None` when it can match nothing (a receipt
     /// number that is not the tenant's — said the same way as one whose events are withheld).
-    async fn audit_filter(&self, p: &Principal, q: AuditQuery) -> Result<Option<(AuditFilter, HashMap<UserId, String>)>> {
+    async fn audit_filter(
+        &self,
+        p: &Principal,
+        q: AuditQuery,
+    ) -> Result<Option<(AuditFilter, HashMap<UserId, String>)>> {
         p.require(&[Role::AuditAdmin])?;
         let users: HashMap<UserId, String> =
             self.store().users(Some(p.user.tenant_id)).await?.into_iter().map(|u| (u.id, u.username)).collect();
@@ -602,7 +608,8 @@ impl App {
         let path = file.to_path_buf();
         let app = self.clone();
         let handle = tokio::runtime::Handle::current();
-        let headers = ["时间", "操作人", "账户", "操作", "案件受理编号", "案件类型", "状态变化", "来源地址", "详情", "事件序号"];
+        let headers =
+            ["时间", "操作人", "账户", "操作", "案件受理编号", "案件类型", "状态变化", "来源地址", "详情", "事件序号"];
         let widths = [17.0, 12.0, 14.0, 20.0, 22.0, 12.0, 24.0, 16.0, 40.0, 10.0];
         let rows = tokio::task::spawn_blocking(move || {
             let mut offset = 0u32;
@@ -626,7 +633,12 @@ impl App {
                                 e.kind_label.clone().into(),
                                 e.transition().into(),
                                 e.address.clone().into(),
-                                e.details.iter().map(|(k, v)| format!("{k}：{v}")).collect::<Vec<_>>().join("；").into(),
+                                e.details
+                                    .iter()
+                                    .map(|(k, v)| format!("{k}：{v}"))
+                                    .collect::<Vec<_>>()
+                                    .join("；")
+                                    .into(),
                                 fazhi_report::ledger::Cell::Number(e.seq as f64),
                             ];
                             row

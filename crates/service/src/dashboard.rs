@@ -89,7 +89,8 @@ impl App {
                 codes.extend(s.on_time_rate.map(str::to_string));
             }
         }
-        let figures = if codes.is_empty() { Vec::new() } else { self.metrics_in(&p.scope, None, &codes, &period).await? };
+        let figures =
+            if codes.is_empty() { Vec::new() } else { self.metrics_in(&p.scope, None, &codes, &period).await? };
         let figure = |code: &str| figures.iter().find(|(m, _)| m.code == code).cloned();
         let mut rows = Vec::new();
         for (k, s) in summaries {

@@ -300,7 +300,12 @@ impl App {
             format!("{kind}{}", m.name)
         };
         let mut out = vec![
-            NamedFigure { code: "year".into(), name: "年度".into(), display: year.to_string(), formula: "报告的年度".into() },
+            NamedFigure {
+                code: "year".into(),
+                name: "年度".into(),
+                display: year.to_string(),
+                formula: "报告的年度".into(),
+            },
             NamedFigure {
                 code: "town".into(),
                 name: "镇（街道）名称".into(),

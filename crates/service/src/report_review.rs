@@ -174,7 +174,10 @@ impl App {
         let town = self.own_town(p)?;
         let review = self.report_review(&town, year).await?;
         let Stage::InReview { version } = review.stage else {
-            return Err(ServiceError::WrongState(format!("报告当前处于“{}”阶段，没有待审核的稿件", review.stage.label())));
+            return Err(ServiceError::WrongState(format!(
+                "报告当前处于“{}”阶段，没有待审核的稿件",
+                review.stage.label()
+            )));
         };
         if review.drafted_by(p) {
             return Err(ServiceError::Forbidden(

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
 use axum::body::Body;
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use fazhi_domain::FieldError;
@@ -639,7 +639,8 @@ pub async fn audit_export(
     // Open before the temporary path is removed: the open file keeps its bytes.
     let file = tokio::fs::File::open(&export.file).await.map_err(|e| ServiceError::internal_in("export file", e))?;
     drop(export.file);
-    let name = format!("审计日志-{}.xlsx", fazhi_domain::time_util::fmt_date(fazhi_domain::time_util::local_date(app.now())));
+    let name =
+        format!("审计日志-{}.xlsx", fazhi_domain::time_util::fmt_date(fazhi_domain::time_util::local_date(app.now())));
     let disposition = format!("attachment; filename=\"audit.xlsx\"; filename*=UTF-8''{}", super::html::url(&name));
     Ok((
         [

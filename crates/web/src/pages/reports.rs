@@ -163,8 +163,9 @@ async fn report_page_for(
     let own = p.user.tenant_id == town.id;
     let can_edit = review.may_edit(p) && own;
     let may_review = review.may_review(p) && own;
-    let review_note = (matches!(review.stage, Stage::InReview { .. }) && p.has_role(Role::Leader) && own && !may_review)
-        .then(|| "您参与了本报告的起草，按起草与审核分离的要求，应由其他领导审核。".to_string());
+    let review_note =
+        (matches!(review.stage, Stage::InReview { .. }) && p.has_role(Role::Leader) && own && !may_review)
+            .then(|| "您参与了本报告的起草，按起草与审核分离的要求，应由其他领导审核。".to_string());
     let mut layout = Layout::new(app, p, &format!("{year}年度报告"), "/reports")
         .crumb("/reports", "年度报告")
         .crumb("#", &format!("{}{year}年度", town.name));
