@@ -33,13 +33,15 @@ const FONT: &str = "sans-serif";
 /// The height of the strip below a chart that holds its legend.
 const LEGEND_STRIP: u32 = 28;
 
-/// A vertical bar chart (e.g. work orders by month), with an optional rate line.
+/// A vertical bar chart (e.g. work orders by month) of `bar_name` counted in `unit`, with an
+/// optional rate line; with the line, a legend below the plot names both.
 ///
 /// # Errors
 /// Only a failure of the drawing backend.
 pub fn bars_svg(
     title: &str,
     bars: &[Bar],
+    bar_name: &str,
     unit: &str,
     line: Option<&RateLine>,
     width: u32,
@@ -100,8 +102,10 @@ pub fn bars_svg(
             if let Some(strip) = &legend {
                 let (x, y) = (60i32, i32::try_from(LEGEND_STRIP / 2).unwrap_or(12));
                 strip.draw(&Rectangle::new([(x, y - 6), (x + 12, y + 6)], BLUE.filled())).map_err(err)?;
-                strip.draw(&Text::new(unit.to_string(), (x + 16, y - 7), (FONT, 12))).map_err(err)?;
-                let x = x + 80;
+                let label = format!("{bar_name}（{unit}）");
+                let x_line = x + 28 + 13 * i32::try_from(label.chars().count()).unwrap_or(8);
+                strip.draw(&Text::new(label, (x + 16, y - 7), (FONT, 12))).map_err(err)?;
+                let x = x_line;
                 strip.draw(&PathElement::new(vec![(x, y), (x + 16, y)], GREEN.stroke_width(2))).map_err(err)?;
                 strip.draw(&Circle::new((x + 8, y), 3, GREEN.filled())).map_err(err)?;
                 strip.draw(&Text::new(line.name.clone(), (x + 22, y - 7), (FONT, 12))).map_err(err)?;
@@ -184,7 +188,7 @@ mod tests {
             name: "按时办结率".into(),
             points: (0..12).map(|i| if i == 3 { None } else { Some(95.0) }).collect(),
         };
-        let svg = bars_svg("2023年12345工单受理量", &bars(), "件", Some(&line), 800, 360).unwrap();
+        let svg = bars_svg("2023年12345工单受理量", &bars(), "受理数", "件", Some(&line), 800, 360).unwrap();
         assert!(svg.starts_with("<svg role=\"img\""));
         assert!(svg.contains("<title>2023年12345工单受理量</title>"));
         assert!(svg.contains("12月") && svg.contains("按时办结率"));
@@ -209,7 +213,7 @@ mod tests {
     fn the_legend_sits_below_the_plot_and_covers_no_bar() {
         let line = RateLine { name: "按时办结率".into(), points: vec![Some(100.0); 12] };
         let (height, width) = (360u32, 800u32);
-        let svg = bars_svg("按月", &bars(), "件", Some(&line), width, height).unwrap();
+        let svg = bars_svg("按月", &bars(), "受理数", "件", Some(&line), width, height).unwrap();
         let legend_y = text_y(&svg, "按时办结率");
         // Below every month label of the x axis, and so below every bar and point of the plot.
         let lowest_axis_label = (1..=12).map(|m| text_y(&svg, &format!("{m}月"))).fold(0.0, f64::max);
@@ -220,7 +224,7 @@ mod tests {
 
     #[test]
     fn empty_and_horizontal_charts_draw() {
-        assert!(bars_svg("无数据", &[], "件", None, 400, 300).unwrap().contains("<svg"));
+        assert!(bars_svg("无数据", &[], "受理数", "件", None, 400, 300).unwrap().contains("<svg"));
         let svg = hbars_svg(
             "按单位",
             &[Bar { label: "龙潭村".into(), value: 5 }, Bar { label: "西塘村".into(), value: 0 }],

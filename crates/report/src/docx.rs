@@ -210,7 +210,7 @@ mod tests {
             Some(crate::annual::Closing { issuer: "某区某镇人民政府".into(), date: "2024年1月15日".into() });
         if crate::png::has_cjk_font() {
             let bars = [crate::charts::Bar { label: "1月".into(), value: 3 }];
-            let svg = crate::charts::bars_svg("按月受理量", &bars, "件", None, 400, 300).unwrap();
+            let svg = crate::charts::bars_svg("按月受理量", &bars, "受理数", "件", None, 400, 300).unwrap();
             r.charts.push(crate::annual::Chart { title: "按月受理量".into(), svg });
         }
         let bytes = to_docx(&r).unwrap();

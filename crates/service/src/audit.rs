@@ -142,6 +142,25 @@ fn address_of(e: &Event) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The name an action shows: as recorded, except the seal of a record, which names the record by
+/// its id (记录存证：用户 01a2…) — shown by its kind here and named in the details instead.
+fn action_name(code: &str, label: &str) -> String {
+    match code.strip_prefix("record.") {
+        Some(kind) => {
+            let what = match kind {
+                "user" => "用户",
+                "unit" => "单位",
+                "tenant" => "镇（街道）",
+                "report_draft" => "年度报告草稿",
+                "calendar" => "节假日安排",
+                _ => "记录",
+            };
+            format!("记录存证（{what}）")
+        }
+        None => label.to_string(),
+    }
+}
+
 /// Attachments re-hashed per round trip.
 const FILE_PAGE: u32 = 500;
 
@@ -180,8 +199,8 @@ pub struct AuditQuery {
     pub username: Option<String>,
     /// Action code prefix (`user.`, `dispatch`).
     pub action: Option<String>,
-    /// The action's Chinese name (派单), as offered by [`App::audit_action_labels`].
-    pub action_label: Option<String>,
+    /// Exactly this action (`dispatch`), as offered by [`App::audit_actions`].
+    pub action_code: Option<String>,
     /// A case's receipt number.
     pub receipt_no: Option<String>,
     pub from_ms: Option<i64>,
@@ -511,7 +530,7 @@ impl App {
                 tenant: Some(p.user.tenant_id),
                 actor,
                 action: q.action.filter(|a| !a.trim().is_empty()),
-                action_label: q.action_label.filter(|a| !a.trim().is_empty()),
+                action_code: q.action_code.filter(|a| !a.trim().is_empty()),
                 from_ms: q.from_ms,
                 to_ms: q.to_ms,
                 case,
@@ -520,6 +539,20 @@ impl App {
             },
             users,
         )))
+    }
+
+    /// The record a seal (`record.*`) is about, by name: the account's username, the unit's or
+    /// town's name, the draft's year and version, the calendar's year.
+    fn record_named(&self, e: &Event, users: &HashMap<UserId, String>) -> Option<(String, String)> {
+        let subject = e.payload.get("subject").and_then(Json::as_str).filter(|_| e.action.starts_with("record."))?;
+        let (kind, id) = subject.split_once(':')?;
+        let named = match kind {
+            "user" => ("账户", UserId::parse(id).ok().and_then(|u| users.get(&u).cloned())?),
+            "unit" => ("单位", self.units().values().find(|u| u.id.to_string() == id).map(|u| u.name.clone())?),
+            "tenant" => ("镇（街道）", self.tenants().iter().find(|t| t.id.to_string() == id).map(|t| t.name.clone())?),
+            _ => ("记录", id.to_string()),
+        };
+        Some((named.0.to_string(), named.1))
     }
 
     /// Events as the auditor reads them: names, receipt numbers, Chinese state names.
@@ -542,7 +575,7 @@ impl App {
                     actor_name: e.actor_name.clone(),
                     actor_username: e.actor_id.and_then(|id| users.get(&id).cloned()),
                     action: e.action.clone(),
-                    action_label: e.action_label.clone(),
+                    action_label: action_name(&e.action, &e.action_label),
                     case_id: e.case_id,
                     receipt_no: case.map(|(r, _)| r.clone()),
                     kind_label: kind.map(|k| k.label.to_string()),
@@ -551,7 +584,7 @@ impl App {
                     from_label: state(&e.from_state),
                     to_label: state(&e.to_state),
                     address: address_of(e),
-                    details: audit_details(e),
+                    details: self.record_named(e, users).into_iter().chain(audit_details(e)).collect(),
                 }
             })
             .collect())
@@ -576,13 +609,25 @@ impl App {
         Ok((self.audit_entries(&events, &users).await?, total))
     }
 
-    /// The names of the actions in the auditor's log, for the page's choice of action.
+    /// The actions in the auditor's log by code and Chinese name (the names a code was recorded
+    /// under, joined), sorted by name — the page's choice of action.
     ///
     /// # Errors
     /// 403 unless 审计管理员.
-    pub async fn audit_action_labels(&self, p: &Principal) -> Result<Vec<String>> {
+    pub async fn audit_actions(&self, p: &Principal) -> Result<Vec<(String, String)>> {
         p.require(&[Role::AuditAdmin])?;
-        Ok(self.store().action_labels(p.user.tenant_id).await?)
+        let mut by_code: Vec<(String, Vec<String>)> = Vec::new();
+        for (code, label) in self.store().action_names(p.user.tenant_id).await? {
+            let label = action_name(&code, &label);
+            match by_code.iter_mut().find(|(c, _)| *c == code) {
+                Some((_, labels)) if !labels.contains(&label) => labels.push(label),
+                Some(_) => {}
+                None => by_code.push((code, vec![label])),
+            }
+        }
+        let mut out: Vec<(String, String)> = by_code.into_iter().map(|(c, ls)| (c, ls.join("／"))).collect();
+        out.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(out)
     }
 
     /// The audit log as the query selects it, as an Excel workbook (the columns of the page),

@@ -403,7 +403,8 @@ impl App {
             points: months.iter().map(|(o, c)| (*o > 0).then(|| *c as f64 * 100.0 / *o as f64)).collect(),
         };
         let title = format!("{}年{}按月受理量与办结率", period.from.year(), k.label);
-        let svg = charts::bars_svg(&title, &bars, "件", Some(&line), 800, 360).map_err(ServiceError::internal)?;
+        let svg =
+            charts::bars_svg(&title, &bars, "受理数", "件", Some(&line), 800, 360).map_err(ServiceError::internal)?;
         Ok(Chart { title, svg })
     }
 

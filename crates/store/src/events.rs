@@ -173,8 +173,8 @@ pub struct AuditFilter {
     pub actor: Option<UserId>,
     /// Action code prefix (`user.`, `dispatch`).
     pub action: Option<String>,
-    /// The action's Chinese name as recorded (派单), exactly.
-    pub action_label: Option<String>,
+    /// Exactly this action code (`dispatch`, `record.user`).
+    pub action_code: Option<String>,
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
     pub case: Option<CaseId>,
@@ -375,8 +375,8 @@ impl Store {
             let literal = a.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
             push("action LIKE ? ESCAPE '\\'", crate::sql::Arg::Text(format!("{literal}%")));
         }
-        if let Some(l) = &f.action_label {
-            push("action_label = ?", crate::sql::Arg::Text(l.clone()));
+        if let Some(c) = &f.action_code {
+            push("action = ?", crate::sql::Arg::Text(c.clone()));
         }
         if let Some(ms) = f.from_ms {
             push("occurred_at >= ?", crate::sql::Arg::Int(ms));
@@ -462,17 +462,17 @@ impl Store {
         Ok(row.and_then(|(id,)| CaseId::parse(&id).ok()))
     }
 
-    /// The names of the actions recorded in a tenant's log, in order (the audit page's choice of
-    /// action).
+    /// The actions recorded in a tenant's log with the names they were recorded under (the audit
+    /// page's choice of action): (code, name), in code order.
     ///
     /// # Errors
     /// Database errors.
-    pub async fn action_labels(&self, tenant: TenantId) -> Result<Vec<String>> {
-        let rows: Vec<(String,)> = on_reader!(self, pool => sqlx::query_as("SELECT DISTINCT action_label FROM events WHERE tenant_id = $1 ORDER BY action_label")
+    pub async fn action_names(&self, tenant: TenantId) -> Result<Vec<(String, String)>> {
+        let rows: Vec<(String, String)> = on_reader!(self, pool => sqlx::query_as("SELECT DISTINCT action, action_label FROM events WHERE tenant_id = $1 ORDER BY action, action_label")
             .bind(tenant.to_string())
             .fetch_all(pool)
             .await)?;
-        Ok(rows.into_iter().map(|(l,)| l).collect())
+        Ok(rows)
     }
 
     /// Walks a tenant's chain and checks its records ([`Store::verify_chain_with`] without

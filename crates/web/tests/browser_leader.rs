@@ -298,8 +298,11 @@ async fn the_auditor_filters_exports_and_verifies_the_log() {
     b.shot("audit-log").await;
     let page = b.text().await;
     assert!(!page.contains("dispatched") && !page.contains("\"unit\""), "no state codes, no JSON");
+    // A record's seal names the account, not its id.
+    let leader_id = t.town.users["leader"].id.to_string();
+    assert!(!page.contains(&leader_id), "no ids: {page}");
     // Filter: 派单 on one receipt number.
-    b.select("#a-action", "派单").await;
+    b.select("#a-action", "dispatch").await;
     b.fill("#a-receipt", &receipts[2]).await;
     b.click_and_wait(Locator::XPath("//button[normalize-space()='查询']"), false).await;
     let rows = rows_of(&b, "#audit-log tbody tr").await;
@@ -313,7 +316,7 @@ async fn the_auditor_filters_exports_and_verifies_the_log() {
     assert!(b.text().await.contains("共 1 条"));
     b.shot("audit-filtered").await;
     // The signing from the browser: by name, in Chinese, with its address.
-    b.goto("/admin/audit?action=%E7%AD%BE%E6%94%B6").await;
+    b.goto("/admin/audit?action=sign").await;
     let rows = rows_of(&b, "#audit-log tbody tr").await;
     let signed = rows.iter().find(|r| r[3].contains(&receipts[1])).expect("the signing");
     assert_eq!(signed[1], "承办人（龙潭村）（handler_longtan）");

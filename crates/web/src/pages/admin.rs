@@ -506,8 +506,8 @@ struct AuditPage {
     total: u64,
     q: HashMap<String, String>,
     errors: HashMap<String, String>,
-    /// The actions recorded, by name, and whether chosen.
-    actions: Vec<(String, bool)>,
+    /// The actions recorded: code, name, whether chosen.
+    actions: Vec<(String, String, bool)>,
     prev_href: Option<String>,
     next_href: Option<String>,
     page: u32,
@@ -526,7 +526,7 @@ fn audit_query(q: &HashMap<String, String>) -> (AuditQuery, Vec<FieldError>) {
     let mut errors = Vec::new();
     let mut query = AuditQuery {
         username: Some(get("user")).filter(|u| !u.is_empty()),
-        action_label: Some(get("action")).filter(|a| !a.is_empty()),
+        action_code: Some(get("action")).filter(|a| !a.is_empty()),
         receipt_no: Some(get("receipt")).filter(|r| !r.is_empty()),
         ..Default::default()
     };
@@ -601,7 +601,7 @@ async fn audit_page_with(
         .collect();
     let pages = total.div_ceil(u64::from(PER_PAGE)).max(1);
     let chosen = get("action");
-    let actions = app.audit_action_labels(&p).await?.into_iter().map(|l| (l.clone(), l == chosen)).collect();
+    let actions = app.audit_actions(&p).await?.into_iter().map(|(c, l)| (c.clone(), l, c == chosen)).collect();
     let mut layout = Layout::new(&app, &p, "审计日志", "/admin/audit").crumb("/admin/audit", "审计日志");
     if !errors.is_empty() {
         layout.alert = Some(errors.iter().map(FieldError::message).collect::<Vec<_>>().join("；"));

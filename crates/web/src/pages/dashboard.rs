@@ -147,9 +147,16 @@ pub async fn page(State(app): State<App>, Staff(p): Staff, Query(q): Query<HashM
         name: d.totals[i].0.name.to_string(),
         points: d.months.iter().map(|r| r.figures.get(i).and_then(|(_, f)| percent(f))).collect(),
     });
-    let month_chart =
-        charts::bars_svg(&format!("{}按月{}", d.kind_label, count_name), &bars, "件", line.as_ref(), 860, 340)
-            .map_err(ServiceError::internal)?;
+    let month_chart = charts::bars_svg(
+        &format!("{}按月{}", d.kind_label, count_name),
+        &bars,
+        count_name,
+        "件",
+        line.as_ref(),
+        860,
+        340,
+    )
+    .map_err(ServiceError::internal)?;
     let unit_bars: Vec<Bar> = d
         .units
         .iter()
