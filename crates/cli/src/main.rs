@@ -207,50 +207,9 @@ fn load_config(g: &Global) -> Result<Config, Failure> {
 /// Prints a verification: for each tenant whether its chain is whole and how far it was walked,
 /// then every record that differs from its events, naming the tenant, the record and what changed.
 fn print_audit(o: &fazhi_service::audit::AuditOutcome) {
-    if o.checkpoint_files.is_empty() {
-        println!("未找到检查点文件：只能验证事件链自身（建议运行 fazhi audit checkpoint，并在别处保存副本）。");
-    } else {
-        let files: Vec<String> = o.checkpoint_files.iter().map(|p| p.display().to_string()).collect();
-        println!("检查点文件：{}", files.join("、"));
-    }
-    for p in &o.checkpoint_problems {
-        println!("检查点问题：{p}");
-    }
-    for a in &o.tenants {
-        let t = &a.tenant;
-        let r = &a.chain;
-        let from =
-            if r.started_after > 0 { format!("自第 {} 号检查点起", r.started_after) } else { String::new() };
-        match &r.broken {
-            None => println!(
-                "{}（{}）：事件链完整，{from}已验证 {} 个事件，与 {} 个检查点相符。",
-                t.name, t.code, r.verified, a.checkpoints
-            ),
-            Some(b) => println!("{}（{}）：事件链断裂！{}", t.name, t.code, b),
-        }
-        for p in &r.problems {
-            println!("{}（{}）：{p}", t.name, t.code);
-        }
-        if r.problem_count > r.problems.len() as u64 {
-            println!(
-                "{}（{}）：……另有 {} 条记录与事件不一致。",
-                t.name,
-                t.code,
-                r.problem_count - r.problems.len() as u64
-            );
-        }
-        for p in &a.files {
-            println!("{}（{}）：{p}", t.name, t.code);
-        }
-        if r.problem_count == 0 && a.files.is_empty() {
-            println!(
-                "{}（{}）：已核对 {} 条记录和 {} 个附件文件，均与事件一致。",
-                t.name, t.code, r.records_checked, a.files_checked
-            );
-        }
-    }
-    if o.tenants.is_empty() {
-        println!("尚无任何镇（街道），无事件可验证。");
+    // The same words the audit page shows.
+    for line in o.lines() {
+        println!("{line}");
     }
 }
 

@@ -10,7 +10,7 @@ use crate::metric::{Catalogue, MetricDef};
 use crate::settings::Settings;
 pub use crate::workflow::kind::{
     Capabilities, ConversionSource, ConversionTarget, Duplicates, ExportColumn, IntakeKey, KindDef, PAPER_NAMES,
-    PaperBlock, PartyFields, Printable, ReportClause, Section, Wording,
+    PaperBlock, PartyFields, Printable, ReportClause, Section, Summary, Wording,
 };
 
 /// What lists the kinds of an installation: [`Kinds::standard`], or a test's own.

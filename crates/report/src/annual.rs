@@ -193,6 +193,18 @@ pub struct AnnualReport {
     pub problems: Vec<Paragraph>,
     pub plans: Vec<Paragraph>,
     pub charts: Vec<Chart>,
+    /// The 落款 closing the Word file: the issuing government and the date (GB/T 9704-2012
+    /// §7.3.5: 成文日期 in Arabic numerals, 2024年1月15日). Set by the service from the draft's
+    /// 定稿; `None` leaves it out.
+    pub closing: Option<Closing>,
+}
+
+/// The 落款: who issues the report and on which date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closing {
+    pub issuer: String,
+    /// 2024年1月15日
+    pub date: String,
 }
 
 /// What assembling needs besides the draft.
@@ -333,6 +345,7 @@ impl Draft {
             plans: paragraphs(&self.plans, &inp),
             note: inp.note,
             charts: inp.charts,
+            closing: None,
         }
     }
 }

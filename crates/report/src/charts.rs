@@ -30,14 +30,18 @@ fn err(e: impl std::fmt::Display) -> ChartError {
 const BLUE: RGBColor = RGBColor(64, 158, 255);
 const GREEN: RGBColor = RGBColor(47, 153, 81);
 const FONT: &str = "sans-serif";
+/// The height of the strip below a chart that holds its legend.
+const LEGEND_STRIP: u32 = 28;
 
-/// A vertical bar chart (e.g. work orders by month), with an optional rate line.
+/// A vertical bar chart (e.g. work orders by month) of `bar_name` counted in `unit`, with an
+/// optional rate line; with the line, a legend below the plot names both.
 ///
 /// # Errors
 /// Only a failure of the drawing backend.
 pub fn bars_svg(
     title: &str,
     bars: &[Bar],
+    bar_name: &str,
     unit: &str,
     line: Option<&RateLine>,
     width: u32,
@@ -47,10 +51,19 @@ pub fn bars_svg(
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
+        // The legend gets a strip of its own below the plot, so it never covers a bar or a point
+        // (inside the plot area it hid the last months' bars).
+        let (plot, legend) = match line {
+            Some(_) => {
+                let (plot, strip) = root.split_vertically(height.saturating_sub(LEGEND_STRIP));
+                (plot, Some(strip))
+            }
+            None => (root.clone(), None),
+        };
         let n = bars.len().max(1);
         let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1);
         let top = max + max / 8 + 1;
-        let mut chart = ChartBuilder::on(&root)
+        let mut chart = ChartBuilder::on(&plot)
             .caption(title, (FONT, 18))
             .margin(10)
             .x_label_area_size(40)
@@ -84,19 +97,19 @@ pub fn bars_svg(
             chart.configure_secondary_axes().y_desc("%").label_style((FONT, 12)).draw().map_err(err)?;
             let pts: Vec<(SegmentValue<usize>, f64)> =
                 line.points.iter().enumerate().filter_map(|(i, p)| p.map(|v| (SegmentValue::CenterOf(i), v))).collect();
-            chart
-                .draw_secondary_series(LineSeries::new(pts.clone(), GREEN.stroke_width(2)))
-                .map_err(err)?
-                .label(line.name.clone())
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], GREEN.stroke_width(2)));
+            chart.draw_secondary_series(LineSeries::new(pts.clone(), GREEN.stroke_width(2))).map_err(err)?;
             chart.draw_secondary_series(pts.into_iter().map(|p| Circle::new(p, 3, GREEN.filled()))).map_err(err)?;
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .label_font((FONT, 12))
-                .background_style(WHITE.mix(0.8))
-                .draw()
-                .map_err(err)?;
+            if let Some(strip) = &legend {
+                let (x, y) = (60i32, i32::try_from(LEGEND_STRIP / 2).unwrap_or(12));
+                strip.draw(&Rectangle::new([(x, y - 6), (x + 12, y + 6)], BLUE.filled())).map_err(err)?;
+                let label = format!("{bar_name}（{unit}）");
+                let x_line = x + 28 + 13 * i32::try_from(label.chars().count()).unwrap_or(8);
+                strip.draw(&Text::new(label, (x + 16, y - 7), (FONT, 12))).map_err(err)?;
+                let x = x_line;
+                strip.draw(&PathElement::new(vec![(x, y), (x + 16, y)], GREEN.stroke_width(2))).map_err(err)?;
+                strip.draw(&Circle::new((x + 8, y), 3, GREEN.filled())).map_err(err)?;
+                strip.draw(&Text::new(line.name.clone(), (x + 22, y - 7), (FONT, 12))).map_err(err)?;
+            }
         }
         root.present().map_err(err)?;
     }
@@ -175,16 +188,43 @@ mod tests {
             name: "按时办结率".into(),
             points: (0..12).map(|i| if i == 3 { None } else { Some(95.0) }).collect(),
         };
-        let svg = bars_svg("2023年12345工单受理量", &bars(), "件", Some(&line), 800, 360).unwrap();
+        let svg = bars_svg("2023年12345工单受理量", &bars(), "受理数", "件", Some(&line), 800, 360).unwrap();
         assert!(svg.starts_with("<svg role=\"img\""));
         assert!(svg.contains("<title>2023年12345工单受理量</title>"));
         assert!(svg.contains("12月") && svg.contains("按时办结率"));
         assert!(svg.matches("<rect").count() >= 12);
     }
 
+    /// The y coordinate of the first `<text>` holding `label`.
+    fn text_y(svg: &str, label: &str) -> f64 {
+        svg.split("<text")
+            .skip(1)
+            .find_map(|t| {
+                let (tag, rest) = t.split_once('>')?;
+                (rest.split("</text>").next()?.trim() == label).then_some(tag)
+            })
+            .and_then(|tag| tag.split(" y=\"").nth(1))
+            .and_then(|y| y.split('"').next())
+            .and_then(|y| y.parse().ok())
+            .expect(label)
+    }
+
+    #[test]
+    fn the_legend_sits_below_the_plot_and_covers_no_bar() {
+        let line = RateLine { name: "按时办结率".into(), points: vec![Some(100.0); 12] };
+        let (height, width) = (360u32, 800u32);
+        let svg = bars_svg("按月", &bars(), "受理数", "件", Some(&line), width, height).unwrap();
+        let legend_y = text_y(&svg, "按时办结率");
+        // Below every month label of the x axis, and so below every bar and point of the plot.
+        let lowest_axis_label = (1..=12).map(|m| text_y(&svg, &format!("{m}月"))).fold(0.0, f64::max);
+        assert!(legend_y > lowest_axis_label, "legend at {legend_y}, axis labels down to {lowest_axis_label}");
+        assert!(legend_y >= f64::from(height - LEGEND_STRIP) - 8.0, "legend at {legend_y}");
+        assert!(legend_y < f64::from(height));
+    }
+
     #[test]
     fn empty_and_horizontal_charts_draw() {
-        assert!(bars_svg("无数据", &[], "件", None, 400, 300).unwrap().contains("<svg"));
+        assert!(bars_svg("无数据", &[], "受理数", "件", None, 400, 300).unwrap().contains("<svg"));
         let svg = hbars_svg(
             "按单位",
             &[Bar { label: "龙潭村".into(), value: 5 }, Bar { label: "西塘村".into(), value: 0 }],

@@ -114,12 +114,29 @@ pub fn to_docx(report: &AnnualReport) -> Result<Vec<u8>, DocxError> {
         let (png, w, h) = crate::png::svg_to_png(&c.svg, 2.0).map_err(|e| DocxError(e.to_string()))?;
         // Fit the text width (≈ 15.6 cm ≈ 590 px at 96 dpi).
         let (dw, dh) = (590u32, 590 * h / w.max(1));
+        // Keep-with-next: the chart and its caption below it stay on one page.
         doc = doc.add_paragraph(
             Paragraph::new()
                 .align(AlignmentType::Center)
+                .keep_next(true)
                 .add_run(Run::new().add_image(Pic::new_with_dimensions(png, dw, dh))),
         );
         doc = doc.add_paragraph(Paragraph::new().align(AlignmentType::Center).add_run(run(&c.title, "楷体", 28)));
+    }
+    if let Some(c) = &report.closing {
+        // 落款: the government's name over the date, right-aligned, after a blank line; the two
+        // lines kept together so the date never starts a page alone.
+        doc = doc.add_paragraph(Paragraph::new().line_spacing(spacing()).keep_next(true));
+        for (i, line) in [&c.issuer, &c.date].into_iter().enumerate() {
+            doc = doc.add_paragraph(
+                Paragraph::new()
+                    .align(AlignmentType::Right)
+                    .line_spacing(spacing())
+                    .keep_next(i == 0)
+                    .indent(None, None, Some(640), None)
+                    .add_run(run(line, "仿宋", SIZE_BODY)),
+            );
+        }
     }
     let mut buf = std::io::Cursor::new(Vec::new());
     doc.build().pack(&mut buf).map_err(|e| DocxError(e.to_string()))?;
@@ -172,5 +189,45 @@ mod tests {
         assert!(xml.contains("仿宋") && xml.contains("黑体") && xml.contains("w:firstLine=\"640\""), "{snippet}");
         assert!(xml.contains("一是专业力量不足。"));
         assert!(xml.contains("草稿"));
+        assert!(!xml.contains("w:jc w:val=\"right\""), "no 落款 without a closing");
+    }
+
+    #[test]
+    fn the_document_ends_with_the_closing_right_aligned_and_charts_keep_their_captions() {
+        let d = Draft::default_for("某镇人民政府", 2023, vec![]);
+        let figures = HashMap::new();
+        let kinds = HashSet::new();
+        let mut r = d.assemble(Inputs {
+            year: 2023,
+            town: "某镇",
+            figures: &figures,
+            kinds_with_cases: &kinds,
+            draft: false,
+            note: String::new(),
+            charts: vec![],
+        });
+        r.closing =
+            Some(crate::annual::Closing { issuer: "某区某镇人民政府".into(), date: "2024年1月15日".into() });
+        if crate::png::has_cjk_font() {
+            let bars = [crate::charts::Bar { label: "1月".into(), value: 3 }];
+            let svg = crate::charts::bars_svg("按月受理量", &bars, "受理数", "件", None, 400, 300).unwrap();
+            r.charts.push(crate::annual::Chart { title: "按月受理量".into(), svg });
+        }
+        let bytes = to_docx(&r).unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut xml = String::new();
+        zip.by_name("word/document.xml").unwrap().read_to_string(&mut xml).unwrap();
+        let body = &xml[..xml.find("<w:sectPr").unwrap_or(xml.len())];
+        let (issuer, date) = (body.rfind("某区某镇人民政府").unwrap(), body.rfind("2024年1月15日").unwrap());
+        assert!(issuer < date, "the issuer above the date");
+        assert!(!body[date..].contains("<w:t"), "nothing after the date");
+        let para_of = |at: usize| &body[body[..at].rfind("<w:p>").or_else(|| body[..at].rfind("<w:p ")).unwrap()..at];
+        assert!(para_of(issuer).contains("<w:jc w:val=\"right\""));
+        assert!(para_of(date).contains("<w:jc w:val=\"right\""));
+        if crate::png::has_cjk_font() {
+            let pic = body.find("<w:drawing").unwrap();
+            assert!(para_of(pic).contains("<w:keepNext"), "the chart keeps with its caption");
+            assert!(body[pic..].contains("按月受理量"));
+        }
     }
 }

@@ -11,5 +11,6 @@ pub mod annual;
 pub mod charts;
 pub mod docx;
 pub mod ledger;
+pub mod named;
 pub mod paper;
 pub mod png;

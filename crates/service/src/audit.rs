@@ -73,6 +73,92 @@ impl AuditOutcome {
     pub fn is_whole(&self) -> bool {
         self.checkpoint_problems.is_empty() && self.tenants.iter().all(TenantAudit::is_whole)
     }
+
+    /// The outcome in words, line by line — what `fazhi audit verify` prints and the audit page
+    /// shows.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.checkpoint_files.is_empty() {
+            out.push(
+                "未找到检查点文件：只能验证事件链自身（建议运行 fazhi audit checkpoint，并在别处保存副本）。".into(),
+            );
+        } else {
+            let files: Vec<String> = self.checkpoint_files.iter().map(|p| p.display().to_string()).collect();
+            out.push(format!("检查点文件：{}", files.join("、")));
+        }
+        for p in &self.checkpoint_problems {
+            out.push(format!("检查点问题：{p}"));
+        }
+        for a in &self.tenants {
+            let t = &a.tenant;
+            let r = &a.chain;
+            let from =
+                if r.started_after > 0 { format!("自第 {} 号检查点起", r.started_after) } else { String::new() };
+            match &r.broken {
+                None => out.push(format!(
+                    "{}（{}）：事件链完整，{from}已验证 {} 个事件，与 {} 个检查点相符。",
+                    t.name, t.code, r.verified, a.checkpoints
+                )),
+                Some(b) => out.push(format!("{}（{}）：事件链断裂！{}", t.name, t.code, b)),
+            }
+            for p in &r.problems {
+                out.push(format!("{}（{}）：{p}", t.name, t.code));
+            }
+            if r.problem_count > r.problems.len() as u64 {
+                out.push(format!(
+                    "{}（{}）：……另有 {} 条记录与事件不一致。",
+                    t.name,
+                    t.code,
+                    r.problem_count - r.problems.len() as u64
+                ));
+            }
+            for p in &a.files {
+                out.push(format!("{}（{}）：{p}", t.name, t.code));
+            }
+            if r.problem_count == 0 && a.files.is_empty() {
+                out.push(format!(
+                    "{}（{}）：已核对 {} 条记录和 {} 个附件文件，均与事件一致。",
+                    t.name, t.code, r.records_checked, a.files_checked
+                ));
+            }
+        }
+        if self.tenants.is_empty() {
+            out.push("尚无任何镇（街道），无事件可验证。".into());
+        }
+        out
+    }
+}
+
+/// Audit log rows per page of an export.
+const EXPORT_PAGE: u32 = 2_000;
+
+/// The address an event was taken from: recorded by the request (every event since it was) or,
+/// for a login before that, in the login's own payload.
+fn address_of(e: &Event) -> Option<String> {
+    e.payload
+        .get(crate::request::ADDRESS_KEY)
+        .or_else(|| if e.action.starts_with("user.") { e.payload.get("address") } else { None })
+        .and_then(Json::as_str)
+        .map(str::to_string)
+}
+
+/// The name an action shows: as recorded, except the seal of a record, which names the record by
+/// its id (记录存证：用户 01a2…) — shown by its kind here and named in the details instead.
+fn action_name(code: &str, label: &str) -> String {
+    match code.strip_prefix("record.") {
+        Some(kind) => {
+            let what = match kind {
+                "user" => "用户",
+                "unit" => "单位",
+                "tenant" => "镇（街道）",
+                "report_draft" => "年度报告草稿",
+                "calendar" => "节假日安排",
+                _ => "记录",
+            };
+            format!("记录存证（{what}）")
+        }
+        None => label.to_string(),
+    }
 }
 
 /// Attachments re-hashed per round trip.
@@ -93,8 +179,15 @@ pub struct AuditEntry {
     pub action_label: String,
     pub case_id: Option<CaseId>,
     pub receipt_no: Option<String>,
+    /// The kind's name of the case (12345工单).
+    pub kind_label: Option<String>,
+    /// The states moved between, by their codes and by their Chinese names (待派单 → 办理中).
     pub from_state: Option<String>,
     pub to_state: Option<String>,
+    pub from_label: Option<String>,
+    pub to_label: Option<String>,
+    /// The client's address the event was taken from, where recorded.
+    pub address: Option<String>,
     /// Named details of events about accounts, units, calendars and drafts: (label, value).
     pub details: Vec<(String, String)>,
 }
@@ -106,6 +199,10 @@ pub struct AuditQuery {
     pub username: Option<String>,
     /// Action code prefix (`user.`, `dispatch`).
     pub action: Option<String>,
+    /// Exactly this action (`dispatch`), as offered by [`App::audit_actions`].
+    pub action_code: Option<String>,
+    /// A case's receipt number.
+    pub receipt_no: Option<String>,
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
 }
@@ -117,24 +214,23 @@ const DETAILS: &[(&str, &[(&str, &str)])] = &[
         "user.",
         &[
             ("username", "账户"),
-            ("user_id", "账户ID"),
             ("roles", "角色"),
             ("before", "原角色"),
             ("after", "新角色"),
             ("via", "方式"),
-            ("address", "地址"),
             ("failed_logins", "累计失败次数"),
             ("limit", "限制"),
             ("minutes", "分钟"),
             ("expires_at", "有效期至"),
         ],
     ),
-    ("unit.", &[("unit_id", "单位ID"), ("code", "单位代码"), ("name", "单位名称"), ("path", "单位路径")]),
+    ("unit.", &[("code", "单位代码"), ("name", "单位名称")]),
     (
         "calendar.",
         &[("year", "年度"), ("replaced", "替换原有安排"), ("off_days", "放假天数"), ("make_up_days", "调休上班天数")],
     ),
-    ("report.", &[("year", "年度"), ("version", "版本")]),
+    ("report.", &[("year", "年度"), ("version", "版本"), ("reason", "理由")]),
+    ("audit.", &[("result", "结果")]),
     // Who read which identifier of which case, and why (crate::reveal): the value itself never.
     ("reveal.", &[("receipt_no", "受理编号"), ("field_label", "字段"), ("reason", "原因")]),
 ];
@@ -399,18 +495,13 @@ impl App {
         Ok(lines.len())
     }
 
-    /// One page of the audit log of the auditor's tenant, newest first: who, when, which case
-    /// or account, which action, which state change — no case content (see the module).
-    ///
-    /// # Errors
-    /// 403 unless 审计管理员; an unknown username (a field error).
-    pub async fn audit_log(
+    /// The filter of the auditor's query, or `None` when it can match nothing (a receipt
+    /// number that is not the tenant's — said the same way as one whose events are withheld).
+    async fn audit_filter(
         &self,
         p: &Principal,
         q: AuditQuery,
-        page: u32,
-        per_page: u32,
-    ) -> Result<(Vec<AuditEntry>, u64)> {
+    ) -> Result<Option<(AuditFilter, HashMap<UserId, String>)>> {
         p.require(&[Role::AuditAdmin])?;
         let users: HashMap<UserId, String> =
             self.store().users(Some(p.user.tenant_id)).await?.into_iter().map(|u| (u.id, u.username)).collect();
@@ -424,38 +515,215 @@ impl App {
                     .ok_or_else(|| ServiceError::field("user", "操作人", "没有这个用户名"))?,
             ),
         };
-        let filter = AuditFilter {
-            tenant: Some(p.user.tenant_id),
-            actor,
-            action: q.action.filter(|a| !a.trim().is_empty()),
-            from_ms: q.from_ms,
-            to_ms: q.to_ms,
-            case: None,
-            // 信访工作条例 第三十条: an auditor named as accused does not read the case's events either.
-            reader: p.scope.reader.clone(),
+        if let (Some(from), Some(to)) = (q.from_ms, q.to_ms)
+            && to <= from
+        {
+            return Err(ServiceError::field("to", "结束日期", "不能早于开始日期"));
+        }
+        let case = match q.receipt_no.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            None => None,
+            Some(r) => match self.store().case_id_by_receipt(p.user.tenant_id, &r.to_uppercase()).await? {
+                Some(id) => Some(id),
+                None => return Ok(None),
+            },
         };
+        Ok(Some((
+            AuditFilter {
+                tenant: Some(p.user.tenant_id),
+                actor,
+                action: q.action.filter(|a| !a.trim().is_empty()),
+                action_code: q.action_code.filter(|a| !a.trim().is_empty()),
+                from_ms: q.from_ms,
+                to_ms: q.to_ms,
+                case,
+                // 信访工作条例 第三十条: an auditor named as accused does not read the case's events either.
+                reader: p.scope.reader.clone(),
+            },
+            users,
+        )))
+    }
+
+    /// The record a seal (`record.*`) is about, by name: the account's username, the unit's or
+    /// town's name, the draft's year and version, the calendar's year.
+    fn record_named(&self, e: &Event, users: &HashMap<UserId, String>) -> Option<(String, String)> {
+        let subject = e.payload.get("subject").and_then(Json::as_str).filter(|_| e.action.starts_with("record."))?;
+        let (kind, id) = subject.split_once(':')?;
+        let named = match kind {
+            "user" => ("账户", UserId::parse(id).ok().and_then(|u| users.get(&u).cloned())?),
+            "unit" => ("单位", self.units().values().find(|u| u.id.to_string() == id).map(|u| u.name.clone())?),
+            "tenant" => ("镇（街道）", self.tenants().iter().find(|t| t.id.to_string() == id).map(|t| t.name.clone())?),
+            _ => ("记录", id.to_string()),
+        };
+        Some((named.0.to_string(), named.1))
+    }
+
+    /// Events as the auditor reads them: names, receipt numbers, Chinese state names.
+    async fn audit_entries(&self, events: &[Event], users: &HashMap<UserId, String>) -> Result<Vec<AuditEntry>> {
+        let ids: Vec<CaseId> = events.iter().filter_map(|e| e.case_id).collect();
+        let cases = self.store().receipts_and_kinds(&ids).await?;
+        Ok(events
+            .iter()
+            .map(|e| {
+                let case = e.case_id.and_then(|c| cases.get(&c.to_string()));
+                let kind = case.and_then(|(_, k)| self.kinds().get(k));
+                let state = |s: &Option<String>| {
+                    s.as_deref().map(|code| kind.map_or(code, |k| k.workflow.state_label(code)).to_string())
+                };
+                AuditEntry {
+                    seq: e.seq,
+                    hash: e.hash.clone(),
+                    occurred_at: e.occurred_at,
+                    actor_id: e.actor_id,
+                    actor_name: e.actor_name.clone(),
+                    actor_username: e.actor_id.and_then(|id| users.get(&id).cloned()),
+                    action: e.action.clone(),
+                    action_label: action_name(&e.action, &e.action_label),
+                    case_id: e.case_id,
+                    receipt_no: case.map(|(r, _)| r.clone()),
+                    kind_label: kind.map(|k| k.label.to_string()),
+                    from_state: e.from_state.clone(),
+                    to_state: e.to_state.clone(),
+                    from_label: state(&e.from_state),
+                    to_label: state(&e.to_state),
+                    address: address_of(e),
+                    details: self.record_named(e, users).into_iter().chain(audit_details(e)).collect(),
+                }
+            })
+            .collect())
+    }
+
+    /// One page of the audit log of the auditor's tenant, newest first: who, when, which case
+    /// or account, which action, which state change, from which address — no case content (see
+    /// the module).
+    ///
+    /// # Errors
+    /// 403 unless 审计管理员; an unknown username, an end before the start (field errors).
+    pub async fn audit_log(
+        &self,
+        p: &Principal,
+        q: AuditQuery,
+        page: u32,
+        per_page: u32,
+    ) -> Result<(Vec<AuditEntry>, u64)> {
+        let Some((filter, users)) = self.audit_filter(p, q).await? else { return Ok((Vec::new(), 0)) };
         let per_page = per_page.clamp(1, 200);
         let (events, total) = self.store().audit_log(&filter, per_page, (page.max(1) - 1) * per_page).await?;
-        let ids: Vec<CaseId> = events.iter().filter_map(|e| e.case_id).collect();
-        let receipts = self.store().receipt_numbers(&ids).await?;
-        let entries = events
-            .iter()
-            .map(|e| AuditEntry {
-                seq: e.seq,
-                hash: e.hash.clone(),
-                occurred_at: e.occurred_at,
-                actor_id: e.actor_id,
-                actor_name: e.actor_name.clone(),
-                actor_username: e.actor_id.and_then(|id| users.get(&id).cloned()),
-                action: e.action.clone(),
-                action_label: e.action_label.clone(),
-                case_id: e.case_id,
-                receipt_no: e.case_id.and_then(|c| receipts.get(&c.to_string()).cloned()),
-                from_state: e.from_state.clone(),
-                to_state: e.to_state.clone(),
-                details: audit_details(e),
+        Ok((self.audit_entries(&events, &users).await?, total))
+    }
+
+    /// The actions in the auditor's log by code and Chinese name (the names a code was recorded
+    /// under, joined), sorted by name — the page's choice of action.
+    ///
+    /// # Errors
+    /// 403 unless 审计管理员.
+    pub async fn audit_actions(&self, p: &Principal) -> Result<Vec<(String, String)>> {
+        p.require(&[Role::AuditAdmin])?;
+        let mut by_code: Vec<(String, Vec<String>)> = Vec::new();
+        for (code, label) in self.store().action_names(p.user.tenant_id).await? {
+            let label = action_name(&code, &label);
+            match by_code.iter_mut().find(|(c, _)| *c == code) {
+                Some((_, labels)) if !labels.contains(&label) => labels.push(label),
+                Some(_) => {}
+                None => by_code.push((code, vec![label])),
+            }
+        }
+        let mut out: Vec<(String, String)> = by_code.into_iter().map(|(c, ls)| (c, ls.join("／"))).collect();
+        out.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(out)
+    }
+
+    /// The audit log as the query selects it, as an Excel workbook (the columns of the page),
+    /// written a page at a time in constant memory.
+    ///
+    /// # Errors
+    /// As [`App::audit_log`]; more than [`crate::export::MAX_EXPORT_ROWS`] rows (narrow the
+    /// dates); writing errors.
+    pub async fn audit_export(&self, p: &Principal, q: AuditQuery) -> Result<crate::export::Export> {
+        let max = crate::export::MAX_EXPORT_ROWS;
+        let found = self.audit_filter(p, q).await?;
+        let total = match &found {
+            Some((filter, _)) => self.store().audit_log(filter, 1, 0).await?.1,
+            None => 0,
+        };
+        if total > max {
+            return Err(ServiceError::Rule(format!(
+                "符合条件的日志有{total}条，超过单次导出上限{max}条，请缩小日期范围后分次导出"
+            )));
+        }
+        let file =
+            tempfile::Builder::new().suffix(".xlsx").tempfile().map_err(ServiceError::internal)?.into_temp_path();
+        let path = file.to_path_buf();
+        let app = self.clone();
+        let handle = tokio::runtime::Handle::current();
+        let headers =
+            ["时间", "操作人", "账户", "操作", "案件受理编号", "案件类型", "状态变化", "来源地址", "详情", "事件序号"];
+        let widths = [17.0, 12.0, 14.0, 20.0, 22.0, 12.0, 24.0, 16.0, 40.0, 10.0];
+        let rows = tokio::task::spawn_blocking(move || {
+            let mut offset = 0u32;
+            fazhi_report::ledger::write(&path, "审计日志", &headers, &widths, || {
+                let Some((filter, users)) = found.as_ref().filter(|_| u64::from(offset) < total) else {
+                    return Ok(Vec::new());
+                };
+                let (events, _) = handle.block_on(app.store().audit_log(filter, EXPORT_PAGE, offset))?;
+                offset += EXPORT_PAGE;
+                let entries = handle.block_on(app.audit_entries(&events, users))?;
+                Ok::<_, ServiceError>(
+                    entries
+                        .iter()
+                        .map(|e| {
+                            let row: Vec<fazhi_report::ledger::Cell> = vec![
+                                fmt_minute_ms(e.occurred_at).into(),
+                                e.actor_name.clone().into(),
+                                e.actor_username.clone().into(),
+                                e.action_label.clone().into(),
+                                e.receipt_no.clone().into(),
+                                e.kind_label.clone().into(),
+                                e.transition().into(),
+                                e.address.clone().into(),
+                                e.details
+                                    .iter()
+                                    .map(|(k, v)| format!("{k}：{v}"))
+                                    .collect::<Vec<_>>()
+                                    .join("；")
+                                    .into(),
+                                fazhi_report::ledger::Cell::Number(e.seq as f64),
+                            ];
+                            row
+                        })
+                        .collect(),
+                )
             })
-            .collect();
-        Ok((entries, total))
+        })
+        .await
+        .map_err(ServiceError::internal)?
+        .map_err(ServiceError::internal)?;
+        Ok(crate::export::Export { file, rows })
+    }
+
+    /// Runs `fazhi audit verify` for the auditor: the same check ([`App::verify_all`]) against the
+    /// configured checkpoint files, its result kept to the auditor's own town (another town's
+    /// chain is its own auditor's), and recorded as an event.
+    ///
+    /// # Errors
+    /// 403 unless 审计管理员; database errors, an unreadable checkpoint file.
+    pub async fn verify_for(&self, p: &Principal) -> Result<AuditOutcome> {
+        p.require(&[Role::AuditAdmin])?;
+        let mut outcome = self.verify_all(&VerifyRequest::default(), |_, _| {}).await?;
+        outcome.tenants.retain(|t| t.tenant.id == p.user.tenant_id);
+        let result = if outcome.is_whole() { "通过" } else { "未通过" };
+        let ev = self.event(&p.actor, "audit.verified", "校验审计日志完整性", serde_json::json!({"result": result}));
+        self.store().append_event(ev).await?;
+        Ok(outcome)
+    }
+}
+
+impl AuditEntry {
+    /// The states moved between: 待派单 → 办理中, → 待派单 for a registration.
+    pub fn transition(&self) -> String {
+        match (&self.from_label, &self.to_label) {
+            (Some(a), Some(b)) if a != b => format!("{a} → {b}"),
+            (None, Some(b)) => format!("→ {b}"),
+            _ => String::new(),
+        }
     }
 }

@@ -33,6 +33,8 @@ pub mod papers;
 pub mod petitions;
 pub mod public;
 pub mod report;
+pub mod report_review;
+pub mod request;
 pub mod reveal;
 pub mod seeding;
 pub mod throttle;
@@ -309,6 +311,13 @@ impl App {
     /// A new, unlinked event by `actor` in the actor's tenant, about no case (the store links it
     /// into the chain). Case events set `case_id`, the states and attachments on the result.
     pub(crate) fn event(&self, actor: &fazhi_domain::case::Actor, action: &str, label: &str, payload: Json) -> Event {
+        let mut payload = payload;
+        // The address the request came from, for the audit (GB/T 22239-2019 §8.1.4.3: an audit
+        // record names the subject of the event; the client's address identifies the terminal).
+        // Under a key of its own: a case's fields may well include an "address" (事发地址).
+        if let (Json::Object(m), Some(a)) = (&mut payload, request::client_address()) {
+            m.entry(request::ADDRESS_KEY).or_insert(Json::String(a));
+        }
         Event {
             id: EventId::new(),
             tenant_id: actor.tenant_id,

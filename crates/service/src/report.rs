@@ -133,6 +133,16 @@ impl App {
         expected: i64,
         draft: &Draft,
     ) -> Result<i64> {
+        // 起草 only: a draft in review is the reviewer's to return, a final one is frozen.
+        let stage = self.report_review(tenant, year).await?.stage;
+        if stage != crate::report_review::Stage::Drafting {
+            return Err(ServiceError::WrongState(match stage {
+                crate::report_review::Stage::InReview { .. } => {
+                    "报告正在审核中，不能修改；如需修改，请审核人退回修改".to_string()
+                }
+                _ => "报告已定稿，不能再修改".to_string(),
+            }));
+        }
         draft.validate(&self.report_codes()).map_err(|errs| {
             ServiceError::Invalid(errs.into_iter().map(|e| FieldError::new(e.field, e.label, e.reason)).collect())
         })?;
@@ -250,7 +260,8 @@ impl App {
         let today = local_date(self.now());
         let note =
             if draft || year == today.year() { format!("数据截至 {}", fmt_date(today)) } else { String::new() };
-        Ok(loaded.draft.assemble(Inputs {
+        let closing = self.report_closing(tenant, year).await?;
+        let mut report = loaded.draft.assemble(Inputs {
             year,
             town: &tenant.name,
             figures: &figures,
@@ -258,7 +269,72 @@ impl App {
             draft: draft || year == today.year(),
             note,
             charts,
-        }))
+        });
+        report.closing = Some(closing);
+        Ok(report)
+    }
+
+    /// The figures a writer may insert in `town`'s report for `year`, by name with their value
+    /// as `p` would read them in the report (the cases withheld from them left out) and what
+    /// they count: every figure of the catalogue, the year and the town, and the category lists
+    /// `draft` uses. Names are the kind's and the figure's (矛盾纠纷化解率), unique across kinds.
+    ///
+    /// # Errors
+    /// As [`App::annual_report_for`].
+    pub async fn report_figures(
+        &self,
+        p: &Principal,
+        town: &Tenant,
+        year: i32,
+        draft: &Draft,
+    ) -> Result<Vec<fazhi_report::named::NamedFigure>> {
+        use fazhi_report::named::NamedFigure;
+        let town = self.report_town(p, Some(&town.code))?;
+        let period = Period::year(year).ok_or_else(|| ServiceError::field("year", "年度", "无效"))?;
+        let scope = match p.scope.reader.clone() {
+            Some(r) => Scope::tenant(town.id).read_by(r),
+            None => Scope::tenant(town.id),
+        };
+        let name_of = |m: &MetricDef| {
+            let kind = self.kind(m.kind()).map(|k| k.label).unwrap_or_default();
+            format!("{kind}{}", m.name)
+        };
+        let mut out = vec![
+            NamedFigure {
+                code: "year".into(),
+                name: "年度".into(),
+                display: year.to_string(),
+                formula: "报告的年度".into(),
+            },
+            NamedFigure {
+                code: "town".into(),
+                name: "镇（街道）名称".into(),
+                display: town.name.clone(),
+                formula: "报告的镇（街道）".into(),
+            },
+        ];
+        for (m, f) in self.metrics_in(&scope, None, &[], &period).await? {
+            out.push(NamedFigure {
+                code: m.code.to_string(),
+                name: name_of(&m),
+                display: f.to_string(),
+                formula: m.formula.clone(),
+            });
+        }
+        for code in draft.placeholders() {
+            if let Some(metric) = code.strip_suffix(annual::CATEGORIES)
+                && let Some(m) = self.catalogue().get(metric)
+            {
+                let names = self.categories_of(&scope, metric, &period).await?.unwrap_or_else(|| "（无）".into());
+                out.push(NamedFigure {
+                    code: code.clone(),
+                    name: format!("{}涉及的类别", name_of(m)),
+                    display: names,
+                    formula: format!("{}所计案件的类别，按件数从多到少", name_of(m)),
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// The categories of the cases a count metric counts, most cases first ("迁坟、人身损害、劳资欠
@@ -327,7 +403,8 @@ impl App {
             points: months.iter().map(|(o, c)| (*o > 0).then(|| *c as f64 * 100.0 / *o as f64)).collect(),
         };
         let title = format!("{}年{}按月受理量与办结率", period.from.year(), k.label);
-        let svg = charts::bars_svg(&title, &bars, "件", Some(&line), 800, 360).map_err(ServiceError::internal)?;
+        let svg =
+            charts::bars_svg(&title, &bars, "受理数", "件", Some(&line), 800, 360).map_err(ServiceError::internal)?;
         Ok(Chart { title, svg })
     }
 

@@ -73,7 +73,7 @@ async fn the_sys_admin_creates_an_account_without_roles_and_the_user_sets_the_pa
         assert_eq!(actions, ["user.activated", "user.activation_code_issued", "user.activation_issued"]);
         assert_eq!(events[1].actor_username.as_deref(), Some("security"));
         assert_eq!(events[2].actor_username.as_deref(), Some("admin"));
-        assert!(events[0].details.contains(&("地址".to_string(), "10.1.0.2".to_string())));
+        assert_eq!(events[0].address.as_deref(), Some("10.1.0.2"));
     }
 }
 

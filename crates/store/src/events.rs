@@ -173,6 +173,8 @@ pub struct AuditFilter {
     pub actor: Option<UserId>,
     /// Action code prefix (`user.`, `dispatch`).
     pub action: Option<String>,
+    /// Exactly this action code (`dispatch`, `record.user`).
+    pub action_code: Option<String>,
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
     pub case: Option<CaseId>,
@@ -373,6 +375,9 @@ impl Store {
             let literal = a.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
             push("action LIKE ? ESCAPE '\\'", crate::sql::Arg::Text(format!("{literal}%")));
         }
+        if let Some(c) = &f.action_code {
+            push("action = ?", crate::sql::Arg::Text(c.clone()));
+        }
         if let Some(ms) = f.from_ms {
             push("occurred_at >= ?", crate::sql::Arg::Int(ms));
         }
@@ -418,6 +423,56 @@ impl Store {
             q.fetch_all(pool).await
         })?;
         Ok(rows.into_iter().collect())
+    }
+
+    /// Receipt numbers and kinds of cases by id (as [`Store::receipt_numbers`]; the kind gives
+    /// the names of the states an event moved between).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn receipts_and_kinds(
+        &self,
+        ids: &[CaseId],
+    ) -> Result<std::collections::HashMap<String, (String, String)>> {
+        if ids.is_empty() {
+            return Ok(std::collections::HashMap::new());
+        }
+        let ps: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT id, receipt_no, kind FROM cases WHERE id IN ({})", ps.join(", "));
+        let rows: Vec<(String, String, String)> = on_reader!(self, pool => {
+            let mut q = sqlx::query_as(crate::sql::safe(&sql));
+            for id in ids {
+                q = q.bind(id.to_string());
+            }
+            q.fetch_all(pool).await
+        })?;
+        Ok(rows.into_iter().map(|(id, r, k)| (id, (r, k))).collect())
+    }
+
+    /// The case of a tenant with this receipt number, if any (the audit log's filter by case).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn case_id_by_receipt(&self, tenant: TenantId, receipt_no: &str) -> Result<Option<CaseId>> {
+        let row: Option<(String,)> = on_reader!(self, pool => sqlx::query_as("SELECT id FROM cases WHERE tenant_id = $1 AND receipt_no = $2")
+            .bind(tenant.to_string())
+            .bind(receipt_no)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(row.and_then(|(id,)| CaseId::parse(&id).ok()))
+    }
+
+    /// The actions recorded in a tenant's log with the names they were recorded under (the audit
+    /// page's choice of action): (code, name), in code order.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn action_names(&self, tenant: TenantId) -> Result<Vec<(String, String)>> {
+        let rows: Vec<(String, String)> = on_reader!(self, pool => sqlx::query_as("SELECT DISTINCT action, action_label FROM events WHERE tenant_id = $1 ORDER BY action, action_label")
+            .bind(tenant.to_string())
+            .fetch_all(pool)
+            .await)?;
+        Ok(rows)
     }
 
     /// Walks a tenant's chain and checks its records ([`Store::verify_chain_with`] without

@@ -33,6 +33,7 @@ pub fn router(app: App) -> Router {
         .merge(pages::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(app.clone(), pages::security_headers))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), pages::session::client_context))
         .layer(TraceLayer::new_for_http())
         .with_state(app)
 }

@@ -32,7 +32,7 @@ use time::Date;
 use crate::case::{CaseRecord, Clock, ClockClass, Phase};
 use crate::deadline::{DeadlineRule, Period, TimeUnit};
 use crate::kinds::{
-    Capabilities, ExportColumn, KindDef, PaperBlock, PartyFields, Printable, ReportClause, Section, Wording,
+    Capabilities, ExportColumn, KindDef, PaperBlock, PartyFields, Printable, ReportClause, Section, Summary, Wording,
 };
 use crate::metric::{CaseSet, Cond, Measure, MetricDef, MetricUnit};
 use crate::role::Role;
@@ -676,6 +676,8 @@ pub fn kind(settings: &Settings) -> KindDef {
             ExportColumn { key: "mediators", label: "调解员" },
             ExportColumn { key: facts::RECOVERED, label: "挽回经济损失（元）" },
         ])
+        // 受理数; a mediation has no deadline the report measures it against, so no on-time rate.
+        .summary(Summary { received: "dispute.accepted", on_time_rate: None })
         .report(vec![
             ReportClause {
                 section: Section::Governance,

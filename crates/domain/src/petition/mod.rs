@@ -68,7 +68,7 @@ use crate::calendar::Calendar;
 use crate::case::{CaseRecord, Clock, ClockClass, Phase};
 use crate::deadline::{self, DeadlineRule, Period, Suspension, TimeUnit};
 use crate::kinds::{
-    Capabilities, ExportColumn, KindDef, PaperBlock, PartyFields, Printable, ReportClause, Section, Wording,
+    Capabilities, ExportColumn, KindDef, PaperBlock, PartyFields, Printable, ReportClause, Section, Summary, Wording,
 };
 use crate::metric::{CaseSet, Cond, Measure, MetricDef, MetricUnit};
 use crate::role::Role;
@@ -1594,6 +1594,8 @@ pub fn kind(settings: &Settings) -> KindDef {
         ])
         // The seed writes "受理矛盾纠纷456宗……其中受理信访件432宗", true only where petitions are
         // counted within the disputes; fazhi counts them as separate kinds: a clause of its own.
+        // 受理数 and 规定时间办结率 (the 办理期限 of 《信访工作条例》第三十二条).
+        .summary(Summary { received: "petition.accepted", on_time_rate: Some("petition.on_time_rate") })
         .report(vec![ReportClause {
             section: Section::Governance,
             paragraph: 0,

@@ -25,7 +25,7 @@
 mod tests;
 
 use crate::case::{CaseRecord, Phase};
-use crate::kinds::{Capabilities, ExportColumn, KindDef, PartyFields, ReportClause, Section, Wording};
+use crate::kinds::{Capabilities, ExportColumn, KindDef, PartyFields, ReportClause, Section, Summary, Wording};
 use crate::metric::{CaseSet, Cond, Measure, MetricDef, MetricUnit};
 use crate::role::Role;
 use crate::settings::Settings;
@@ -342,6 +342,8 @@ pub fn kind(settings: &Settings) -> KindDef {
             ExportColumn { key: "representatives", label: "推选代表" },
             ExportColumn { key: "received_by", label: "接待人员" },
         ])
+        // 来访批次: a reception is not a case with a deadline of its own.
+        .summary(Summary { received: "visit.batches", on_time_rate: None })
         .report(vec![ReportClause {
             section: Section::Governance,
             paragraph: 0,

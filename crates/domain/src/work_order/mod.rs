@@ -29,7 +29,7 @@ pub use settings::{UrgencyClass, WorkOrderSettings};
 use crate::case::{CaseRecord, Clock, ClockClass, Phase};
 use crate::deadline::{DeadlineRule, Period, TimeUnit};
 use crate::kinds::{
-    Capabilities, ExportColumn, KindDef, PaperBlock, PartyFields, Printable, ReportClause, Section, Wording,
+    Capabilities, ExportColumn, KindDef, PaperBlock, PartyFields, Printable, ReportClause, Section, Summary, Wording,
 };
 use crate::metric::{CaseSet, Cond, Measure, MetricDef, MetricUnit};
 use crate::role::Role;
@@ -485,6 +485,8 @@ pub fn kind(settings: &Settings) -> KindDef {
             ExportColumn { key: "reply", label: "答复内容" },
             ExportColumn { key: facts::SATISFACTION, label: "回访结果" },
         ])
+        // 受理数 and 按时办结率 as the report prints them (the hotline is measured by its 办理期限).
+        .summary(Summary { received: "work_order.accepted", on_time_rate: Some("work_order.on_time_rate") })
         .report(vec![ReportClause {
             section: Section::Service,
             paragraph: 0,

@@ -256,6 +256,19 @@ pub struct Wording {
     pub next: &'static str,
 }
 
+/// The figures of a kind's row on the leader's dashboard (领导驾驶舱, one row per kind): which of
+/// its own figures counts what it received, and which is its on-time rate, if it has one. The
+/// row's other columns (在办, 已超期) are the same for every kind: its open cases and its open
+/// cases past a running clock's due date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    /// A count figure of the kind's (`<slug>.accepted`): 受理数 as the report prints it.
+    pub received: &'static str,
+    /// A rate figure of the kind's (`<slug>.on_time_rate`); `None` for a kind without deadlines
+    /// it is measured against.
+    pub on_time_rate: Option<&'static str>,
+}
+
 /// One case kind, described whole.
 #[derive(Debug, Clone)]
 pub struct KindDef {
@@ -284,6 +297,8 @@ pub struct KindDef {
     pub printables: Vec<Printable>,
     /// Its words on the pages.
     pub wording: Wording,
+    /// Its row on the leader's dashboard (`None`: its first count figure and no rate).
+    pub summary: Option<Summary>,
 }
 
 impl KindDef {
@@ -306,6 +321,7 @@ impl KindDef {
             wording: Wording {
                 register: Cow::Owned(format!("登记{label}")), party: "当事人", next: "查看案件"
             },
+            summary: None,
         }
     }
 
@@ -355,6 +371,21 @@ impl KindDef {
     pub fn report(mut self, clauses: Vec<ReportClause>) -> Self {
         self.report = clauses;
         self
+    }
+
+    pub fn summary(mut self, summary: Summary) -> Self {
+        self.summary = Some(summary);
+        self
+    }
+
+    /// The dashboard row's figures: as declared, or the kind's first count figure and no rate.
+    pub fn summary_figures(&self) -> Option<Summary> {
+        self.summary.or_else(|| {
+            self.metrics
+                .iter()
+                .find(|m| matches!(m.measure, crate::metric::Measure::Count { .. }))
+                .map(|m| Summary { received: m.code, on_time_rate: None })
+        })
     }
 
     /// Registers a new case of this kind.
@@ -415,6 +446,20 @@ impl KindDef {
     pub fn check(&self) -> Result<(), String> {
         self.workflow.check().map_err(|e| format!("{}: {e}", self.slug))?;
         let prefix = format!("{}.", self.slug);
+        if let Some(sum) = &self.summary {
+            let unit = |code: &str| self.metrics.iter().find(|m| m.code == code).map(|m| m.unit);
+            if !matches!(
+                unit(sum.received),
+                Some(crate::metric::MetricUnit::Cases | crate::metric::MetricUnit::Batches)
+            ) {
+                return Err(format!("{}: summary received {} is not a count of its own", self.slug, sum.received));
+            }
+            if let Some(rate) = sum.on_time_rate
+                && unit(rate) != Some(crate::metric::MetricUnit::Rate)
+            {
+                return Err(format!("{}: summary rate {rate} is not a rate of its own", self.slug));
+            }
+        }
         for (i, m) in self.metrics.iter().enumerate() {
             if !m.code.starts_with(&prefix) {
                 return Err(format!("{}: metric {} is not the kind's", self.slug, m.code));

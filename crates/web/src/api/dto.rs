@@ -597,6 +597,13 @@ pub struct AuditEntryDto {
     pub receipt_no: Option<String>,
     pub from_state: Option<String>,
     pub to_state: Option<String>,
+    /// The states' Chinese names.
+    pub from_state_label: Option<String>,
+    pub to_state_label: Option<String>,
+    /// The case's kind, by name.
+    pub kind_label: Option<String>,
+    /// The client's address the event was taken from, where recorded.
+    pub address: Option<String>,
     /// Named details of events about accounts, units, calendars and drafts.
     pub details: Vec<AuditDetailDto>,
 }
@@ -622,6 +629,10 @@ impl From<&fazhi_service::audit::AuditEntry> for AuditEntryDto {
             receipt_no: e.receipt_no.clone(),
             from_state: e.from_state.clone(),
             to_state: e.to_state.clone(),
+            from_state_label: e.from_label.clone(),
+            to_state_label: e.to_label.clone(),
+            kind_label: e.kind_label.clone(),
+            address: e.address.clone(),
             details: e.details.iter().map(|(k, v)| AuditDetailDto { label: k.clone(), value: v.clone() }).collect(),
         }
     }

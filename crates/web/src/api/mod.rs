@@ -584,6 +584,10 @@ pub struct AuditQueryParams {
     user: Option<String>,
     /// Action code prefix (`user.`, `dispatch`).
     action: Option<String>,
+    /// Exactly this action code (`dispatch`).
+    action_code: Option<String>,
+    /// A case's receipt number.
+    receipt_no: Option<String>,
     from: Option<String>,
     to: Option<String>,
     page: Option<u32>,
@@ -609,6 +613,8 @@ async fn audit_log(
     let query = fazhi_service::audit::AuditQuery {
         username: q.user,
         action: q.action,
+        action_code: q.action_code,
+        receipt_no: q.receipt_no,
         from_ms: from.map(fazhi_domain::time_util::day_start_ms),
         to_ms: to.map(|d| fazhi_domain::time_util::day_start_ms(d.next_day().unwrap_or(d))),
     };

@@ -1,5 +1,7 @@
-//! 领导驾驶舱: a kind's figures for a chosen period, by month and by unit, as numbers and as SVG
-//! charts drawn on the server, and the overdue list.
+//! 领导驾驶舱: every kind at once (a summary row per registered kind: received, in progress,
+//! overdue, on-time rate), then a kind's figures for a chosen period, by month and by unit, as
+//! numbers and as SVG charts drawn on the server, and the overdue list. Figures print as the
+//! report prints them (`Figure`'s `Display`: 16.67%, "—" without a denominator).
 
 use std::collections::HashMap;
 
@@ -26,10 +28,26 @@ pub struct Table {
     pub rows: Vec<(String, Option<String>, Vec<String>)>,
 }
 
+/// One kind's row of the overview, as printed.
+pub struct SummaryRow {
+    pub label: String,
+    pub href: String,
+    pub received: String,
+    pub received_formula: String,
+    pub in_progress: u64,
+    pub in_progress_href: String,
+    pub overdue: u64,
+    pub overdue_href: String,
+    pub rate: String,
+    pub rate_name: String,
+    pub rate_formula: String,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     layout: Layout,
+    summary: Vec<SummaryRow>,
     kind_label: String,
     kinds: Vec<(String, String, bool)>,
     from: String,
@@ -80,6 +98,30 @@ pub async fn page(State(app): State<App>, Staff(p): Staff, Query(q): Query<HashM
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors).into());
     }
+    let summary = app
+        .dashboard_summary(&p, period)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let (rate, rate_name, rate_formula) = match &r.on_time_rate {
+                Some((m, f)) => (f.to_string(), m.name.to_string(), m.formula.clone()),
+                None => ("—".to_string(), "按时办结率".to_string(), "该类事项没有考核办理期限的指标".to_string()),
+            };
+            SummaryRow {
+                label: r.label.to_string(),
+                href: format!("/dashboard?kind={}&from={}&to={}", r.kind, fmt_date(period.from), fmt_date(period.to)),
+                received: r.received.1.to_string(),
+                received_formula: format!("{}：{}", r.received.0.name, r.received.0.formula),
+                in_progress: r.in_progress,
+                in_progress_href: format!("/cases/{}?phase=open", r.kind),
+                overdue: r.overdue,
+                overdue_href: format!("/cases/{}?overdue=1&sort=due_on", r.kind),
+                rate,
+                rate_name,
+                rate_formula,
+            }
+        })
+        .collect();
     let d = app.dashboard(&p, &kind, period).await?;
     let tiles = d
         .totals
@@ -105,9 +147,16 @@ pub async fn page(State(app): State<App>, Staff(p): Staff, Query(q): Query<HashM
         name: d.totals[i].0.name.to_string(),
         points: d.months.iter().map(|r| r.figures.get(i).and_then(|(_, f)| percent(f))).collect(),
     });
-    let month_chart =
-        charts::bars_svg(&format!("{}按月{}", d.kind_label, count_name), &bars, "件", line.as_ref(), 860, 340)
-            .map_err(ServiceError::internal)?;
+    let month_chart = charts::bars_svg(
+        &format!("{}按月{}", d.kind_label, count_name),
+        &bars,
+        count_name,
+        "件",
+        line.as_ref(),
+        860,
+        340,
+    )
+    .map_err(ServiceError::internal)?;
     let unit_bars: Vec<Bar> = d
         .units
         .iter()
@@ -148,6 +197,7 @@ pub async fn page(State(app): State<App>, Staff(p): Staff, Query(q): Query<HashM
     let soon = app.working_days_from_today(2);
     let page = DashboardPage {
         layout: Layout::new(&app, &p, "领导驾驶舱", "/dashboard").crumb("/dashboard", "领导驾驶舱"),
+        summary,
         kinds: app.kinds().all().iter().map(|k| (k.slug.to_string(), k.label.to_string(), k.slug == kind)).collect(),
         kind_label: d.kind_label.to_string(),
         from: fmt_date(period.from),

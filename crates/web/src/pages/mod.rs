@@ -60,6 +60,8 @@ pub fn routes() -> Router<App> {
         .route("/reports/compare", get(reports::compare))
         .route("/reports/{year}", get(reports::report_page))
         .route("/reports/{year}/draft", post(reports::save_draft))
+        .route("/reports/{year}/submit", post(reports::submit))
+        .route("/reports/{year}/review", post(reports::review))
         .route("/reports/{year}/download/{format}", get(reports::download))
         .route("/track", get(public::track_page).post(public::lookup))
         .route("/track/rate", post(public::rate))
@@ -72,6 +74,8 @@ pub fn routes() -> Router<App> {
         .route("/admin/users/{id}/unlock", post(admin::unlock))
         .route("/admin/audit", get(admin::audit_page))
         .route("/admin/settings", get(settings::page))
+        .route("/admin/audit/export", get(admin::audit_export))
+        .route("/admin/audit/verify", post(admin::audit_verify))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
 }

@@ -1,5 +1,7 @@
 //! 年度报告: the annual report of a town as a page, whose every figure links to the cases it
-//! counts; its draft, edited here by the 领导 or the 司法所 and kept in versions; downloads as
+//! counts; its draft, edited here by the 领导 or the 司法所 and kept in versions — figures shown
+//! and typed as named figures (【矛盾纠纷化解率 98.68%】, inserted from the list of figures), kept
+//! as codes — and taken through 起草 → 审核 → 定稿 (`fazhi_service::report_review`); downloads as
 //! Markdown, HTML and Word; and the district comparison.
 
 use std::collections::HashMap;
@@ -14,6 +16,8 @@ use fazhi_domain::metric::Period;
 use fazhi_domain::role::Role;
 use fazhi_domain::time_util::{fmt_date, fmt_minute_ms, local_date};
 use fazhi_report::annual::{Draft, DraftSubsection};
+use fazhi_report::named::{NamedFigure, to_codes, to_named};
+use fazhi_service::report_review::{Review, Stage};
 use fazhi_service::{App, Principal, ServiceError, Tenant};
 
 use super::forms::errors_by_field;
@@ -75,8 +79,45 @@ struct ReportPage {
     saved: String,
     versions: Vec<(i64, String, String)>,
     errors: HashMap<String, String>,
-    metrics: Vec<(String, String, String)>,
+    figures: Vec<NamedFigure>,
     downloads: Vec<(String, String)>,
+    stage: String,
+    /// (step, version, who, when, note), oldest first.
+    steps: Vec<(String, i64, String, String, String)>,
+    may_submit: bool,
+    may_review: bool,
+    /// Why the review buttons are not offered to this 领导 (they drafted it), if so.
+    review_note: Option<String>,
+}
+
+/// The draft as the writer reads it: every figure code as its named figure.
+fn for_writer(d: &Draft, figures: &[NamedFigure]) -> Draft {
+    Draft {
+        title: d.title.clone(),
+        preamble: to_named(&d.preamble, figures),
+        achievements: d
+            .achievements
+            .iter()
+            .map(|s| DraftSubsection { heading: s.heading.clone(), text: to_named(&s.text, figures) })
+            .collect(),
+        problems: to_named(&d.problems, figures),
+        plans: to_named(&d.plans, figures),
+    }
+}
+
+/// The draft as stored: every named figure the writer typed or inserted as its code.
+fn from_writer(d: &Draft, figures: &[NamedFigure]) -> Draft {
+    Draft {
+        title: d.title.clone(),
+        preamble: to_codes(&d.preamble, figures),
+        achievements: d
+            .achievements
+            .iter()
+            .map(|s| DraftSubsection { heading: s.heading.clone(), text: to_codes(&s.text, figures) })
+            .collect(),
+        problems: to_codes(&d.problems, figures),
+        plans: to_codes(&d.plans, figures),
+    }
 }
 
 async fn report_page_for(
@@ -86,6 +127,7 @@ async fn report_page_for(
     year: i32,
     draft_override: Option<(Draft, i64, Vec<FieldError>)>,
     flash: Option<String>,
+    alert: Option<String>,
 ) -> PageResult {
     let code = town.code.clone();
     let link = move |metric: &str, period: &Period| {
@@ -109,17 +151,26 @@ async fn report_page_for(
         Some((d, v, e)) => (d, v, e),
         None => (loaded.draft.clone(), loaded.version, Vec::new()),
     };
+    let figures = app.report_figures(p, town, year, &draft).await?;
+    let draft = for_writer(&draft, &figures);
+    let review: Review = app.report_review(town, year).await?;
     let versions = app
         .report_draft_versions(town.id, year)
         .await?
         .into_iter()
         .map(|v| (v.version, v.saved_by_name, fmt_minute_ms(v.saved_at)))
         .collect();
-    let can_edit = (p.has_role(Role::Leader) || p.has_role(Role::JudicialOffice)) && p.user.tenant_id == town.id;
+    let own = p.user.tenant_id == town.id;
+    let can_edit = review.may_edit(p) && own;
+    let may_review = review.may_review(p) && own;
+    let review_note =
+        (matches!(review.stage, Stage::InReview { .. }) && p.has_role(Role::Leader) && own && !may_review)
+            .then(|| "您参与了本报告的起草，按起草与审核分离的要求，应由其他领导审核。".to_string());
     let mut layout = Layout::new(app, p, &format!("{year}年度报告"), "/reports")
         .crumb("/reports", "年度报告")
         .crumb("#", &format!("{}{year}年度", town.name));
     layout.flash = flash;
+    layout.alert = alert;
     if !errors.is_empty() {
         layout.alert = Some(format!(
             "草稿未保存，请修改：{}",
@@ -141,12 +192,20 @@ async fn report_page_for(
         version,
         versions,
         errors: errors_by_field(&errors),
-        metrics: app
-            .catalogue()
-            .metrics
+        figures,
+        stage: match review.stage {
+            Stage::Drafting => "起草".to_string(),
+            Stage::InReview { version } => format!("审核（第{version}版）"),
+            Stage::Final { version, at } => format!("定稿（第{version}版，{}）", fmt_minute_ms(at)),
+        },
+        steps: review
+            .steps
             .iter()
-            .map(|m| (format!("{{{}}}", m.code), m.name.to_string(), m.formula.clone()))
+            .map(|s| (s.label.clone(), s.version, s.by.clone(), fmt_minute_ms(s.at), s.note.clone()))
             .collect(),
+        may_submit: review.may_submit(p) && own && version == loaded.version,
+        may_review,
+        review_note,
         downloads: ["docx", "md", "html"]
             .iter()
             .map(|f| (format!("/reports/{year}/download/{f}?{q}"), f.to_uppercase()))
@@ -168,7 +227,7 @@ pub async fn report_page(
 ) -> PageResult {
     let town = pick_town(&app, &p, q.get("tenant"))?;
     let flash = q.get("saved").map(|v| format!("草稿已保存为第{v}版。"));
-    report_page_for(&app, &p, &town, year, None, flash).await
+    report_page_for(&app, &p, &town, year, None, flash, None).await
 }
 
 pub async fn save_draft(
@@ -197,10 +256,13 @@ pub async fn save_draft(
         plans: get("plans").replace("\r\n", "\n"),
     };
     let version: i64 = get("version").parse().unwrap_or(-1);
+    // What the writer typed holds named figures; the stored draft holds their codes.
+    let figures = app.report_figures(&p, &town, year, &draft).await?;
+    let draft = from_writer(&draft, &figures);
     match app.save_report_draft(&p, year, version, &draft).await {
         Ok(v) => Ok(Redirect::to(&format!("/reports/{year}?tenant={}&saved={v}", url(&town.code))).into_response()),
         Err(ServiceError::Invalid(errs)) => {
-            report_page_for(&app, &p, &town, year, Some((draft, version, errs)), None).await
+            report_page_for(&app, &p, &town, year, Some((draft, version, errs)), None, None).await
         }
         Err(e @ ServiceError::Stale { .. }) => {
             let msg = format!("{e}（草稿已有新版本，本次未保存；请复制您的修改后刷新页面）");
@@ -211,9 +273,67 @@ pub async fn save_draft(
                 year,
                 Some((draft, version, vec![FieldError::new("version", "版本", msg)])),
                 None,
+                None,
             )
             .await?;
             *resp.status_mut() = StatusCode::CONFLICT;
+            Ok(resp)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// 提交审核: a drafter hands the latest saved version to review.
+pub async fn submit(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Path(year): Path<i32>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&p, f.get("_csrf").map(String::as_str))?;
+    let town = app.tenant(p.user.tenant_id).ok_or_else(|| ServiceError::internal("tenant"))?;
+    let version: i64 = f.get("version").and_then(|v| v.parse().ok()).unwrap_or(-1);
+    let done = app.submit_report(&p, year, version).await;
+    let flash = format!("第{version}版已提交审核，审核人为本镇（街道）未参与起草的领导。");
+    after_step(&app, &p, &town, year, done, flash).await
+}
+
+/// 审核: a 领导 who did not draft it approves (定稿) or returns it with a reason.
+pub async fn review(
+    State(app): State<App>,
+    Staff(p): Staff,
+    Path(year): Path<i32>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&p, f.get("_csrf").map(String::as_str))?;
+    let town = app.tenant(p.user.tenant_id).ok_or_else(|| ServiceError::internal("tenant"))?;
+    let approve = f.get("decision").map(String::as_str) == Some("approve");
+    let reason = f.get("reason").cloned().unwrap_or_default();
+    let flash = if approve {
+        "报告已定稿：文字不再修改，Word 文件的落款日期为定稿日期。"
+    } else {
+        "已退回修改，起草人可继续修改后再次提交审核。"
+    };
+    let done = app.review_report(&p, year, approve, &reason).await;
+    after_step(&app, &p, &town, year, done, flash.to_string()).await
+}
+
+/// The report page after a step: its success said, or why it was refused (nothing changed) with
+/// the refusal's status.
+async fn after_step(
+    app: &App,
+    p: &Principal,
+    town: &Tenant,
+    year: i32,
+    done: Result<(), ServiceError>,
+    flash: String,
+) -> PageResult {
+    match done {
+        Ok(()) => report_page_for(app, p, town, year, None, Some(flash), None).await,
+        Err(e @ (ServiceError::Invalid(_) | ServiceError::WrongState(_) | ServiceError::Stale { .. })) => {
+            let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let mut resp = report_page_for(app, p, town, year, None, None, Some(format!("未完成：{e}"))).await?;
+            *resp.status_mut() = status;
             Ok(resp)
         }
         Err(e) => Err(e.into()),
@@ -298,10 +418,11 @@ pub async fn compare(State(app): State<App>, Staff(p): Staff, Query(q): Query<Ha
         layout: Layout::new(&app, &p, "全区对比", "/reports").crumb("/reports", "年度报告").crumb("#", "全区对比"),
         year,
         district: c.district.clone(),
+        // Named as the kind names itself: 12345工单按时办结率, not a slug.
         headers: c
             .metrics
             .iter()
-            .map(|m| m.name.to_string() + "（" + m.code.split('.').next().unwrap_or("") + "）")
+            .map(|m| app.kinds().get(m.kind()).map_or("", |k| k.label).to_string() + m.name)
             .collect(),
         rows,
         pooled: c.district_pooled.iter().map(ToString::to_string).collect(),

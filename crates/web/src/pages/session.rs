@@ -62,6 +62,18 @@ pub fn client_of(app: &App, parts: &Parts) -> String {
     client_address(app, &parts.headers, peer)
 }
 
+/// Serves a request with its client's address known to the events it writes (the audit page
+/// shows from which address each step was taken; `fazhi_service::request`).
+pub async fn client_context(
+    axum::extract::State(app): axum::extract::State<App>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    let address = client_address(&app, req.headers(), peer);
+    fazhi_service::request::with_client_address(address, next.run(req)).await
+}
+
 /// The client's address, as an extractor.
 pub struct Client(pub String);
 
