@@ -65,6 +65,23 @@ pub fn placeholders(text: &str) -> Vec<String> {
 }
 
 impl Draft {
+    /// The draft with every text part (not the title or headings) passed through `f`: how named
+    /// figures (【名称 值】) become codes and back ([`crate::named`]).
+    #[must_use]
+    pub fn map_texts(&self, f: impl Fn(&str) -> String) -> Draft {
+        Draft {
+            title: self.title.clone(),
+            preamble: f(&self.preamble),
+            achievements: self
+                .achievements
+                .iter()
+                .map(|s| DraftSubsection { heading: s.heading.clone(), text: f(&s.text) })
+                .collect(),
+            problems: f(&self.problems),
+            plans: f(&self.plans),
+        }
+    }
+
     /// Every placeholder of every part of the draft, once each.
     pub fn placeholders(&self) -> Vec<String> {
         let mut all: Vec<String> = std::iter::once(&self.preamble)

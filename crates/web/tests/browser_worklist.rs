@@ -60,6 +60,7 @@ async fn journey(size: (u32, u32), name: &str) {
     assert!(page.contains("共 2 条") && page.contains(&replied) && page.contains("已办结待回访"), "{page}");
     b.shot("waiting-list").await;
     // 查询 keeps the tile's filter (it is the selected choice of 状态).
+    b.unfold_search().await;
     b.click_and_wait(Locator::XPath("//form[@role='search']//button[normalize-space()='查询']"), false).await;
     assert!(b.text().await.contains("共 2 条"));
 
@@ -77,6 +78,7 @@ async fn journey(size: (u32, u32), name: &str) {
 
     // The full number finds the case.
     b.goto("/cases/work_order").await;
+    b.unfold_search().await;
     b.fill("#f-q", "13800000005").await;
     b.click_and_wait(Locator::XPath("//form[@role='search']//button[normalize-space()='查询']"), false).await;
     let page = b.text().await;
@@ -86,7 +88,7 @@ async fn journey(size: (u32, u32), name: &str) {
 
     // The auditor sees who revealed what, on which case, and why — not the number.
     b.login("auditor").await;
-    b.goto("/admin/audit?action=reveal.").await;
+    b.goto("/admin/audit?action=reveal.identifier").await;
     let page = b.text().await;
     assert!(page.contains("查看完整个人信息") && page.contains(&replied) && page.contains("回访联系来电人"), "{page}");
     assert!(!page.contains("13800000005"));

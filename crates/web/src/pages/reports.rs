@@ -90,36 +90,6 @@ struct ReportPage {
     review_note: Option<String>,
 }
 
-/// The draft as the writer reads it: every figure code as its named figure.
-fn for_writer(d: &Draft, figures: &[NamedFigure]) -> Draft {
-    Draft {
-        title: d.title.clone(),
-        preamble: to_named(&d.preamble, figures),
-        achievements: d
-            .achievements
-            .iter()
-            .map(|s| DraftSubsection { heading: s.heading.clone(), text: to_named(&s.text, figures) })
-            .collect(),
-        problems: to_named(&d.problems, figures),
-        plans: to_named(&d.plans, figures),
-    }
-}
-
-/// The draft as stored: every named figure the writer typed or inserted as its code.
-fn from_writer(d: &Draft, figures: &[NamedFigure]) -> Draft {
-    Draft {
-        title: d.title.clone(),
-        preamble: to_codes(&d.preamble, figures),
-        achievements: d
-            .achievements
-            .iter()
-            .map(|s| DraftSubsection { heading: s.heading.clone(), text: to_codes(&s.text, figures) })
-            .collect(),
-        problems: to_codes(&d.problems, figures),
-        plans: to_codes(&d.plans, figures),
-    }
-}
-
 async fn report_page_for(
     app: &App,
     p: &Principal,
@@ -152,7 +122,7 @@ async fn report_page_for(
         None => (loaded.draft.clone(), loaded.version, Vec::new()),
     };
     let figures = app.report_figures(p, town, year, &draft).await?;
-    let draft = for_writer(&draft, &figures);
+    let draft = draft.map_texts(|t| to_named(t, &figures));
     let review: Review = app.report_review(town, year).await?;
     let versions = app
         .report_draft_versions(town.id, year)
@@ -258,7 +228,7 @@ pub async fn save_draft(
     let version: i64 = get("version").parse().unwrap_or(-1);
     // What the writer typed holds named figures; the stored draft holds their codes.
     let figures = app.report_figures(&p, &town, year, &draft).await?;
-    let draft = from_writer(&draft, &figures);
+    let draft = draft.map_texts(|t| to_codes(t, &figures));
     match app.save_report_draft(&p, year, version, &draft).await {
         Ok(v) => Ok(Redirect::to(&format!("/reports/{year}?tenant={}&saved={v}", url(&town.code))).into_response()),
         Err(ServiceError::Invalid(errs)) => {

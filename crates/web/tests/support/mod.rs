@@ -78,6 +78,16 @@ impl Browser {
         self.c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}")).click().await.expect("click");
     }
 
+    /// Unfolds the page's search form as a user would (on a phone it starts folded), so that its
+    /// fields and 查询 can be used.
+    pub async fn unfold_search(&self) {
+        for d in self.c.find_all(Locator::Css("details.search-box")).await.expect("search forms") {
+            if d.attr("open").await.expect("open attribute").is_none() {
+                d.find(Locator::Css("summary")).await.expect("summary").click().await.expect("unfold");
+            }
+        }
+    }
+
     /// Clicks something that loads a new page, and waits until the old page is gone.
     pub async fn click_and_wait(&self, locator: Locator<'_>, confirm: bool) {
         let old = self.c.find(Locator::Css("html")).await.expect("page");
