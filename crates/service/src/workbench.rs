@@ -48,7 +48,7 @@ pub struct Workbench {
     /// The kinds in whose tables the user has a part, with their tiles.
     pub kinds: Vec<KindTiles>,
     /// The cases waiting on the user, most urgent first (the running deadline soonest), at most
-    /// [`TODO_ROWS`]: the list under the tiles.
+    /// [`WAITING_ROWS`]: the list under the tiles.
     pub todo: Vec<CaseListItem>,
     /// What the workbench is for, for a user whose roles no kind gives work yet (网格员 until
     /// events are reported through fazhi): the empty state says so.
@@ -56,7 +56,7 @@ pub struct Workbench {
 }
 
 /// How many waiting cases the workbench lists under its tiles.
-pub const TODO_ROWS: u32 = 20;
+pub const WAITING_ROWS: u32 = 20;
 
 /// Whether the user has a part in the kind's procedure: registers it or takes one of its actions.
 fn takes_part(kind: &KindDef, p: &Principal) -> bool {
@@ -138,7 +138,7 @@ impl App {
             let reminded = CaseFilter { states: unit_states, reminded: true, ..base.clone() };
             if !waiting.states.is_empty() {
                 let soonest = CaseFilter { sort: SortField::DueOn, ..waiting.clone() };
-                todo.extend(self.list(p, &soonest, 1, TODO_ROWS).await?.items);
+                todo.extend(self.list(p, &soonest, 1, WAITING_ROWS).await?.items);
             }
             kinds.push(KindTiles {
                 kind: kind.slug,
@@ -152,7 +152,7 @@ impl App {
         }
         // Across kinds: a running deadline first, soonest first; then the oldest.
         todo.sort_by_key(|i| (i.case.clocks.due_on().is_none(), i.case.clocks.due_on(), i.case.opened_at));
-        todo.truncate(TODO_ROWS as usize);
+        todo.truncate(WAITING_ROWS as usize);
         let purpose = kinds.is_empty().then(|| p.user.roles.iter().find_map(|r| r.workbench_purpose())).flatten();
         Ok(Workbench { today, kinds, todo, purpose })
     }
