@@ -84,6 +84,10 @@ struct Inner {
     lookups: std::sync::Mutex<auth::RateWindow>,
     throttle: std::sync::Mutex<throttle::LoginThrottle>,
     password_checks: std::sync::Mutex<throttle::PasswordChecks>,
+    /// Held across a report step's check of the stage and the event that moves it (保存, 提交审核,
+    /// 审核), so that two steps at once cannot both pass the same check (two approvals, a save
+    /// into a draft being submitted). One server process writes a town's report.
+    report_steps: tokio::sync::Mutex<()>,
     public_checks: std::sync::Mutex<throttle::PublicChecks>,
     attempts: petitions::AttemptLog,
 }
@@ -191,6 +195,7 @@ impl App {
                 lookups: std::sync::Mutex::new(auth::RateWindow::default()),
                 throttle: std::sync::Mutex::new(throttle::LoginThrottle::default()),
                 password_checks: std::sync::Mutex::new(throttle::PasswordChecks::default()),
+                report_steps: tokio::sync::Mutex::new(()),
                 public_checks: std::sync::Mutex::new(throttle::PublicChecks::default()),
                 attempts,
                 config,
@@ -240,6 +245,11 @@ impl App {
     #[cfg(feature = "test-support")]
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Serialises the steps of the report's review ([`Inner::report_steps`]).
+    pub(crate) async fn report_step(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.report_steps.lock().await
     }
 
     pub(crate) fn attempts(&self) -> &petitions::AttemptLog {

@@ -134,6 +134,7 @@ impl App {
         draft: &Draft,
     ) -> Result<i64> {
         // 起草 only: a draft in review is the reviewer's to return, a final one is frozen.
+        let _step = self.report_step().await;
         let stage = self.report_review(tenant, year).await?.stage;
         if stage != crate::report_review::Stage::Drafting {
             return Err(ServiceError::WrongState(match stage {

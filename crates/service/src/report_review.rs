@@ -149,6 +149,7 @@ impl App {
     /// latest saved one (someone saved since).
     pub async fn submit_report(&self, p: &Principal, year: i32, version: i64) -> Result<()> {
         p.require(DRAFTERS)?;
+        let _step = self.report_step().await;
         let town = self.own_town(p)?;
         let review = self.report_review(&town, year).await?;
         if review.stage != Stage::Drafting {
@@ -171,6 +172,7 @@ impl App {
     /// is in review; a missing reason for a return; a final report of a year not yet over.
     pub async fn review_report(&self, p: &Principal, year: i32, approve: bool, reason: &str) -> Result<()> {
         p.require(APPROVERS)?;
+        let _step = self.report_step().await;
         let town = self.own_town(p)?;
         let review = self.report_review(&town, year).await?;
         let Stage::InReview { version } = review.stage else {

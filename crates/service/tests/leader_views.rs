@@ -219,3 +219,30 @@ async fn the_auditor_filters_by_receipt_and_action_exports_what_is_filtered_and_
         assert!(matches!(t.app.verify_for(&handler).await, Err(ServiceError::Forbidden(_))));
     }
 }
+
+/// Two approvals at the same moment: one finalises, the other finds nothing in review — the stage
+/// is checked and moved under one lock, so the report is finalised once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_approvals_at_once_finalise_the_report_once() {
+    for db in TestDb::all().await {
+        let t = TestApp::on(db).await;
+        let town = t.app.town(Some("AT")).unwrap();
+        let sifasuo = t.principal("sifasuo").await;
+        let leader = t.principal("leader").await;
+        let second = second_leader(&t).await;
+        let mut d = t.app.report_draft(&town, 2023).await.unwrap().draft;
+        d.problems = "一是力量不足。".into();
+        t.app.save_report_draft(&sifasuo, 2023, 0, &d).await.unwrap();
+        t.app.submit_report(&sifasuo, 2023, 1).await.unwrap();
+        t.clock.set(datetime!(2024-10-08 14:05 +8));
+        let (a, b) =
+            tokio::join!(t.app.review_report(&leader, 2023, true, ""), t.app.review_report(&second, 2023, true, ""));
+        let done = [&a, &b].iter().filter(|r| r.is_ok()).count();
+        assert_eq!(done, 1, "{a:?} {b:?}");
+        assert!([&a, &b].iter().any(|r| matches!(r, Err(ServiceError::WrongState(_)))), "{a:?} {b:?}");
+        let review = t.app.report_review(&town, 2023).await.unwrap();
+        assert!(matches!(review.stage, Stage::Final { .. }));
+        let finals = review.steps.iter().filter(|s| s.label == "定稿").count();
+        assert_eq!(finals, 1, "one 定稿 in the record");
+    }
+}
