@@ -287,7 +287,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Audit(AuditCmd::Verify { since_checkpoint, checkpoints }) => {
             let app = open(config).await?;
             let pb = ProgressBar::new_spinner();
-            let req = fazhi_service::audit::VerifyRequest { since_checkpoint, checkpoint_files: checkpoints };
+            let req =
+                fazhi_service::audit::VerifyRequest { since_checkpoint, checkpoint_files: checkpoints, tenant: None };
             let outcome = app.verify_all(&req, |t, n| pb.set_message(format!("{t}: {n}"))).await?;
             pb.finish_and_clear();
             print_audit(&outcome);

@@ -215,6 +215,23 @@ async fn the_auditor_filters_by_receipt_and_action_exports_what_is_filtered_and_
         let verified = AuditQuery { action_code: Some("audit.verified".into()), ..Default::default() };
         let (entries, _) = t.app.audit_log(&auditor, verified, 1, 50).await.unwrap();
         assert_eq!(entries[0].details, [("结果".to_string(), "通过".to_string())]);
+        // A bad line in the checkpoint file (here naming another town) is the operator's to read:
+        // the town's auditor is told only that there is one, and the result is not whole.
+        let path = t.app.config().checkpoint_path();
+        let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+        text.push_str("{\"tenant_code\":\"WQ\",\"seq\":\"坏\"}\n");
+        std::fs::write(&path, text).unwrap();
+        let outcome = t.app.verify_for(&auditor).await.unwrap();
+        let shown = outcome.lines().join("\n");
+        assert!(!shown.contains("WQ") && shown.contains("有 1 行无法识别"), "{shown}");
+        assert!(!outcome.is_whole());
+        let all = t.app.verify_all(&fazhi_service::audit::VerifyRequest::default(), |_, _| {}).await.unwrap();
+        assert!(
+            all.checkpoint_problems.iter().any(|p| p.contains("WQ") || p.contains("第")),
+            "{:?}",
+            all.checkpoint_problems
+        );
+        assert!(all.tenants.len() > 1, "the command line verifies every town");
         // Only the auditor.
         assert!(matches!(t.app.verify_for(&handler).await, Err(ServiceError::Forbidden(_))));
     }
